@@ -1,0 +1,71 @@
+"""The voxloop hub: ingests feedback, scores it, routes alerts, serves dashboards and the API.
+
+``create_app(test_config=None)`` builds the Flask app: configuration in layers (hub/config.py),
+the database bound from its URL (hub/db.py), one connection per request, the API blueprint
+and one error handler for everything the hub refuses (hub/problems.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    from hub import config, db, problems, state
+    from hub.api import bp as api_bp
+    from hub.clock import now
+    from hub.health import bp as health_bp
+    from hub.services.personal_data import contact_key
+
+    app = Flask(__name__, instance_path=str(_instance_path(test_config)), instance_relative_config=True)
+    app.config.update(config.load(Path(app.instance_path), test_config))
+    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _secret_key(Path(app.instance_path))
+    app.json.sort_keys = False
+    db.bind(app.config["DATABASE_URL"], app.config["PG_MAX_CONNECTIONS"])
+    state.init_app(app, contact_key(app.config["SECRET_KEY"]))
+    problems.init_app(app)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(health_bp)
+
+    @app.before_request
+    def _connect() -> None:
+        db.database.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(_exc: BaseException | None) -> None:
+        if not db.database.is_closed():
+            db.database.close()
+
+    @app.after_request
+    def _date(response: Response) -> Response:
+        # the terminal learns its clock offset from this header
+        response.headers["Date"] = formatdate(now().timestamp(), usegmt=True)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+    return app
+
+
+def _instance_path(test_config: dict[str, Any] | None) -> Path:
+    import os
+
+    if test_config and test_config.get("INSTANCE_PATH"):
+        return Path(test_config["INSTANCE_PATH"]).resolve()
+    return Path(os.environ.get("VOXLOOP_INSTANCE_PATH", "var")).resolve()
+
+
+def _secret_key(instance: Path) -> str:
+    """The hub's secret, made once and kept in var/secret.key (mode 0600) unless configured."""
+    path = instance / "secret.key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(key + "\n")
+    return key

@@ -1,0 +1,188 @@
+"""``voxloop hub ...``: set up, run and administer a hub from the shell."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import click
+
+
+def with_app(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Run the command inside an app context, with an open database connection."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from hub import create_app
+        from hub.db import database
+
+        app = create_app()
+        with app.app_context():
+            database.connect(reuse_if_open=True)
+            try:
+                return command(*args, **kwargs)
+            finally:
+                database.close()
+
+    return wrapper
+
+
+def _fail_on_domain_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from shared.errors import VoxloopError
+
+        try:
+            return command(*args, **kwargs)
+        except VoxloopError as exc:
+            raise click.ClickException(f"{exc.detail} [{exc.code}]") from None
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@click.group()
+def hub() -> None:
+    """Set up, run and administer the hub (configured by VOXLOOP_* environment variables;
+    the database is var/voxloop.db unless VOXLOOP_DATABASE_URL names another)."""
+
+
+@hub.command()
+@with_app
+def migrate() -> None:
+    """Apply pending schema migrations."""
+    from hub.db import database
+    from hub.migrations import migrate as run
+
+    ran = run(database.obj)
+    click.echo("applied: " + ", ".join(ran) if ran else "the schema is up to date")
+
+
+@hub.command()
+@click.option("--admin-email", default="admin@example.org", show_default=True)
+@click.option("--admin-name", default="HQ admin", show_default=True)
+@with_app
+@_fail_on_domain_errors
+def init(admin_email: str, admin_name: str) -> None:
+    """Create the database, the default survey and a first HQ admin (prints its password)."""
+    from flask import current_app
+
+    from hub.services.setup import initialise
+
+    password = secrets.token_urlsafe(12)
+    report = initialise(admin_email=admin_email, admin_name=admin_name, admin_password=password, now=_now())
+    click.echo(f"database ready: {current_app.config['DATABASE_URL'].split('@')[-1]}")
+    for line in report:
+        click.echo(line)
+    if any(line.startswith("created admin") for line in report):
+        click.echo(f"sign in as {admin_email} with password {password} (shown once; change it after signing in)")
+
+
+@hub.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the hub with waitress (production: gunicorn with deploy/gunicorn.conf.py)."""
+    from waitress import serve as waitress_serve
+
+    from hub import create_app
+
+    app = create_app()
+    click.echo(f"voxloop hub on http://{host}:{port}/  (health: /healthz, API: /api/v1/openapi.json)")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="voxloop")
+
+
+@hub.command("add-store")
+@click.argument("code")
+@click.argument("name")
+@click.option("--time-zone", default="Europe/Berlin", show_default=True)
+@click.option("--region", default=None)
+@click.option("--languages", default="de,en", show_default=True, help="comma-separated, first is the default")
+@click.option("--touchpoint", default="exit", show_default=True, help="also add this exit touchpoint ('' for none)")
+@with_app
+@_fail_on_domain_errors
+def add_store(code: str, name: str, time_zone: str, region: str | None, languages: str, touchpoint: str) -> None:
+    """Add a store (and its exit touchpoint)."""
+    from hub.services import catalog
+
+    store = catalog.add_store(
+        code, name, time_zone=time_zone, region=region, languages=languages.split(","), now=_now()
+    )
+    click.echo(f"store {store.code} ({store.name}, {store.time_zone})")
+    if touchpoint:
+        catalog.add_touchpoint(code, touchpoint, "Exit", kind="exit")
+        click.echo(f"touchpoint {code}/{touchpoint}")
+
+
+@hub.command("add-touchpoint")
+@click.argument("store")
+@click.argument("code")
+@click.argument("name")
+@click.option("--kind", default="exit", show_default=True)
+@click.option("--survey", default="exit", show_default=True)
+@with_app
+@_fail_on_domain_errors
+def add_touchpoint(store: str, code: str, name: str, kind: str, survey: str) -> None:
+    """Add a touchpoint (exit, checkout, poster, receipt, table, service) to a store."""
+    from hub.services import catalog
+
+    catalog.add_touchpoint(store, code, name, kind=kind, survey_key=survey)
+    click.echo(f"touchpoint {store}/{code} ({kind}, survey {survey})")
+
+
+@hub.command("enroll-code")
+@click.option("--store", "store_code", required=True)
+@click.option("--touchpoint", "touchpoint_code", default="exit", show_default=True)
+@click.option("--ttl-hours", default=None, type=int, help="validity (default: ENROLLMENT_CODE_TTL_HOURS, 72)")
+@click.option("--qr/--no-qr", default=True, show_default=True, help="also draw the code as a QR in the terminal")
+@with_app
+@_fail_on_domain_errors
+def enroll_code(store_code: str, touchpoint_code: str, ttl_hours: int | None, qr: bool) -> None:
+    """Make a single-use enrollment code for a new terminal."""
+    from flask import current_app
+
+    from hub.services import catalog, enrollment
+    from mobile_web.qr_codes import ascii_qr
+
+    store = catalog.store_by_code(store_code)
+    touchpoint = catalog.touchpoint_by_code(store, touchpoint_code)
+    hours = ttl_hours or current_app.config["ENROLLMENT_CODE_TTL_HOURS"]
+    code = enrollment.make_code(store, touchpoint, now=_now(), ttl=timedelta(hours=hours))
+    hub_url = current_app.config["PUBLIC_URL"]
+    click.echo(f"enrollment code for {store.code}/{touchpoint.code}: {code}  (single use, valid {hours} h)")
+    click.echo(f"on the terminal: voxloop kiosk enroll --hub {hub_url} --code {code}")
+    if qr:
+        click.echo(ascii_qr(enrollment.enrollment_payload(hub_url, code)))
+
+
+@hub.command("revoke-device")
+@click.argument("terminal_id")
+@with_app
+@_fail_on_domain_errors
+def revoke_device(terminal_id: str) -> None:
+    """Revoke a terminal: its signatures are refused from now on; its data stays."""
+    from hub.services.enrollment import revoke
+
+    terminal = revoke(terminal_id, now=_now())
+    click.echo(f"terminal {terminal.id} ({terminal.name}) revoked")
+
+
+@hub.command("terminals")
+@with_app
+def terminals() -> None:
+    """List terminals with their store, status and last contact."""
+    from hub.models import Store, Terminal
+
+    rows = Terminal.select(Terminal, Store).join(Store).order_by(Store.code, Terminal.enrolled_at)
+    for t in rows:
+        seen = f"{t.last_seen_at:%Y-%m-%d %H:%M}" if t.last_seen_at else "never"
+        click.echo(f"{t.id}  {t.store.code:<10} {t.status:<8} last seen {seen}  queue {t.queue_depth or 0}  {t.name}")

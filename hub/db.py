@@ -1,0 +1,110 @@
+"""The hub's one database: SQLite by default, PostgreSQL when a URL says so.
+
+The database object is created unbound (a ``DatabaseProxy``) and bound at start, so models
+and queries import it without knowing which engine runs.
+
+Durability: an acknowledgement is a promise, so commits reach the disk before the hub
+answers (SQLite: WAL with synchronous=FULL; PostgreSQL: synchronous_commit=on).
+
+One writer: SQLite takes one writer at a time, and threads that wait on its busy handler sleep
+and retry, which ruins tail latency. Writers in this process therefore queue on a lock before
+they open an IMMEDIATE transaction; run one hub process per SQLite file (deploy/gunicorn.conf.py
+does). PostgreSQL needs no such lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from peewee import Database, DatabaseProxy, SqliteDatabase
+from playhouse.pool import PooledPostgresqlDatabase
+
+database = DatabaseProxy()
+_write_lock = threading.Lock()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": "full",
+    "foreign_keys": 1,
+    "busy_timeout": 10000,
+    "cache_size": -16000,
+}
+
+
+class PostgresDatabase(PooledPostgresqlDatabase):
+    """PostgreSQL with commits that are durable before the hub answers."""
+
+    def _initialize_connection(self, conn):  # noqa: ANN001 - peewee's hook
+        with conn.cursor() as cursor:
+            cursor.execute("SET synchronous_commit = on; SET TIME ZONE 'UTC'")
+        conn.commit()
+
+
+def open_database(url: str, max_connections: int = 8) -> Database:
+    """A database for ``sqlite:///path`` or ``postgresql://user:pass@host:port/name``."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        # sqlite:///relative/path.db, sqlite:////absolute/path.db, sqlite:///:memory:
+        path = unquote(url.split(":///", 1)[1]) if ":///" in url else ""
+        if not path:
+            raise ValueError("a SQLite URL names a file: sqlite:///var/voxloop.db")
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+    if parts.scheme in ("postgres", "postgresql"):
+        return PostgresDatabase(
+            unquote(parts.path.lstrip("/")),
+            user=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or 5432,
+            max_connections=max_connections,
+            stale_timeout=300,
+            timeout=10,
+        )
+    raise ValueError(f"unsupported database URL scheme {parts.scheme!r} (use sqlite:/// or postgresql://)")
+
+
+def bind(url: str, max_connections: int = 8) -> Database:
+    """Point the shared proxy at the database behind ``url`` (closing any earlier one)."""
+    old = database.obj
+    if old is not None:
+        if hasattr(old, "close_all"):
+            old.close_all()  # a pool: release every connection, not only this thread's
+        elif not old.is_closed():
+            old.close()
+    db = open_database(url, max_connections)
+    database.initialize(db)
+    return db
+
+
+def is_sqlite() -> bool:
+    return isinstance(database.obj, SqliteDatabase)
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """A transaction that writes: serialised per process on SQLite, plain on PostgreSQL."""
+    if is_sqlite():
+        with _write_lock, database.atomic("IMMEDIATE"):
+            yield
+    else:
+        with database.atomic():
+            yield
+
+
+def db_time(value: datetime) -> datetime | str:
+    """A datetime as naive UTC, in the form the driver takes for raw statements
+    (peewee's text form on SQLite, a datetime on PostgreSQL)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(sep=" ") if is_sqlite() else value
+
+
+def placeholders(count: int) -> str:
+    return ", ".join([database.param] * count)

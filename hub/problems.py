@@ -1,0 +1,55 @@
+"""One place that turns errors into answers: RFC 9457 problem details for the API,
+a plain page for people. Nothing here leaks a trace or a secret."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, request
+from peewee import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from shared.errors import CODES, VoxloopError
+
+log = logging.getLogger("voxloop.hub")
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+
+
+def problem(code: str, detail: str | None = None, status: int | None = None, **extra: object) -> Response:
+    default_status, title = CODES[code]
+    body = {
+        "type": f"https://voxloop.org/problems/{code}",
+        "title": title,
+        "status": status or default_status,
+        "code": code,
+        "detail": detail or title,
+        **extra,
+    }
+    response = jsonify(body)
+    response.status_code = body["status"]
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(VoxloopError)
+    def voxloop_error(error: VoxloopError) -> Response:
+        return problem(error.code, error.detail, error.status, **error.extra)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        code = _HTTP_CODES.get(error.code or 500)
+        if code is None:
+            return error.get_response()
+        return problem(code, error.description if code != "body_too_large" else None)
+
+    @app.errorhandler(OperationalError)
+    def database_error(error: OperationalError) -> Response:
+        log.error("database error on %s %s: %s", request.method, request.path, error)
+        return problem("database_unavailable")
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return problem("internal_error")

@@ -1,0 +1,179 @@
+"""Stores, touchpoints and surveys: what exists, and what a terminal or phone may answer."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from hub.db import write_transaction
+from hub.models import Region, Store, Survey, SurveyVersion, Touchpoint
+from shared.errors import NotFound, RequestError
+from shared.protocol import SurveyDefinition
+
+TOUCHPOINT_KINDS = ("exit", "checkout", "poster", "receipt", "table", "service")
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+DEFAULT_OPENING_HOURS = {day: [["08:00", "20:00"]] for day in _DAYS[:6]}
+
+DEFAULT_SURVEY: dict[str, Any] = {
+    "key": "exit",
+    "version": 1,
+    "name": "Exit survey",
+    "languages": ["de", "en"],
+    "questions": [
+        {
+            "id": "rating",
+            "kind": "smiley",
+            "faces": 4,
+            "required": True,
+            "text": {"de": "Wie war Ihr Einkauf heute?", "en": "How was your visit today?"},
+        },
+        {
+            "id": "reason",
+            "kind": "choice",
+            "multiple": True,
+            "text": {"de": "Was war der Grund?", "en": "What was the reason?"},
+            "options": [
+                {"id": "queue", "text": {"de": "Wartezeit an der Kasse", "en": "Waiting at the till"}},
+                {"id": "staff", "text": {"de": "Freundlichkeit", "en": "Friendliness"}},
+                {"id": "stock", "text": {"de": "Warenverfügbarkeit", "en": "Products in stock"}},
+                {"id": "cleanliness", "text": {"de": "Sauberkeit", "en": "Cleanliness"}},
+                {"id": "price", "text": {"de": "Preise", "en": "Prices"}},
+            ],
+        },
+        {
+            "id": "nps",
+            "kind": "nps",
+            "text": {
+                "de": "Wie wahrscheinlich empfehlen Sie uns weiter?",
+                "en": "How likely are you to recommend us?",
+            },
+        },
+        {
+            "id": "comment",
+            "kind": "text",
+            "max_length": 1000,
+            "text": {"de": "Möchten Sie uns noch etwas sagen?", "en": "Anything else you would like to tell us?"},
+        },
+    ],
+}
+
+
+def _check_code(value: str, what: str) -> str:
+    if not _CODE.match(value or ""):
+        raise RequestError("malformed_request", f"{what} must be 1-64 letters, digits, '.', '_' or '-'")
+    return value
+
+
+def _check_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise RequestError("malformed_request", f"{name!r} is not an IANA time zone such as Europe/Berlin") from None
+    return name
+
+
+def add_store(
+    code: str,
+    name: str,
+    *,
+    time_zone: str,
+    now: datetime,
+    region: str | None = None,
+    languages: list[str] | None = None,
+    opening_hours: Mapping[str, Any] | None = None,
+) -> Store:
+    _check_code(code, "store code")
+    _check_zone(time_zone)
+    with write_transaction():
+        region_row = Region.get_or_create(name=region)[0] if region else None
+        return Store.create(
+            code=code,
+            name=name,
+            region=region_row,
+            time_zone=time_zone,
+            languages=languages or ["de", "en"],
+            opening_hours=dict(opening_hours or DEFAULT_OPENING_HOURS),
+            created_at=now.replace(tzinfo=None),
+        )
+
+
+def add_survey(definition: Mapping[str, Any], now: datetime) -> SurveyVersion:
+    """Add a survey, or a new version of it when the key exists (versions never change)."""
+    parsed = SurveyDefinition.from_dict(definition)  # raises ValueError with the reason
+    with write_transaction():
+        survey = Survey.get_or_none(Survey.key == parsed.key)
+        if survey is None:
+            survey = Survey.create(key=parsed.key, name=definition.get("name", parsed.key), current_version=0)
+        version = max(parsed.version, survey.current_version + 1)
+        row = SurveyVersion.create(
+            survey=survey, version=version, definition={**definition, "version": version}, created_at=now.replace(tzinfo=None)
+        )
+        survey.current_version = version
+        survey.save()
+        return row
+
+
+def add_touchpoint(store_code: str, code: str, name: str, *, kind: str = "exit", survey_key: str = "exit") -> Touchpoint:
+    _check_code(code, "touchpoint code")
+    if kind not in TOUCHPOINT_KINDS:
+        raise RequestError("malformed_request", f"touchpoint kind must be one of {', '.join(TOUCHPOINT_KINDS)}")
+    store = store_by_code(store_code)
+    survey = Survey.get_or_none(Survey.key == survey_key)
+    if survey is None:
+        raise NotFound("not_found", f"survey {survey_key!r} does not exist")
+    with write_transaction():
+        return Touchpoint.create(store=store, code=code, name=name, kind=kind, survey=survey)
+
+
+def store_by_code(code: str) -> Store:
+    store = Store.get_or_none(Store.code == code)
+    if store is None:
+        raise NotFound("unknown_store", f"store {code!r} does not exist")
+    return store
+
+
+def touchpoint_by_code(store: Store, code: str) -> Touchpoint:
+    touchpoint = Touchpoint.get_or_none((Touchpoint.store == store) & (Touchpoint.code == code))
+    if touchpoint is None:
+        raise NotFound("unknown_touchpoint", f"store {store.code!r} has no touchpoint {code!r}")
+    return touchpoint
+
+
+def current_survey(survey: Survey) -> SurveyVersion:
+    return SurveyVersion.get((SurveyVersion.survey == survey) & (SurveyVersion.version == survey.current_version))
+
+
+class SurveyCache:
+    """Survey definitions by (key, version). Versions never change, so they are kept for
+    the life of the app; one cache per app, because tests run several databases."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[tuple[str, int], tuple[int, SurveyDefinition] | None] = {}
+
+    def lookup(self, key: str, version: int) -> SurveyDefinition | None:
+        found = self.get(key, version)
+        return found[1] if found else None
+
+    def get(self, key: str, version: int) -> tuple[int, SurveyDefinition] | None:
+        """(survey row id, definition) or None; misses are not remembered (a survey may be added)."""
+        cached = self._by_key.get((key, version))
+        if cached is not None:
+            return cached
+        row = (
+            SurveyVersion.select(SurveyVersion.definition, Survey.id)
+            .join(Survey)
+            .where((Survey.key == key) & (SurveyVersion.version == version))
+            .tuples()
+            .first()
+        )
+        if row is None:
+            return None
+        definition, survey_id = row
+        found = (survey_id, SurveyDefinition.from_dict(definition))
+        self._by_key[(key, version)] = found
+        return found

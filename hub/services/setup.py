@@ -1,0 +1,23 @@
+"""First start of a hub: schema, the default survey, a first HQ admin."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from hub.db import database
+from hub.migrations import migrate
+from hub.models import Survey, User
+from hub.services.catalog import DEFAULT_SURVEY, add_survey
+from hub.services.users import add_user
+
+
+def initialise(*, admin_email: str, admin_name: str, admin_password: str, now: datetime) -> list[str]:
+    """Idempotent: running it again applies new migrations and creates nothing twice."""
+    report = [f"applied migration {name}" for name in migrate(database.obj, now)]
+    if Survey.get_or_none(Survey.key == DEFAULT_SURVEY["key"]) is None:
+        add_survey(DEFAULT_SURVEY, now)
+        report.append(f"created survey {DEFAULT_SURVEY['key']!r}")
+    if not User.select().where(User.role == "hq_admin").exists():
+        add_user(admin_email, admin_name, "hq_admin", admin_password, now=now)
+        report.append(f"created admin {admin_email}")
+    return report

@@ -1,0 +1,31 @@
+"""What one hub app keeps in memory besides the database: caches and derived keys.
+
+Nothing here is needed for correctness across processes (the database is the truth); it
+only saves work, so several hub processes can run side by side."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+
+from hub.models import Terminal
+from hub.services.catalog import SurveyCache
+from hub.services.terminal_config import config_etag, terminal_config
+
+
+@dataclass
+class HubState:
+    surveys: SurveyCache
+    contact_key: bytes
+
+    def config_etag(self, terminal: Terminal) -> str:
+        return config_etag(terminal_config(terminal))
+
+
+def init_app(app: Flask, contact_key: bytes) -> None:
+    app.extensions["voxloop"] = HubState(surveys=SurveyCache(), contact_key=contact_key)
+
+
+def state() -> HubState:
+    return current_app.extensions["voxloop"]

@@ -1,0 +1,135 @@
+"""Every error voxloop reports, with a stable code, defined once.
+
+A code never changes meaning once released; clients (terminals, the phone page, BI tools)
+branch on it. The HTTP status and the human title live next to it in ``CODES`` so the hub
+turns any ``VoxloopError`` into RFC 9457 problem details with one handler.
+
+The hierarchy, by what the caller should do about it::
+
+    VoxloopError                 anything voxloop refuses, carries .code .status .detail
+     ├── RequestError            the request as a whole is unusable: fix the client
+     │    (malformed_json, wrong_content_type, body_too_large, unsupported_protocol,
+     │     batch_too_large, malformed_batch)
+     ├── SignatureError          who sent it cannot be trusted: re-sign, re-enroll
+     │    (missing_signature, malformed_signature, bad_signature, digest_mismatch,
+     │     stale_created, replayed_nonce, unknown_device, revoked_device)
+     ├── EnrollmentError         the enrollment code cannot be used
+     │    (unknown_code, expired_code, used_code, bad_public_key)
+     ├── TokenError              a QR token cannot be used
+     │    (malformed_token, bad_token_signature, unknown_token_key, expired_token)
+     └── NotFound                (not_found, unknown_store, unknown_touchpoint)
+
+Validation of single items does not raise: it returns ``Problem`` values (same code table),
+because one bad item in a batch must not cost the good ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# code -> (HTTP status, title). Item-level codes use 422: they appear inside a 200 sync result.
+CODES: dict[str, tuple[int, str]] = {
+    # request as a whole
+    "malformed_json": (400, "The request body is not valid JSON."),
+    "wrong_content_type": (415, "The request body must be application/json."),
+    "body_too_large": (413, "The request body is larger than the hub accepts."),
+    "unsupported_protocol": (400, "The protocol version is not supported by this hub."),
+    "batch_too_large": (413, "The batch holds more responses than the hub accepts at once."),
+    "malformed_batch": (400, "The batch envelope does not have the required shape."),
+    "malformed_request": (400, "The request does not have the required shape."),
+    # signatures and devices
+    "missing_signature": (401, "The request is not signed."),
+    "malformed_signature": (401, "The signature headers cannot be parsed."),
+    "bad_signature": (401, "The signature does not verify."),
+    "digest_mismatch": (401, "The body does not match its Content-Digest."),
+    "stale_created": (401, "The signature's created time is too far from the hub's clock."),
+    "replayed_nonce": (401, "The signature's nonce was already used."),
+    "unknown_device": (401, "No terminal is enrolled under this key id."),
+    "revoked_device": (403, "This terminal has been revoked."),
+    # enrollment
+    "unknown_code": (400, "The enrollment code is not known."),
+    "expired_code": (400, "The enrollment code has expired."),
+    "used_code": (400, "The enrollment code was already used."),
+    "bad_public_key": (400, "The public key is not a valid Ed25519 key."),
+    # QR tokens
+    "malformed_token": (400, "The token cannot be read."),
+    "bad_token_signature": (400, "The token's signature does not verify."),
+    "unknown_token_key": (400, "The token was signed with a key the hub does not know."),
+    "expired_token": (400, "The token has expired."),
+    # lookups
+    "not_found": (404, "Not found."),
+    "unknown_store": (404, "The store is not known."),
+    "unknown_touchpoint": (404, "The touchpoint is not known."),
+    "method_not_allowed": (405, "The method is not allowed for this resource."),
+    "internal_error": (500, "The hub failed to process the request; nothing was stored."),
+    "database_unavailable": (503, "The database is unavailable; nothing was stored. Retry."),
+    # items inside a batch (reported per item, never raised)
+    "not_an_object": (422, "The item is not a JSON object."),
+    "missing_field": (422, "A required field is missing."),
+    "wrong_type": (422, "A field has the wrong type."),
+    "bad_id": (422, "The response id is not a UUID."),
+    "bad_time": (422, "The time is not an RFC 3339 timestamp with a zone."),
+    "unknown_channel": (422, "The channel is not known."),
+    "unknown_survey": (422, "The survey or its version is not known."),
+    "wrong_store": (422, "The response names a store this sender may not write to."),
+    "wrong_touchpoint": (422, "The response names a touchpoint its store does not have."),
+    "unknown_question": (422, "The answer names a question the survey does not have."),
+    "wrong_kind": (422, "The answer's kind differs from the question's kind."),
+    "duplicate_answer": (422, "The same question is answered twice."),
+    "value_out_of_range": (422, "The value is outside the question's range."),
+    "unknown_option": (422, "The choice names an option the question does not offer."),
+    "too_many_options": (422, "The question allows one option only."),
+    "comment_too_long": (422, "The comment is longer than the limit."),
+    "no_answers": (422, "The response holds no answers."),
+    "missing_required": (422, "A required question is not answered."),
+    "bad_contact": (422, "The contact is malformed or has no consent."),
+    "unknown_flag": (422, "The flag is not known."),
+    "bad_sequence": (422, "The device sequence number is missing or not a positive integer."),
+    "bad_locale": (422, "The locale is not a language tag."),
+    "response_conflict": (409, "A response with this id exists with different content."),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one item, found by validation; ``path`` points into the item."""
+
+    code: str
+    message: str
+    path: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message, "path": self.path}
+
+
+class VoxloopError(Exception):
+    """Something voxloop refuses. ``code`` is stable, ``detail`` says what exactly."""
+
+    def __init__(self, code: str, detail: str | None = None, **extra: object) -> None:
+        if code not in CODES:
+            raise ValueError(f"unregistered error code {code!r}")
+        self.code = code
+        self.status, self.title = CODES[code]
+        self.detail = detail or self.title
+        self.extra = extra
+        super().__init__(f"{code}: {self.detail}")
+
+
+class RequestError(VoxloopError):
+    """The request as a whole cannot be used."""
+
+
+class SignatureError(VoxloopError):
+    """The sender cannot be trusted."""
+
+
+class EnrollmentError(VoxloopError):
+    """The enrollment code cannot be used."""
+
+
+class TokenError(VoxloopError):
+    """A QR token cannot be used."""
+
+
+class NotFound(VoxloopError):
+    """The thing asked for does not exist (or the caller may not know it does)."""

@@ -1,0 +1,33 @@
+"""Time-ordered response ids (UUIDv7, RFC 9562), made where a response is captured.
+
+The id is the idempotency key from the terminal or browser to the hub's database, so it
+must be unique without coordination and sort by capture time (good for B-tree inserts).
+Time and randomness are passed in: the caller owns the clock and the entropy source.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+
+def uuid7(now: datetime, random_bytes: bytes) -> str:
+    """A UUIDv7 for the millisecond of ``now``; ``random_bytes`` needs at least 10 bytes."""
+    if len(random_bytes) < 10:
+        raise ValueError("uuid7 needs 10 random bytes")
+    ms = int(now.timestamp() * 1000) & ((1 << 48) - 1)
+    rand = int.from_bytes(random_bytes[:10], "big")
+    rand_a = (rand >> 68) & 0xFFF
+    rand_b = rand & ((1 << 62) - 1)
+    value = (ms << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b
+    return str(uuid.UUID(int=value))
+
+
+def is_uuid(text: object) -> bool:
+    """True for a canonical lower-case hyphenated UUID string (the only form on the wire)."""
+    if not isinstance(text, str) or len(text) != 36:
+        return False
+    try:
+        return str(uuid.UUID(text)) == text
+    except ValueError:
+        return False

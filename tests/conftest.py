@@ -1,0 +1,76 @@
+"""Fixtures for the whole suite: every hub test runs on SQLite and on PostgreSQL.
+
+PostgreSQL is a real server started for the session (tests/support/postgres.py). Where a
+system package a test needs is missing, the test skips with the reason locally; with
+VOXLOOP_REQUIRE_ALL=1 (set by CI) it fails instead, so CI never passes on a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.support.postgres import TemporaryPostgres, find_pg_bin  # noqa: E402
+
+REQUIRE_ALL = os.environ.get("VOXLOOP_REQUIRE_ALL") == "1"
+
+
+def missing_system_package(reason: str) -> None:
+    """Skip loudly when a system package is missing; fail when the run must be complete."""
+    if REQUIRE_ALL:
+        pytest.fail(f"VOXLOOP_REQUIRE_ALL is set and {reason}", pytrace=False)
+    pytest.skip(f"MISSING SYSTEM PACKAGE: {reason}")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[TemporaryPostgres | None]:
+    if os.environ.get("VOXLOOP_TEST_PG_URL"):
+        yield None
+        return
+    if find_pg_bin() is None:
+        yield None
+        return
+    with TemporaryPostgres() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: TemporaryPostgres | None) -> str:
+    """One migrated database for the session; tests empty its tables (see ``database_url``)."""
+    url = os.environ.get("VOXLOOP_TEST_PG_URL")
+    if url:
+        return url
+    if postgres_server is None:
+        missing_system_package("PostgreSQL server binaries are not installed (apt-get install postgresql)")
+    return postgres_server.create_database("voxloop_test_hub")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'hub.db'}"
+    url = request.getfixturevalue("postgres_url")
+    _empty_postgres(url)
+    return url
+
+
+def _empty_postgres(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migration'"
+            )
+        ]
+        if tables:
+            conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
