@@ -20,6 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from hub.api import bp as api_bp
     from hub.clock import now
     from hub.health import bp as health_bp
+    from hub.pages import bp as pages_bp
     from hub.services.personal_data import contact_key
 
     app = Flask(__name__, instance_path=str(_instance_path(test_config)), instance_relative_config=True)
@@ -31,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     problems.init_app(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(pages_bp)
 
     @app.before_request
     def _connect() -> None:

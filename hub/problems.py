@@ -32,6 +32,10 @@ def problem(code: str, detail: str | None = None, status: int | None = None, **e
     return response
 
 
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.mimetype == "application/json"
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(VoxloopError)
     def voxloop_error(error: VoxloopError) -> Response:
@@ -40,8 +44,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         code = _HTTP_CODES.get(error.code or 500)
-        if code is None:
-            return error.get_response()
+        if code is None or not _wants_json():
+            return error.get_response()  # werkzeug's plain page for people
         return problem(code, error.description if code != "body_too_large" else None)
 
     @app.errorhandler(OperationalError)

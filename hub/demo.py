@@ -1,0 +1,142 @@
+"""``voxloop demo ...``: a hub with demo stores and feedback, to try voxloop in a minute.
+
+The demo feedback travels the real way: a demo terminal is enrolled with its own key and
+sends signed batches through the sync API, so what you see is what terminals produce.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import secrets
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+
+from shared.crypto import new_private_key, public_key_text, sign_request
+from shared.ids import uuid7
+from shared.protocol import format_time
+
+DEMO_STORES = [
+    ("B001", "Berlin Mitte", "Europe/Berlin", "Nord-Ost"),
+    ("H002", "Hamburg Altona", "Europe/Berlin", "Nord-Ost"),
+]
+COMMENTS = {
+    1: ["Viel zu lange an der Kasse gewartet.", "Only one till open, queue to the back of the shop."],
+    2: ["Regal mit Milch war leer.", "Staff seemed stressed."],
+    3: ["Ganz okay.", "Fine, nothing special."],
+    4: ["Freundliche Beratung, danke!", "Quick and easy, thanks."],
+}
+REASONS = {1: ["queue"], 2: ["stock", "staff"], 3: ["price"], 4: ["staff"]}
+
+
+@click.group()
+def demo() -> None:
+    """Try voxloop with demo stores and demo feedback."""
+
+
+@demo.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--days", default=14, show_default=True, help="days of demo feedback on first start")
+def run(host: str, port: int, days: int) -> None:
+    """Set up var/ with demo data on first start, then serve the hub."""
+    from waitress import serve
+
+    from hub import create_app
+    from hub.db import database
+
+    app = create_app({"PUBLIC_URL": f"http://{host}:{port}"})
+    instance = Path(app.instance_path)
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        try:
+            credentials = _prepare(app, instance, days)
+        finally:
+            database.close()
+    url = f"http://{host}:{port}/"
+    click.echo("")
+    click.echo(f"voxloop demo hub: {url}")
+    click.echo(f"  health:        {url}healthz")
+    click.echo(f"  API document:  {url}api/v1/openapi.json")
+    click.echo(f"  HQ admin:      {credentials['email']} / {credentials['password']}")
+    click.echo(f"  data:          {instance} (delete it to start over)")
+    click.echo("  add a terminal: .venv/bin/voxloop hub enroll-code --store B001")
+    click.echo("Ctrl-C stops the hub.")
+    serve(app, host=host, port=port, threads=8, ident="voxloop")
+
+
+def _prepare(app, instance: Path, days: int) -> dict[str, str]:  # noqa: ANN001
+    from hub.models import Store
+    from hub.services import catalog
+    from hub.services.setup import initialise
+
+    now = datetime.now(UTC)
+    credentials_file = instance / "demo-credentials.json"
+    if credentials_file.exists():
+        credentials = json.loads(credentials_file.read_text())
+    else:
+        credentials = {"email": "admin@demo.voxloop", "password": secrets.token_urlsafe(12)}
+    for line in initialise(
+        admin_email=credentials["email"], admin_name="Demo HQ admin", admin_password=credentials["password"], now=now
+    ):
+        click.echo(line)
+    if not credentials_file.exists():
+        credentials_file.touch(mode=0o600)
+        credentials_file.write_text(json.dumps(credentials))
+    for code, name, zone, region in DEMO_STORES:
+        if Store.get_or_none(Store.code == code) is None:
+            catalog.add_store(code, name, time_zone=zone, region=region, now=now)
+            catalog.add_touchpoint(code, "exit", "Exit")
+            sent = _send_demo_feedback(app, code, days, now)
+            click.echo(f"demo store {code} {name}: {sent} responses from a demo terminal")
+    return credentials
+
+
+def _send_demo_feedback(app, store_code: str, days: int, now: datetime) -> int:  # noqa: ANN001
+    """Enroll a demo terminal for the store and deliver ``days`` of feedback through the sync API."""
+    from hub.services import catalog, enrollment
+
+    store = catalog.store_by_code(store_code)
+    code = enrollment.make_code(store, catalog.touchpoint_by_code(store, "exit"), now=now, ttl=timedelta(minutes=5))
+    key = new_private_key()
+    client = app.test_client()
+    enrolled = client.post("/api/v1/enroll", json={"code": code, "public_key": public_key_text(key), "name": "Demo exit"})
+    device_id = enrolled.get_json()["device_id"]
+    rng = random.Random(store_code)
+    responses, seq = [], 0
+    for day in range(days, 0, -1):
+        for _ in range(rng.randint(20, 45)):
+            seq += 1
+            at = now - timedelta(days=day, hours=rng.uniform(0, 10))
+            rating = rng.choices([1, 2, 3, 4], weights=[1, 2, 4, 8])[0]
+            answers = [{"question": "rating", "kind": "smiley", "value": rating}]
+            if rng.random() < 0.6:
+                answers.append({"question": "reason", "kind": "choice", "value": [rng.choice(REASONS[rating])]})
+            if rng.random() < 0.3:
+                answers.append({"question": "comment", "kind": "text", "value": rng.choice(COMMENTS[rating])})
+            responses.append(
+                {
+                    "id": uuid7(at, secrets.token_bytes(10)),
+                    "v": 1,
+                    "channel": "kiosk",
+                    "store": store_code,
+                    "touchpoint": "exit",
+                    "survey": "exit",
+                    "survey_version": 1,
+                    "captured_at": format_time(at),
+                    "locale": rng.choice(["de", "de", "en"]),
+                    "seq": seq,
+                    "answers": answers,
+                }
+            )
+    for start in range(0, len(responses), 200):
+        body = json.dumps({"v": 1, "responses": responses[start : start + 200], "heartbeat": {"app_version": "demo"}})
+        headers = sign_request(
+            key, device_id, "POST", "/api/v1/sync", body.encode(), created=int(now.timestamp()), nonce=secrets.token_urlsafe(16)
+        )
+        answer = client.post("/api/v1/sync", data=body, headers={**headers, "Content-Type": "application/json"})
+        if answer.status_code != 200:
+            raise click.ClickException(f"demo sync failed: {answer.get_json()}")
+    return len(responses)
