@@ -29,10 +29,11 @@ class LazyGroups(click.Group):
             return getattr(importlib.import_module(module), attribute)
         except ImportError as exc:
             extra = "hub" if name in ("hub", "demo", "qr") else "kiosk"
+            reason = f"{exc}. Install it with: pip install 'voxloop[{extra}]'"
 
             @click.command(name=name, help=summary)
             def missing() -> None:
-                raise click.ClickException(f"{exc}. Install it with: pip install 'voxloop[{extra}]'")
+                raise click.ClickException(reason)
 
             return missing
 

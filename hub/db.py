@@ -39,7 +39,7 @@ SQLITE_PRAGMAS = {
 class PostgresDatabase(PooledPostgresqlDatabase):
     """PostgreSQL with commits that are durable before the hub answers."""
 
-    def _initialize_connection(self, conn):  # noqa: ANN001 - peewee's hook
+    def _initialize_connection(self, conn):
         with conn.cursor() as cursor:
             cursor.execute("SET synchronous_commit = on; SET TIME ZONE 'UTC'")
         conn.commit()

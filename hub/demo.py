@@ -67,7 +67,7 @@ def run(host: str, port: int, days: int) -> None:
     serve(app, host=host, port=port, threads=8, ident="voxloop")
 
 
-def _prepare(app, instance: Path, days: int) -> dict[str, str]:  # noqa: ANN001
+def _prepare(app, instance: Path, days: int) -> dict[str, str]:
     from hub.models import Store
     from hub.services import catalog
     from hub.services.setup import initialise
@@ -94,7 +94,7 @@ def _prepare(app, instance: Path, days: int) -> dict[str, str]:  # noqa: ANN001
     return credentials
 
 
-def _send_demo_feedback(app, store_code: str, days: int, now: datetime) -> int:  # noqa: ANN001
+def _send_demo_feedback(app, store_code: str, days: int, now: datetime) -> int:
     """Enroll a demo terminal for the store and deliver ``days`` of feedback through the sync API."""
     from hub.services import catalog, enrollment
 
@@ -102,7 +102,9 @@ def _send_demo_feedback(app, store_code: str, days: int, now: datetime) -> int: 
     code = enrollment.make_code(store, catalog.touchpoint_by_code(store, "exit"), now=now, ttl=timedelta(minutes=5))
     key = new_private_key()
     client = app.test_client()
-    enrolled = client.post("/api/v1/enroll", json={"code": code, "public_key": public_key_text(key), "name": "Demo exit"})
+    enrolled = client.post(
+        "/api/v1/enroll", json={"code": code, "public_key": public_key_text(key), "name": "Demo exit"}
+    )
     device_id = enrolled.get_json()["device_id"]
     rng = random.Random(store_code)
     responses, seq = [], 0
@@ -134,7 +136,13 @@ def _send_demo_feedback(app, store_code: str, days: int, now: datetime) -> int: 
     for start in range(0, len(responses), 200):
         body = json.dumps({"v": 1, "responses": responses[start : start + 200], "heartbeat": {"app_version": "demo"}})
         headers = sign_request(
-            key, device_id, "POST", "/api/v1/sync", body.encode(), created=int(now.timestamp()), nonce=secrets.token_urlsafe(16)
+            key,
+            device_id,
+            "POST",
+            "/api/v1/sync",
+            body.encode(),
+            created=int(now.timestamp()),
+            nonce=secrets.token_urlsafe(16),
         )
         answer = client.post("/api/v1/sync", data=body, headers={**headers, "Content-Type": "application/json"})
         if answer.status_code != 200:

@@ -15,9 +15,12 @@ def healthz() -> tuple[Response, int]:
     try:
         database.execute_sql("SELECT 1").fetchone()
         waiting = pending(database.obj)
-    except Exception as exc:  # noqa: BLE001 - any database failure means unhealthy
+    except Exception as exc:
         return jsonify({"status": "unavailable", "database": "unreachable", "error": type(exc).__name__}), 503
-    body = {"status": "ok" if not waiting else "migrations_pending", "database": "sqlite" if is_sqlite() else "postgresql"}
+    body = {
+        "status": "ok" if not waiting else "migrations_pending",
+        "database": "sqlite" if is_sqlite() else "postgresql",
+    }
     if waiting:
         body["pending_migrations"] = waiting
     return jsonify(body), 200 if not waiting else 503

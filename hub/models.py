@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from peewee import AutoField as _AutoField
 from peewee import (
     BlobField,
     BooleanField,
@@ -18,7 +19,6 @@ from peewee import (
     TextField,
     UUIDField,
 )
-from peewee import AutoField as _AutoField
 
 from hub.db import database
 

@@ -33,11 +33,15 @@ def enroll(hub_url: str, code: str, name: str | None, data_dir: Path) -> None:
 
     identity = data_dir / "terminal.json"
     if identity.exists():
-        raise click.ClickException(f"{identity} exists: this terminal is enrolled already (delete {data_dir} to re-enroll)")
+        raise click.ClickException(
+            f"{identity} exists: this terminal is enrolled already (delete {data_dir} to re-enroll)"
+        )
     key = new_private_key()
     client = HubClient(hub_url, requests.Session())
     try:
-        answer = client.enroll(code, key, name=name or socket.gethostname(), app_version=APP_VERSION, now=datetime.now(UTC))
+        answer = client.enroll(
+            code, key, name=name or socket.gethostname(), app_version=APP_VERSION, now=datetime.now(UTC)
+        )
     except HubError as exc:
         raise click.ClickException(f"enrollment failed: {exc.detail} [{exc.code}]") from None
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -47,7 +51,15 @@ def enroll(hub_url: str, code: str, name: str | None, data_dir: Path) -> None:
         out.write(private_key_to_pem(key))
     config = answer.body["config"]
     identity.write_text(
-        json.dumps({"hub": hub_url, "device_id": answer.body["device_id"], "config": config, "etag": answer.headers.get("ETag")}, indent=1)
+        json.dumps(
+            {
+                "hub": hub_url,
+                "device_id": answer.body["device_id"],
+                "config": config,
+                "etag": answer.headers.get("ETag"),
+            },
+            indent=1,
+        )
     )
     click.echo(
         f"enrolled as {answer.body['device_id']} for store {config['store']['code']} "

@@ -82,7 +82,7 @@ class HubClient:
     def _send(self, method: str, path: str, body: bytes, headers: dict[str, str], now: datetime) -> HubAnswer:
         try:
             reply = self.session.request(method, self.base_url + path, data=body, headers=headers, timeout=self.timeout)
-        except Exception as exc:  # noqa: BLE001 - any transport failure: DNS, refused, reset, timeout
+        except Exception as exc:
             raise HubError("unreachable", f"{type(exc).__name__}: {exc}") from None
         offset = _clock_offset(reply.headers.get("Date"), now)
         if reply.status_code == 304:

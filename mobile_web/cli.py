@@ -16,7 +16,9 @@ def qr() -> None:
 
 @qr.command()
 @click.argument("text")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="write a .png or .svg instead of drawing")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), default=None, help="write a .png or .svg instead of drawing"
+)
 def text(text: str, output: Path | None) -> None:
     """Draw TEXT as a QR code in the terminal, or write it to a PNG or SVG file."""
     if output is None:

@@ -8,14 +8,19 @@ Time and randomness are passed in: the caller owns the clock and the entropy sou
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
 
 
 def uuid7(now: datetime, random_bytes: bytes) -> str:
     """A UUIDv7 for the millisecond of ``now``; ``random_bytes`` needs at least 10 bytes."""
     if len(random_bytes) < 10:
         raise ValueError("uuid7 needs 10 random bytes")
-    ms = int(now.timestamp() * 1000) & ((1 << 48) - 1)
+    # Exact integer milliseconds: int(now.timestamp() * 1000) is off by one for some instants after 2038
+    # (float rounding). A naive ``now`` is local time, as with datetime.timestamp().
+    ms = ((now.astimezone(UTC) - _EPOCH) // _MS) & ((1 << 48) - 1)
     rand = int.from_bytes(random_bytes[:10], "big")
     rand_a = (rand >> 68) & 0xFFF
     rand_b = rand & ((1 << 62) - 1)

@@ -297,7 +297,9 @@ def validate_response(item: object, surveys: SurveyLookup) -> tuple[ValidRespons
 
 
 def _unsupported(version: object) -> Problem:
-    return Problem("unsupported_protocol", f"protocol version {version!r} is not one of {sorted(SUPPORTED_VERSIONS)}", "v")
+    return Problem(
+        "unsupported_protocol", f"protocol version {version!r} is not one of {sorted(SUPPORTED_VERSIONS)}", "v"
+    )
 
 
 def _contact_ok(contact: object) -> bool:
@@ -343,7 +345,13 @@ def _answer_rows(question: Question, value: Any, path: str, add: Callable[[Probl
         if not isinstance(value, str):
             add(Problem("wrong_type", "a text answer is a string", path))
         elif len(value) > question.max_length:
-            add(Problem("comment_too_long", f"the comment has {len(value)} characters, the limit is {question.max_length}", path))
+            add(
+                Problem(
+                    "comment_too_long",
+                    f"the comment has {len(value)} characters, the limit is {question.max_length}",
+                    path,
+                )
+            )
         else:
             return [AnswerRow(question.id, kind, None, value)]
         return []

@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import Request, current_app
 
 from hub.models import Terminal
+from hub.services.ingest import Sender
 from shared.crypto import check_created, load_public_key, read_signature, verify_request
 from shared.errors import SignatureError
-
-from hub.services.ingest import Sender
 
 
 def authenticate(request: Request, body: bytes, now: float) -> Sender:

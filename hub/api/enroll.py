@@ -16,8 +16,12 @@ from shared.protocol import format_time
 @bp.post("/enroll")
 def enroll() -> Response:
     body = json_body(request, request.get_data(cache=False))
-    if not isinstance(body, dict) or not isinstance(body.get("code"), str) or not isinstance(body.get("public_key"), str):
-        raise RequestError("malformed_request", "send {\"code\": ..., \"public_key\": ...} (name, app_version optional)")
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("code"), str)
+        or not isinstance(body.get("public_key"), str)
+    ):
+        raise RequestError("malformed_request", 'send {"code": ..., "public_key": ...} (name, app_version optional)')
     name, version = body.get("name"), body.get("app_version")
     at = now()
     terminal = enroll_terminal(

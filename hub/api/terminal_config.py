@@ -17,10 +17,8 @@ def config() -> Response:
     sender = authenticate(request, request.get_data(cache=False), now().timestamp())
     body = terminal_config(sender.terminal)
     etag = config_etag(body)
-    if request.if_none_match.contains(etag.strip('"')):
-        response = Response(status=304)
-    else:
-        response = jsonify(body)
+    unchanged = request.if_none_match.contains(etag.strip('"'))
+    response = Response(status=304) if unchanged else jsonify(body)
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = "no-cache"
     return response

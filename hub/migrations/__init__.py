@@ -14,10 +14,20 @@ from datetime import UTC, datetime
 from peewee import Database, SqliteDatabase
 
 _DIALECT = {
-    "sqlite": {"serial": "INTEGER PRIMARY KEY AUTOINCREMENT", "bytes": "BLOB", "ts": "DATETIME",
-               "bool": "INTEGER", "uuid": "TEXT"},
-    "postgres": {"serial": "BIGSERIAL PRIMARY KEY", "bytes": "BYTEA", "ts": "TIMESTAMP",
-                 "bool": "BOOLEAN", "uuid": "UUID"},
+    "sqlite": {
+        "serial": "INTEGER PRIMARY KEY AUTOINCREMENT",
+        "bytes": "BLOB",
+        "ts": "DATETIME",
+        "bool": "INTEGER",
+        "uuid": "TEXT",
+    },
+    "postgres": {
+        "serial": "BIGSERIAL PRIMARY KEY",
+        "bytes": "BYTEA",
+        "ts": "TIMESTAMP",
+        "bool": "BOOLEAN",
+        "uuid": "UUID",
+    },
 }
 
 
@@ -44,7 +54,9 @@ def migrate(db: Database, now: datetime | None = None) -> list[str]:
         db.execute_sql(statement.format(**dialect))
 
     with db.atomic():
-        sql("CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {ts} NOT NULL)")
+        sql(
+            "CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {ts} NOT NULL)"
+        )
     done = applied(db)
     ran = []
     for version, name in available():

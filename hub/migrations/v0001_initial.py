@@ -134,6 +134,6 @@ STATEMENTS = [
 ]
 
 
-def up(db, sql) -> None:  # noqa: ANN001
+def up(db, sql) -> None:
     for statement in STATEMENTS:
         sql(statement)

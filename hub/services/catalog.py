@@ -111,14 +111,19 @@ def add_survey(definition: Mapping[str, Any], now: datetime) -> SurveyVersion:
             survey = Survey.create(key=parsed.key, name=definition.get("name", parsed.key), current_version=0)
         version = max(parsed.version, survey.current_version + 1)
         row = SurveyVersion.create(
-            survey=survey, version=version, definition={**definition, "version": version}, created_at=now.replace(tzinfo=None)
+            survey=survey,
+            version=version,
+            definition={**definition, "version": version},
+            created_at=now.replace(tzinfo=None),
         )
         survey.current_version = version
         survey.save()
         return row
 
 
-def add_touchpoint(store_code: str, code: str, name: str, *, kind: str = "exit", survey_key: str = "exit") -> Touchpoint:
+def add_touchpoint(
+    store_code: str, code: str, name: str, *, kind: str = "exit", survey_key: str = "exit"
+) -> Touchpoint:
     _check_code(code, "touchpoint code")
     if kind not in TOUCHPOINT_KINDS:
         raise RequestError("malformed_request", f"touchpoint kind must be one of {', '.join(TOUCHPOINT_KINDS)}")

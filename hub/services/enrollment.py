@@ -52,7 +52,9 @@ def enroll(code: str, public_key: str, *, name: str | None, app_version: str | N
         if entry.used_at is not None:
             raise EnrollmentError("used_code", "this enrollment code was already used; ask for a new one")
         if entry.expires_at <= naive_now:
-            raise EnrollmentError("expired_code", f"this enrollment code expired at {entry.expires_at:%Y-%m-%d %H:%M} UTC")
+            raise EnrollmentError(
+                "expired_code", f"this enrollment code expired at {entry.expires_at:%Y-%m-%d %H:%M} UTC"
+            )
         terminal_id = "t" + secrets.token_urlsafe(12)
         terminal = Terminal.create(
             id=terminal_id,

@@ -50,7 +50,9 @@ class Sender:
     created: int
 
 
-def ingest_batch(sender: Sender, batch: Batch, *, surveys: SurveyCache, contact_key: bytes, now: datetime) -> SyncResult:
+def ingest_batch(
+    sender: Sender, batch: Batch, *, surveys: SurveyCache, contact_key: bytes, now: datetime
+) -> SyncResult:
     terminal = sender.terminal
     store = Store.get_by_id(terminal.store_id)
     touchpoints = {tp.code: tp for tp in Touchpoint.select().where(Touchpoint.store == store.id)}
@@ -141,7 +143,9 @@ def _belongs_to(response: ValidResponse, store: Store, touchpoints: dict[str, To
     if response.store != store.code:
         return [Problem("wrong_store", f"this terminal belongs to store {store.code!r}", "store")]
     if response.touchpoint not in touchpoints:
-        return [Problem("wrong_touchpoint", f"store {store.code!r} has no touchpoint {response.touchpoint!r}", "touchpoint")]
+        return [
+            Problem("wrong_touchpoint", f"store {store.code!r} has no touchpoint {response.touchpoint!r}", "touchpoint")
+        ]
     return []
 
 

@@ -11,9 +11,7 @@ from hub.services.passwords import hash_password
 from shared.errors import RequestError
 
 
-def add_user(
-    email: str, name: str, role: str, password: str, *, now: datetime, stores: Iterable[Store] = ()
-) -> User:
+def add_user(email: str, name: str, role: str, password: str, *, now: datetime, stores: Iterable[Store] = ()) -> User:
     if role not in User.ROLES:
         raise RequestError("malformed_request", f"role must be one of {', '.join(User.ROLES)}")
     if "@" not in email or len(password) < 12:
@@ -21,7 +19,12 @@ def add_user(
     password_hash = hash_password(password)  # slow on purpose: outside the write lock
     with write_transaction():
         user = User.create(
-            email=email.lower(), name=name, role=role, password_hash=password_hash, active=True, created_at=now.replace(tzinfo=None)
+            email=email.lower(),
+            name=name,
+            role=role,
+            password_hash=password_hash,
+            active=True,
+            created_at=now.replace(tzinfo=None),
         )
         for store in stores:
             UserStore.create(user=user, store=store)
