@@ -55,7 +55,8 @@ def migrate(db: Database, now: datetime | None = None) -> list[str]:
 
     with db.atomic():
         sql(
-            "CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {ts} NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS schema_migration"
+            " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {ts} NOT NULL)"
         )
     done = applied(db)
     ran = []
