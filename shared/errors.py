@@ -85,6 +85,7 @@ CODES: dict[str, tuple[int, str]] = {
     "bad_contact": (422, "The contact is malformed or has no consent."),
     "unknown_flag": (422, "The flag is not known."),
     "bad_sequence": (422, "The device sequence number is missing or not a positive integer."),
+    "bad_text": (422, "A string is not valid Unicode."),
     "bad_locale": (422, "The locale is not a language tag."),
     "response_conflict": (409, "A response with this id exists with different content."),
 }

@@ -50,9 +50,12 @@ _LOCALE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 # --- time ---------------------------------------------------------------------------------
 
 
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})")
+
+
 def parse_time(text: object) -> datetime | None:
     """An RFC 3339 timestamp with a zone, as an aware UTC datetime; None if it is not one."""
-    if not isinstance(text, str) or len(text) < 20 or len(text) > 40:
+    if not isinstance(text, str) or not _RFC3339.fullmatch(text):
         return None
     try:
         value = datetime.fromisoformat(text)
@@ -131,6 +134,13 @@ class SurveyDefinition:
             raw_questions = data["questions"]
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"survey needs key, version and questions ({exc})") from None
+        try:
+            return cls._read(key, version, raw_questions, data)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"each question needs an id, a kind and well-formed fields ({exc!r})") from None
+
+    @classmethod
+    def _read(cls, key: str, version: int, raw_questions: Any, data: Mapping[str, Any]) -> SurveyDefinition:
         questions = []
         for raw in raw_questions:
             kind = raw.get("kind")
@@ -205,9 +215,10 @@ def _int(value: object) -> bool:
 
 
 def _one_of(value: object, allowed: frozenset[Any]) -> bool:
-    """``value in allowed`` that is False (instead of raising) for unhashable JSON values."""
+    """``value in allowed`` that is False (instead of raising) for unhashable JSON values, and
+    that keeps JSON's types apart (``true`` and ``1.0`` are not the version ``1``)."""
     try:
-        return value in allowed
+        return value in allowed and type(value) is type(next(iter(allowed)))
     except TypeError:
         return False
 
@@ -276,6 +287,10 @@ def validate_response(item: object, surveys: SurveyLookup) -> tuple[ValidRespons
 
     if problems:
         return None, problems
+    try:
+        fingerprint = content_hash(item)
+    except UnicodeEncodeError:  # a lone surrogate escape such as "\ud800" in some string
+        return None, [Problem("bad_text", "a string holds an invalid Unicode escape (a lone surrogate)")]
     return (
         ValidResponse(
             id=response_id,
@@ -290,7 +305,7 @@ def validate_response(item: object, surveys: SurveyLookup) -> tuple[ValidRespons
             answers=tuple(rows),
             contact=contact,
             flags=tuple(sorted(set(flags))),
-            content_hash=content_hash(item),
+            content_hash=fingerprint,
         ),
         [],
     )
