@@ -6,6 +6,7 @@ only saves work, so several hub processes can run side by side."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, current_app
 
@@ -19,8 +20,12 @@ class HubState:
     surveys: SurveyCache
     contact_key: bytes
 
+    def terminal_config(self, terminal: Terminal) -> dict[str, Any]:
+        config = current_app.config
+        return terminal_config(terminal, public_url=config["PUBLIC_URL"], secret_key=config["SECRET_KEY"])
+
     def config_etag(self, terminal: Terminal) -> str:
-        return config_etag(terminal_config(terminal))
+        return config_etag(self.terminal_config(terminal))
 
 
 def init_app(app: Flask, contact_key: bytes) -> None:

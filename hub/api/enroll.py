@@ -8,7 +8,8 @@ from hub.api import bp
 from hub.api.request_body import json_body
 from hub.clock import now
 from hub.services.enrollment import enroll as enroll_terminal
-from hub.services.terminal_config import config_etag, terminal_config
+from hub.services.terminal_config import config_etag
+from hub.state import state
 from shared.errors import RequestError
 from shared.protocol import format_time
 
@@ -31,7 +32,7 @@ def enroll() -> Response:
         app_version=version if isinstance(version, str) else None,
         now=at,
     )
-    config = terminal_config(terminal)
+    config = state().terminal_config(terminal)
     response = jsonify({"device_id": terminal.id, "hub_time": format_time(at), "config": config})
     response.status_code = 201
     response.headers["ETag"] = config_etag(config)

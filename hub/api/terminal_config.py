@@ -7,7 +7,8 @@ from flask import Response, jsonify, request
 from hub.api import bp
 from hub.api.device_auth import authenticate
 from hub.clock import now
-from hub.services.terminal_config import config_etag, terminal_config
+from hub.services.terminal_config import config_etag
+from hub.state import state
 
 
 @bp.get("/config")
@@ -15,7 +16,7 @@ def config() -> Response:
     # A replayed GET only returns what the replayer already saw, so no nonce is recorded here;
     # the created-time window still bounds it.
     sender = authenticate(request, request.get_data(cache=False), now().timestamp())
-    body = terminal_config(sender.terminal)
+    body = state().terminal_config(sender.terminal)
     etag = config_etag(body)
     unchanged = request.if_none_match.contains(etag.strip('"'))
     response = Response(status=304) if unchanged else jsonify(body)

@@ -93,7 +93,11 @@ def remember_nonce(terminal_id: str, nonce: str, created_at: Any) -> bool:
     return cursor.rowcount == 1
 
 
-def forget_nonces_before(cutoff: Any) -> int:
-    """Nonces older than the signature window can no longer be replayed: drop them."""
-    cursor = database.execute_sql(f"DELETE FROM seen_nonce WHERE created_at < {database.param}", (cutoff,))
+def forget_nonces_before(terminal_id: str, cutoff: Any) -> int:
+    """A terminal's nonces older than the signature window can no longer be replayed (their
+    created time is refused anyway): drop them, so the table holds minutes, not years."""
+    cursor = database.execute_sql(
+        f"DELETE FROM seen_nonce WHERE terminal_id = {database.param} AND created_at < {database.param}",
+        (terminal_id, cutoff),
+    )
     return cursor.rowcount

@@ -32,6 +32,9 @@ from shared.sequence import add_to_ranges, missing_ranges
 # kept, dated by the hub's receive time and flagged clock_skew.
 MAX_FUTURE = timedelta(minutes=5)
 MAX_PAST = timedelta(days=400)
+# Longer than the signature window (created may be up to 300 s off either way), so a nonce is
+# remembered for as long as its signature could be accepted.
+NONCE_MEMORY = timedelta(minutes=15)
 
 
 @dataclass
@@ -78,6 +81,7 @@ def ingest_batch(
     with write_transaction():
         if not q.remember_nonce(terminal.id, sender.nonce, db_time(datetime.fromtimestamp(sender.created, UTC))):
             raise SignatureError("replayed_nonce", "this nonce was already used; sign the request again")
+        q.forget_nonces_before(terminal.id, db_time(received - NONCE_MEMORY))
         locked = _lock_terminal(terminal.id)
         stored = q.existing_hashes([r.id for _, r in valid])
         new: list[ValidResponse] = []

@@ -10,6 +10,7 @@ import hashlib
 from typing import Any
 
 from hub.models import Store, Survey, SurveyVersion, Terminal, Touchpoint
+from hub.services.qr_tokens import touchpoint_token
 from shared.protocol import canonical_json
 
 # How a terminal behaves; per-store settings can override these later.
@@ -22,7 +23,7 @@ KIOSK_DEFAULTS = {
 }
 
 
-def terminal_config(terminal: Terminal) -> dict[str, Any]:
+def terminal_config(terminal: Terminal, *, public_url: str, secret_key: str) -> dict[str, Any]:
     store = Store.get_by_id(terminal.store_id)
     touchpoint = Touchpoint.get_by_id(terminal.touchpoint_id)
     survey = Survey.get_by_id(touchpoint.survey_id)
@@ -38,6 +39,8 @@ def terminal_config(terminal: Terminal) -> dict[str, Any]:
         "touchpoint": {"code": touchpoint.code, "name": touchpoint.name, "kind": touchpoint.kind},
         "survey": version.definition,
         "kiosk": dict(KIOSK_DEFAULTS),
+        # the thank-you screen's QR code: continue the feedback on the phone
+        "phone_url": f"{public_url.rstrip('/')}/m/{touchpoint_token(secret_key, store.code, touchpoint.code)}",
     }
 
 

@@ -1,0 +1,235 @@
+"""The terminal's own database: every response and its outbox state, durable before thanks.
+
+One SQLite file (WAL, synchronous=FULL): a tap is committed to disk before the thank-you
+screen shows, in one transaction that gives it the next device sequence number. A response
+then moves ``pending`` -> ``delivered`` only when the hub acknowledged it (``accepted`` or
+``duplicate``), or ``pending`` -> ``quarantined`` when the hub refused it (``invalid``,
+``conflict``): kept and shown, never retried forever. Delivered responses stay for a
+retention period, so a hub restored from a backup can ask for them again.
+
+The schema version lives in SQLite's ``user_version``; ``SCHEMA`` holds one script per version.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from peewee import SqliteDatabase
+
+from shared.ids import uuid7
+from shared.protocol import PROTOCOL_VERSION, format_time
+
+PRAGMAS = {"journal_mode": "wal", "synchronous": "full", "foreign_keys": 1, "busy_timeout": 5000}
+
+SCHEMA = [
+    # version 1
+    """
+    CREATE TABLE response (
+        id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL UNIQUE,
+        body TEXT NOT NULL,
+        rating INTEGER,
+        captured_at TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        delivered_at TEXT,
+        error_code TEXT,
+        error_detail TEXT
+    );
+    CREATE INDEX response_state_seq ON response (state, seq);
+    CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+]
+
+DELIVERED_STATUSES = frozenset({"accepted", "duplicate"})
+QUARANTINE_STATUSES = frozenset({"invalid", "conflict"})
+
+
+class StoreFull(Exception):
+    """The terminal's disk (or database) is full: the tap could not be stored."""
+
+
+@dataclass(frozen=True)
+class Captured:
+    id: str
+    seq: int
+    suspect: bool
+    body: dict[str, Any]
+
+
+class LocalStore:
+    """All access to the terminal's database. Safe to share between the UI thread and the sync
+    worker: writes are serialised by a lock, SQLite's WAL lets reads run alongside."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = SqliteDatabase(str(self.path), pragmas=PRAGMAS, check_same_thread=False)
+        self._lock = threading.Lock()
+        self._migrate()
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- schema ---------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        with self._lock:
+            version = self.db.execute_sql("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(SCHEMA[version:], start=version + 1):
+                with self.db.atomic("IMMEDIATE"):
+                    for statement in filter(str.strip, script.split(";")):
+                        self.db.execute_sql(statement)
+                    self.db.execute_sql(f"PRAGMA user_version = {int(number)}")
+
+    # --- settings -------------------------------------------------------------------------
+
+    def get(self, key: str, default: Any = None) -> Any:
+        row = self.db.execute_sql("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def put(self, **values: Any) -> None:
+        with self._lock, self.db.atomic("IMMEDIATE"):
+            self._put(values)
+
+    def _put(self, values: Mapping[str, Any]) -> None:
+        for key, value in values.items():
+            self.db.execute_sql(
+                "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(value)),
+            )
+
+    # --- capture --------------------------------------------------------------------------
+
+    def record(
+        self,
+        *,
+        config: Mapping[str, Any],
+        answers: Sequence[Mapping[str, Any]],
+        locale: str,
+        now: datetime,
+        random_bytes: bytes,
+        press_interval: float,
+        contact: Mapping[str, Any] | None = None,
+    ) -> Captured:
+        """Store one response durably and return it; raises StoreFull when the disk is full.
+
+        A press closer than ``press_interval`` seconds to the previous one is kept and flagged
+        ``suspect`` (someone hammering the buttons), never dropped.
+        """
+        try:
+            with self._lock, self.db.atomic("IMMEDIATE"):
+                seq = self.get("last_seq", 0) + 1
+                previous = self.get("last_capture_at")
+                suspect = previous is not None and 0 <= now.timestamp() - previous < press_interval
+                body = {
+                    "id": uuid7(now, random_bytes),
+                    "v": PROTOCOL_VERSION,
+                    "channel": "kiosk",
+                    "store": config["store"]["code"],
+                    "touchpoint": config["touchpoint"]["code"],
+                    "survey": config["survey"]["key"],
+                    "survey_version": config["survey"]["version"],
+                    "captured_at": format_time(now),
+                    "locale": locale,
+                    "seq": seq,
+                    "answers": [dict(a) for a in answers],
+                }
+                if contact:
+                    body["contact"] = dict(contact)
+                if suspect:
+                    body["flags"] = ["suspect"]
+                rating = next((a["value"] for a in answers if a.get("kind") == "smiley"), None)
+                self.db.execute_sql(
+                    "INSERT INTO response (id, seq, body, rating, captured_at) VALUES (?, ?, ?, ?, ?)",
+                    (body["id"], seq, json.dumps(body, separators=(",", ":")), rating, body["captured_at"]),
+                )
+                self._put({"last_seq": seq, "last_capture_at": now.timestamp()})
+        except Exception as exc:
+            if "full" in str(exc).lower():
+                raise StoreFull(f"the terminal's storage is full: {exc}") from exc
+            raise
+        return Captured(id=body["id"], seq=seq, suspect=suspect, body=body)
+
+    # --- outbox ---------------------------------------------------------------------------
+
+    def pending(self, limit: int) -> list[dict[str, Any]]:
+        """The oldest responses not yet acknowledged, in sequence order."""
+        rows = self.db.execute_sql(
+            "SELECT body FROM response WHERE state = 'pending' ORDER BY seq LIMIT ?", (limit,)
+        ).fetchall()
+        return [json.loads(row[0]) for row in rows]
+
+    def apply_results(self, results: Sequence[Mapping[str, Any]], now: datetime) -> dict[str, int]:
+        """Mark what the hub acknowledged as delivered and what it refused as quarantined."""
+        counts = {"delivered": 0, "quarantined": 0}
+        stamp = format_time(now)
+        with self._lock, self.db.atomic("IMMEDIATE"):
+            for result in results:
+                status, response_id = result.get("status"), result.get("id")
+                if status in DELIVERED_STATUSES:
+                    cursor = self.db.execute_sql(
+                        "UPDATE response SET state = 'delivered', delivered_at = ? WHERE id = ? AND state = 'pending'",
+                        (stamp, response_id),
+                    )
+                    counts["delivered"] += cursor.rowcount
+                elif status in QUARANTINE_STATUSES:
+                    detail = json.dumps(result.get("problems") or [])[:2000]
+                    cursor = self.db.execute_sql(
+                        "UPDATE response SET state = 'quarantined', error_code = ?, error_detail = ? "
+                        "WHERE id = ? AND state = 'pending'",
+                        (result.get("code") or status, detail, response_id),
+                    )
+                    counts["quarantined"] += cursor.rowcount
+        return counts
+
+    def requeue_missing(self, ranges: Sequence[Sequence[int]]) -> int:
+        """The hub lost these sequence numbers (restored from a backup): send them again."""
+        requeued = 0
+        with self._lock, self.db.atomic("IMMEDIATE"):
+            for first, last in ranges:
+                cursor = self.db.execute_sql(
+                    "UPDATE response SET state = 'pending', delivered_at = NULL "
+                    "WHERE state = 'delivered' AND seq BETWEEN ? AND ?",
+                    (int(first), int(last)),
+                )
+                requeued += cursor.rowcount
+        return requeued
+
+    def prune_delivered(self, now: datetime, keep: timedelta = timedelta(days=30)) -> int:
+        """Forget delivered responses older than the retention period (never pending ones)."""
+        with self._lock, self.db.atomic("IMMEDIATE"):
+            cursor = self.db.execute_sql(
+                "DELETE FROM response WHERE state = 'delivered' AND delivered_at < ?", (format_time(now - keep),)
+            )
+        return cursor.rowcount
+
+    # --- what the admin screen and `voxloop kiosk status` show ------------------------------
+
+    def counts(self) -> dict[str, int]:
+        counts = {"pending": 0, "delivered": 0, "quarantined": 0}
+        for state, n in self.db.execute_sql("SELECT state, COUNT(*) FROM response GROUP BY state").fetchall():
+            counts[state] = n
+        return counts
+
+    def quarantined(self, limit: int = 50) -> list[dict[str, Any]]:
+        rows = self.db.execute_sql(
+            "SELECT id, seq, captured_at, error_code, error_detail FROM response "
+            "WHERE state = 'quarantined' ORDER BY seq DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [dict(zip(("id", "seq", "captured_at", "code", "detail"), row, strict=True)) for row in rows]
+
+    def export(self) -> Iterator[dict[str, Any]]:
+        """Every local response with its outbox state, oldest first (for support)."""
+        cursor = self.db.execute_sql("SELECT body, state, delivered_at, error_code FROM response ORDER BY seq")
+        for body, state, delivered_at, error_code in cursor:
+            yield {"state": state, "delivered_at": delivered_at, "error_code": error_code, "response": json.loads(body)}
+
+    def integrity_ok(self) -> bool:
+        return self.db.execute_sql("PRAGMA integrity_check").fetchone()[0] == "ok"
