@@ -7,6 +7,7 @@ and one error handler for everything the hub refuses (hub/problems.py).
 
 from __future__ import annotations
 
+import os
 import secrets
 from email.utils import formatdate
 from pathlib import Path
@@ -54,8 +55,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _instance_path(test_config: dict[str, Any] | None) -> Path:
-    import os
-
     if test_config and test_config.get("INSTANCE_PATH"):
         return Path(test_config["INSTANCE_PATH"]).resolve()
     return Path(os.environ.get("VOXLOOP_INSTANCE_PATH", "var")).resolve()

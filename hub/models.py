@@ -4,6 +4,7 @@ checks that these models and the migrated schema agree on every table and column
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from peewee import AutoField as _AutoField
@@ -31,6 +32,19 @@ class JSONText(TextField):
 
     def python_value(self, value: str | None) -> Any:
         return None if value is None else json.loads(value)
+
+
+class UUIDText(UUIDField):
+    """A UUID kept in its canonical hyphenated form, the form ingest writes and the wire uses
+    (peewee's UUIDField writes 32 bare hex digits on SQLite, which never matches a stored id)."""
+
+    def db_value(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        try:
+            return str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+        except ValueError:
+            return value
 
 
 class BaseModel(Model):
@@ -112,7 +126,7 @@ class EnrollmentCode(BaseModel):
 
 
 class Response(BaseModel):
-    id = UUIDField(primary_key=True)
+    id = UUIDText(primary_key=True)
     store = ForeignKeyField(Store)
     touchpoint = ForeignKeyField(Touchpoint)
     terminal = ForeignKeyField(Terminal, null=True)
@@ -155,7 +169,7 @@ class RollupDaily(BaseModel):
 
 class ResponseConflict(BaseModel):
     id = _AutoField()
-    response_id = UUIDField()
+    response_id = UUIDText()
     terminal = ForeignKeyField(Terminal, null=True)
     content_hash = TextField()
     body = TextField()

@@ -65,7 +65,8 @@ def insert_answers(rows: Sequence[Sequence[Any]]) -> None:
 
 def bump_rollups(counts: Iterable[tuple[tuple[Any, ...], int]]) -> None:
     """Add counts to the daily rollup; keys are (store_id, touchpoint_id, channel, question, day, value)."""
-    rows = [(*key, count) for key, count in counts]
+    # sorted, so concurrent batches on PostgreSQL take the rows' locks in one order (no deadlock)
+    rows = [(*key, count) for key, count in sorted(counts)]
     _executemany(
         f"INSERT INTO rollup_daily ({_ROLLUP_KEY}, count) VALUES ({placeholders(7)}) "
         f"ON CONFLICT ({_ROLLUP_KEY}) DO UPDATE SET count = rollup_daily.count + excluded.count",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +18,7 @@ from flask.testing import FlaskClient
 
 from hub import create_app
 from hub.db import database
-from hub.services import catalog, enrollment
+from hub.services import catalog, enrollment, passwords, users
 from hub.services.setup import initialise
 from shared.crypto import new_private_key, public_key_text, sign_request
 from shared.ids import uuid7
@@ -43,14 +45,30 @@ def clock() -> Clock:
     return Clock()
 
 
+ADMIN_PASSWORD = "correct horse battery"
+
+
+@functools.cache
+def _admin_password_hash(password: str) -> str:
+    return passwords.hash_password(password)
+
+
 @pytest.fixture
 def app(database_url: str, tmp_path: Path, clock: Clock) -> Iterator[Flask]:
     app = create_app(
-        {"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "test-secret-key", "CLOCK": clock}
+        {
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "SECRET_KEY": "test-secret-key",
+            "CLOCK": clock,
+        }
     )
-    with app.app_context():
+    with app.app_context(), pytest.MonkeyPatch.context() as patch:
+        # scrypt is slow on purpose (~0.1 s); the admin's password is the same in every test, so
+        # its (real, verifiable) hash is made once per session.
+        patch.setattr(users, "hash_password", _admin_password_hash)
         database.connect(reuse_if_open=True)
-        initialise(admin_email="admin@example.org", admin_name="Admin", admin_password="correct horse battery", now=clock())
+        initialise(admin_email="admin@example.org", admin_name="Admin", admin_password=ADMIN_PASSWORD, now=clock())
         database.close()
     yield app
     if hasattr(database.obj, "close_all"):
@@ -144,7 +162,9 @@ def enroll_terminal(app: Flask, client: FlaskClient, clock: Clock, store_code: s
     code = make_code(app, clock, store_code)
     answer = client.post("/api/v1/enroll", json={"code": code, "public_key": public_key_text(key), "name": "Exit 1"})
     assert answer.status_code == 201, answer.get_json()
-    return TestTerminal(client=client, clock=clock, store_code=store_code, device_id=answer.get_json()["device_id"], key=key)
+    return TestTerminal(
+        client=client, clock=clock, store_code=store_code, device_id=answer.get_json()["device_id"], key=key
+    )
 
 
 @pytest.fixture
@@ -160,7 +180,7 @@ def other_terminal(app: Flask, client: FlaskClient, clock: Clock, other_store: A
 def count(app: Flask, table: str) -> int:
     with app.app_context():
         database.connect(reuse_if_open=True)
-        value = database.execute_sql(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608 - test tables
+        value = database.execute_sql(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
         database.close()
     return value
 
@@ -171,3 +191,45 @@ def rows(app: Flask, sql: str, params: tuple = ()) -> list[tuple]:
         result = database.execute_sql(sql.replace("?", database.param), params).fetchall()
         database.close()
     return result
+
+
+# --- helpers added for the sync, enrollment, config, OpenAPI and schema specifications -------
+
+STORED_TABLES = ("response", "answer", "rollup_daily", "response_conflict", "sync_log", "seen_nonce")
+
+
+@contextmanager
+def connected(app: Flask) -> Iterator[None]:
+    """Run service code (catalog, enrollment, models) against the app's database."""
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        try:
+            yield
+        finally:
+            database.close()
+
+
+def stored_counts(app: Flask) -> dict[str, int]:
+    """Row counts of every table a sync request writes to."""
+    return {table: count(app, table) for table in STORED_TABLES}
+
+
+def rollup_counts(app: Flask) -> dict[tuple[str, str, str], int]:
+    """rollup_daily as {(question, local day 'YYYY-MM-DD', value): count}."""
+    return {
+        (question, str(day), value): n
+        for question, day, value, n in rows(app, "SELECT question, day, value, count FROM rollup_daily")
+    }
+
+
+def assert_problem(answer: Any, status: int, code: str) -> dict[str, Any]:
+    """The answer is an RFC 9457 problem with this HTTP status and voxloop code; returns its body."""
+    assert answer.status_code == status, answer.get_data(as_text=True)
+    assert answer.mimetype == "application/problem+json"
+    body = answer.get_json()
+    assert body["code"] == code
+    assert body["status"] == status
+    assert body["type"] == f"https://voxloop.org/problems/{code}"
+    assert isinstance(body["title"], str) and body["title"]
+    assert isinstance(body["detail"], str) and body["detail"]
+    return body
