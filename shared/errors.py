@@ -17,7 +17,8 @@ The hierarchy, by what the caller should do about it::
      │    (unknown_code, expired_code, used_code, bad_public_key)
      ├── TokenError              a QR token cannot be used
      │    (malformed_token, bad_token_signature, unknown_token_key, expired_token)
-     └── NotFound                (not_found, unknown_store, unknown_touchpoint)
+     ├── NotFound                (not_found, unknown_store, unknown_touchpoint)
+     └── AlreadyExists           (already_exists)
 
 Validation of single items does not raise: it returns ``Problem`` values (same code table),
 because one bad item in a batch must not cost the good ones.
@@ -60,6 +61,7 @@ CODES: dict[str, tuple[int, str]] = {
     "not_found": (404, "Not found."),
     "unknown_store": (404, "The store is not known."),
     "unknown_touchpoint": (404, "The touchpoint is not known."),
+    "already_exists": (409, "Something with this code exists already."),
     "method_not_allowed": (405, "The method is not allowed for this resource."),
     "internal_error": (500, "The hub failed to process the request; nothing was stored."),
     "database_unavailable": (503, "The database is unavailable; nothing was stored. Retry."),
@@ -134,3 +136,7 @@ class TokenError(VoxloopError):
 
 class NotFound(VoxloopError):
     """The thing asked for does not exist (or the caller may not know it does)."""
+
+
+class AlreadyExists(VoxloopError):
+    """The thing to create exists already (a store or touchpoint code is taken)."""

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hub.db import write_transaction
 from hub.models import Region, Store, Survey, SurveyVersion, Touchpoint
-from shared.errors import NotFound, RequestError
+from shared.errors import AlreadyExists, NotFound, RequestError
 from shared.protocol import SurveyDefinition
 
 TOUCHPOINT_KINDS = ("exit", "checkout", "poster", "receipt", "table", "service")
@@ -89,6 +89,8 @@ def add_store(
 ) -> Store:
     _check_code(code, "store code")
     _check_zone(time_zone)
+    if Store.select().where(Store.code == code).exists():
+        raise AlreadyExists("already_exists", f"store {code!r} exists already")
     with write_transaction():
         region_row = Region.get_or_create(name=region)[0] if region else None
         return Store.create(
@@ -131,6 +133,8 @@ def add_touchpoint(
     survey = Survey.get_or_none(Survey.key == survey_key)
     if survey is None:
         raise NotFound("not_found", f"survey {survey_key!r} does not exist")
+    if Touchpoint.select().where((Touchpoint.store == store) & (Touchpoint.code == code)).exists():
+        raise AlreadyExists("already_exists", f"store {store_code!r} has a touchpoint {code!r} already")
     with write_transaction():
         return Touchpoint.create(store=store, code=code, name=name, kind=kind, survey=survey)
 

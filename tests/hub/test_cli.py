@@ -1,0 +1,91 @@
+"""``voxloop hub ...`` as an operator uses it, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from voxloop_cli import main
+
+
+@pytest.fixture
+def voxloop(database_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("VOXLOOP_DATABASE_URL", database_url)
+    monkeypatch.setenv("VOXLOOP_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("VOXLOOP_SECRET_KEY", "cli-test-secret")
+    runner = CliRunner()
+
+    def run(*args: str, ok: bool = True):
+        result = runner.invoke(main, list(args))
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    yield run
+    from hub.db import database
+
+    if hasattr(database.obj, "close_all"):
+        database.obj.close_all()
+
+
+def test_init_creates_the_schema_survey_and_an_admin_and_prints_how_to_sign_in(voxloop):
+    output = voxloop("hub", "init", "--admin-email", "hq@example.org").output
+    assert "applied migration v0001_initial" in output
+    assert re.search(r"sign in as hq@example.org with password \S{12,}", output)
+
+
+def test_init_twice_creates_nothing_twice(voxloop):
+    voxloop("hub", "init")
+    output = voxloop("hub", "init").output
+    assert "created" not in output
+    assert "sign in as" not in output
+
+
+def test_migrate_reports_an_up_to_date_schema(voxloop):
+    voxloop("hub", "init")
+    assert "the schema is up to date" in voxloop("hub", "migrate").output
+
+
+def test_add_store_adds_its_exit_touchpoint(voxloop):
+    voxloop("hub", "init")
+    output = voxloop("hub", "add-store", "B001", "Berlin Mitte", "--time-zone", "Europe/Berlin").output
+    assert "store B001 (Berlin Mitte, Europe/Berlin)" in output
+    assert "touchpoint B001/exit" in output
+
+
+def test_a_taken_store_code_is_a_clear_error(voxloop):
+    voxloop("hub", "init")
+    voxloop("hub", "add-store", "B001", "Berlin Mitte")
+    result = voxloop("hub", "add-store", "B001", "Again", ok=False)
+    assert result.exit_code == 1
+    assert "store 'B001' exists already [already_exists]" in result.output
+
+
+def test_an_unknown_time_zone_is_a_clear_error(voxloop):
+    voxloop("hub", "init")
+    result = voxloop("hub", "add-store", "X1", "Nowhere", "--time-zone", "Mars/Base", ok=False)
+    assert result.exit_code == 1
+    assert "not an IANA time zone" in result.output
+
+
+def test_enroll_code_prints_a_code_the_terminal_command_and_a_qr(voxloop):
+    voxloop("hub", "init")
+    voxloop("hub", "add-store", "B001", "Berlin Mitte")
+    output = voxloop("hub", "enroll-code", "--store", "B001").output
+    code = re.search(r"enrollment code for B001/exit: ([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})", output).group(1)
+    assert f"voxloop kiosk enroll --hub http://127.0.0.1:8000 --code {code}" in output
+    assert "█" in output  # the QR drawn with block characters
+
+
+def test_enroll_code_for_an_unknown_store_is_a_clear_error(voxloop):
+    voxloop("hub", "init")
+    result = voxloop("hub", "enroll-code", "--store", "NOPE", ok=False)
+    assert "store 'NOPE' does not exist [unknown_store]" in result.output
+
+
+def test_revoke_device_of_an_unknown_terminal_is_a_clear_error(voxloop):
+    voxloop("hub", "init")
+    result = voxloop("hub", "revoke-device", "tUnknown", ok=False)
+    assert "no terminal 'tUnknown' [not_found]" in result.output
