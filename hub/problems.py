@@ -46,7 +46,10 @@ def init_app(app: Flask) -> None:
         code = _HTTP_CODES.get(error.code or 500)
         if code is None or not _wants_json():
             return error.get_response()  # werkzeug's plain page for people
-        return problem(code, error.description if code != "body_too_large" else None)
+        response = problem(code, error.description if code != "body_too_large" else None)
+        if getattr(error, "valid_methods", None):  # a 405 must say what is allowed (RFC 9110)
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
 
     @app.errorhandler(OperationalError)
     def database_error(error: OperationalError) -> Response:

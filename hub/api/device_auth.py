@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Request, current_app
 
 from hub.models import Terminal
@@ -16,7 +18,8 @@ def authenticate(request: Request, body: bytes, now: float) -> Sender:
     The nonce is checked by the caller's write transaction (it is recorded with the data, so a
     replay is refused and a request that failed can be signed afresh)."""
     signed = read_signature(request.headers)
-    check_created(signed, now, current_app.config["SIGNATURE_MAX_SKEW_SECONDS"])
+    max_skew = current_app.config["SIGNATURE_MAX_SKEW_SECONDS"]
+    check_created(signed, now, max_skew)
     terminal = Terminal.get_or_none(Terminal.id == signed.key_id)
     if terminal is None:
         raise SignatureError("unknown_device", f"no terminal is enrolled as {signed.key_id!r}")
@@ -24,4 +27,4 @@ def authenticate(request: Request, body: bytes, now: float) -> Sender:
         raise SignatureError("revoked_device", "this terminal was revoked; keep its data and ask for re-enrollment")
     path = request.full_path.rstrip("?") if request.query_string else request.path
     verify_request(load_public_key(terminal.public_key), signed, request.method, path, body)
-    return Sender(terminal=terminal, nonce=signed.nonce, created=signed.created)
+    return Sender(terminal=terminal, nonce=signed.nonce, created=signed.created, max_skew=timedelta(seconds=max_skew))

@@ -32,9 +32,6 @@ from shared.sequence import add_to_ranges, missing_ranges
 # kept, dated by the hub's receive time and flagged clock_skew.
 MAX_FUTURE = timedelta(minutes=5)
 MAX_PAST = timedelta(days=400)
-# Longer than the signature window (created may be up to 300 s off either way), so a nonce is
-# remembered for as long as its signature could be accepted.
-NONCE_MEMORY = timedelta(minutes=15)
 
 
 @dataclass
@@ -51,6 +48,9 @@ class Sender:
     terminal: Terminal
     nonce: str
     created: int
+    # how far ``created`` may be from the hub's clock; a nonce older than that can never be
+    # accepted again, so it need not be remembered longer (plus a margin)
+    max_skew: timedelta = timedelta(seconds=300)
 
 
 def ingest_batch(
@@ -69,7 +69,8 @@ def ingest_batch(
         if response is not None:
             problems = _belongs_to(response, store, touchpoints)
         if problems:
-            entry = {"id": item.get("id") if isinstance(item, dict) else None, "status": "invalid"}
+            echo = item.get("id") if isinstance(item, dict) else None
+            entry = {"id": echo if isinstance(echo, str) else None, "status": "invalid"}  # string or null
             entry["code"] = problems[0].code
             entry["problems"] = [p.as_dict() for p in problems]
             result.results[index] = entry
@@ -81,7 +82,7 @@ def ingest_batch(
     with write_transaction():
         if not q.remember_nonce(terminal.id, sender.nonce, db_time(datetime.fromtimestamp(sender.created, UTC))):
             raise SignatureError("replayed_nonce", "this nonce was already used; sign the request again")
-        q.forget_nonces_before(terminal.id, db_time(received - NONCE_MEMORY))
+        q.forget_nonces_before(terminal.id, db_time(received - sender.max_skew - timedelta(minutes=1)))
         locked = _lock_terminal(terminal.id)
         stored = q.existing_hashes([r.id for _, r in valid])
         new: list[ValidResponse] = []
