@@ -12,9 +12,11 @@ The schema version lives in SQLite's ``user_version``; ``SCHEMA`` holds one scri
 
 from __future__ import annotations
 
+import errno
 import json
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -54,6 +56,21 @@ class StoreFull(Exception):
     """The terminal's disk (or database) is full: the tap could not be stored."""
 
 
+def _disk_full(exc: BaseException | None) -> bool:
+    """SQLITE_FULL anywhere in the chain: SQLite rolls the transaction back itself, so the
+    error that surfaces may be the failed ROLLBACK that followed, with the real one behind it."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if (
+            getattr(exc, "sqlite_errorname", None) == "SQLITE_FULL"
+            or "database or disk is full" in str(exc)
+            or (isinstance(exc, OSError) and exc.errno == errno.ENOSPC)
+        ):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
 @dataclass(frozen=True)
 class Captured:
     id: str
@@ -66,10 +83,13 @@ class LocalStore:
     """All access to the terminal's database. Safe to share between the UI thread and the sync
     worker: writes are serialised by a lock, SQLite's WAL lets reads run alongside."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, max_pages: int | None = None) -> None:
+        """``max_pages`` caps the database's size (SQLite's max_page_count, per connection):
+        how tests meet a full disk without filling one."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = SqliteDatabase(str(self.path), pragmas=PRAGMAS, check_same_thread=False)
+        pragmas = {**PRAGMAS, **({"max_page_count": int(max_pages)} if max_pages else {})}
+        self.db = SqliteDatabase(str(self.path), pragmas=pragmas, check_same_thread=False)
         self._lock = threading.Lock()
         self._migrate()
 
@@ -87,6 +107,21 @@ class LocalStore:
                         self.db.execute_sql(statement)
                     self.db.execute_sql(f"PRAGMA user_version = {int(number)}")
 
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One write transaction, serialised with the other writers; a full disk or database
+        becomes StoreFull (the transaction is rolled back, earlier data is untouched)."""
+        try:
+            with self._lock, self.db.atomic("IMMEDIATE"):
+                yield
+        except Exception as exc:
+            if _disk_full(exc):
+                raise StoreFull(
+                    f"the terminal's storage is full (database or disk is full): this change was not stored, "
+                    f"everything stored before is intact; free space where {self.path} lives"
+                ) from exc
+            raise
+
     # --- settings -------------------------------------------------------------------------
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -94,7 +129,7 @@ class LocalStore:
         return json.loads(row[0]) if row else default
 
     def put(self, **values: Any) -> None:
-        with self._lock, self.db.atomic("IMMEDIATE"):
+        with self._writing():
             self._put(values)
 
     def _put(self, values: Mapping[str, Any]) -> None:
@@ -122,38 +157,33 @@ class LocalStore:
         A press closer than ``press_interval`` seconds to the previous one is kept and flagged
         ``suspect`` (someone hammering the buttons), never dropped.
         """
-        try:
-            with self._lock, self.db.atomic("IMMEDIATE"):
-                seq = self.get("last_seq", 0) + 1
-                previous = self.get("last_capture_at")
-                suspect = previous is not None and 0 <= now.timestamp() - previous < press_interval
-                body = {
-                    "id": uuid7(now, random_bytes),
-                    "v": PROTOCOL_VERSION,
-                    "channel": "kiosk",
-                    "store": config["store"]["code"],
-                    "touchpoint": config["touchpoint"]["code"],
-                    "survey": config["survey"]["key"],
-                    "survey_version": config["survey"]["version"],
-                    "captured_at": format_time(now),
-                    "locale": locale,
-                    "seq": seq,
-                    "answers": [dict(a) for a in answers],
-                }
-                if contact:
-                    body["contact"] = dict(contact)
-                if suspect:
-                    body["flags"] = ["suspect"]
-                rating = next((a["value"] for a in answers if a.get("kind") == "smiley"), None)
-                self.db.execute_sql(
-                    "INSERT INTO response (id, seq, body, rating, captured_at) VALUES (?, ?, ?, ?, ?)",
-                    (body["id"], seq, json.dumps(body, separators=(",", ":")), rating, body["captured_at"]),
-                )
-                self._put({"last_seq": seq, "last_capture_at": now.timestamp()})
-        except Exception as exc:
-            if "full" in str(exc).lower():
-                raise StoreFull(f"the terminal's storage is full: {exc}") from exc
-            raise
+        with self._writing():
+            seq = self.get("last_seq", 0) + 1
+            previous = self.get("last_capture_at")
+            suspect = previous is not None and 0 <= now.timestamp() - previous < press_interval
+            body = {
+                "id": uuid7(now, random_bytes),
+                "v": PROTOCOL_VERSION,
+                "channel": "kiosk",
+                "store": config["store"]["code"],
+                "touchpoint": config["touchpoint"]["code"],
+                "survey": config["survey"]["key"],
+                "survey_version": config["survey"]["version"],
+                "captured_at": format_time(now),
+                "locale": locale,
+                "seq": seq,
+                "answers": [dict(a) for a in answers],
+            }
+            if contact:
+                body["contact"] = dict(contact)
+            if suspect:
+                body["flags"] = ["suspect"]
+            rating = next((a["value"] for a in answers if a.get("kind") == "smiley"), None)
+            self.db.execute_sql(
+                "INSERT INTO response (id, seq, body, rating, captured_at) VALUES (?, ?, ?, ?, ?)",
+                (body["id"], seq, json.dumps(body, separators=(",", ":")), rating, body["captured_at"]),
+            )
+            self._put({"last_seq": seq, "last_capture_at": now.timestamp()})
         return Captured(id=body["id"], seq=seq, suspect=suspect, body=body)
 
     # --- outbox ---------------------------------------------------------------------------
@@ -169,7 +199,7 @@ class LocalStore:
         """Mark what the hub acknowledged as delivered and what it refused as quarantined."""
         counts = {"delivered": 0, "quarantined": 0}
         stamp = format_time(now)
-        with self._lock, self.db.atomic("IMMEDIATE"):
+        with self._writing():
             for result in results:
                 status, response_id = result.get("status"), result.get("id")
                 if status in DELIVERED_STATUSES:
@@ -191,7 +221,7 @@ class LocalStore:
     def requeue_missing(self, ranges: Sequence[Sequence[int]]) -> int:
         """The hub lost these sequence numbers (restored from a backup): send them again."""
         requeued = 0
-        with self._lock, self.db.atomic("IMMEDIATE"):
+        with self._writing():
             for first, last in ranges:
                 cursor = self.db.execute_sql(
                     "UPDATE response SET state = 'pending', delivered_at = NULL "
@@ -203,7 +233,7 @@ class LocalStore:
 
     def prune_delivered(self, now: datetime, keep: timedelta = timedelta(days=30)) -> int:
         """Forget delivered responses older than the retention period (never pending ones)."""
-        with self._lock, self.db.atomic("IMMEDIATE"):
+        with self._writing():
             cursor = self.db.execute_sql(
                 "DELETE FROM response WHERE state = 'delivered' AND delivered_at < ?", (format_time(now - keep),)
             )

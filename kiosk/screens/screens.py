@@ -1,0 +1,330 @@
+"""The terminal's screens. Each has its layout in a .kv file next to this one; the classes here
+declare what a screen shows and hand every decision to the app (``app.rate``, ``app.skip_step``,
+``app.check_pin``, ...). The UI's own words live in ``TEXTS``; the survey's words come from the
+config.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.factory import Factory
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior, ToggleButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.screenmanager import Screen
+
+from kiosk.faces import FaceButton
+
+KV_DIR = Path(__file__).parent
+KV_FILES = ("common.kv", "rating.kv", "follow_up.kv", "nps.kv", "thanks.kv", "out_of_order.kv", "pin.kv", "admin.kv")
+
+COLOURS = {
+    "background": (0.972, 0.965, 0.949, 1),  # warm off-white
+    "surface": (1, 1, 1, 1),
+    "surface_down": (0.91, 0.92, 0.94, 1),
+    "line": (0.82, 0.83, 0.86, 1),
+    "ink": (0.114, 0.125, 0.149, 1),
+    "muted": (0.365, 0.380, 0.420, 1),
+    "primary": (0.122, 0.361, 0.847, 1),
+    "primary_down": (0.086, 0.271, 0.659, 1),
+    "on_primary": (1, 1, 1, 1),
+    "danger": (0.741, 0.180, 0.200, 1),
+    "admin_bg": (0.933, 0.941, 0.957, 1),
+}
+
+# NPS buttons: detractors 0-6, passives 7-8, promoters 9-10 (tints of the faces' red/amber/green).
+NPS_TINTS = {
+    "detractor": (0.988, 0.890, 0.890, 1),
+    "passive": (0.996, 0.945, 0.839, 1),
+    "promoter": (0.867, 0.953, 0.886, 1),
+}
+
+LANGUAGE_NAMES = {
+    "de": "Deutsch",
+    "en": "English",
+    "fr": "Français",
+    "it": "Italiano",
+    "es": "Español",
+    "nl": "Nederlands",
+    "pl": "Polski",
+    "tr": "Türkçe",
+}
+
+TEXTS: dict[str, dict[str, str]] = {
+    "thanks": {"de": "Danke!", "en": "Thank you!"},
+    "thanks_more": {
+        "de": "Möchten Sie uns mehr erzählen? Scannen Sie den Code mit Ihrem Handy.",
+        "en": "Want to tell us more? Scan the code with your phone.",
+    },
+    "thanks_bye": {"de": "Einen schönen Tag noch!", "en": "Have a nice day!"},
+    "pick_any": {"de": "Mehrere Antworten möglich", "en": "Pick as many as you like"},
+    "pick_one": {"de": "Bitte wählen Sie eine Antwort", "en": "Pick one"},
+    "skip": {"de": "Überspringen", "en": "Skip"},
+    "done": {"de": "Fertig", "en": "Done"},
+    "nps_low": {"de": "0 = unwahrscheinlich", "en": "0 = not likely"},
+    "nps_high": {"de": "10 = sehr wahrscheinlich", "en": "10 = very likely"},
+    "out_of_order": {"de": "Dieses Terminal ist gerade außer Betrieb.", "en": "Sorry, this terminal is out of order."},
+    "tell_staff": {
+        "de": "Bitte sagen Sie unserem Personal Bescheid. Vielen Dank!",
+        "en": "Please tell a member of staff. Thank you!",
+    },
+    "pin_title": {"de": "Personal-PIN", "en": "Staff PIN"},
+    "wrong_pin": {"de": "Falsche PIN", "en": "Wrong PIN"},
+    "cancel": {"de": "Abbrechen", "en": "Cancel"},
+    "ok": {"de": "OK", "en": "OK"},
+    "admin_title": {"de": "Terminal-Status", "en": "Terminal status"},
+    "sync_now": {"de": "Jetzt synchronisieren", "en": "Sync now"},
+    "back": {"de": "Zurück", "en": "Back"},
+    "quarantine": {"de": "Zurückgewiesene Antworten", "en": "Refused responses (quarantine)"},
+    "none": {"de": "keine", "en": "none"},
+}
+
+# (label key, how to read it from terminal.status()) for the admin screen, in reading order.
+ADMIN_FIELDS = (
+    ("Mode", "mode"),
+    ("Device", "device_id"),
+    ("Store", "store"),
+    ("Hub", "hub_url"),
+    ("App version", "app_version"),
+    ("Clock offset", "clock_offset_seconds"),
+    ("Last sync", "last_sync_at"),
+    ("Queue depth", "queue_depth"),
+    ("Delivered", "delivered"),
+    ("Quarantined", "quarantined"),
+    ("Revoked", "revoked"),
+    ("Last error", "last_error"),
+    ("Capture error", "capture_error"),
+)
+
+
+def load_kv() -> None:
+    for name in KV_FILES:
+        path = str(KV_DIR / name)
+        if path not in Builder.files:
+            Builder.load_file(path)
+
+
+def all_screens() -> list[Screen]:
+    return [
+        RatingScreen(name="rating"),
+        FollowUpScreen(name="follow_up"),
+        NpsScreen(name="nps"),
+        ThanksScreen(name="thanks"),
+        OutOfOrderScreen(name="out_of_order"),
+        PinScreen(name="pin"),
+        AdminScreen(name="admin"),
+    ]
+
+
+# --- building blocks (styled in common.kv) -------------------------------------------------------
+
+
+class PillButton(ButtonBehavior, Label):
+    """A rounded button: white with a line, or filled blue when ``primary`` or ``selected``."""
+
+    primary = BooleanProperty(False)
+    selected = BooleanProperty(False)
+    tint = ObjectProperty(None, allownone=True)
+
+
+class Card(BoxLayout):
+    """A white panel with rounded corners of radius ``corner`` (drawn in common.kv)."""
+
+    corner = NumericProperty(12)
+
+
+class Chip(ToggleButtonBehavior, Label):
+    """One reason: tap to pick, tap again to drop."""
+
+    option_id = StringProperty("")
+
+
+class KioskScreen(Screen):
+    entered_at = NumericProperty(0)
+
+    def on_enter(self, *_args: Any) -> None:
+        self.entered_at = Clock.get_time()
+
+    def shown_for(self) -> float:
+        return Clock.get_time() - self.entered_at
+
+
+# --- the shopper's screens --------------------------------------------------------------------
+
+
+class RatingScreen(KioskScreen):
+    """The faces, the question and (with several store languages) the language switch."""
+
+    def show_config(self) -> None:
+        app = App.get_running_app()
+        faces = app.survey.faces
+        box = self.ids.faces
+        box.clear_widgets()
+        for value in range(1, faces + 1):
+            face = FaceButton(value=value, faces=faces)
+            face.bind(on_release=lambda button: app.rate(int(button.value)))
+            box.add_widget(face)
+        switch = self.ids.languages
+        switch.clear_widgets()
+        if len(app.languages) > 1:
+            for code in app.languages:
+                button = PillButton(text=LANGUAGE_NAMES.get(code, code.upper()))
+                button.language = code
+                button.bind(on_release=lambda b: app.set_language(b.language))
+                switch.add_widget(button)
+        self._mark_language(app, app.language)
+        app.unbind(language=self._mark_language)
+        app.bind(language=self._mark_language)
+
+    def _mark_language(self, _app: Any, language: str) -> None:
+        for button in self.ids.languages.children:
+            button.selected = button.language == language
+
+    def face_buttons(self) -> list[FaceButton]:
+        return list(reversed(self.ids.faces.children))
+
+
+class FollowUpScreen(KioskScreen):
+    """The reasons for the face just tapped, as chips; "Skip", and "Done" when several may be picked."""
+
+    question = ObjectProperty(None, allownone=True)
+    multiple = BooleanProperty(True)
+    picked = NumericProperty(0)
+
+    def on_pre_enter(self, *_args: Any) -> None:
+        app = App.get_running_app()
+        self.question = app.survey.reasons
+        self.multiple = bool((self.question or {}).get("multiple", False))
+        self.picked = 0
+        chips = self.ids.chips
+        chips.clear_widgets()
+        for option in app.survey.reasons_for(app.visit_rating):
+            chip = Chip(text=app.question_text(option, app.language), option_id=str(option["id"]))
+            chip.bind(state=self._chip_changed)
+            chips.add_widget(chip)
+
+    def _chip_changed(self, chip: Chip, state: str) -> None:
+        if not self.multiple and state == "down":
+            App.get_running_app().choose_reasons([chip.option_id])
+            return
+        self.picked = len(self.chosen())
+
+    def chosen(self) -> list[str]:
+        return [c.option_id for c in reversed(self.ids.chips.children) if c.state == "down"]
+
+    def chips(self) -> list[Chip]:
+        return list(reversed(self.ids.chips.children))
+
+
+class NpsScreen(KioskScreen):
+    """0-10 "how likely are you to recommend us", always skippable."""
+
+    def on_kv_post(self, _base_widget: Any) -> None:
+        for value in range(11):
+            kind = "detractor" if value <= 6 else "passive" if value <= 8 else "promoter"
+            button = PillButton(text=str(value), tint=NPS_TINTS[kind])
+            button.value = value
+            button.bind(on_release=lambda b: App.get_running_app().choose_nps(b.value))
+            self.ids.scale.add_widget(button)
+
+    def buttons(self) -> list[PillButton]:
+        return list(reversed(self.ids.scale.children))
+
+
+class TapToContinue:
+    """A screen that ends with a tap anywhere (after a short guard against the bounce of the tap before)."""
+
+    def on_touch_down(self, touch: Any) -> bool:
+        App.get_running_app().thanks_tapped()
+        return True
+
+
+class ThanksScreen(TapToContinue, KioskScreen):
+    """Thank you, and a QR code to say more on the phone. A tap starts the next shopper's visit."""
+
+
+class OutOfOrderScreen(TapToContinue, KioskScreen):
+    """The tap could not be stored (disk full, database error): say so and ask for staff."""
+
+
+# --- staff -------------------------------------------------------------------------------------
+
+
+class PinScreen(KioskScreen):
+    entered = StringProperty("")
+    wrong = BooleanProperty(False)
+
+    def on_pre_enter(self, *_args: Any) -> None:
+        self.entered, self.wrong = "", False
+
+    def press(self, digit: str) -> None:
+        if len(self.entered) < 12:
+            self.entered += digit
+            self.wrong = False
+
+    def submit(self) -> None:
+        if not App.get_running_app().check_pin(self.entered):
+            self.entered, self.wrong = "", True
+
+
+class AdminScreen(KioskScreen):
+    """What staff and support need to see: identity, sync state, the queue, quarantined items."""
+
+    def on_kv_post(self, _base_widget: Any) -> None:
+        self._values: dict[str, Label] = {}
+        grid = self.ids.fields
+        for label, key in ADMIN_FIELDS:
+            grid.add_widget(Factory.FieldLabel(text=label, bold=True, color=COLOURS["muted"]))
+            value = Factory.FieldLabel(text="", color=COLOURS["ink"])
+            self._values[key] = value
+            grid.add_widget(value)
+        App.get_running_app().bind(status=self.show_status)
+
+    def show_status(self, _app: Any, status: dict[str, Any]) -> None:
+        for key, label in self._values.items():
+            label.text = admin_value(key, status)
+        # the field rows cut long texts; errors are shown in full below them
+        self.ids.errors.text = "\n".join(
+            f"{label}: {status[key]}" for label, key in ADMIN_FIELDS if key.endswith("error") and status.get(key)
+        )
+        items = status.get("quarantine") or status.get("quarantined_items") or []
+        if isinstance(status.get("quarantined"), list):
+            items = status["quarantined"]
+        app = App.get_running_app()
+        self.ids.quarantine.text = "\n".join(
+            f"#{item.get('seq', '?')}  {item.get('captured_at', '')}  {item.get('code', '')}  {item.get('id', '')}"
+            for item in items
+        ) or app.ui("none", app.language)
+
+    def value_of(self, key: str) -> str:
+        return self._values[key].text
+
+
+def admin_value(key: str, status: dict[str, Any]) -> str:
+    """One status field as staff read it."""
+    if key == "hub_url":
+        value = status.get("hub_url", status.get("hub"))
+    elif key == "app_version":
+        value = status.get("app_version", status.get("version"))
+    else:
+        value = status.get(key)
+    if key == "store":
+        if isinstance(value, dict):
+            value = " · ".join(str(value[k]) for k in ("code", "name") if value.get(k))
+        elif status.get("store_name"):
+            value = f"{value} · {status['store_name']}"
+    if key == "clock_offset_seconds" and isinstance(value, int | float):
+        return f"{value:+.1f} s"
+    if key == "quarantined" and isinstance(value, list):
+        return str(len(value))
+    if key == "revoked":
+        return "YES: ask for re-enrollment" if value else "no"
+    if value in (None, ""):
+        return "never" if key == "last_sync_at" else "-"
+    return str(value)
