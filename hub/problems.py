@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, render_template, request
 from peewee import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -38,7 +38,9 @@ def _wants_json() -> bool:
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(VoxloopError)
-    def voxloop_error(error: VoxloopError) -> Response:
+    def voxloop_error(error: VoxloopError) -> Response | tuple[str, int]:
+        if not _wants_json():
+            return render_template("problem.html", title=error.title, detail=error.detail), error.status
         return problem(error.code, error.detail, error.status, **error.extra)
 
     @app.errorhandler(HTTPException)

@@ -1,0 +1,112 @@
+"""The session, the signed-in user, CSRF on every form, and role checks for views.
+
+Sessions are Flask's signed cookies: HttpOnly, SameSite=Lax, Secure when the hub's public
+URL is https, and started afresh at every sign-in (nothing from before survives it). Every
+POST to a page (not the signed terminal API, not the phone page with its own check) must
+carry the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, g, redirect, request, session, url_for
+
+from hub.models import User
+from hub.services.access import Scope, scope_for
+from shared.errors import VoxloopError
+
+# blueprints whose POSTs are checked elsewhere: the signed device API and the phone page
+_OWN_CHECKS = ("api.", "phone.")
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("SESSION_COOKIE_NAME", "voxloop_session")
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=str(app.config["PUBLIC_URL"]).startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+    )
+    app.before_request(_check_csrf)
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["current_user"] = current_user
+
+
+def start_session(user: User) -> None:
+    """A new session for ``user``: cleared first, so nothing set before sign-in survives."""
+    session.clear()
+    session.permanent = True
+    session["user_id"] = user.id
+    session["csrf"] = secrets.token_urlsafe(32)
+
+
+def end_session() -> None:
+    session.clear()
+
+
+def csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def _check_csrf() -> None:
+    if request.method in ("GET", "HEAD", "OPTIONS") or (request.endpoint or "").startswith(_OWN_CHECKS):
+        return
+    if request.endpoint is None:
+        return
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+    expected = session.get("csrf") or ""
+    if not expected or not hmac.compare_digest(sent, expected):
+        raise VoxloopError("csrf_failed", "the form could not be verified; reload the page and send it again")
+
+
+def current_user() -> User | None:
+    if "user" not in g:
+        user_id = session.get("user_id")
+        user = User.get_or_none(User.id == user_id) if user_id else None
+        g.user = user if user is not None and user.active else None
+    return g.user
+
+
+def current_scope() -> Scope:
+    user = current_user()
+    if user is None:
+        raise VoxloopError("sign_in_required")
+    if "scope" not in g:
+        g.scope = scope_for(user)
+    return g.scope
+
+
+def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Pages for people: send strangers to the sign-in page, and back here afterwards."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None:
+                return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+            if user.role not in roles:
+                raise VoxloopError("forbidden", "your role may not open this page")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
