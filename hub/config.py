@@ -18,6 +18,39 @@ DEFAULTS: dict[str, Any] = {
     "SIGNATURE_MAX_SKEW_SECONDS": 300,
     "ENROLLMENT_CODE_TTL_HOURS": 72,
     "PG_MAX_CONNECTIONS": 8,
+    # QR tokens of the phone page (mobile_web/README.md, "Keys and rotation"): the key ids this
+    # hub reads, comma-separated; the first one signs new codes. Each key is derived from
+    # SECRET_KEY unless QR_SECRETS pins it ("k1=<secret>,k2=<secret>", or a JSON object).
+    "QR_KEY_IDS": "k1",
+    "QR_SECRETS": "",
+    # The phone page's rate limits, counted in the database so every hub process agrees.
+    "PHONE_RATE_WINDOW_SECONDS": 600,
+    "PHONE_RATE_PER_TOKEN": 1200,
+    "PHONE_RATE_PER_ADDRESS": 300,
+    # A response completed faster than this per answered question is flagged suspect.
+    "PHONE_MIN_MS_PER_ANSWER": 1000,
+    # Peers whose X-Forwarded-For names the real client (the local reverse proxy).
+    "TRUSTED_PROXIES": "127.0.0.1,::1",
+    # Alerts (hub/services/alerts): email goes out over this SMTP server (no host: emails wait in
+    # the outbox, shown as failing on HQ's deliveries page, until one is configured).
+    "SMTP_HOST": "",
+    "SMTP_PORT": 25,
+    "SMTP_FROM": "voxloop@localhost",
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_STARTTLS": 0,
+    "SMTP_TIMEOUT_SECONDS": 10,
+    "WEBHOOK_TIMEOUT_SECONDS": 5,
+    # The delivery job looks for due messages this often (and at once when this process queued one).
+    "ALERT_POLL_MS": 200,
+    "ALERT_RETRY_BASE_SECONDS": 5,
+    "ALERT_RETRY_MAX_SECONDS": 300,
+    "ALERT_GIVE_UP_HOURS": 48,
+    "ALERT_BATCH_SIZE": 20,  # messages one delivery worker claims at a time
+    "ALERT_LINK_TTL_HOURS": 168,
+    "DIGEST_HOUR": 7,  # local time of the manager's store; -1 turns the daily digest off
+    # `voxloop hub serve` also runs the background jobs (alert delivery, escalation, digests)
+    "JOBS_IN_SERVE": 0,
 }
 
 _ENV_PREFIX = "VOXLOOP_"

@@ -16,6 +16,9 @@
 #                                  nothing that matters (pyproject.toml, package layout, Python
 #                                  version) changed since the last successful install.
 #                                  VOXLOOP_REINSTALL=1 forces it.
+#   ensure_node_tools              Installs package.json's JavaScript test tools (axe-core)
+#                                  into node_modules/ with `npm ci`, when package-lock.json
+#                                  changed since the last install. Without npm it warns.
 #   is_ci                          True when $CI is true/1/yes.
 #   say / warn / die               Messages on stderr.
 
@@ -182,4 +185,27 @@ ensure_venv() {
     say "installing voxloop[$extras] into .venv (the first time takes a minute or two)"
     "${pip[@]}" install --quiet -e ".[$extras]" || die "pip install -e '.[$extras]' failed (see above)"
     printf '%s\n' "$fingerprint" >"$stamp"
+}
+
+ensure_node_tools() {
+    [[ -f package-lock.json ]] || return 0
+    if ! command -v npm >/dev/null 2>&1; then
+        is_ci && die "npm is missing (apt-get install npm): the JavaScript test tools cannot be installed"
+        warn "npm is missing: the phone page's accessibility test will be skipped (apt-get install npm)"
+        return 0
+    fi
+    local stamp="node_modules/.voxloop-install" fingerprint
+    fingerprint="$(sha256sum package-lock.json | cut -d' ' -f1)"
+    if [[ "${VOXLOOP_REINSTALL:-0}" != 1 && -f "$stamp" && "$(cat "$stamp")" == "$fingerprint" ]]; then
+        say "node_modules is up to date (package-lock.json unchanged)"
+        return 0
+    fi
+    say "installing the JavaScript test tools (npm ci)"
+    if npm ci --no-audit --no-fund --loglevel=error; then
+        printf '%s\n' "$fingerprint" >"$stamp"
+    else
+        is_ci && die "npm ci failed (see above)"
+        warn "npm ci failed; the phone page's accessibility test will be skipped"
+    fi
+    return 0
 }

@@ -1,0 +1,69 @@
+"""Signed page tickets and the no-JS form's CSRF check.
+
+A page ticket records when the hub served the page for a token, signed so the browser can
+neither move nor forge it. Answers sent with it are checked against how fast a person can
+answer (phone_responses flags faster ones ``suspect``), and a token that expired after the
+page was served still takes the answers of that page, so a conversation begun in time is
+not lost.
+
+The no-JS form carries a CSRF value: an HMAC of a random cookie (HttpOnly, SameSite=Strict,
+path /m/). Another site can neither read the cookie nor compute the value, and the browser
+does not send a Strict cookie with a cross-site post at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from shared.crypto import b64url, make_token, read_token
+from shared.errors import TokenError
+
+_TICKET_KEY_ID = "p1"
+TICKET_LIFETIME = timedelta(days=7)  # a conversation resumed later than this starts a new clock
+CSRF_COOKIE = "vx_csrf"
+
+
+def _key(secret_key: str, label: str) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label.encode()).derive(secret_key.encode())
+
+
+def make_ticket(secret_key: str, token_fingerprint: str, now: datetime) -> str:
+    claims = {"i": int(now.timestamp() * 1000), "h": token_fingerprint[:16]}
+    return make_token(claims, _TICKET_KEY_ID, _key(secret_key, "voxloop phone ticket"))
+
+
+def read_ticket(secret_key: str, ticket: object, token_fingerprint: str, now: datetime) -> datetime | None:
+    """When the page was served, or None for a missing, forged, foreign or stale ticket."""
+    if not isinstance(ticket, str) or not ticket:
+        return None
+    try:
+        claims = read_token(ticket, {_TICKET_KEY_ID: _key(secret_key, "voxloop phone ticket")}, now.timestamp())
+    except TokenError:
+        return None
+    issued = claims.get("i")
+    if claims.get("h") != token_fingerprint[:16] or not isinstance(issued, int):
+        return None
+    served = datetime.fromtimestamp(issued / 1000, UTC)
+    if not now - TICKET_LIFETIME <= served <= now + timedelta(seconds=5):
+        return None
+    return served
+
+
+def new_csrf_cookie() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def csrf_value(secret_key: str, cookie: str) -> str:
+    return b64url(hmac.new(_key(secret_key, "voxloop phone csrf"), cookie.encode(), hashlib.sha256).digest())
+
+
+def csrf_ok(secret_key: str, cookie: str | None, value: str | None) -> bool:
+    if not cookie or not value:
+        return False
+    return hmac.compare_digest(csrf_value(secret_key, cookie), value)
