@@ -90,15 +90,101 @@ def init(admin_email: str, admin_name: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
-def serve(host: str, port: int, threads: int) -> None:
+@click.option(
+    "--with-jobs/--without-jobs",
+    default=None,
+    help="also run the background jobs (alert delivery, escalation, digests); default: JOBS_IN_SERVE",
+)
+def serve(host: str, port: int, threads: int, with_jobs: bool | None) -> None:
     """Serve the hub with waitress (production: gunicorn with deploy/gunicorn.conf.py)."""
     from waitress import serve as waitress_serve
 
     from hub import create_app
 
     app = create_app()
+    runner = None
+    if with_jobs if with_jobs is not None else bool(int(app.config["JOBS_IN_SERVE"])):
+        from hub.jobs import JobRunner
+
+        runner = JobRunner(app)
+        runner.start()
     click.echo(f"voxloop hub on http://{host}:{port}/  (health: /healthz, API: /api/v1/openapi.json)")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="voxloop")
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads, ident="voxloop")
+    finally:
+        if runner is not None:
+            runner.stop()
+
+
+@hub.command()
+def jobs() -> None:
+    """Run the background jobs (alert delivery, escalation, windowed rules, digests) until
+    stopped; several may run against one PostgreSQL, each message is still sent once."""
+    import signal
+    import threading
+
+    from hub import create_app
+    from hub.jobs import JobRunner
+
+    app = create_app()
+    runner = JobRunner(app)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    runner.start()
+    smtp = app.config["SMTP_HOST"] or "not configured"
+    click.echo(f"voxloop jobs running as {runner.deliverer.worker} (SMTP {smtp})")
+    stop.wait()
+    runner.stop()
+    click.echo("voxloop jobs stopped")
+
+
+@hub.group()
+def alerts() -> None:
+    """Alert rules: list them, send a test alert."""
+
+
+@alerts.command("list")
+@with_app
+def alerts_list() -> None:
+    """List the alert rules."""
+    from hub.models import AlertRule
+    from hub.services.alerts.conditions import describe
+
+    for rule in AlertRule.select().order_by(AlertRule.id):
+        channels = ["email"] if rule.email else []
+        channels += [f"webhook {rule.webhook_url}"] if rule.webhook_url else []
+        state = "active" if rule.active else "off"
+        what = describe(rule.kind, rule.condition)
+        click.echo(f"{rule.id:>4}  {rule.key or '-':<18} {state:<6} {rule.name}: {what} -> {', '.join(channels)}")
+
+
+@alerts.command("test")
+@click.option("--rule", "reference", required=True, help="the rule's id or key (voxloop hub alerts list)")
+@click.option("--to", "to", multiple=True, help="email address (repeatable); default: the active HQ admins")
+@with_app
+@_fail_on_domain_errors
+def alerts_test(reference: str, to: tuple[str, ...]) -> None:
+    """Send a test alert through a rule's channels now, and say how each delivery went."""
+    from flask import current_app
+
+    from hub.jobs import deliverer_for
+    from hub.models import OutboxMessage
+    from hub.services.alerts.rules import find_rule
+    from hub.services.alerts.trial import queue_test_alert
+
+    rule = find_rule(reference)
+    ids = queue_test_alert(rule, to=to, now=_now())
+    if not ids:
+        raise click.ClickException("nobody to send to: give --to EMAIL or add an active HQ admin")
+    deliverer_for(current_app._get_current_object(), worker="cli-test").deliver_all_due(_now())
+    failed = 0
+    for message in OutboxMessage.select().where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id):
+        note = f": {message.last_error}" if message.last_error else ""
+        click.echo(f"{message.channel} to {message.recipient}: {message.state}{note}")
+        failed += message.state != "sent"
+    if failed:
+        raise click.ClickException(f"{failed} of {len(ids)} test messages were not delivered (they stay in the outbox)")
 
 
 @hub.command("add-store")

@@ -9,6 +9,7 @@ from typing import Any
 
 from peewee import AutoField as _AutoField
 from peewee import (
+    BigIntegerField,
     BlobField,
     BooleanField,
     CompositeKey,
@@ -219,6 +220,26 @@ class UserStore(BaseModel):
         primary_key = CompositeKey("user", "store")
 
 
+class PhoneReceipt(BaseModel):
+    """The response that used a receipt-bound QR token (one per receipt)."""
+
+    store = ForeignKeyField(Store)
+    receipt = TextField()
+    response = ForeignKeyField(Response)
+    claimed_at = DateTimeField()
+
+    class Meta:
+        primary_key = CompositeKey("store", "receipt")
+
+
+class PhoneRateLimit(BaseModel):
+    """A fixed-window request counter of the phone page (per token, per client address)."""
+
+    bucket = TextField(primary_key=True)
+    window_start = BigIntegerField()
+    hits = IntegerField()
+
+
 ALL_MODELS = [
     Region,
     Store,
@@ -235,4 +256,150 @@ ALL_MODELS = [
     SeenNonce,
     User,
     UserStore,
+    PhoneReceipt,
+    PhoneRateLimit,
 ]
+
+
+class LoginAttempt(BaseModel):
+    id = _AutoField()
+    email = TextField()
+    address = TextField()
+    attempted_at = DateTimeField()
+    succeeded = BooleanField()
+
+
+class UserRegion(BaseModel):
+    """A regional manager sees every store of the regions linked here."""
+
+    user = ForeignKeyField(User)
+    region = ForeignKeyField(Region)
+
+    class Meta:
+        primary_key = CompositeKey("user", "region")
+
+
+ALL_MODELS += [LoginAttempt, UserRegion]
+
+
+# --- alerts and cases (hub/services/alerts, hub/services/cases.py; migration v0004) ---------
+
+
+class AlertRule(BaseModel):
+    """When HQ wants to hear about feedback, for which stores, and how fast someone must react.
+
+    ``kind`` is ``response`` (one response matches ``condition``: checked as it is ingested) or
+    ``window`` (the responses of a recent window match: checked by a job). The scope is every
+    store (``all``) or one region, store, touchpoint or survey. Conditions:
+    hub/services/alerts/conditions.py."""
+
+    id = _AutoField()
+    key = TextField(null=True, unique=True)  # the defaults made by `hub init`: very_unhappy, ...
+    name = TextField()
+    kind = TextField()  # response | window
+    scope = TextField()  # all | region | store | touchpoint | survey
+    region = ForeignKeyField(Region, null=True)
+    store = ForeignKeyField(Store, null=True)
+    touchpoint = ForeignKeyField(Touchpoint, null=True)
+    survey = ForeignKeyField(Survey, null=True)
+    condition = JSONText()
+    email = BooleanField()  # mail the people the case is routed to
+    webhook_url = TextField(null=True)
+    webhook_format = TextField(null=True)  # json | slack | teams
+    webhook_secret = TextField(null=True)  # signs the body (X-Voxloop-Signature)
+    throttle_minutes = IntegerField()  # at most one message per store, rule and recipient per this
+    sla_minutes = IntegerField()  # acknowledge within this, or the case escalates
+    quiet_hours = BooleanField()  # outside the store's opening hours, wait for the next opening
+    active = BooleanField()
+    created_at = DateTimeField()
+    updated_at = DateTimeField()
+
+
+class Case(BaseModel):
+    """What one or more alerts of one rule at one store ask someone to do: open ->
+    acknowledged -> resolved. At most one case per store and rule is not resolved."""
+
+    id = _AutoField()
+    store = ForeignKeyField(Store)
+    rule = ForeignKeyField(AlertRule)
+    state = TextField()  # open | acknowledged | resolved
+    opened_at = DateTimeField()
+    last_alert_at = DateTimeField()
+    alert_count = IntegerField()  # responses (or window alerts) behind it
+    ack_due_at = DateTimeField(null=True)  # escalates at this time unless acknowledged
+    escalation_level = IntegerField()  # 0 store managers, 1 regional managers, 2 HQ admins
+    misrouted = BooleanField()  # no active store manager: routed straight to the next level
+    summary = JSONText(null=True)  # a window alert's figures
+    assignee = ForeignKeyField(User, null=True, backref="+")
+    acknowledged_at = DateTimeField(null=True)
+    acknowledged_by = ForeignKeyField(User, null=True, backref="+")
+    called_back_at = DateTimeField(null=True)
+    called_back_by = ForeignKeyField(User, null=True, backref="+")
+    resolved_at = DateTimeField(null=True)
+    resolved_by = ForeignKeyField(User, null=True, backref="+")
+    resolution_category = TextField(null=True)
+    resolution_note = TextField(null=True)
+
+    class Meta:
+        table_name = "alert_case"
+
+
+class CaseResponse(BaseModel):
+    case = ForeignKeyField(Case)
+    response = ForeignKeyField(Response, on_delete="CASCADE")
+
+    class Meta:
+        primary_key = CompositeKey("case", "response")
+
+
+class CaseEvent(BaseModel):
+    """The case's audit trail: who did what when (user is null for the hub itself)."""
+
+    id = _AutoField()
+    case = ForeignKeyField(Case, backref="events")
+    at = DateTimeField()
+    user = ForeignKeyField(User, null=True)
+    action = TextField()  # opened, alerted, escalated, acknowledged, assigned, commented, called_back, ...
+    text = TextField(null=True)
+    data = JSONText(null=True)
+
+
+class OutboxMessage(BaseModel):
+    """A message to send (email or webhook), written in the transaction that caused it and
+    delivered by the delivery job: pending -> sending -> sent, or retry (after a failed
+    attempt) and in the end failed (undeliverable: shown to HQ)."""
+
+    id = _AutoField()
+    kind = TextField()  # alert, escalation, digest, close_loop, test
+    channel = TextField()  # email | webhook
+    recipient = TextField()  # an email address, a URL, or "customer" (opened at sending)
+    user = ForeignKeyField(User, null=True)
+    case = ForeignKeyField(Case, null=True)
+    rule = ForeignKeyField(AlertRule, null=True)
+    store = ForeignKeyField(Store, null=True)
+    group_key = TextField(null=True)  # alerts of one store, rule and recipient gather here
+    dedupe_key = TextField(null=True, unique=True)  # a message that must exist once (escalation, digest)
+    payload = JSONText()
+    state = TextField()
+    item_count = IntegerField()
+    deliver_after = DateTimeField()  # not before (throttle, opening hours)
+    due_at = DateTimeField()  # the next attempt
+    attempts = IntegerField()
+    claimed_until = DateTimeField(null=True)
+    claimed_by = TextField(null=True)
+    last_error = TextField(null=True)
+    created_at = DateTimeField()
+    sent_at = DateTimeField(null=True)
+
+
+class OutboxItem(BaseModel):
+    """A response a message reports (a grouped alert reports several)."""
+
+    message = ForeignKeyField(OutboxMessage)
+    response = ForeignKeyField(Response, on_delete="CASCADE")
+
+    class Meta:
+        primary_key = CompositeKey("message", "response")
+
+
+ALL_MODELS += [AlertRule, Case, CaseResponse, CaseEvent, OutboxMessage, OutboxItem]

@@ -16,9 +16,14 @@ The hierarchy, by what the caller should do about it::
      ├── EnrollmentError         the enrollment code cannot be used
      │    (unknown_code, expired_code, used_code, bad_public_key)
      ├── TokenError              a QR token cannot be used
-     │    (malformed_token, bad_token_signature, unknown_token_key, expired_token)
+     │    (malformed_token, bad_token_signature, unknown_token_key, expired_token,
+     │     token_used)
+     ├── RateLimited             too many requests: wait ``retry_after`` seconds (rate_limited)
+     ├── FormError               a form post cannot be trusted: reload the page (csrf_failed)
      ├── NotFound                (not_found, unknown_store, unknown_touchpoint)
-     └── AlreadyExists           (already_exists)
+     ├── AlreadyExists           (already_exists)
+     ├── RuleError               an alert rule that cannot work (invalid_rule)
+     └── CaseStateError          a case step out of order, e.g. resolving twice (case_state)
 
 Validation of single items does not raise: it returns ``Problem`` values (same code table),
 because one bad item in a batch must not cost the good ones.
@@ -57,11 +62,23 @@ CODES: dict[str, tuple[int, str]] = {
     "bad_token_signature": (400, "The token's signature does not verify."),
     "unknown_token_key": (400, "The token was signed with a key the hub does not know."),
     "expired_token": (400, "The token has expired."),
+    "token_used": (410, "This receipt's feedback link was already used for a response."),
+    # abuse protection
+    "rate_limited": (429, "Too many requests; wait and try again."),
+    "csrf_failed": (403, "The form could not be verified; reload the page and send it again."),
+    # people signing in
+    "bad_credentials": (401, "The email address or the password is not right."),
+    "too_many_attempts": (429, "Too many failed sign-ins; wait a while and try again."),
+    "sign_in_required": (401, "Sign in first."),
+    "forbidden": (403, "Your role may not do this."),
     # lookups
     "not_found": (404, "Not found."),
     "unknown_store": (404, "The store is not known."),
     "unknown_touchpoint": (404, "The touchpoint is not known."),
     "already_exists": (409, "Something with this code exists already."),
+    # alerts and cases
+    "invalid_rule": (422, "The alert rule cannot be used as given."),
+    "case_state": (409, "The case is not in a state that allows this."),
     "method_not_allowed": (405, "The method is not allowed for this resource."),
     "internal_error": (500, "The hub failed to process the request; nothing was stored."),
     "database_unavailable": (503, "The database is unavailable; nothing was stored. Retry."),
@@ -134,9 +151,36 @@ class TokenError(VoxloopError):
     """A QR token cannot be used."""
 
 
+class RateLimited(VoxloopError):
+    """Too many requests from one client address or for one token; ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int, detail: str | None = None) -> None:
+        super().__init__("rate_limited", detail, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
+class FormError(VoxloopError):
+    """A form post cannot be trusted (its CSRF check failed)."""
+
+
 class NotFound(VoxloopError):
     """The thing asked for does not exist (or the caller may not know it does)."""
 
 
 class AlreadyExists(VoxloopError):
     """The thing to create exists already (a store or touchpoint code is taken)."""
+
+
+class RuleError(VoxloopError):
+    """An alert rule that cannot work: an impossible condition, an unknown scope, a bad channel."""
+
+    def __init__(self, detail: str, field: str = "") -> None:
+        super().__init__("invalid_rule", detail, field=field)
+        self.field = field
+
+
+class CaseStateError(VoxloopError):
+    """A case step that its state does not allow (resolving a resolved case)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("case_state", detail)

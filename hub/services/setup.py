@@ -7,6 +7,7 @@ from datetime import datetime
 from hub.db import database
 from hub.migrations import migrate
 from hub.models import Survey, User
+from hub.services.alerts.rules import ensure_default_rules
 from hub.services.catalog import DEFAULT_SURVEY, add_survey
 from hub.services.users import add_user
 
@@ -20,4 +21,5 @@ def initialise(*, admin_email: str, admin_name: str, admin_password: str, now: d
     if not User.select().where(User.role == "hq_admin").exists():
         add_user(admin_email, admin_name, "hq_admin", admin_password, now=now)
         report.append(f"created admin {admin_email}")
+    report += ensure_default_rules(now)
     return report

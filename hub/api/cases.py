@@ -1,0 +1,125 @@
+"""/api/v1/cases: the caller's cases, read and worked (acknowledge, comment, assign, called
+back, resolve). Cases of stores outside the caller's scope answer 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, jsonify, request
+
+from hub.api import bp
+from hub.api.people import person
+from hub.api.request_body import json_body
+from hub.clock import now
+from hub.models import Case, User
+from hub.services import cases
+from hub.services.access import Scope
+from hub.state import state
+from shared.errors import RequestError
+
+
+def _body() -> dict[str, Any]:
+    raw = request.get_data(cache=True)
+    if not raw:
+        return {}
+    body = json_body(request, raw)
+    if not isinstance(body, dict):
+        raise RequestError("malformed_request", "send a JSON object")
+    return body
+
+
+def _public_url() -> str:
+    return current_app.config["PUBLIC_URL"]
+
+
+def _detail(scope: Scope, case: Case) -> dict[str, Any]:
+    body = cases.case_as_dict(case, public_url=_public_url())
+    contacts = cases.contacts(scope, case, state().contact_key)
+    views = cases.response_views(cases.case_response_ids(case.id), case.store.time_zone)
+    body["responses"] = [{**v.as_dict(), "contact": contacts.get(v.id)} for v in views]
+    body["events"] = [
+        {
+            "at": cases.iso_utc(e.at),
+            "user": {"id": e.user.id, "name": e.user.name} if e.user_id else None,
+            "action": e.action,
+            "text": e.text,
+        }
+        for e in cases.events(case)
+    ]
+    body["messages"] = [
+        {
+            "id": m.id,
+            "kind": m.kind,
+            "channel": m.channel,
+            "recipient": m.recipient if m.kind != "close_loop" else "customer",
+            "state": m.state,
+            "attempts": m.attempts,
+            "last_error": m.last_error,
+            "deliver_after": cases.iso_utc(m.deliver_after),
+            "sent_at": cases.iso_utc(m.sent_at),
+        }
+        for m in cases.messages(case)
+    ]
+    return body
+
+
+@bp.get("/cases")
+@person()
+def list_cases(user: User, scope: Scope) -> Response:
+    found = cases.list_cases(scope, state=request.args.get("state", "unresolved"))
+    return jsonify({"cases": [cases.case_as_dict(c, public_url=_public_url()) for c in found]})
+
+
+@bp.get("/cases/<int:case_id>")
+@person()
+def get_case(user: User, scope: Scope, case_id: int) -> Response:
+    return jsonify(_detail(scope, cases.get_case(scope, case_id)))
+
+
+@bp.post("/cases/<int:case_id>/acknowledge")
+@person(write=True)
+def acknowledge(user: User, scope: Scope, case_id: int) -> Response:
+    return jsonify(_detail(scope, cases.acknowledge(scope, user, case_id, now=now())))
+
+
+@bp.post("/cases/<int:case_id>/comments")
+@person(write=True)
+def comment(user: User, scope: Scope, case_id: int) -> tuple[Response, int]:
+    cases.comment(scope, user, case_id, _body().get("text"), now=now())
+    return jsonify(_detail(scope, cases.get_case(scope, case_id))), 201
+
+
+@bp.post("/cases/<int:case_id>/assign")
+@person(write=True)
+def assign(user: User, scope: Scope, case_id: int) -> Response:
+    body = _body()
+    if "assignee" not in body:
+        raise RequestError("malformed_request", 'send {"assignee": <user id or null>}')
+    return jsonify(_detail(scope, cases.assign(scope, user, case_id, body["assignee"], now=now())))
+
+
+@bp.post("/cases/<int:case_id>/called-back")
+@person(write=True)
+def called_back(user: User, scope: Scope, case_id: int) -> Response:
+    return jsonify(_detail(scope, cases.called_back(scope, user, case_id, note=_body().get("note"), now=now())))
+
+
+@bp.post("/cases/<int:case_id>/resolve")
+@person(write=True)
+def resolve(user: User, scope: Scope, case_id: int) -> Response:
+    body = _body()
+    notify = body.get("notify_customer", False)
+    if not isinstance(notify, bool):
+        raise RequestError("malformed_request", "notify_customer must be true or false")
+    case = cases.resolve(
+        scope,
+        user,
+        case_id,
+        category=body.get("category"),
+        note=body.get("note"),
+        notify_customer=notify,
+        customer_message=body.get("customer_message"),
+        contact_key=state().contact_key,
+        now=now(),
+    )
+    return jsonify(_detail(scope, case))

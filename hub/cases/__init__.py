@@ -1,0 +1,8 @@
+"""Case pages for people: my cases, a case (acknowledge, comment, assign, called back,
+resolve), the acknowledge link from alert emails, and HQ's deliveries page (the outbox,
+undeliverable messages, misrouted cases). Phone-first: store managers work cases on the go.
+Views parse, call hub/services/cases.py and render hub/templates/cases/."""
+
+from hub.cases.pages import bp
+
+__all__ = ["bp"]

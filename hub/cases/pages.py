@@ -1,0 +1,228 @@
+"""/cases and /cases/<id>: the pages of the case workflow (see the package docstring)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from peewee import fn
+from werkzeug.wrappers import Response
+
+from hub.auth.guard import current_scope, current_user, require_role, signed_in
+from hub.clock import now
+from hub.db import write_transaction
+from hub.models import Case, OutboxMessage, Store
+from hub.services import cases
+from hub.services.alerts.links import LinkError, read_ack_token
+from hub.services.alerts.routing import LEVELS, first_reachable
+from hub.services.alerts.rules import StoreFacts
+from hub.state import state
+from shared.errors import NotFound, VoxloopError
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+LIST_FILTERS = ("unresolved", "open", "acknowledged", "resolved", "all")
+CATEGORY_NAMES = {
+    "resolved_with_customer": "Resolved with the customer",
+    "fixed_in_store": "Fixed in the store",
+    "staff_coaching": "Staff coaching",
+    "no_action_possible": "No action possible",
+    "not_reachable": "Customer not reachable",
+    "spam_or_test": "Spam or test",
+    "other": "Other",
+}
+
+
+@bp.app_template_filter("local")
+def local_time(value: datetime | None, zone: str = "UTC", pattern: str = "%a %d %b %H:%M") -> str:
+    if value is None:
+        return ""
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return aware.astimezone(ZoneInfo(zone)).strftime(pattern)
+
+
+def _sla(case: Case, at: datetime) -> str | None:
+    """ "acknowledge within 12 min" or "overdue by 5 min" while the case is open."""
+    if case.state != "open" or case.ack_due_at is None:
+        return None
+    minutes = int((case.ack_due_at.replace(tzinfo=UTC) - at).total_seconds() // 60)
+    return f"acknowledge within {minutes} min" if minutes >= 0 else f"overdue by {-minutes} min"
+
+
+@bp.get("")
+@signed_in
+def my_cases() -> str:
+    shown = request.args.get("state", "unresolved")
+    if shown not in LIST_FILTERS:
+        shown = "unresolved"
+    found = cases.list_cases(current_scope(), state=shown)
+    at = now()
+    return render_template(
+        "cases/list.html", cases=found, shown=shown, filters=LIST_FILTERS, sla={c.id: _sla(c, at) for c in found}
+    )
+
+
+@bp.get("/<int:case_id>")
+@signed_in
+def show(case_id: int) -> str:
+    scope = current_scope()
+    case = cases.get_case(scope, case_id)
+    views = cases.response_views(cases.case_response_ids(case.id), case.store.time_zone)
+    contacts = cases.contacts(scope, case, state().contact_key)
+    store = case.store
+    facts = StoreFacts(store.id, store.code, store.name, store.region_id, store.time_zone, store.opening_hours or {})
+    workers: list[Any] = []
+    if cases.may_work(scope, case) and case.state != "resolved":
+        seen = set()
+        for level in range(len(LEVELS)):
+            _, people = first_reachable(facts, level)
+            for p in people:
+                if p.user_id not in seen:
+                    seen.add(p.user_id)
+                    workers.append(p)
+    return render_template(
+        "cases/case.html",
+        case=case,
+        responses=views,
+        contacts=contacts,
+        events=cases.events(case),
+        messages=cases.messages(case),
+        may_work=cases.may_work(scope, case),
+        sla=_sla(case, now()),
+        level=LEVELS[case.escalation_level],
+        categories=CATEGORY_NAMES,
+        workers=workers,
+        can_notify=bool(cases.close_loop_targets(scope, case, state().contact_key)),
+        zone=store.time_zone,
+    )
+
+
+def _act(case_id: int, action: Any, done: str) -> Response:
+    """Run a case step; a refused step (wrong state, bad input) is shown on the case page."""
+    try:
+        action(current_scope(), current_user())
+    except NotFound:
+        raise
+    except VoxloopError as error:
+        flash(error.detail, "error")
+    else:
+        flash(done, "ok")
+    return redirect(url_for("cases.show", case_id=case_id))
+
+
+@bp.post("/<int:case_id>/acknowledge")
+@signed_in
+def acknowledge(case_id: int) -> Response:
+    return _act(case_id, lambda s, u: cases.acknowledge(s, u, case_id, now=now()), "Acknowledged.")
+
+
+@bp.post("/<int:case_id>/comment")
+@signed_in
+def comment(case_id: int) -> Response:
+    text = request.form.get("text")
+    return _act(case_id, lambda s, u: cases.comment(s, u, case_id, text, now=now()), "Comment added.")
+
+
+@bp.post("/<int:case_id>/assign")
+@signed_in
+def assign(case_id: int) -> Response:
+    raw = request.form.get("assignee", "")
+    assignee = int(raw) if raw.isdigit() else None
+    return _act(case_id, lambda s, u: cases.assign(s, u, case_id, assignee, now=now()), "Assignment saved.")
+
+
+@bp.post("/<int:case_id>/called-back")
+@signed_in
+def called_back(case_id: int) -> Response:
+    note = request.form.get("note")
+    return _act(case_id, lambda s, u: cases.called_back(s, u, case_id, note=note, now=now()), "Call back recorded.")
+
+
+@bp.post("/<int:case_id>/resolve")
+@signed_in
+def resolve(case_id: int) -> Response:
+    form = request.form
+    return _act(
+        case_id,
+        lambda s, u: cases.resolve(
+            s,
+            u,
+            case_id,
+            category=form.get("category"),
+            note=form.get("note"),
+            notify_customer=form.get("notify_customer") == "on",
+            customer_message=form.get("customer_message"),
+            contact_key=state().contact_key,
+            now=now(),
+        ),
+        "Resolved.",
+    )
+
+
+@bp.get("/<int:case_id>/ack/<token>")
+@signed_in
+def acknowledge_link(case_id: int, token: str) -> Response:
+    """The link in an alert email: acknowledges for the signed-in person it was sent to."""
+    scope, user = current_scope(), current_user()
+    case = cases.get_case(scope, case_id)  # another store's case: 404, link or not
+    try:
+        addressee = read_ack_token(current_app.config["SECRET_KEY"], token, case_id, now())
+    except LinkError as error:
+        why = "has expired" if str(error) == "expired" else "is not valid"
+        flash(f"This acknowledge link {why}; acknowledge here instead.", "error")
+        return redirect(url_for("cases.show", case_id=case_id))
+    if addressee != user.id:
+        flash("This link was sent to someone else; acknowledge here if the case is yours to work.", "error")
+    elif case.state != "open":
+        flash(f"This case is {case.state} already.", "ok")
+    else:
+        return _act(case_id, lambda s, u: cases.acknowledge(s, u, case_id, now=now()), "Acknowledged. Thank you.")
+    return redirect(url_for("cases.show", case_id=case_id))
+
+
+# --- HQ: deliveries and misrouted cases ---------------------------------------------------------
+
+
+@bp.get("/deliveries")
+@require_role("hq_admin", "hq_analyst")
+def deliveries() -> str:
+    counts = {
+        state_name: n
+        for state_name, n in OutboxMessage.select(OutboxMessage.state, fn.COUNT(OutboxMessage.id))
+        .group_by(OutboxMessage.state)
+        .tuples()
+    }
+    troubled = list(
+        OutboxMessage.select()
+        .where(OutboxMessage.state.in_(("failed", "retry", "sending", "pending")))
+        .order_by(OutboxMessage.state, OutboxMessage.due_at)
+        .limit(200)
+    )
+    recent = list(
+        OutboxMessage.select().where(OutboxMessage.state == "sent").order_by(OutboxMessage.sent_at.desc()).limit(20)
+    )
+    stores = {s.id: s.code for s in Store.select(Store.id, Store.code)}
+    return render_template(
+        "cases/deliveries.html",
+        counts=counts,
+        troubled=troubled,
+        recent=recent,
+        stores=stores,
+        misrouted=cases.misrouted_cases(current_scope()),
+    )
+
+
+@bp.post("/deliveries/<int:message_id>/retry")
+@require_role("hq_admin")
+def retry_delivery(message_id: int) -> Response:
+    at = now().replace(tzinfo=None)
+    with write_transaction():
+        changed = (
+            OutboxMessage.update(state="retry", due_at=at, created_at=at)
+            .where((OutboxMessage.id == message_id) & (OutboxMessage.state == "failed"))
+            .execute()
+        )
+    flash("Queued again." if changed else "Only failed messages can be sent again.", "ok" if changed else "error")
+    return redirect(url_for("cases.deliveries"))

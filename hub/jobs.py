@@ -1,0 +1,169 @@
+"""Background jobs: alert delivery, escalation, windowed rules, daily digests.
+
+``voxloop hub jobs`` runs them in their own process; ``voxloop hub serve --with-jobs`` (or
+JOBS_IN_SERVE=1) inside the web process. Several job processes may run against one
+PostgreSQL: delivery claims each message for one worker (hub/queries/alerts.py), escalation
+steps are compare-and-set, escalation and digest messages carry dedupe keys.
+
+Each job is a plain function of ``now`` (``JOBS``); the scheduler only calls them with the
+app's clock, so tests call the same functions with the time they choose. Delivery polls every
+ALERT_POLL_MS (200 ms) and is woken at once when this process queues a message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask
+
+from hub.clock import system_now
+from hub.db import database
+from hub.services.alerts.delivery import Deliverer, RetryPolicy, Senders
+from hub.services.alerts.digests import queue_digests
+from hub.services.alerts.escalation import escalate_due
+from hub.services.alerts.messages import Links
+from hub.services.alerts.routing import alerts_state
+from hub.services.alerts.windows import check_windows
+from hub.services.notify.email import SmtpSender
+from hub.services.notify.webhook import WebhookSender
+
+log = logging.getLogger("voxloop.jobs")
+
+DELIVERY_JOBS = ("deliver_email", "deliver_webhook")
+WAKE_DELAY = timedelta(milliseconds=25)
+# name -> seconds between runs (delivery: ALERT_POLL_MS)
+INTERVALS = {"escalate": 15, "windows": 60, "digests": 300}
+
+
+def deliverer_for(app: Flask, *, worker: str | None = None) -> Deliverer:
+    """The delivery settings of ``app``: its SMTP server, webhook timeout, links and retries."""
+    from hub.state import state
+
+    c = app.config
+    with app.app_context():
+        contact_key = state().contact_key
+    return Deliverer(
+        senders=Senders(
+            email=SmtpSender(
+                host=c["SMTP_HOST"],
+                port=int(c["SMTP_PORT"]),
+                sender=c["SMTP_FROM"],
+                username=c["SMTP_USERNAME"],
+                password=c["SMTP_PASSWORD"],
+                starttls=bool(int(c["SMTP_STARTTLS"])),
+                timeout=float(c["SMTP_TIMEOUT_SECONDS"]),
+            ),
+            webhook=WebhookSender(timeout=float(c["WEBHOOK_TIMEOUT_SECONDS"])),
+        ),
+        links=Links(c["PUBLIC_URL"], c["SECRET_KEY"], timedelta(hours=int(c["ALERT_LINK_TTL_HOURS"]))),
+        contact_key=contact_key,
+        policy=RetryPolicy(
+            base_seconds=float(c["ALERT_RETRY_BASE_SECONDS"]),
+            cap_seconds=float(c["ALERT_RETRY_MAX_SECONDS"]),
+            give_up=timedelta(hours=float(c["ALERT_GIVE_UP_HOURS"])),
+            batch=int(c["ALERT_BATCH_SIZE"]),
+        ),
+        worker=worker or f"{socket.gethostname()}:{os.getpid()}",
+    )
+
+
+def job_functions(app: Flask, deliverer: Deliverer) -> dict[str, Callable[[datetime], Any]]:
+    """Every job as a function of ``now`` (run inside an app context with a connection)."""
+    return {
+        "deliver_email": lambda now: deliverer.deliver_all_due(now, ("email",)),
+        "deliver_webhook": lambda now: deliverer.deliver_all_due(now, ("webhook",)),
+        "escalate": escalate_due,
+        "windows": check_windows,
+        "digests": lambda now: queue_digests(
+            now, hour=int(app.config["DIGEST_HOUR"]), public_url=app.config["PUBLIC_URL"]
+        ),
+    }
+
+
+class JobRunner:
+    """The jobs on an APScheduler BackgroundScheduler: delivery on one thread per channel (a
+    hanging webhook never holds up email), the periodic jobs on a small pool."""
+
+    def __init__(self, app: Flask, *, worker: str | None = None) -> None:
+        self.app = app
+        self.clock: Callable[[], datetime] = app.config.get("CLOCK", system_now)
+        self.deliverer = deliverer_for(app, worker=worker)
+        self.jobs = job_functions(app, self.deliverer)
+        self._scheduler: Any = None
+
+    def run(self, name: str) -> Any:
+        """Run one job now, as the scheduler does (also handy from a shell)."""
+        with self.app.app_context():
+            database.connect(reuse_if_open=True)
+            try:
+                return self.jobs[name](self.clock())
+            except Exception:
+                log.exception("job %s failed", name)
+                return None
+            finally:
+                database.close()
+
+    def start(self) -> None:
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        quiet = logging.getLogger("voxloop.jobs.scheduler")
+        quiet.setLevel(logging.ERROR)
+        for name in ("default", *DELIVERY_JOBS):
+            logging.getLogger(f"apscheduler.executors.{name}").setLevel(logging.WARNING)
+        scheduler = BackgroundScheduler(
+            executors={
+                "default": ThreadPoolExecutor(2),
+                "deliver_email": ThreadPoolExecutor(1),
+                "deliver_webhook": ThreadPoolExecutor(1),
+            },
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
+            timezone=UTC,
+            logger=quiet,
+        )
+        poll = timedelta(milliseconds=int(self.app.config["ALERT_POLL_MS"]))
+        start = datetime.now(UTC)
+        for name in DELIVERY_JOBS:
+            scheduler.add_job(
+                self.run,
+                "interval",
+                args=[name],
+                seconds=poll.total_seconds(),
+                id=name,
+                executor=name,
+                next_run_time=start,
+            )
+        for name, seconds in INTERVALS.items():
+            scheduler.add_job(self.run, "interval", args=[name], seconds=seconds, id=name, next_run_time=start)
+        scheduler.start()
+        self._scheduler = scheduler
+        with self.app.app_context():
+            alerts_state().wakers.append(self.wake)
+
+    def wake(self) -> None:
+        """Run delivery as soon as possible: a message was queued in this process. The queuing
+        transaction commits right after, so the run starts a moment later (WAKE_DELAY) to find
+        it committed; if it is slower, the next poll finds it."""
+        scheduler = self._scheduler
+        if scheduler is None:
+            return
+        now = datetime.now(UTC) + WAKE_DELAY
+        for name in DELIVERY_JOBS:
+            try:
+                scheduler.modify_job(name, next_run_time=now)
+            except Exception:  # stopped meanwhile
+                log.debug("delivery job not running", exc_info=True)
+
+    def stop(self) -> None:
+        scheduler, self._scheduler = self._scheduler, None
+        with self.app.app_context():
+            state = alerts_state()
+            if self.wake in state.wakers:
+                state.wakers.remove(self.wake)
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)

@@ -1,0 +1,100 @@
+"""The daily digest: each morning every store and regional manager gets one email with their
+open cases and what yesterday brought (cases opened and resolved, responses).
+
+It is queued once per person and local day (the outbox's dedupe key), at ``hour`` o'clock in
+the time zone of the person's first store, and only when there is something to report.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from hub.db import write_transaction
+from hub.models import Case, OutboxMessage, Response, Store, User
+from hub.queries import alerts as q
+from hub.services.access import scope_for
+from hub.services.alerts.routing import alerts_state, new_message
+from hub.services.cases import list_cases
+
+DIGEST_ROLES = ("store_manager", "regional_manager")
+
+
+def queue_digests(now: datetime, *, hour: int, public_url: str) -> int:
+    """Queue today's digest for everyone whose local ``hour`` has come; returns how many.
+    An ``hour`` outside 0-23 turns digests off."""
+    if not 0 <= hour <= 23:
+        return 0
+    queued = 0
+    for user in User.select().where((User.active == True) & User.role.in_(DIGEST_ROLES)).order_by(User.id):  # noqa: E712
+        scope = scope_for(user)
+        if not scope.store_ids:
+            continue
+        stores = list(Store.select().where(Store.id.in_(sorted(scope.store_ids))).order_by(Store.code))
+        zone = ZoneInfo(stores[0].time_zone)
+        local = now.astimezone(zone)
+        if local.hour < hour:
+            continue
+        key = f"digest:{user.id}:{local.date().isoformat()}"
+        if OutboxMessage.select().where(OutboxMessage.dedupe_key == key).exists():
+            continue
+        day_start = datetime.combine(local.date(), time(0), zone).astimezone(UTC).replace(tzinfo=None)
+        yesterday_start = day_start - timedelta(days=1)
+        store_ids = [s.id for s in stores]
+        open_cases = list_cases(scope, state="unresolved", limit=50)
+        opened = (
+            Case.select()
+            .where(Case.store.in_(store_ids) & (Case.opened_at >= yesterday_start) & (Case.opened_at < day_start))
+            .count()
+        )
+        resolved = (
+            Case.select()
+            .where(Case.store.in_(store_ids) & (Case.resolved_at >= yesterday_start) & (Case.resolved_at < day_start))
+            .count()
+        )
+        if not open_cases and not opened:
+            continue
+        responses = (
+            Response.select()
+            .where(Response.store.in_(store_ids) & (Response.local_day == local.date() - timedelta(days=1)))
+            .count()
+        )
+        base = public_url.rstrip("/")
+        payload = {
+            "subject": f"voxloop daily digest {local.date():%a %d %b}: {len(open_cases)} open cases",
+            "name": user.name,
+            "date": local.date().isoformat(),
+            "stores": [f"{s.code} {s.name}" for s in stores],
+            "open": [
+                {
+                    "id": c.id,
+                    "store": c.store.code,
+                    "rule": c.rule.name,
+                    "state": c.state,
+                    "opened_at": c.opened_at.replace(tzinfo=UTC).astimezone(zone).strftime("%a %d %b %H:%M"),
+                    "overdue": c.state == "open"
+                    and c.ack_due_at is not None
+                    and c.ack_due_at < now.replace(tzinfo=None),
+                    "url": f"{base}/cases/{c.id}",
+                }
+                for c in open_cases
+            ],
+            "yesterday": {"opened": opened, "resolved": resolved, "responses": responses},
+        }
+        with write_transaction():
+            made = q.insert_message(
+                new_message(
+                    kind="digest",
+                    channel="email",
+                    recipient=user.email,
+                    user_id=user.id,
+                    dedupe_key=key,
+                    payload=payload,
+                    now=now,
+                ),
+                conflict="dedupe",
+            )
+        queued += made is not None
+    if queued:
+        alerts_state().wake()
+    return queued

@@ -1,0 +1,235 @@
+"""What an outbox message says: rendered when it is sent, from what the database holds then.
+
+Emails have a plain-text and an HTML part from the templates in hub/templates/email/ (the
+HTML ones autoescape, so a customer's words never become markup); webhooks carry JSON in our
+own shape or shaped for Slack (Block Kit) or Teams (an Adaptive Card). Neither carries the
+customer's contact: staff see it on the case page, where it is opened for those who work the
+case. The close-the-loop email opens the contact only to address it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import render_template
+
+from hub.models import AlertRule, Case, OutboxItem, OutboxMessage, Response, Store
+from hub.services.alerts.conditions import describe
+from hub.services.alerts.links import ack_url, case_url
+from hub.services.alerts.routing import LEVELS
+from hub.services.cases import case_response_ids, response_views
+from hub.services.personal_data import open_contact
+from shared.errors import NotFound
+
+MAX_LISTED = 20  # responses listed in one message; the rest are on the case page
+
+
+@dataclass(frozen=True)
+class Links:
+    public_url: str
+    secret_key: str
+    ttl: timedelta
+
+
+def context(message: OutboxMessage, links: Links, now: datetime) -> dict[str, Any]:
+    """Everything a template needs for an alert, escalation or test message."""
+    payload = message.payload or {}
+    store = Store.get_by_id(message.store_id) if message.store_id else None
+    rule = AlertRule.get_by_id(message.rule_id) if message.rule_id else None
+    case = Case.get_by_id(message.case_id) if message.case_id else None
+    if message.kind == "alert":
+        ids = [
+            str(r)
+            for (r,) in OutboxItem.select(OutboxItem.response)
+            .join(Response, on=(OutboxItem.response == Response.id))
+            .where(OutboxItem.message == message.id)
+            .order_by(Response.received_at.desc())
+            .tuples()
+        ]
+    elif case is not None:
+        ids = case_response_ids(case.id, limit=MAX_LISTED)
+    else:
+        ids = []
+    zone = store.time_zone if store else "UTC"
+    responses = response_views(ids[:MAX_LISTED], zone)
+    ctx: dict[str, Any] = {
+        "kind": message.kind,
+        "store": store,
+        "rule": rule,
+        "condition": describe(rule.kind, rule.condition) if rule else "",
+        "case": case,
+        "responses": responses,
+        "count": len(ids) or message.item_count,
+        "more": max(0, len(ids) - MAX_LISTED),
+        "figures": payload.get("figures"),
+        "level": payload.get("level", 0),
+        "level_name": LEVELS[min(int(payload.get("level", 0)), len(LEVELS) - 1)],
+        "why": payload.get("why"),
+        "case_url": case_url(links.public_url, case.id) if case else None,
+        "ack_url": None,
+        "local_now": now.astimezone(ZoneInfo(zone)).strftime("%a %d %b %H:%M"),
+        "hub_url": links.public_url.rstrip("/"),
+    }
+    if case is not None and message.user_id is not None and message.kind in ("alert", "escalation"):
+        ctx["ack_url"] = ack_url(links.public_url, links.secret_key, case.id, message.user_id, now + links.ttl)
+    return ctx
+
+
+def subject(ctx: dict[str, Any]) -> str:
+    store, rule, case = ctx["store"], ctx["rule"], ctx["case"]
+    where = f"{store.code} {store.name}" if store else "voxloop"
+    what = rule.name if rule else "message"
+    count = f" ({ctx['count']} responses)" if ctx["count"] > 1 else ""
+    tag = f" [case #{case.id}]" if case else ""
+    if ctx["kind"] == "escalation":
+        return f"Escalated: {where}: {what} not acknowledged{tag}"
+    if ctx["kind"] == "test":
+        return f"Test alert: {where}: {what}"
+    return f"{where}: {what}{count}{tag}"
+
+
+def _email(row: OutboxMessage, to: str, subject_line: str, template: str, sender: str, **ctx: Any) -> EmailMessage:
+    email = EmailMessage()
+    email["Subject"] = " ".join(subject_line.split())  # no line breaks from a store's or rule's name
+    email["From"] = sender
+    email["To"] = to
+    email["Date"] = format_datetime(datetime.now(UTC))
+    email["Message-ID"] = make_msgid("voxloop", domain=sender.rpartition("@")[2] or "localhost")
+    email["Auto-Submitted"] = "auto-generated"
+    email["X-Voxloop-Message"] = str(row.id)
+    if row.case_id:
+        email["X-Voxloop-Case"] = str(row.case_id)
+    email.set_content(render_template(f"email/{template}.txt", **ctx))
+    email.add_alternative(render_template(f"email/{template}.html", **ctx), subtype="html")
+    return email
+
+
+def render_email(
+    message: OutboxMessage, *, links: Links, sender: str, contact_key: bytes, now: datetime
+) -> EmailMessage:
+    if message.kind == "close_loop":
+        return _close_loop_email(message, links=links, sender=sender, contact_key=contact_key)
+    if message.kind == "digest":
+        ctx = {"digest": message.payload, "hub_url": links.public_url.rstrip("/")}
+        return _email(message, message.recipient, message.payload["subject"], "digest", sender, **ctx)
+    ctx = context(message, links, now)
+    return _email(message, message.recipient, subject(ctx), "alert", sender, **ctx)
+
+
+def _close_loop_email(message: OutboxMessage, *, links: Links, sender: str, contact_key: bytes) -> EmailMessage:
+    payload = message.payload
+    response = Response.get_or_none(Response.id == payload["response_id"])
+    if response is None or response.contact_sealed is None:  # deleted after its retention period
+        raise NotFound("not_found", "the customer's contact is no longer kept")
+    address = open_contact(contact_key, bytes(response.contact_sealed), str(response.id))["address"]
+    store = Store.get_by_id(message.store_id)
+    lang = "de" if (response.locale or "").startswith("de") else "en"
+    ctx = {"store": store, "message": payload.get("message"), "by": payload.get("by"), "lang": lang}
+    subject_line = (
+        f"Ihr Feedback an {store.name}" if lang == "de" else f"Your feedback to {store.name}"
+    )  # the store's name, not the hub's
+    return _email(message, address, subject_line, "close_loop", sender, **ctx)
+
+
+# --- webhooks -------------------------------------------------------------------------------
+
+
+def webhook_body(message: OutboxMessage, *, links: Links, now: datetime, form: str) -> bytes:
+    ctx = context(message, links, now)
+    if form == "slack":
+        body: dict[str, Any] = _slack(ctx)
+    elif form == "teams":
+        body = _teams(ctx)
+    else:
+        body = _plain(message, ctx)
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _plain(message: OutboxMessage, ctx: dict[str, Any]) -> dict[str, Any]:
+    store, rule, case = ctx["store"], ctx["rule"], ctx["case"]
+    return {
+        "event": message.kind,
+        "delivery": str(message.id),
+        "store": {"code": store.code, "name": store.name} if store else None,
+        "rule": {"id": rule.id, "key": rule.key, "name": rule.name, "condition": ctx["condition"]} if rule else None,
+        "case": {"id": case.id, "state": case.state, "url": ctx["case_url"]} if case else None,
+        "count": ctx["count"],
+        "figures": ctx["figures"],
+        "responses": [r.as_dict() for r in ctx["responses"]],
+    }
+
+
+def _lines(ctx: dict[str, Any], escape: Any) -> list[str]:
+    lines = []
+    for r in ctx["responses"]:
+        parts = [r.local_time, r.touchpoint]
+        if r.rating_label:
+            parts.append(f"rating {r.rating_label}")
+        if r.nps is not None:
+            parts.append(f"NPS {r.nps}")
+        if r.reasons:
+            parts.append(", ".join(r.reasons))
+        line = " · ".join(escape(p) for p in parts)
+        if r.comment:
+            line += f"\n> {escape(r.comment)}"
+        if r.contact_left:
+            line += "\n(left a contact for a call back: see the case)"
+        lines.append(line)
+    if ctx["figures"]:
+        f = ctx["figures"]
+        lines.append(escape(f"{f.get('n')} responses, {f.get('negative_share')} % negative, index {f.get('index')}"))
+    return lines
+
+
+def _slack_escape(text: str) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _slack(ctx: dict[str, Any]) -> dict[str, Any]:
+    title = _slack_escape(subject(ctx))
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*"}}]
+    for line in _lines(ctx, _slack_escape):
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": line}})
+    if ctx["case_url"]:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {"type": "button", "text": {"type": "plain_text", "text": "Open the case"}, "url": ctx["case_url"]}
+                ],
+            }
+        )
+    return {"text": title, "blocks": blocks}
+
+
+def _teams_escape(text: str) -> str:
+    # Adaptive Card TextBlocks render a subset of Markdown: keep the customer's words literal
+    out = str(text)
+    for char in "\\*_[]()#>`~":
+        out = out.replace(char, "\\" + char)
+    return out
+
+
+def _teams(ctx: dict[str, Any]) -> dict[str, Any]:
+    body: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": _teams_escape(subject(ctx)), "weight": "Bolder", "wrap": True}
+    ]
+    body += [{"type": "TextBlock", "text": line, "wrap": True} for line in _lines(ctx, _teams_escape)]
+    card: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": "1.4",
+        "body": body,
+    }
+    if ctx["case_url"]:
+        card["actions"] = [{"type": "Action.OpenUrl", "title": "Open the case", "url": ctx["case_url"]}]
+    return {
+        "type": "message",
+        "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card}],
+    }

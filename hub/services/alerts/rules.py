@@ -1,0 +1,419 @@
+"""Alert rules: the defaults, adding and changing rules (each checked before it is kept), and
+the rule book the ingest path reads from memory.
+
+A rule's scope is every store (``all``) or one ``region`` (by name), ``store`` (by code),
+``touchpoint`` (store code and touchpoint code) or ``survey`` (by key). Channels: email to the
+people a case is routed to (``email``), and a webhook (``webhook_url`` with ``webhook_format``
+json, slack or teams, signed with a secret the hub makes and shows to HQ admins).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from hub.db import write_transaction
+from hub.models import AlertRule, Region, Store, Survey, SurveyVersion, Touchpoint
+from hub.services.alerts.conditions import (
+    ResponseCondition,
+    WindowCondition,
+    parse_response_condition,
+    parse_window_condition,
+)
+from shared.errors import NotFound, RuleError
+from shared.protocol import ValidResponse
+
+KINDS = ("response", "window")
+SCOPES = ("all", "region", "store", "touchpoint", "survey")
+WEBHOOK_FORMATS = ("json", "slack", "teams")
+
+DEFAULT_RULES: list[dict[str, Any]] = [
+    {
+        "key": "very_unhappy",
+        "name": "Very unhappy customer",
+        "kind": "response",
+        "condition": {"rating_at_most": 1},
+        "sla_minutes": 30,
+    },
+    {
+        "key": "contact_requested",
+        "name": "Customer asks for a call back",
+        "kind": "response",
+        "condition": {"contact_requested": True},
+        "sla_minutes": 60,
+    },
+    {
+        "key": "negative_share",
+        "name": "Many unhappy customers",
+        "kind": "window",
+        "condition": {"negative_share_at_least": 50, "window_minutes": 15, "min_responses": 4},
+        "sla_minutes": 30,
+    },
+]
+
+_SETTINGS = {
+    "name",
+    "kind",
+    "scope",
+    "region",
+    "store",
+    "touchpoint",
+    "survey",
+    "condition",
+    "email",
+    "webhook_url",
+    "webhook_format",
+    "throttle_minutes",
+    "sla_minutes",
+    "quiet_hours",
+    "active",
+}
+
+
+def ensure_default_rules(now: datetime) -> list[str]:
+    """Make the default rules that do not exist yet (by key); what was made, for the report."""
+    made = []
+    for default in DEFAULT_RULES:
+        if AlertRule.get_or_none(AlertRule.key == default["key"]) is None:
+            data = {k: v for k, v in default.items() if k != "key"}
+            create_rule(data, now=now, key=default["key"])
+            made.append(f"created alert rule {default['key']!r}")
+    return made
+
+
+def known_reasons() -> set[str]:
+    """Every choice option of every survey version (what ``reason_in`` may name)."""
+    found: set[str] = set()
+    for (definition,) in SurveyVersion.select(SurveyVersion.definition).tuples():
+        for question in definition.get("questions", []):
+            if question.get("kind") == "choice":
+                found |= {option["id"] for option in question.get("options", [])}
+    return found
+
+
+def create_rule(data: Mapping[str, Any], *, now: datetime, key: str | None = None) -> AlertRule:
+    values = _checked({}, data, creating=True)
+    if values.get("webhook_url"):
+        values["webhook_secret"] = secrets.token_urlsafe(32)
+    at = now.replace(tzinfo=None)
+    with write_transaction():
+        rule = AlertRule.create(key=key, created_at=at, updated_at=at, **values)
+    forget_book()
+    return rule
+
+
+def update_rule(rule_id: int, data: Mapping[str, Any], *, now: datetime) -> AlertRule:
+    rule = rule_by_id(rule_id)
+    values = _checked(rule_settings(rule), data, creating=False)
+    if values.get("webhook_url") and not rule.webhook_secret:
+        values["webhook_secret"] = secrets.token_urlsafe(32)
+    with write_transaction():
+        AlertRule.update(updated_at=now.replace(tzinfo=None), **values).where(AlertRule.id == rule.id).execute()
+    forget_book()
+    return rule_by_id(rule_id)
+
+
+def rule_by_id(rule_id: int) -> AlertRule:
+    rule = AlertRule.get_or_none(AlertRule.id == rule_id)
+    if rule is None:
+        raise NotFound("not_found", f"alert rule {rule_id} does not exist")
+    return rule
+
+
+def find_rule(reference: str) -> AlertRule:
+    """A rule by id or by key (``very_unhappy``)."""
+    if reference.isdigit():
+        return rule_by_id(int(reference))
+    rule = AlertRule.get_or_none(AlertRule.key == reference)
+    if rule is None:
+        raise NotFound("not_found", f"no alert rule has the id or key {reference!r}")
+    return rule
+
+
+def rule_settings(rule: AlertRule) -> dict[str, Any]:
+    """A rule's settings in the form the API takes them (codes, not ids)."""
+    touchpoint = Touchpoint.get_by_id(rule.touchpoint_id) if rule.touchpoint_id else None
+    store_id = touchpoint.store_id if touchpoint else rule.store_id
+    return {
+        "name": rule.name,
+        "kind": rule.kind,
+        "scope": rule.scope,
+        "region": Region.get_by_id(rule.region_id).name if rule.region_id else None,
+        "store": Store.get_by_id(store_id).code if store_id else None,
+        "touchpoint": touchpoint.code if touchpoint else None,
+        "survey": Survey.get_by_id(rule.survey_id).key if rule.survey_id else None,
+        "condition": rule.condition,
+        "email": bool(rule.email),
+        "webhook_url": rule.webhook_url,
+        "webhook_format": rule.webhook_format,
+        "throttle_minutes": rule.throttle_minutes,
+        "sla_minutes": rule.sla_minutes,
+        "quiet_hours": bool(rule.quiet_hours),
+        "active": bool(rule.active),
+    }
+
+
+def rule_as_dict(rule: AlertRule, *, with_secret: bool) -> dict[str, Any]:
+    body = {"id": rule.id, "key": rule.key, **rule_settings(rule)}
+    if with_secret:
+        body["webhook_secret"] = rule.webhook_secret
+    body["created_at"] = rule.created_at.isoformat() + "Z"
+    body["updated_at"] = rule.updated_at.isoformat() + "Z"
+    return body
+
+
+def _checked(current: Mapping[str, Any], changes: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+    """The model values of ``current`` settings with ``changes`` applied, or RuleError."""
+    if not isinstance(changes, Mapping):
+        raise RuleError("send the rule as a JSON object")
+    unknown = sorted(set(changes) - _SETTINGS)
+    if unknown:
+        raise RuleError(f"unknown setting {unknown[0]!r}; rules have {', '.join(sorted(_SETTINGS))}", unknown[0])
+    s = {
+        "scope": "all",
+        "email": True,
+        "webhook_url": None,
+        "webhook_format": None,
+        "throttle_minutes": 5,
+        "quiet_hours": True,
+        "active": True,
+        "sla_minutes": 30,
+        **current,
+        **changes,
+    }
+    if creating:
+        for required in ("name", "kind", "condition"):
+            if required not in changes:
+                raise RuleError(f"a rule needs {required!r}", required)
+    if not isinstance(s["name"], str) or not s["name"].strip() or len(s["name"]) > 120:
+        raise RuleError("name must be a text of 1 to 120 characters", "name")
+    if s["kind"] not in KINDS:
+        raise RuleError(f"kind must be one of {', '.join(KINDS)}", "kind")
+    if s["kind"] == "response":
+        parse_response_condition(s["condition"], known_reasons())
+    else:
+        parse_window_condition(s["condition"])
+    for flag in ("email", "quiet_hours", "active"):
+        if not isinstance(s[flag], bool):
+            raise RuleError(f"{flag} must be true or false", flag)
+    for number, low, high in (("throttle_minutes", 0, 24 * 60), ("sla_minutes", 1, 7 * 24 * 60)):
+        value = s[number]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise RuleError(f"{number} must be a whole number from {low} to {high}", number)
+    url, form = s["webhook_url"], s["webhook_format"]
+    if url is not None:
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000:
+            raise RuleError("webhook_url must be an http:// or https:// URL", "webhook_url")
+        form = form or "json"
+        if form not in WEBHOOK_FORMATS:
+            raise RuleError(f"webhook_format must be one of {', '.join(WEBHOOK_FORMATS)}", "webhook_format")
+    else:
+        form = None
+    if not s["email"] and url is None:
+        raise RuleError("a rule needs a channel: email true, a webhook_url, or both", "email")
+    values = {
+        "name": s["name"].strip(),
+        "kind": s["kind"],
+        "condition": s["condition"],
+        "email": s["email"],
+        "webhook_url": url,
+        "webhook_format": form,
+        "throttle_minutes": s["throttle_minutes"],
+        "sla_minutes": s["sla_minutes"],
+        "quiet_hours": s["quiet_hours"],
+        "active": s["active"],
+    }
+    values.update(_scope(s))
+    return values
+
+
+def _scope(s: Mapping[str, Any]) -> dict[str, Any]:
+    scope = s["scope"]
+    if scope not in SCOPES:
+        raise RuleError(f"scope must be one of {', '.join(SCOPES)}", "scope")
+    found: dict[str, Any] = {"scope": scope, "region": None, "store": None, "touchpoint": None, "survey": None}
+    needs = {"region": ("region",), "store": ("store",), "touchpoint": ("store", "touchpoint"), "survey": ("survey",)}
+    for name in needs.get(scope, ()):
+        if not isinstance(s.get(name), str) or not s[name]:
+            raise RuleError(f"a {scope} rule names its {name}", name)
+    if scope == "region":
+        found["region"] = Region.get_or_none(Region.name == s["region"])
+        if found["region"] is None:
+            raise RuleError(f"there is no region {s['region']!r}", "region")
+    elif scope in ("store", "touchpoint"):
+        store = Store.get_or_none(Store.code == s["store"])
+        if store is None:
+            raise RuleError(f"there is no store {s['store']!r}", "store")
+        if scope == "store":
+            found["store"] = store
+        else:
+            found["touchpoint"] = Touchpoint.get_or_none(
+                (Touchpoint.store == store) & (Touchpoint.code == s["touchpoint"])
+            )
+            if found["touchpoint"] is None:
+                raise RuleError(f"store {store.code!r} has no touchpoint {s['touchpoint']!r}", "touchpoint")
+    elif scope == "survey":
+        found["survey"] = Survey.get_or_none(Survey.key == s["survey"])
+        if found["survey"] is None:
+            raise RuleError(f"there is no survey {s['survey']!r}", "survey")
+    return found
+
+
+# --- the rule book: what the ingest path reads from memory -----------------------------------
+
+
+@dataclass(frozen=True)
+class StoreFacts:
+    id: int
+    code: str
+    name: str
+    region_id: int | None
+    time_zone: str
+    opening_hours: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class RuleFacts:
+    id: int
+    name: str
+    kind: str
+    condition: ResponseCondition | WindowCondition
+    store_codes: frozenset[str] | None  # None: every store
+    touchpoint: tuple[str, str] | None  # (store code, touchpoint code)
+    survey: str | None
+    email: bool
+    webhook_url: str | None
+    throttle_minutes: int
+    sla_minutes: int
+    quiet_hours: bool
+
+    def applies_to(self, response: ValidResponse) -> bool:
+        if self.store_codes is not None and response.store not in self.store_codes:
+            return False
+        if self.touchpoint is not None and self.touchpoint != (response.store, response.touchpoint):
+            return False
+        return self.survey is None or self.survey == response.survey
+
+    def covers_store(self, store_code: str) -> bool:
+        return self.store_codes is None or store_code in self.store_codes
+
+
+@dataclass
+class RuleBook:
+    rules: list[RuleFacts]  # active single-response rules
+    window_rules: list[RuleFacts]
+    stores: dict[str, StoreFacts]  # by code
+    loaded_at: float = field(default_factory=time.monotonic)
+
+    def store(self, code: str) -> StoreFacts:
+        return self.stores[code]
+
+
+def load_book() -> RuleBook:
+    stores = {
+        s.code: StoreFacts(s.id, s.code, s.name, s.region_id, s.time_zone, s.opening_hours or {})
+        for s in Store.select()
+    }
+    by_id = {s.id: s for s in stores.values()}
+    touchpoints = {
+        t.id: (by_id[t.store_id].code, t.code)
+        for t in Touchpoint.select(Touchpoint.id, Touchpoint.store, Touchpoint.code)
+    }
+    surveys = {s.id: s.key for s in Survey.select(Survey.id, Survey.key)}
+    rules, window_rules = [], []
+    for row in AlertRule.select().where(AlertRule.active == True).order_by(AlertRule.id):  # noqa: E712
+        facts = compile_rule(row, stores, touchpoints, surveys)
+        if facts is not None:
+            (rules if row.kind == "response" else window_rules).append(facts)
+    return RuleBook(rules, window_rules, stores)
+
+
+def compile_rule(
+    row: AlertRule,
+    stores: Mapping[str, StoreFacts],
+    touchpoints: Mapping[int, tuple[str, str]],
+    surveys: Mapping[int, str],
+) -> RuleFacts | None:
+    """A rule as the routing reads it; None for a rule that cannot be applied (kept rules are
+    checked when saved, so this only guards against a scope deleted since)."""
+    try:
+        condition = (
+            parse_response_condition(row.condition) if row.kind == "response" else parse_window_condition(row.condition)
+        )
+    except RuleError:
+        return None
+    store_codes: frozenset[str] | None = None
+    touchpoint = None
+    if row.scope == "region":
+        store_codes = frozenset(s.code for s in stores.values() if s.region_id == row.region_id)
+    elif row.scope == "store":
+        store_codes = frozenset(s.code for s in stores.values() if s.id == row.store_id)
+    elif row.scope == "touchpoint":
+        touchpoint = touchpoints.get(row.touchpoint_id)
+        if touchpoint is None:
+            return None
+        store_codes = frozenset({touchpoint[0]})
+    survey = surveys.get(row.survey_id) if row.scope == "survey" else None
+    if row.scope == "survey" and survey is None:
+        return None
+    return RuleFacts(
+        id=row.id,
+        name=row.name,
+        kind=row.kind,
+        condition=condition,
+        store_codes=store_codes,
+        touchpoint=touchpoint,
+        survey=survey,
+        email=bool(row.email),
+        webhook_url=row.webhook_url,
+        throttle_minutes=row.throttle_minutes,
+        sla_minutes=row.sla_minutes,
+        quiet_hours=bool(row.quiet_hours),
+    )
+
+
+class BookCache:
+    """The rule book, reloaded when a rule changes in this process or after ``ttl`` seconds
+    (a rule changed by another hub process is applied within that time)."""
+
+    def __init__(self, ttl: float = 2.0) -> None:
+        self.ttl = ttl
+        self._book: RuleBook | None = None
+        self._lock = threading.Lock()
+
+    def get(self, *, stale_store: str | None = None) -> RuleBook:
+        book = self._book
+        if (
+            book is None
+            or time.monotonic() - book.loaded_at > self.ttl
+            or (stale_store is not None and stale_store not in book.stores)
+        ):
+            with self._lock:
+                book = self._book = load_book()
+        return book
+
+    def forget(self) -> None:
+        self._book = None
+
+
+_caches: weakref.WeakSet[BookCache] = weakref.WeakSet()
+
+
+def forget_book() -> None:
+    """A rule or store changed: every app in this process reloads its book on next use."""
+    for cache in list(_caches):
+        cache.forget()
+
+
+def new_book_cache(ttl: float = 2.0) -> BookCache:
+    cache = BookCache(ttl)
+    _caches.add(cache)
+    return cache

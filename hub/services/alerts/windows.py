@@ -1,0 +1,137 @@
+"""Windowed rules: what the last minutes of a store say, checked by a job.
+
+For each active window rule and each store in its scope, the smiley answers captured in the
+last ``window_minutes`` are counted per face and scored with shared/scoring (negative share
+with its n, smiley index); a volume drop compares the window's response count with the same
+window on the days before. A rule that holds raises an alert (hub/services/alerts/routing.py)
+with the figures and the window's negative responses; it fires again for a store only after
+a full window has passed since its last alert, so a bad hour is one case, not sixty.
+
+Capture times are used, not receive times, so a terminal's week of backlog arriving at once
+does not look like a bad quarter of an hour. Unfinished phone responses are not counted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from hub.db import database, db_time, write_transaction
+from hub.models import Case, SurveyVersion
+from hub.services.alerts.conditions import WindowCondition, WindowFigures
+from hub.services.alerts.opening_hours import is_open
+from hub.services.alerts.routing import alerts_state, raise_alert
+from hub.services.alerts.rules import RuleFacts, StoreFacts
+from shared import scoring
+
+MAX_ATTACHED = 50  # negative responses attached to one window alert
+
+_SMILEYS = (
+    "SELECT r.id, r.store_id, t.code, s.key, r.survey_id, r.survey_version, a.question, a.number "
+    "FROM response r JOIN answer a ON a.response_id = r.id "
+    "JOIN touchpoint t ON t.id = r.touchpoint_id JOIN survey s ON s.id = r.survey_id "
+    "WHERE r.captured_at >= {p} AND r.captured_at < {p} AND a.kind = 'smiley' AND a.number IS NOT NULL "
+    "AND r.flags NOT LIKE {p} "
+    "ORDER BY r.captured_at DESC"
+)
+
+
+def check_windows(now: datetime) -> int:
+    """Check every active window rule for every store in its scope; returns alerts raised."""
+    book = alerts_state().book.get()
+    raised = 0
+    rows_by_window: dict[int, list[tuple[Any, ...]]] = {}
+    codes = {s.id: s.code for s in book.stores.values()}
+    for rule in book.window_rules:
+        condition = rule.condition
+        assert isinstance(condition, WindowCondition)
+        stores = [s for s in book.stores.values() if rule.covers_store(s.code)]
+        if condition.measure == "volume_drop_percent":
+            raised += sum(_volume(rule, condition, store, now) for store in stores)
+            continue
+        if condition.window_minutes not in rows_by_window:
+            since = now - timedelta(minutes=condition.window_minutes)
+            rows_by_window[condition.window_minutes] = database.execute_sql(
+                _SMILEYS.format(p=database.param), (db_time(since), db_time(now), "%partial%")
+            ).fetchall()
+        rows = [r for r in rows_by_window[condition.window_minutes] if _in_scope(rule, r, codes)]
+        faces = _faces({(r[4], r[5], r[6]) for r in rows})
+        by_store: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+        for row in rows:
+            by_store[row[1]].append(row)
+        for store in stores:
+            store_rows = by_store.get(store.id, [])
+            if not store_rows:
+                continue
+            counts: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+            for row in store_rows:
+                counts[faces[(row[4], row[5], row[6])]][row[7]] += 1
+            figures = condition.figures(counts)
+            if not condition.holds(figures) or _fired_within(rule, store, condition.window_minutes, now):
+                continue
+            negative = [
+                str(row[0]) for row in store_rows if scoring.smiley_weight(row[7], faces[(row[4], row[5], row[6])]) < 0
+            ][:MAX_ATTACHED]
+            with write_transaction():
+                raised += raise_alert(store, rule, negative, now=now, summary=figures.as_dict()) > 0
+    return raised
+
+
+def _in_scope(rule: RuleFacts, row: tuple[Any, ...], codes: dict[int, str]) -> bool:
+    if rule.touchpoint is not None and rule.touchpoint != (codes.get(row[1]), row[2]):
+        return False
+    return rule.survey is None or rule.survey == row[3]
+
+
+def _faces(keys: Iterable[tuple[int, int, str]]) -> dict[tuple[int, int, str], int]:
+    found: dict[tuple[int, int, str], int] = {}
+    definitions: dict[tuple[int, int], dict[str, Any]] = {}
+    for survey_id, version, question in keys:
+        if (survey_id, version) not in definitions:
+            row = SurveyVersion.get_or_none((SurveyVersion.survey == survey_id) & (SurveyVersion.version == version))
+            definitions[(survey_id, version)] = row.definition if row else {}
+        questions = {q["id"]: q for q in definitions[(survey_id, version)].get("questions", [])}
+        found[(survey_id, version, question)] = int(questions.get(question, {}).get("faces", 5))
+    return found
+
+
+def _fired_within(rule: RuleFacts, store: StoreFacts, minutes: int, now: datetime) -> bool:
+    """An open case of this rule at this store was alerted within the last window."""
+    since = (now - timedelta(minutes=minutes)).replace(tzinfo=None)
+    return (
+        Case.select()
+        .where(
+            (Case.store == store.id)
+            & (Case.rule == rule.id)
+            & (Case.state != "resolved")
+            & (Case.last_alert_at > since)
+        )
+        .exists()
+    )
+
+
+def _volume(rule: RuleFacts, condition: WindowCondition, store: StoreFacts, now: datetime) -> int:
+    """A volume drop: only while the store is open for the whole window."""
+    window = timedelta(minutes=condition.window_minutes)
+    if not (
+        is_open(store.opening_hours, store.time_zone, now)
+        and is_open(store.opening_hours, store.time_zone, now - window)
+    ):
+        return 0
+    count_sql = (
+        f"SELECT COUNT(*) FROM response WHERE store_id = {database.param} "
+        f"AND captured_at >= {database.param} AND captured_at < {database.param}"
+    )
+
+    def count(end: datetime) -> int:
+        return database.execute_sql(count_sql, (store.id, db_time(end - window), db_time(end))).fetchone()[0]
+
+    days = condition.baseline_days
+    baseline = sum(count(now - timedelta(days=d)) for d in range(1, days + 1)) / days
+    figures = WindowFigures(count(now), None, None, baseline)
+    if not condition.holds(figures) or _fired_within(rule, store, condition.window_minutes, now):
+        return 0
+    with write_transaction():
+        return int(raise_alert(store, rule, [], now=now, summary=figures.as_dict()) > 0)

@@ -1,0 +1,459 @@
+"""Cases: what an alert asks someone to do, worked from open to resolved.
+
+open -> acknowledged -> resolved, with an assignee, comments, a "called back" step when the
+customer left a contact, a resolution category and note, and an audit trail (case_event) of
+who did what when. Every function takes the caller's Scope: a case of a store outside it is
+"not found" (its existence is not revealed); HQ analysts read but do not act. The customer's
+contact is opened only for people who work the case (``may_work``).
+
+Resolving can send the customer a close-the-loop email (when they left an email address and
+consented): it goes through the outbox like every message; the address stays sealed there and
+is opened only when the message is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from peewee import JOIN
+
+from hub.db import write_transaction
+from hub.models import (
+    AlertRule,
+    Answer,
+    Case,
+    CaseEvent,
+    CaseResponse,
+    OutboxMessage,
+    Response,
+    Store,
+    SurveyVersion,
+    Touchpoint,
+    User,
+)
+from hub.queries import alerts as q
+from hub.services.access import Scope, scope_for
+from hub.services.alerts.routing import alerts_state, new_message
+from hub.services.personal_data import open_contact
+from shared.errors import CaseStateError, NotFound, RequestError, VoxloopError
+
+STATES = ("open", "acknowledged", "resolved")
+RESOLUTION_CATEGORIES = (
+    "resolved_with_customer",
+    "fixed_in_store",
+    "staff_coaching",
+    "no_action_possible",
+    "not_reachable",
+    "spam_or_test",
+    "other",
+)
+MAX_TEXT = 4000
+_EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
+FACE_NAMES = {
+    4: ("very unhappy", "unhappy", "happy", "very happy"),
+    5: ("very unhappy", "unhappy", "neutral", "happy", "very happy"),
+}
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def may_work(scope: Scope, case: Case) -> bool:
+    """Who works a case (and so may see the customer's contact): anyone in scope who acts on cases."""
+    return scope.can_act_on_cases and scope.sees(case.store_id)
+
+
+def list_cases(scope: Scope, *, state: str | None = None, limit: int = 200) -> list[Case]:
+    query = (
+        Case.select(Case, Store, AlertRule)
+        .join(Store, on=(Case.store == Store.id))
+        .switch(Case)
+        .join(AlertRule, on=(Case.rule == AlertRule.id))
+    )
+    if state == "unresolved":
+        query = query.where(Case.state != "resolved")
+    elif state in STATES:
+        query = query.where(Case.state == state)
+    elif state not in (None, "", "all"):
+        raise RequestError("malformed_request", f"state must be one of {', '.join((*STATES, 'unresolved', 'all'))}")
+    query = scope.restrict(query, Case.store)
+    return list(query.order_by(Case.last_alert_at.desc(), Case.id.desc()).limit(limit))
+
+
+def get_case(scope: Scope, case_id: int) -> Case:
+    case = (
+        Case.select(Case, Store, AlertRule)
+        .join(Store, on=(Case.store == Store.id))
+        .switch(Case)
+        .join(AlertRule, on=(Case.rule == AlertRule.id))
+        .where(Case.id == case_id)
+        .first()
+    )
+    if case is None or not scope.sees(case.store_id):
+        raise NotFound("not_found", f"there is no case {case_id}")
+    return case
+
+
+def misrouted_cases(scope: Scope, limit: int = 100) -> list[Case]:
+    """Cases whose store had no active store manager when they opened (HQ's list)."""
+    query = (
+        Case.select(Case, Store, AlertRule)
+        .join(Store, on=(Case.store == Store.id))
+        .switch(Case)
+        .join(AlertRule, on=(Case.rule == AlertRule.id))
+        .where(Case.misrouted == True)  # noqa: E712
+    )
+    return list(scope.restrict(query, Case.store).order_by(Case.opened_at.desc()).limit(limit))
+
+
+def events(case: Case) -> list[CaseEvent]:
+    return list(
+        CaseEvent.select(CaseEvent, User)
+        .join(User, JOIN.LEFT_OUTER, on=(CaseEvent.user == User.id))
+        .where(CaseEvent.case == case.id)
+        .order_by(CaseEvent.at, CaseEvent.id)
+    )
+
+
+def messages(case: Case) -> list[OutboxMessage]:
+    return list(OutboxMessage.select().where(OutboxMessage.case == case.id).order_by(OutboxMessage.id))
+
+
+@dataclass(frozen=True)
+class ResponseView:
+    """One response as people read it: in the store's local time, with labels, never the contact."""
+
+    id: str
+    received_at: datetime  # UTC
+    local_time: str
+    touchpoint: str
+    channel: str
+    rating: int | None
+    faces: int | None
+    rating_label: str | None
+    nps: int | None
+    reasons: tuple[str, ...]
+    reason_ids: tuple[str, ...]
+    comment: str | None
+    contact_left: bool
+    locale: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "received_at": iso_utc(self.received_at),
+            "touchpoint": self.touchpoint,
+            "channel": self.channel,
+            "rating": None if self.rating is None else {"value": self.rating, "faces": self.faces},
+            "nps": self.nps,
+            "reasons": list(self.reason_ids),
+            "comment": self.comment,
+            "contact_left": self.contact_left,
+        }
+
+
+def case_response_ids(case_id: int, limit: int = 500) -> list[str]:
+    rows = (
+        CaseResponse.select(CaseResponse.response)
+        .join(Response, on=(CaseResponse.response == Response.id))
+        .where(CaseResponse.case == case_id)
+        .order_by(Response.received_at.desc())
+        .limit(limit)
+        .tuples()
+    )
+    return [str(r[0]) for r in rows]
+
+
+def response_views(response_ids: Sequence[str], time_zone: str) -> list[ResponseView]:
+    """The responses, newest first, as people read them (labels in English)."""
+    if not response_ids:
+        return []
+    zone = ZoneInfo(time_zone)
+    responses = list(
+        Response.select(Response, Touchpoint)
+        .join(Touchpoint, on=(Response.touchpoint == Touchpoint.id))
+        .where(Response.id.in_(list(response_ids)))
+        .order_by(Response.received_at.desc())
+    )
+    answers: dict[str, list[Answer]] = {}
+    for a in Answer.select().where(Answer.response.in_(list(response_ids))).order_by(Answer.id):
+        answers.setdefault(str(a.response_id), []).append(a)
+    definitions = _definitions({(r.survey_id, r.survey_version) for r in responses})
+    views = []
+    for r in responses:
+        questions = {q["id"]: q for q in definitions.get((r.survey_id, r.survey_version), {}).get("questions", [])}
+        rating = faces = nps = None
+        comment = None
+        reasons: list[tuple[str, str]] = []
+        for a in answers.get(str(r.id), []):
+            question = questions.get(a.question, {})
+            if a.kind in ("smiley", "csat") and rating is None:
+                rating = a.number
+                faces = int(question.get("faces", 5)) if a.kind == "smiley" else 5
+            elif a.kind == "nps":
+                nps = a.number
+            elif a.kind == "text":
+                comment = a.text
+            elif a.kind == "choice":
+                labels = {o["id"]: o.get("text", {}) for o in question.get("options", [])}
+                text = labels.get(a.text, {})
+                reasons.append((a.text, text.get("en") or next(iter(text.values()), a.text)))
+        received = r.received_at.replace(tzinfo=UTC)
+        label = None
+        if rating is not None and faces in FACE_NAMES and 1 <= rating <= faces:
+            label = f"{rating} of {faces} ({FACE_NAMES[faces][rating - 1]})"
+        elif rating is not None:
+            label = f"{rating} of {faces}"
+        views.append(
+            ResponseView(
+                id=str(r.id),
+                received_at=received,
+                local_time=received.astimezone(zone).strftime("%a %d %b %H:%M"),
+                touchpoint=r.touchpoint.name,
+                channel=r.channel,
+                rating=rating,
+                faces=faces,
+                rating_label=label,
+                nps=nps,
+                reasons=tuple(label for _, label in reasons),
+                reason_ids=tuple(i for i, _ in reasons),
+                comment=comment,
+                contact_left=r.contact_sealed is not None,
+                locale=r.locale,
+            )
+        )
+    return views
+
+
+def _definitions(keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], dict[str, Any]]:
+    found = {}
+    for survey_id, version in keys:
+        row = SurveyVersion.get_or_none((SurveyVersion.survey == survey_id) & (SurveyVersion.version == version))
+        found[(survey_id, version)] = row.definition if row else {}
+    return found
+
+
+def contacts(scope: Scope, case: Case, contact_key: bytes) -> dict[str, str]:
+    """The customers' contact addresses of the case by response id: only for people who work
+    it (everyone else gets nothing). Opened here, never stored in clear."""
+    if not may_work(scope, case):
+        return {}
+    rows = (
+        Response.select(Response.id, Response.contact_sealed)
+        .join(CaseResponse, on=(CaseResponse.response == Response.id))
+        .where((CaseResponse.case == case.id) & Response.contact_sealed.is_null(False))
+    )
+    found = {}
+    for row in rows:
+        try:
+            found[str(row.id)] = str(open_contact(contact_key, bytes(row.contact_sealed), str(row.id)).get("address"))
+        except (ValueError, KeyError):  # a contact sealed under another key: say so, do not fail the page
+            found[str(row.id)] = "(cannot be opened with this hub's key)"
+    return found
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def case_as_dict(case: Case, *, public_url: str) -> dict[str, Any]:
+    names = _user_names([case.assignee_id, case.acknowledged_by_id, case.resolved_by_id, case.called_back_by_id])
+    return {
+        "id": case.id,
+        "state": case.state,
+        "store": {"code": case.store.code, "name": case.store.name},
+        "rule": {"id": case.rule.id, "key": case.rule.key, "name": case.rule.name},
+        "opened_at": iso_utc(case.opened_at),
+        "last_alert_at": iso_utc(case.last_alert_at),
+        "alert_count": case.alert_count,
+        "ack_due_at": iso_utc(case.ack_due_at),
+        "escalation_level": case.escalation_level,
+        "misrouted": bool(case.misrouted),
+        "figures": case.summary,
+        "assignee": names.get(case.assignee_id),
+        "acknowledged_at": iso_utc(case.acknowledged_at),
+        "acknowledged_by": names.get(case.acknowledged_by_id),
+        "called_back_at": iso_utc(case.called_back_at),
+        "called_back_by": names.get(case.called_back_by_id),
+        "resolved_at": iso_utc(case.resolved_at),
+        "resolved_by": names.get(case.resolved_by_id),
+        "resolution_category": case.resolution_category,
+        "resolution_note": case.resolution_note,
+        "url": f"{public_url.rstrip('/')}/cases/{case.id}",
+    }
+
+
+def _user_names(ids: Iterable[int | None]) -> dict[int, dict[str, Any]]:
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return {u.id: {"id": u.id, "name": u.name} for u in User.select(User.id, User.name).where(User.id.in_(wanted))}
+
+
+# --- working a case --------------------------------------------------------------------------
+
+
+def _workable(scope: Scope, case_id: int) -> Case:
+    case = get_case(scope, case_id)
+    if not scope.can_act_on_cases:
+        raise VoxloopError("forbidden", "HQ analysts read cases; they do not work them")
+    return case
+
+
+def _event(case: Case, user: User | None, action: str, at: datetime, text: str | None = None, **data: Any) -> None:
+    q.add_events([(case.id, at, user.id if user else None, action, text, json.dumps(data) if data else None)])
+
+
+def _text(value: object, what: str, *, required: bool) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise RequestError("malformed_request", f"{what} must not be empty")
+        return None
+    if not isinstance(value, str) or len(value) > MAX_TEXT:
+        raise RequestError("malformed_request", f"{what} must be a text of at most {MAX_TEXT} characters")
+    return value.strip()
+
+
+def acknowledge(scope: Scope, user: User, case_id: int, *, now: datetime) -> Case:
+    case = _workable(scope, case_id)
+    at = now.replace(tzinfo=None)
+    with write_transaction():
+        changed = (
+            Case.update(state="acknowledged", acknowledged_at=at, acknowledged_by=user.id)
+            .where((Case.id == case.id) & (Case.state == "open"))
+            .execute()
+        )
+        if changed != 1:
+            raise CaseStateError(f"case {case.id} is {Case.get_by_id(case.id).state}, not open")
+        _event(case, user, "acknowledged", now)
+    return get_case(scope, case.id)
+
+
+def comment(scope: Scope, user: User, case_id: int, text: object, *, now: datetime) -> CaseEvent:
+    case = _workable(scope, case_id)
+    body = _text(text, "the comment", required=True)
+    with write_transaction():
+        _event(case, user, "commented", now, body)
+    return CaseEvent.select().where(CaseEvent.case == case.id).order_by(CaseEvent.id.desc()).first()
+
+
+def assign(scope: Scope, user: User, case_id: int, assignee_id: object, *, now: datetime) -> Case:
+    case = _workable(scope, case_id)
+    if assignee_id is None:
+        assignee = None
+    else:
+        if isinstance(assignee_id, bool) or not isinstance(assignee_id, int):
+            raise RequestError("malformed_request", "assignee must be a user id or null")
+        assignee = User.get_or_none((User.id == assignee_id) & (User.active == True))  # noqa: E712
+        if assignee is None or not may_work(scope_for(assignee), case):
+            raise RequestError(
+                "malformed_request", "the assignee must be an active person who works this store's cases"
+            )
+    with write_transaction():
+        if case.state == "resolved":
+            raise CaseStateError(f"case {case.id} is resolved")
+        Case.update(assignee=assignee.id if assignee else None).where(Case.id == case.id).execute()
+        _event(
+            case,
+            user,
+            "assigned",
+            now,
+            assignee.name if assignee else "nobody",
+            assignee=assignee.id if assignee else None,
+        )
+    return get_case(scope, case.id)
+
+
+def called_back(scope: Scope, user: User, case_id: int, *, now: datetime, note: object = None) -> Case:
+    case = _workable(scope, case_id)
+    text = _text(note, "the note", required=False)
+    has_contact = (
+        Response.select()
+        .join(CaseResponse, on=(CaseResponse.response == Response.id))
+        .where((CaseResponse.case == case.id) & Response.contact_sealed.is_null(False))
+        .exists()
+    )
+    if not has_contact:
+        raise CaseStateError("nobody in this case left a contact to call back")
+    with write_transaction():
+        if case.state == "resolved":
+            raise CaseStateError(f"case {case.id} is resolved")
+        Case.update(called_back_at=now.replace(tzinfo=None), called_back_by=user.id).where(Case.id == case.id).execute()
+        _event(case, user, "called_back", now, text)
+    return get_case(scope, case.id)
+
+
+def resolve(
+    scope: Scope,
+    user: User,
+    case_id: int,
+    *,
+    category: object,
+    note: object,
+    now: datetime,
+    notify_customer: bool = False,
+    customer_message: object = None,
+    contact_key: bytes | None = None,
+) -> Case:
+    """Resolve with a category and a note; with ``notify_customer`` also queue the
+    close-the-loop email to every customer of the case who left an email address."""
+    case = _workable(scope, case_id)
+    if category not in RESOLUTION_CATEGORIES:
+        raise RequestError("malformed_request", f"category must be one of {', '.join(RESOLUTION_CATEGORIES)}")
+    text = _text(note, "the resolution note", required=True)
+    message = _text(customer_message, "the message to the customer", required=False)
+    reachable = close_loop_targets(scope, case, contact_key) if notify_customer and contact_key else []
+    if notify_customer and not reachable:
+        raise CaseStateError("no customer of this case left an email address to write to")
+    at = now.replace(tzinfo=None)
+    with write_transaction():
+        changes: dict[Any, Any] = {
+            Case.state: "resolved",
+            Case.resolved_at: at,
+            Case.resolved_by: user.id,
+            Case.resolution_category: category,
+            Case.resolution_note: text,
+        }
+        if case.acknowledged_at is None:
+            changes.update({Case.acknowledged_at: at, Case.acknowledged_by: user.id})
+        changed = Case.update(changes).where((Case.id == case.id) & (Case.state != "resolved")).execute()
+        if changed != 1:
+            raise CaseStateError(f"case {case.id} is resolved already")
+        _event(case, user, "resolved", now, text, category=category)
+        for response_id in reachable:
+            q.insert_message(
+                new_message(
+                    kind="close_loop",
+                    channel="email",
+                    recipient="customer",
+                    case_id=case.id,
+                    rule_id=case.rule_id,
+                    store_id=case.store_id,
+                    dedupe_key=f"close_loop:{case.id}:{response_id}",
+                    payload={"response_id": response_id, "message": message, "by": user.name},
+                    now=now,
+                ),
+                conflict="dedupe",
+            )
+        if reachable:
+            _event(case, user, "customer_notified", now, f"close-the-loop email queued ({len(reachable)})")
+    if reachable:
+        alerts_state().wake()
+    return get_case(scope, case.id)
+
+
+def close_loop_targets(scope: Scope, case: Case, contact_key: bytes | None) -> list[str]:
+    """Responses of the case whose customer left an email address (with consent, which a
+    stored contact always has)."""
+    if contact_key is None:
+        return []
+    return [rid for rid, address in contacts(scope, case, contact_key).items() if _EMAIL.match(address)]

@@ -1,0 +1,96 @@
+"""The jobs as they run in a hub: the APScheduler runner delivers an alert without being asked
+(woken by the ingest), and `voxloop hub alerts test` sends a test alert through a rule."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from hub.jobs import JobRunner
+from hub.services.passwords import hash_password
+from tests.hub.alerting import outbox, rating, send, staff, use_inbox
+from tests.support.mail import Inbox, text_of
+
+
+@pytest.fixture(scope="module")
+def password_hash() -> str:
+    return hash_password("a long enough password")
+
+
+@pytest.fixture
+def people(app, clock, password_hash, store, other_store):
+    return staff(app, clock, password_hash, store, other_store)
+
+
+@pytest.fixture
+def inbox(app):
+    server = Inbox().start()
+    use_inbox(app, server)
+    yield server
+    server.stop()
+
+
+def test_the_job_runner_delivers_an_alert_without_being_asked(app, people, terminal, inbox):
+    """The runner polls and is woken by the ingest; how fast: bench/alert_latency.py."""
+    runner = JobRunner(app, worker="in-process")
+    runner.start()
+    try:
+        send(terminal, rating(terminal, 1, comment="schnell bitte"))
+        deadline = time.monotonic() + 10
+        while not any("Very unhappy" in m["Subject"] for m in inbox.messages) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        runner.stop()
+    (mail,) = [m for m in inbox.to("mia@example.org") if "Very unhappy" in m["Subject"]]
+    assert "schnell bitte" in text_of(mail)
+    assert {m.state for m in outbox(app) if m.kind == "alert"} == {"sent"}
+
+
+def test_the_test_alert_command_sends_through_the_rules_channels(app, database_url, tmp_path, monkeypatch, inbox):
+    from hub.cli import hub
+
+    monkeypatch.setenv("VOXLOOP_DATABASE_URL", database_url)
+    monkeypatch.setenv("VOXLOOP_SECRET_KEY", "test-secret-key")
+    monkeypatch.setenv("VOXLOOP_INSTANCE_PATH", str(tmp_path / "cli-instance"))
+    monkeypatch.setenv("VOXLOOP_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("VOXLOOP_SMTP_PORT", str(inbox.port))
+
+    result = CliRunner().invoke(hub, ["alerts", "test", "--rule", "very_unhappy", "--to", "ops@example.org"])
+
+    assert result.exit_code == 0, result.output
+    assert "email to ops@example.org: sent" in result.output
+    (mail,) = inbox.to("ops@example.org")
+    assert mail["Subject"].startswith("Test alert:")
+    assert "email alerts reach you" in text_of(mail)
+
+
+def test_the_test_alert_command_says_when_delivery_fails(app, database_url, tmp_path, monkeypatch):
+    from hub.cli import hub
+
+    monkeypatch.setenv("VOXLOOP_DATABASE_URL", database_url)
+    monkeypatch.setenv("VOXLOOP_SECRET_KEY", "test-secret-key")
+    monkeypatch.setenv("VOXLOOP_INSTANCE_PATH", str(tmp_path / "cli-instance"))
+    monkeypatch.setenv("VOXLOOP_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("VOXLOOP_SMTP_PORT", "9")  # nothing listens there
+    monkeypatch.setenv("VOXLOOP_SMTP_TIMEOUT_SECONDS", "1")
+
+    result = CliRunner().invoke(hub, ["alerts", "test", "--rule", "very_unhappy", "--to", "ops@example.org"])
+
+    assert result.exit_code == 1
+    assert "retry: SMTP server 127.0.0.1:9 unreachable" in result.output
+    assert "1 of 1 test messages were not delivered" in result.output
+
+
+def test_an_unknown_rule_is_named_in_the_error(app, database_url, tmp_path, monkeypatch):
+    from hub.cli import hub
+
+    monkeypatch.setenv("VOXLOOP_DATABASE_URL", database_url)
+    monkeypatch.setenv("VOXLOOP_SECRET_KEY", "test-secret-key")
+    monkeypatch.setenv("VOXLOOP_INSTANCE_PATH", str(tmp_path / "cli-instance"))
+
+    result = CliRunner().invoke(hub, ["alerts", "test", "--rule", "nonsense"])
+
+    assert result.exit_code == 1
+    assert "no alert rule has the id or key 'nonsense'" in result.output
