@@ -22,7 +22,9 @@ class HubState:
 
     def terminal_config(self, terminal: Terminal) -> dict[str, Any]:
         config = current_app.config
-        return terminal_config(terminal, public_url=config["PUBLIC_URL"], secret_key=config["SECRET_KEY"])
+        return terminal_config(
+            terminal, public_url=config["PUBLIC_URL"], secret_key=config["SECRET_KEY"], surveys=self.surveys
+        )
 
     def config_etag(self, terminal: Terminal) -> str:
         return config_etag(self.terminal_config(terminal))

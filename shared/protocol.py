@@ -105,6 +105,10 @@ class Question:
     options: tuple[Option, ...] = ()
     multiple: bool = False
     max_length: int = MAX_COMMENT_LENGTH
+    option_ids: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "option_ids", frozenset(o.id for o in self.options))
 
     @property
     def value_range(self) -> tuple[int, int]:
@@ -378,7 +382,7 @@ def _answer_rows(question: Question, value: Any, path: str, add: Callable[[Probl
         if len(chosen) > 1 and not question.multiple:
             add(Problem("too_many_options", f"question {question.id!r} takes one option", path))
             return []
-        offered = {o.id for o in question.options}
+        offered = question.option_ids
         unknown = [v for v in chosen if v not in offered]
         if unknown:
             add(Problem("unknown_option", f"options {unknown} are not offered by {question.id!r}", path))

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import Request, current_app
 
-from hub.models import Terminal
+from hub.queries.terminals import load_terminal
 from hub.services.ingest import Sender
 from shared.crypto import check_created, load_public_key, read_signature, verify_request
 from shared.errors import SignatureError
@@ -20,7 +20,7 @@ def authenticate(request: Request, body: bytes, now: float) -> Sender:
     signed = read_signature(request.headers)
     max_skew = current_app.config["SIGNATURE_MAX_SKEW_SECONDS"]
     check_created(signed, now, max_skew)
-    terminal = Terminal.get_or_none(Terminal.id == signed.key_id)
+    terminal = load_terminal(signed.key_id)
     if terminal is None:
         raise SignatureError("unknown_device", f"no terminal is enrolled as {signed.key_id!r}")
     if terminal.status != "active":

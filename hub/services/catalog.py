@@ -162,14 +162,25 @@ class SurveyCache:
     the life of the app; one cache per app, because tests run several databases."""
 
     def __init__(self) -> None:
-        self._by_key: dict[tuple[str, int], tuple[int, SurveyDefinition] | None] = {}
+        self._by_key: dict[tuple[str, int], tuple[int, SurveyDefinition, dict[str, Any]]] = {}
 
     def lookup(self, key: str, version: int) -> SurveyDefinition | None:
-        found = self.get(key, version)
+        found = self._load(key, version)
         return found[1] if found else None
 
     def get(self, key: str, version: int) -> tuple[int, SurveyDefinition] | None:
         """(survey row id, definition) or None; misses are not remembered (a survey may be added)."""
+        found = self._load(key, version)
+        return (found[0], found[1]) if found else None
+
+    def definition(self, key: str, version: int) -> dict[str, Any]:
+        """The definition as the admin wrote it (what terminals and the phone page get)."""
+        found = self._load(key, version)
+        if found is None:
+            raise NotFound("not_found", f"survey {key!r} has no version {version}")
+        return found[2]
+
+    def _load(self, key: str, version: int) -> tuple[int, SurveyDefinition, dict[str, Any]] | None:
         cached = self._by_key.get((key, version))
         if cached is not None:
             return cached
@@ -183,6 +194,6 @@ class SurveyCache:
         if row is None:
             return None
         definition, survey_id = row
-        found = (survey_id, SurveyDefinition.from_dict(definition))
+        found = (survey_id, SurveyDefinition.from_dict(definition), definition)
         self._by_key[(key, version)] = found
         return found

@@ -12,26 +12,22 @@ answers, so an acknowledgement always means "on disk", and an error means "nothi
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.db import database, db_time, is_sqlite, write_transaction
-from hub.models import Store, SyncLog, Terminal, Touchpoint
+from hub.db import db_time, is_sqlite, write_transaction
+from hub.models import Terminal
 from hub.queries import responses as q
+from hub.queries.terminals import StorePlaces, lock_sequence_state, record_sync, store_places
+from hub.services.alerts import route_alerts
 from hub.services.catalog import SurveyCache
-from hub.services.personal_data import seal_contact
+from hub.services.response_records import answer_rows, conflict_row, local_day, response_row
 from shared.errors import Problem, SignatureError
-from shared.protocol import Batch, ValidResponse, canonical_json, validate_response
+from shared.protocol import Batch, ValidResponse, validate_response
 from shared.sequence import add_to_ranges, missing_ranges
-
-# Capture times outside this window are taken as a wrong terminal clock: the response is
-# kept, dated by the hub's receive time and flagged clock_skew.
-MAX_FUTURE = timedelta(minutes=5)
-MAX_PAST = timedelta(days=400)
 
 
 @dataclass
@@ -57,8 +53,8 @@ def ingest_batch(
     sender: Sender, batch: Batch, *, surveys: SurveyCache, contact_key: bytes, now: datetime
 ) -> SyncResult:
     terminal = sender.terminal
-    store = Store.get_by_id(terminal.store_id)
-    touchpoints = {tp.code: tp for tp in Touchpoint.select().where(Touchpoint.store == store.id)}
+    store = store_places(terminal.store_id)
+    touchpoints = store.touchpoints
     zone = ZoneInfo(store.time_zone)
     result = SyncResult(results=[{} for _ in batch.responses])
     valid: list[tuple[int, ValidResponse]] = []
@@ -83,7 +79,7 @@ def ingest_batch(
         if not q.remember_nonce(terminal.id, sender.nonce, db_time(datetime.fromtimestamp(sender.created, UTC))):
             raise SignatureError("replayed_nonce", "this nonce was already used; sign the request again")
         q.forget_nonces_before(terminal.id, db_time(received - sender.max_skew - timedelta(minutes=1)))
-        locked = _lock_terminal(terminal.id)
+        locked = lock_sequence_state(terminal.id, for_update=not is_sqlite())
         stored = q.existing_hashes([r.id for _, r in valid])
         new: list[ValidResponse] = []
         conflicts: list[tuple[ValidResponse, Any]] = []
@@ -108,40 +104,32 @@ def ingest_batch(
             result.results[index] = entry
 
         _store_new(new, terminal, store.id, touchpoints, zone, surveys, contact_key, received)
+        route_alerts(new, now=received)  # alerts and their outbox messages commit with the responses
         q.insert_conflicts(
             [
-                (r.id, terminal.id, r.content_hash, canonical_json(raw).decode(), db_time(received))
+                conflict_row(r, raw, terminal_id=terminal.id, contact_key=contact_key, received=received)
                 for r, raw in conflicts
             ]
         )
         ranges = add_to_ranges(locked["seq_ranges"], received_seqs)
         last_seq = max([locked["last_seq"], *received_seqs, batch.heartbeat.last_seq or 0])
         beat = batch.heartbeat
-        Terminal.update(
-            last_seen_at=received.replace(tzinfo=None),
-            seq_ranges=ranges,
-            last_seq=last_seq,
-            clock_offset_ms=int((sender.created - received.timestamp()) * 1000),
-            app_version=beat.app_version or locked["app_version"],
-            queue_depth=beat.queue_depth,
-            quarantined=beat.quarantined,
-            last_error=beat.last_error,
-        ).where(Terminal.id == terminal.id).execute()
         result.counts = Counter(entry["status"] for entry in result.results)
-        SyncLog.create(
-            terminal=terminal.id,
-            received_at=received.replace(tzinfo=None),
-            accepted=result.counts["accepted"],
-            duplicates=result.counts["duplicate"],
-            conflicts=result.counts["conflict"],
-            invalid=result.counts["invalid"],
-            problems=problems_seen[:20],
-        )
+        heartbeat = {
+            "seq_ranges": ranges,
+            "last_seq": last_seq,
+            "clock_offset_ms": int((sender.created - received.timestamp()) * 1000),
+            "app_version": beat.app_version or locked["app_version"],
+            "queue_depth": beat.queue_depth,
+            "quarantined": beat.quarantined,
+            "last_error": beat.last_error,
+        }
+        record_sync(terminal.id, heartbeat, result.counts, problems_seen[:20], db_time(received))
     result.missing = missing_ranges(ranges, last_seq)
     return result
 
 
-def _belongs_to(response: ValidResponse, store: Store, touchpoints: dict[str, Touchpoint]) -> list[Problem]:
+def _belongs_to(response: ValidResponse, store: StorePlaces, touchpoints: dict[str, int]) -> list[Problem]:
     """A terminal writes only terminal responses, into its own store's touchpoints."""
     if response.channel != "kiosk":
         return [Problem("unknown_channel", "a terminal sends responses of channel 'kiosk'", "channel")]
@@ -154,63 +142,37 @@ def _belongs_to(response: ValidResponse, store: Store, touchpoints: dict[str, To
     return []
 
 
-def _lock_terminal(terminal_id: str) -> dict[str, Any]:
-    """Re-read the terminal's sequence state inside the transaction; on PostgreSQL lock the
-    row, so two batches of one terminal (a retry racing its original) run one after the other."""
-    lock = "" if is_sqlite() else " FOR UPDATE"
-    row = database.execute_sql(
-        f"SELECT seq_ranges, last_seq, app_version FROM terminal WHERE id = {database.param}{lock}", (terminal_id,)
-    ).fetchone()
-    return {"seq_ranges": json.loads(row[0]), "last_seq": row[1], "app_version": row[2]}
-
-
 def _store_new(
     new: list[ValidResponse],
     terminal: Terminal,
     store_id: int,
-    touchpoints: dict[str, Touchpoint],
+    touchpoints: dict[str, int],
     zone: ZoneInfo,
     surveys: SurveyCache,
     contact_key: bytes,
     received: datetime,
 ) -> None:
-    response_rows, answer_rows = [], []
+    response_rows, answers = [], []
     rollups: Counter = Counter()
-    received_db = db_time(received)
     for r in new:
-        flags = list(r.flags)
-        when = r.captured_at
-        if not received - MAX_PAST <= when <= received + MAX_FUTURE:
-            when = received
-            flags.append("clock_skew")
-        day = when.astimezone(zone).date()
-        touchpoint_id = touchpoints[r.touchpoint].id
-        survey_id = surveys.get(r.survey, r.survey_version)[0]
-        sealed = seal_contact(contact_key, r.contact, r.id) if r.contact else None
+        day, dating_flags = local_day(r, received, zone)
+        touchpoint_id = touchpoints[r.touchpoint]
         response_rows.append(
-            (
-                r.id,
-                store_id,
-                touchpoint_id,
-                terminal.id,
-                r.channel,
-                survey_id,
-                r.survey_version,
-                db_time(r.captured_at),
-                received_db,
-                day.isoformat() if is_sqlite() else day,
-                r.locale,
-                r.seq,
-                " ".join(sorted(set(flags))),
-                r.content_hash,
-                sealed,
+            response_row(
+                r,
+                store_id=store_id,
+                touchpoint_id=touchpoint_id,
+                terminal_id=terminal.id,
+                survey_id=surveys.get(r.survey, r.survey_version)[0],
+                flags=set(r.flags) | dating_flags,
+                day=day,
+                received=received,
+                contact_key=contact_key,
             )
         )
-        day_key = day.isoformat() if is_sqlite() else day
-        for a in r.answers:
-            answer_rows.append((r.id, a.question, a.kind, a.number, a.text))
-            value = "" if a.kind == "text" else (a.text if a.number is None else str(a.number))
-            rollups[(store_id, touchpoint_id, r.channel, a.question, day_key, value)] += 1
+        answers += answer_rows(
+            r.id, r.answers, store_id=store_id, touchpoint_id=touchpoint_id, channel=r.channel, day=day, rollups=rollups
+        )
     q.insert_responses(response_rows)
-    q.insert_answers(answer_rows)
+    q.insert_answers(answers)
     q.bump_rollups(rollups.items())

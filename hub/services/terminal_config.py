@@ -7,9 +7,12 @@ answer carries the current ETag so a change reaches terminals at their next sync
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
-from hub.models import Store, Survey, SurveyVersion, Terminal, Touchpoint
+from hub.models import Terminal
+from hub.queries.terminals import touchpoint_setting
+from hub.services.catalog import SurveyCache
 from hub.services.qr_tokens import touchpoint_token
 from shared.protocol import canonical_json
 
@@ -23,24 +26,23 @@ KIOSK_DEFAULTS = {
 }
 
 
-def terminal_config(terminal: Terminal, *, public_url: str, secret_key: str) -> dict[str, Any]:
-    store = Store.get_by_id(terminal.store_id)
-    touchpoint = Touchpoint.get_by_id(terminal.touchpoint_id)
-    survey = Survey.get_by_id(touchpoint.survey_id)
-    version = SurveyVersion.get((SurveyVersion.survey == survey) & (SurveyVersion.version == survey.current_version))
+def terminal_config(terminal: Terminal, *, public_url: str, secret_key: str, surveys: SurveyCache) -> dict[str, Any]:
+    """Built from one query and the survey cache: every sync answer carries its ETag."""
+    row = touchpoint_setting(terminal.touchpoint_id)
+    store_code, store_name, time_zone, languages, tp_code, tp_name, tp_kind, survey_key, version = row
     return {
         "terminal": {"id": terminal.id, "name": terminal.name},
         "store": {
-            "code": store.code,
-            "name": store.name,
-            "time_zone": store.time_zone,
-            "languages": store.languages,
+            "code": store_code,
+            "name": store_name,
+            "time_zone": time_zone,
+            "languages": json.loads(languages),
         },
-        "touchpoint": {"code": touchpoint.code, "name": touchpoint.name, "kind": touchpoint.kind},
-        "survey": version.definition,
+        "touchpoint": {"code": tp_code, "name": tp_name, "kind": tp_kind},
+        "survey": surveys.definition(survey_key, version),
         "kiosk": dict(KIOSK_DEFAULTS),
         # the thank-you screen's QR code: continue the feedback on the phone
-        "phone_url": f"{public_url.rstrip('/')}/m/{touchpoint_token(secret_key, store.code, touchpoint.code)}",
+        "phone_url": f"{public_url.rstrip('/')}/m/{touchpoint_token(secret_key, store_code, tp_code)}",
     }
 
 
