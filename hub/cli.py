@@ -250,6 +250,40 @@ def enroll_code(store_code: str, touchpoint_code: str, ttl_hours: int | None, qr
         click.echo(ascii_qr(enrollment.enrollment_payload(hub_url, code)))
 
 
+@hub.command("add-user")
+@click.argument("email")
+@click.argument("name")
+@click.option(
+    "--role", type=click.Choice(["hq_admin", "hq_analyst", "regional_manager", "store_manager"]), required=True
+)
+@click.option(
+    "--store", "stores", multiple=True, help="store code a store or regional manager looks after (repeatable)"
+)
+@click.option("--region", "regions", multiple=True, help="region a regional manager looks after (repeatable)")
+@with_app
+@_fail_on_domain_errors
+def add_user(email: str, name: str, role: str, stores: tuple[str, ...], regions: tuple[str, ...]) -> None:
+    """Add a person who signs in (prints a first password, shown once)."""
+    from hub.models import Region
+    from hub.services import catalog
+    from hub.services.users import add_user as create
+
+    store_rows = [catalog.store_by_code(code) for code in stores]
+    region_rows = []
+    for name_ in regions:
+        region = Region.get_or_none(Region.name == name_)
+        if region is None:
+            raise click.ClickException(f"no region {name_!r} (regions come from 'hub add-store --region')")
+        region_rows.append(region)
+    if role == "store_manager" and not store_rows:
+        raise click.ClickException("a store manager needs at least one --store")
+    password = secrets.token_urlsafe(12)
+    user = create(email, name, role, password, now=_now(), stores=store_rows, regions=region_rows)
+    scope = ", ".join([*(s.code for s in store_rows), *(r.name for r in region_rows)]) or "all stores"
+    click.echo(f"added {user.email} ({role}; {scope})")
+    click.echo(f"first password: {password} (shown once; change it after signing in)")
+
+
 @hub.command("revoke-device")
 @click.argument("terminal_id")
 @with_app

@@ -91,3 +91,23 @@ def test_revoke_device_of_an_unknown_terminal_is_a_clear_error(voxloop):
     voxloop("hub", "init")
     result = voxloop("hub", "revoke-device", "tUnknown", ok=False)
     assert "no terminal 'tUnknown' [not_found]" in result.output
+
+
+def test_add_user_links_a_store_manager_to_their_store_and_prints_a_first_password(voxloop):
+    voxloop("hub", "init")
+    voxloop("hub", "add-store", "B001", "Berlin Mitte")
+    output = voxloop("hub", "add-user", "mia@example.org", "Mia", "--role", "store_manager", "--store", "B001").output
+    assert "added mia@example.org (store_manager; B001)" in output
+    assert re.search(r"first password: \S{12,}", output)
+
+
+def test_a_store_manager_without_a_store_is_refused(voxloop):
+    voxloop("hub", "init")
+    result = voxloop("hub", "add-user", "mia@example.org", "Mia", "--role", "store_manager", ok=False)
+    assert "a store manager needs at least one --store" in result.output
+
+
+def test_a_taken_email_is_refused(voxloop):
+    voxloop("hub", "init", "--admin-email", "hq@example.org")
+    result = voxloop("hub", "add-user", "HQ@example.org", "Again", "--role", "hq_analyst", ok=False)
+    assert "a user 'hq@example.org' exists already [already_exists]" in result.output
