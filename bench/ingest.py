@@ -596,7 +596,7 @@ _PROJECT = re.compile(r"\((?:/\S+/)?(hub|shared|kiosk)/(\S+?\.py):\d+\)")
 
 
 def _frame_name(frame: str) -> str:
-    """'ingest_batch (/work/main/hub/services/ingest.py:131)' -> 'hub/services/ingest.py ingest_batch'."""
+    """'ingest_batch (/srv/voxloop/hub/services/ingest.py:131)' -> 'hub/services/ingest.py ingest_batch'."""
     function = frame.split(" (", 1)[0]
     m = _PROJECT.search(frame)
     return f"{m.group(1)}/{m.group(2)} {function}" if m else function

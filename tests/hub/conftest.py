@@ -233,3 +233,34 @@ def assert_problem(answer: Any, status: int, code: str) -> dict[str, Any]:
     assert isinstance(body["title"], str) and body["title"]
     assert isinstance(body["detail"], str) and body["detail"]
     return body
+
+
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """PASSWORD hashed once per session: scrypt is slow on purpose."""
+    from hub.services.passwords import hash_password
+
+    return hash_password(PASSWORD)
+
+
+@pytest.fixture
+def people(app: Flask, clock: Clock, password_hash: str, store: Any, other_store: Any) -> dict[str, Any]:
+    """Store managers of both stores, a regional manager and HQ (tests/hub/alerting.py: staff)."""
+    from tests.hub.alerting import staff
+
+    return staff(app, clock, password_hash, store, other_store)
+
+
+@pytest.fixture
+def inbox(app: Flask) -> Iterator[Any]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that the app's alert emails go to."""
+    from tests.hub.alerting import use_inbox
+    from tests.support.mail import Inbox
+
+    server = Inbox().start()
+    use_inbox(app, server)
+    yield server
+    server.stop()

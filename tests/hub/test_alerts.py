@@ -14,31 +14,12 @@ from hub.models import Case, CaseResponse, OutboxItem, OutboxMessage, User, User
 from hub.services.alerts.conditions import parse_response_condition, parse_window_condition
 from hub.services.alerts.delivery import RetryPolicy
 from hub.services.alerts.rules import create_rule, update_rule
-from hub.services.passwords import hash_password
 from shared.errors import RuleError
-from tests.hub.alerting import add_person, deliver, outbox, rating, send, staff, use_inbox
+from tests.hub.alerting import add_person, deliver, outbox, rating, send
 from tests.hub.conftest import connected
 from tests.support.mail import Inbox, html_of, text_of
 
 PASSWORD = "a long enough password"
-
-
-@pytest.fixture(scope="module")
-def password_hash() -> str:
-    return hash_password(PASSWORD)  # scrypt is slow on purpose: once per module
-
-
-@pytest.fixture
-def people(app, clock, password_hash, store, other_store):
-    return staff(app, clock, password_hash, store, other_store)
-
-
-@pytest.fixture
-def inbox(app):
-    server = Inbox().start()
-    use_inbox(app, server)
-    yield server
-    server.stop()
 
 
 def subjects(inbox: Inbox, to: str) -> list[str]:

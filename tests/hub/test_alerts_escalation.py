@@ -15,30 +15,11 @@ from hub.services.alerts.digests import queue_digests
 from hub.services.alerts.opening_hours import next_open_moment
 from hub.services.alerts.rules import forget_book, update_rule
 from hub.services.alerts.windows import check_windows
-from hub.services.passwords import hash_password
-from tests.hub.alerting import add_person, deliver, escalate, outbox, rating, send, staff, use_inbox
+from tests.hub.alerting import add_person, deliver, escalate, outbox, rating, send
 from tests.hub.conftest import _add_store, connected, enroll_terminal
-from tests.support.mail import Inbox, text_of
+from tests.support.mail import text_of
 
 PASSWORD = "a long enough password"
-
-
-@pytest.fixture(scope="module")
-def password_hash() -> str:
-    return hash_password(PASSWORD)
-
-
-@pytest.fixture
-def people(app, clock, password_hash, store, other_store):
-    return staff(app, clock, password_hash, store, other_store)
-
-
-@pytest.fixture
-def inbox(app):
-    server = Inbox().start()
-    use_inbox(app, server)
-    yield server
-    server.stop()
 
 
 @pytest.fixture

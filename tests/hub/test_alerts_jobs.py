@@ -5,31 +5,11 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from click.testing import CliRunner
 
 from hub.jobs import JobRunner
-from hub.services.passwords import hash_password
-from tests.hub.alerting import outbox, rating, send, staff, use_inbox
-from tests.support.mail import Inbox, text_of
-
-
-@pytest.fixture(scope="module")
-def password_hash() -> str:
-    return hash_password("a long enough password")
-
-
-@pytest.fixture
-def people(app, clock, password_hash, store, other_store):
-    return staff(app, clock, password_hash, store, other_store)
-
-
-@pytest.fixture
-def inbox(app):
-    server = Inbox().start()
-    use_inbox(app, server)
-    yield server
-    server.stop()
+from tests.hub.alerting import outbox, rating, send
+from tests.support.mail import text_of
 
 
 def test_the_job_runner_delivers_an_alert_without_being_asked(app, people, terminal, inbox):

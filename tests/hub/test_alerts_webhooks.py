@@ -11,20 +11,9 @@ import pytest
 
 from hub.models import AlertRule
 from hub.services.alerts.rules import update_rule
-from hub.services.passwords import hash_password
-from tests.hub.alerting import deliver, outbox, rating, send, staff
+from tests.hub.alerting import deliver, outbox, rating, send
 from tests.hub.conftest import connected
 from tests.support.webhook_receiver import WebhookReceiver
-
-
-@pytest.fixture(scope="module")
-def password_hash() -> str:
-    return hash_password("a long enough password")
-
-
-@pytest.fixture
-def people(app, clock, password_hash, store, other_store):
-    return staff(app, clock, password_hash, store, other_store)
 
 
 @pytest.fixture

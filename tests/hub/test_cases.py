@@ -11,29 +11,10 @@ import pytest
 
 from hub.models import Case, CaseEvent
 from hub.services.alerts.links import ack_token
-from hub.services.passwords import hash_password
-from tests.hub.alerting import deliver, outbox, rating, send, sign_in_as, staff, use_inbox
+from tests.hub.alerting import deliver, outbox, rating, send, sign_in_as
 from tests.hub.conftest import connected
 from tests.hub.test_openapi import check_answer
 from tests.support.mail import Inbox, html_of, text_of
-
-
-@pytest.fixture(scope="module")
-def password_hash() -> str:
-    return hash_password("a long enough password")
-
-
-@pytest.fixture
-def people(app, clock, password_hash, store, other_store):
-    return staff(app, clock, password_hash, store, other_store)
-
-
-@pytest.fixture
-def inbox(app):
-    server = Inbox().start()
-    use_inbox(app, server)
-    yield server
-    server.stop()
 
 
 @pytest.fixture

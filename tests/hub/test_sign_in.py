@@ -8,10 +8,7 @@ import pytest
 
 from hub.models import Region, Store, User, UserRegion, UserStore
 from hub.services import catalog
-from hub.services.passwords import hash_password
-from tests.hub.conftest import connected
-
-PASSWORD = "a long enough password"
+from tests.hub.conftest import PASSWORD, connected
 
 
 def csrf_of(page: str) -> str:
@@ -24,11 +21,6 @@ def sign_in(client, email: str, password: str = PASSWORD, next_page: str | None 
     if next_page is not None:
         data["next"] = next_page
     return client.post("/login", data=data)
-
-
-@pytest.fixture(scope="module")
-def password_hash() -> str:
-    return hash_password(PASSWORD)  # scrypt is slow on purpose: once per module
 
 
 def person(email: str, name: str, role: str, password_hash: str, clock, active: bool = True) -> User:
