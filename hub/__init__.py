@@ -23,6 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from hub.auth.pages import bp as auth_bp
     from hub.cases import bp as cases_bp
     from hub.clock import now
+    from hub.dashboards import bp as dashboards_bp
     from hub.health import bp as health_bp
     from hub.pages import bp as pages_bp
     from hub.services.personal_data import contact_key
@@ -40,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)  # /cases: alerts worked to resolution
+    app.register_blueprint(dashboards_bp)  # /dashboard: figures from the daily rollups
     guard.init_app(app)
     app.register_blueprint(phone_bp)  # the phone messenger under /m/
 

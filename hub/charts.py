@@ -1,0 +1,133 @@
+"""Charts as inline SVG, drawn on the server: no script, nothing from a CDN, readable without
+JavaScript. Every label is escaped here; the result is ``Markup`` for the templates.
+
+- ``line_chart``: one series over time, the 95 % interval as a shaded band (a whisker for a
+  lone point), gaps where a bucket had no answers.
+- ``bar_chart``: one horizontal bar per row on a -100..100 scale, the interval as a whisker;
+  muted rows (small samples) are drawn pale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+WIDTH = 720
+LINE_HEIGHT = 240
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 44, 12, 12, 28
+BAR_ROW = 26
+BAR_LABEL = 220
+
+
+@dataclass(frozen=True)
+class Point:
+    label: str
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+    muted: bool = False
+
+
+def _y(value: float, lowest: float, highest: float) -> float:
+    inner = LINE_HEIGHT - PAD_TOP - PAD_BOTTOM
+    return PAD_TOP + inner * (highest - value) / (highest - lowest)
+
+
+def _num(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def line_chart(title: str, points: Sequence[Point], lowest: float = -100.0, highest: float = 100.0) -> Markup:
+    """A line with its interval band; runs of empty points break the line and the band."""
+    inner = WIDTH - PAD_LEFT - PAD_RIGHT
+    step = inner / max(len(points) - 1, 1)
+
+    def x(i: int) -> float:
+        return PAD_LEFT + (step * i if len(points) > 1 else inner / 2)
+
+    parts = [
+        f'<svg class="chart line" viewBox="0 0 {WIDTH} {LINE_HEIGHT}" role="img" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+    ]
+    for tick in (highest, (highest + lowest) / 2, lowest):
+        y = _y(tick, lowest, highest)
+        parts.append(
+            f'<line x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" y1="{_num(y)}" y2="{_num(y)}" class="grid"/>'
+            f'<text x="{PAD_LEFT - 6}" y="{_num(y + 4)}" text-anchor="end" class="tick">{tick:.0f}</text>'
+        )
+    runs: list[list[int]] = [[]]
+    for i, p in enumerate(points):
+        if p.value is None:
+            if runs[-1]:
+                runs.append([])
+        else:
+            runs[-1].append(i)
+    for run in (r for r in runs if r):
+        banded = [i for i in run if points[i].low is not None and points[i].high is not None]
+        if len(banded) > 1:
+            upper = [f"{_num(x(i))},{_num(_y(points[i].high, lowest, highest))}" for i in banded]
+            lower = [f"{_num(x(i))},{_num(_y(points[i].low, lowest, highest))}" for i in reversed(banded)]
+            parts.append(f'<polygon class="band" points="{" ".join(upper + lower)}"/>')
+        if len(run) == 1 and banded:  # a lone point: its interval as a whisker, no band
+            i = run[0]
+            parts.append(
+                f'<line class="whisker" x1="{_num(x(i))}" x2="{_num(x(i))}" '
+                f'y1="{_num(_y(points[i].high, lowest, highest))}" y2="{_num(_y(points[i].low, lowest, highest))}"/>'
+            )
+        line = " ".join(f"{_num(x(i))},{_num(_y(points[i].value, lowest, highest))}" for i in run)
+        parts.append(f'<polyline class="series" points="{line}"/>')
+        for i in run:
+            parts.append(
+                f'<circle class="dot" cx="{_num(x(i))}" cy="{_num(_y(points[i].value, lowest, highest))}" r="3">'
+                f"<title>{escape(points[i].label)}: {_num(points[i].value)}</title></circle>"
+            )
+    if points:
+        last = len(points) - 1
+        for i in sorted({0, last // 2, last}):
+            anchor = "start" if i == 0 and last else "end" if i == last and last else "middle"
+            parts.append(
+                f'<text x="{_num(x(i))}" y="{LINE_HEIGHT - 8}" text-anchor="{anchor}" class="tick">'
+                f"{escape(points[i].label)}</text>"
+            )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 (every text in parts went through escape())
+
+
+def bar_chart(title: str, points: Sequence[Point], lowest: float = -100.0, highest: float = 100.0) -> Markup:
+    """Horizontal bars from the zero line, one row per point, with the interval as a whisker."""
+    height = PAD_TOP + BAR_ROW * max(len(points), 1) + PAD_BOTTOM
+    inner = WIDTH - BAR_LABEL - PAD_RIGHT
+
+    def x(value: float) -> float:
+        return BAR_LABEL + inner * (value - lowest) / (highest - lowest)
+
+    zero = x(max(lowest, min(0.0, highest)))
+    parts = [
+        f'<svg class="chart bars" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+        f'<line x1="{_num(zero)}" x2="{_num(zero)}" y1="{PAD_TOP}" y2="{height - PAD_BOTTOM}" class="grid"/>'
+    ]
+    for tick in (lowest, 0.0, highest):
+        parts.append(f'<text x="{_num(x(tick))}" y="{height - 8}" text-anchor="middle" class="tick">{tick:.0f}</text>')
+    for row, p in enumerate(points):
+        top = PAD_TOP + BAR_ROW * row
+        middle = top + BAR_ROW / 2
+        label = escape(p.label)
+        css = "bar muted" if p.muted else "bar"
+        parts.append(f'<text x="{BAR_LABEL - 8}" y="{_num(middle + 4)}" text-anchor="end" class="label">{label}</text>')
+        if p.value is None:
+            continue
+        left, right = sorted((zero, x(p.value)))
+        parts.append(
+            f'<rect class="{css}" x="{_num(left)}" y="{_num(top + 5)}" width="{_num(max(right - left, 1.0))}" '
+            f'height="{BAR_ROW - 10}"><title>{label}: {_num(p.value)}</title></rect>'
+        )
+        if p.low is not None and p.high is not None:
+            parts.append(
+                f'<line class="whisker" x1="{_num(x(p.low))}" x2="{_num(x(p.high))}" '
+                f'y1="{_num(middle)}" y2="{_num(middle)}"/>'
+            )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 (every text in parts went through escape())

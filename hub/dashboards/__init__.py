@@ -1,0 +1,8 @@
+"""Dashboard pages for people: HQ's overview of every store it sees (/dashboard) and one
+store's figures (/dashboard/stores/<code>), with the numbers behind each chart as a table and
+as CSV (/dashboard.csv). Views parse, call hub/services/analytics.py and render
+hub/templates/dashboards/; charts are server-side SVG from hub/charts.py."""
+
+from hub.dashboards.pages import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,202 @@
+"""/dashboard, /dashboard/stores/<code> and /dashboard.csv (see the package docstring)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Collection, Iterable, Sequence
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, render_template, request
+
+from hub import charts
+from hub.auth.guard import current_scope, signed_in
+from hub.clock import now
+from hub.models import Store
+from hub.services import analytics
+from hub.services.analytics import Period, Ranking, TrendPoint
+from shared.scoring import Score
+
+bp = Blueprint("dashboards", __name__)
+
+CSV_VIEWS = ("trend", "ranking")
+# a spreadsheet runs a cell that starts with one of these as a formula
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@bp.app_template_filter("figure")
+def figure(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def _period(zone: str) -> Period:
+    """The period asked for (?from=YYYY-MM-DD&to=YYYY-MM-DD), else the last 28 days up to today
+    in ``zone``; a range that is malformed, reversed or too long falls back to the default."""
+    today = now().astimezone(ZoneInfo(zone)).date()
+    try:
+        end = date.fromisoformat(request.args.get("to", "")) if request.args.get("to") else today
+        start = date.fromisoformat(request.args["from"]) if request.args.get("from") else None
+    except ValueError:
+        return Period.ending(today)
+    period = Period(start, end) if start else Period.ending(end)
+    if not 1 <= period.days <= analytics.MAX_DAYS:
+        return Period.ending(today)
+    return period
+
+
+def _grain() -> str:
+    grain = request.args.get("grain", "day")
+    return grain if grain in analytics.GRAINS else "day"
+
+
+def _label(point: TrendPoint, grain: str) -> str:
+    return point.start.strftime("%Y-%m") if grain == "month" else point.start.isoformat()
+
+
+def _trend_charts(points: Sequence[TrendPoint], grain: str) -> list[tuple[str, Any]]:
+    """The smiley index and the NPS over time, each with its 95 % interval."""
+    return [
+        (
+            name,
+            charts.line_chart(
+                f"{name} per {grain} (95 % interval shaded)",
+                [charts.Point(_label(p, grain), s.value, s.low, s.high) for p in points for s in [pick(p)]],
+            ),
+        )
+        for name, pick in (("Smiley index", lambda p: p.smiley), ("NPS", lambda p: p.nps))
+    ]
+
+
+def _ranking_chart(title: str, ranking: Ranking) -> Any:
+    return charts.bar_chart(
+        title,
+        [
+            charts.Point(f"{r.code} {r.name}", r.score.value, r.score.low, r.score.high, muted=r.small_sample)
+            for r in ranking.rows
+        ],
+    )
+
+
+def _figures(store_ids: Collection[int] | None, zone: str) -> dict[str, Any]:
+    period, grain = _period(zone), _grain()
+    scales = analytics.survey_scales()
+    points = analytics.trend(store_ids, period, scales, grain)
+    return {
+        "period": period,
+        "grain": grain,
+        "grains": analytics.GRAINS,
+        "overview": analytics.overview(store_ids, period, scales),
+        "points": points,
+        "trend_charts": _trend_charts(points, grain),
+        "small_sample": analytics.SMALL_SAMPLE,
+        "scales": scales,
+    }
+
+
+@bp.get("/dashboard")
+@signed_in
+def overview() -> str:
+    scope = current_scope()
+    context = _figures(scope.store_ids, "UTC")
+    ranking = analytics.rank_stores(scope, context["period"], context["scales"])
+    return render_template(
+        "dashboards/overview.html",
+        ranking=ranking,
+        ranking_chart=_ranking_chart("Stores by smiley index", ranking),
+        **context,
+    )
+
+
+@bp.get("/dashboard/stores/<code>")
+@signed_in
+def store(code: str) -> str:
+    scope = current_scope()
+    shop = analytics.store_in_scope(scope, code)
+    context = _figures([shop.id], shop.time_zone)
+    ranking = analytics.rank_touchpoints(scope, [shop.id], context["period"], context["scales"])
+    return render_template(
+        "dashboards/store.html",
+        store=shop,
+        ranking=ranking,
+        ranking_chart=_ranking_chart("Touchpoints by smiley index", ranking),
+        **context,
+    )
+
+
+def csv_cell(value: Any) -> str:
+    """A cell as text; one a spreadsheet would run as a formula gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _score_cells(score: Score) -> list[Any]:
+    return [_rounded(score.value), score.n, _rounded(score.low), _rounded(score.high)]
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]], name: str) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        # numbers are ours (a negative index must stay a number); text may come from anyone
+        writer.writerow([cell if isinstance(cell, int | float) else csv_cell(cell) for cell in row])
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+@bp.get("/dashboard.csv")
+@signed_in
+def export() -> Response:
+    """The numbers behind a chart: ?view=trend|ranking, for all stores in scope or ?store=CODE."""
+    scope = current_scope()
+    view = request.args.get("view", "trend")
+    if view not in CSV_VIEWS:
+        view = "trend"
+    shop: Store | None = analytics.store_in_scope(scope, request.args["store"]) if request.args.get("store") else None
+    store_ids = [shop.id] if shop else scope.store_ids
+    period = _period(shop.time_zone if shop else "UTC")
+    scales = analytics.survey_scales()
+    name = f"voxloop-{view}-{shop.code if shop else 'stores'}-{period.start}-{period.end}"
+    if view == "trend":
+        grain = _grain()
+        header = [
+            "start",
+            "smiley_index",
+            "smiley_n",
+            "smiley_low",
+            "smiley_high",
+            "nps",
+            "nps_n",
+            "nps_low",
+            "nps_high",
+        ]
+        rows = (
+            [p.start.isoformat(), *_score_cells(p.smiley), *_score_cells(p.nps)]
+            for p in analytics.trend(store_ids, period, scales, grain)
+        )
+        return _csv(header, rows, name)
+    if shop:
+        ranking = analytics.rank_touchpoints(scope, [shop.id], period, scales)
+    else:
+        ranking = analytics.rank_stores(scope, period, scales)
+    header = ["rank", "code", "name", "smiley_index", "n", "low", "high", "nps", "nps_n", "small_sample"]
+    rows = (
+        [
+            r.rank or "",
+            r.code,
+            r.name,
+            *_score_cells(r.score),
+            _rounded(r.nps.value),
+            r.nps.n,
+            "yes" if r.small_sample else "",
+        ]
+        for r in ranking.rows
+    )
+    return _csv(header, rows, name)

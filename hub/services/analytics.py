@@ -1,0 +1,287 @@
+"""The dashboards' figures: overview, trend and rankings for the stores a person may see.
+
+Counts come from hub/queries/analytics.py (the daily rollups); every score, its n and its
+95 % interval come from shared/scoring, so the hub and the terminal never disagree on math.
+
+- Overview: smiley index (faces from the survey definition), CSAT when the survey asks it,
+  NPS and volume for a period, each against the period before (the same number of days).
+- Trend: smiley index and NPS per day, week or month, each with its n and interval.
+- Rankings: stores (or touchpoints) by smiley index. Fewer than ``SMALL_SAMPLE`` responses
+  are too few to rank: they are listed after the ranked ones, marked, without a rank.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+
+from hub.models import Store, Survey, SurveyVersion, Touchpoint
+from hub.queries import analytics as q
+from hub.services.access import Scope
+from shared.errors import NotFound
+from shared.protocol import SurveyDefinition
+from shared.scoring import EMPTY, Score, csat, nps, smiley_index
+
+SMALL_SAMPLE = 30
+DEFAULT_DAYS = 28
+MAX_DAYS = 400
+GRAINS = ("day", "week", "month")
+
+
+@dataclass(frozen=True)
+class Period:
+    """An inclusive range of store-local days."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def ending(cls, last_day: date, days: int = DEFAULT_DAYS) -> Period:
+        return cls(last_day - timedelta(days=days - 1), last_day)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one."""
+        return Period.ending(self.start - timedelta(days=1), self.days)
+
+
+@dataclass(frozen=True)
+class Scales:
+    """Which questions of the survey the scores read: ids, and the smiley's number of faces."""
+
+    smiley: str | None
+    faces: int
+    csat: str | None
+    nps: str | None
+
+
+def survey_scales(survey_key: str = "exit") -> Scales:
+    """The scored questions of the survey's current version (the first of each kind)."""
+    survey = Survey.get_or_none(Survey.key == survey_key)
+    if survey is None:
+        raise NotFound("not_found", f"survey {survey_key!r} does not exist")
+    version = SurveyVersion.get((SurveyVersion.survey == survey) & (SurveyVersion.version == survey.current_version))
+    definition = SurveyDefinition.from_dict(version.definition)
+    first = {
+        kind: next((x for x in definition.questions if x.kind == kind), None) for kind in ("smiley", "csat", "nps")
+    }
+    smiley = first["smiley"]
+    return Scales(
+        smiley=smiley.id if smiley else None,
+        faces=smiley.faces if smiley else 5,
+        csat=first["csat"].id if first["csat"] else None,
+        nps=first["nps"].id if first["nps"] else None,
+    )
+
+
+def numeric(counts: Mapping[str, int]) -> dict[int, int]:
+    """Rollup counts (text values) as the integer counts shared/scoring takes."""
+    return {int(value): n for value, n in counts.items() if value.lstrip("-").isdigit()}
+
+
+def volume(counts: Mapping[str, int]) -> Score:
+    """How many answered: a count, so its value is its n and it has no interval."""
+    n = sum(counts.values())
+    return Score(float(n), n, None, None) if n else EMPTY
+
+
+# --- overview ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str  # smiley_index, csat, nps, volume
+    label: str
+    current: Score
+    previous: Score
+
+    @property
+    def change(self) -> float | None:
+        if self.current.value is None or self.previous.value is None:
+            return None
+        return self.current.value - self.previous.value
+
+
+@dataclass(frozen=True)
+class Overview:
+    period: Period
+    previous: Period
+    figures: list[Figure]
+
+    def figure(self, key: str) -> Figure | None:
+        return next((f for f in self.figures if f.key == key), None)
+
+
+def _total(question: str | None, period: Period, store_ids: Collection[int] | None) -> dict[str, int]:
+    if question is None:
+        return {}
+    return q.value_counts(question, period.start, period.end, store_ids).get(None, {})
+
+
+def overview(store_ids: Collection[int] | None, period: Period, scales: Scales) -> Overview:
+    """The headline figures of ``store_ids`` (None: all) for ``period`` and the period before."""
+    before = period.previous()
+    now_counts = {key: _total(key, period, store_ids) for key in (scales.smiley, scales.csat, scales.nps) if key}
+    then_counts = {key: _total(key, before, store_ids) for key in now_counts}
+    figures = []
+    if scales.smiley:
+        s_now, s_then = numeric(now_counts[scales.smiley]), numeric(then_counts[scales.smiley])
+        figures.append(
+            Figure(
+                "smiley_index",
+                "Smiley index",
+                smiley_index(s_now, scales.faces),
+                smiley_index(s_then, scales.faces),
+            )
+        )
+    if scales.csat:
+        figures.append(
+            Figure("csat", "CSAT", csat(numeric(now_counts[scales.csat])), csat(numeric(then_counts[scales.csat])))
+        )
+    if scales.nps:
+        figures.append(
+            Figure("nps", "NPS", nps(numeric(now_counts[scales.nps])), nps(numeric(then_counts[scales.nps])))
+        )
+    if scales.smiley:  # the smiley is the required first question: its answers count the responses
+        figures.append(
+            Figure("volume", "Responses", volume(now_counts[scales.smiley]), volume(then_counts[scales.smiley]))
+        )
+    return Overview(period, before, figures)
+
+
+# --- trend ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    start: date  # the day, the Monday of the week or the first of the month
+    smiley: Score
+    nps: Score
+
+
+def buckets(period: Period, grain: str) -> list[date]:
+    """Every day, week (Monday) or month (the first) that overlaps the period, in order."""
+    if grain == "day":
+        return [period.start + timedelta(days=i) for i in range(period.days)]
+    first = q.week_start(period.start) if grain == "week" else q.month_start(period.start)
+    found = []
+    current = first
+    while current <= period.end:
+        found.append(current)
+        if grain == "week":
+            current += timedelta(days=7)
+        else:
+            current = (current.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return found
+
+
+def trend(store_ids: Collection[int] | None, period: Period, scales: Scales, grain: str = "day") -> list[TrendPoint]:
+    """Smiley index and NPS per bucket; buckets without answers carry empty scores."""
+    if grain not in GRAINS:
+        raise ValueError(f"unknown grain {grain!r}")
+    smileys = q.value_counts(scales.smiley, period.start, period.end, store_ids, grain) if scales.smiley else {}
+    promoters = q.value_counts(scales.nps, period.start, period.end, store_ids, grain) if scales.nps else {}
+    return [
+        TrendPoint(
+            start,
+            smiley_index(numeric(smileys.get(start, {})), scales.faces),
+            nps(numeric(promoters.get(start, {}))),
+        )
+        for start in buckets(period, grain)
+    ]
+
+
+# --- rankings ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ranked:
+    id: int
+    code: str
+    name: str
+    score: Score
+    nps: Score
+    rank: int | None  # None: too few responses to rank
+    store_code: str = ""
+
+    @property
+    def small_sample(self) -> bool:
+        return self.rank is None
+
+
+@dataclass
+class Ranking:
+    ranked: list[Ranked] = field(default_factory=list)
+    small: list[Ranked] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[Ranked]:
+        return self.ranked + self.small
+
+
+def _rank(rows: list[Ranked]) -> Ranking:
+    """Rank by smiley index (ties: more responses first); too small samples after, unranked."""
+    big = sorted((r for r in rows if r.score.n >= SMALL_SAMPLE), key=lambda r: (-r.score.value, -r.score.n, r.code))
+    small = sorted((r for r in rows if r.score.n < SMALL_SAMPLE), key=lambda r: (-r.score.n, r.code))
+    return Ranking(ranked=[replace(r, rank=i) for i, r in enumerate(big, 1)], small=small)
+
+
+def _scores(
+    by: str, store_ids: Collection[int] | None, period: Period, scales: Scales
+) -> tuple[dict[int, Score], dict[int, Score]]:
+    def per(question: str | None) -> dict[int, dict[int, int]]:
+        if question is None:
+            return {}
+        return {k: numeric(v) for k, v in q.value_counts(question, period.start, period.end, store_ids, by).items()}
+
+    smileys, promoters = per(scales.smiley), per(scales.nps)
+    return (
+        {k: smiley_index(v, scales.faces) for k, v in smileys.items()},
+        {k: nps(v) for k, v in promoters.items()},
+    )
+
+
+def rank_stores(scope: Scope, period: Period, scales: Scales) -> Ranking:
+    """Every store in scope by smiley index; stores with few (or no) responses after them."""
+    stores = list(scope.restrict(Store.select(Store.id, Store.code, Store.name), Store.id))
+    smileys, promoters = _scores("store", scope.store_ids, period, scales)
+    return _rank(
+        [
+            Ranked(s.id, s.code, s.name, smileys.get(s.id, EMPTY), promoters.get(s.id, EMPTY), None, s.code)
+            for s in stores
+        ]
+    )
+
+
+def rank_touchpoints(scope: Scope, store_ids: Collection[int] | None, period: Period, scales: Scales) -> Ranking:
+    """The touchpoints of ``store_ids`` (None: all) within the scope, by smiley index."""
+    query = Touchpoint.select(Touchpoint.id, Touchpoint.code, Touchpoint.name, Store.code.alias("store_code")).join(
+        Store
+    )
+    query = scope.restrict(query, Touchpoint.store)
+    if store_ids is not None:
+        query = query.where(Touchpoint.store.in_(sorted(store_ids) or [-1]))
+    if store_ids is None:
+        wanted = scope.store_ids
+    else:
+        wanted = set(store_ids) if scope.store_ids is None else set(store_ids) & scope.store_ids
+    smileys, promoters = _scores("touchpoint", wanted, period, scales)
+    return _rank(
+        [
+            Ranked(t.id, t.code, t.name, smileys.get(t.id, EMPTY), promoters.get(t.id, EMPTY), None, t.store_code)
+            for t in query.objects()
+        ]
+    )
+
+
+def store_in_scope(scope: Scope, code: str) -> Store:
+    """The store with this code, if the scope sees it; otherwise not found (nothing revealed)."""
+    store = Store.get_or_none(Store.code == code)
+    if store is None:
+        raise NotFound("not_found", "no such store")
+    scope.require_store(store.id)
+    return store
