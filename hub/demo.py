@@ -60,7 +60,10 @@ def run(host: str, port: int, days: int) -> None:
     click.echo(f"voxloop demo hub: {url}")
     click.echo(f"  health:        {url}healthz")
     click.echo(f"  API document:  {url}api/v1/openapi.json")
+    click.echo(f"  dashboard:     {url}dashboard   cases: {url}cases")
     click.echo(f"  HQ admin:      {credentials['email']} / {credentials['password']}")
+    if "manager_email" in credentials:
+        click.echo(f"  store manager: {credentials['manager_email']} / {credentials['manager_password']} (B001)")
     click.echo(f"  data:          {instance} (delete it to start over)")
     click.echo("  add a terminal: .venv/bin/voxloop hub enroll-code --store B001")
     click.echo("Ctrl-C stops the hub.")
@@ -71,13 +74,19 @@ def _prepare(app, instance: Path, days: int) -> dict[str, str]:
     from hub.models import Store
     from hub.services import catalog
     from hub.services.setup import initialise
+    from hub.services.users import add_user
 
     now = datetime.now(UTC)
     credentials_file = instance / "demo-credentials.json"
     if credentials_file.exists():
         credentials = json.loads(credentials_file.read_text())
     else:
-        credentials = {"email": "admin@demo.voxloop", "password": secrets.token_urlsafe(12)}
+        credentials = {
+            "email": "admin@demo.voxloop",
+            "password": secrets.token_urlsafe(12),
+            "manager_email": "manager.b001@demo.voxloop",
+            "manager_password": secrets.token_urlsafe(12),
+        }
     for line in initialise(
         admin_email=credentials["email"], admin_name="Demo HQ admin", admin_password=credentials["password"], now=now
     ):
@@ -87,8 +96,17 @@ def _prepare(app, instance: Path, days: int) -> dict[str, str]:
         credentials_file.write_text(json.dumps(credentials))
     for code, name, zone, region in DEMO_STORES:
         if Store.get_or_none(Store.code == code) is None:
-            catalog.add_store(code, name, time_zone=zone, region=region, now=now)
+            store = catalog.add_store(code, name, time_zone=zone, region=region, now=now)
             catalog.add_touchpoint(code, "exit", "Exit")
+            if code == "B001" and "manager_email" in credentials:  # a store manager, so alerts reach someone
+                add_user(
+                    credentials["manager_email"],
+                    "Demo store manager",
+                    "store_manager",
+                    credentials["manager_password"],
+                    now=now,
+                    stores=[store],
+                )
             sent = _send_demo_feedback(app, code, days, now)
             click.echo(f"demo store {code} {name}: {sent} responses from a demo terminal")
     return credentials
@@ -116,6 +134,9 @@ def _send_demo_feedback(app, store_code: str, days: int, now: datetime) -> int:
             answers = [{"question": "rating", "kind": "smiley", "value": rating}]
             if rng.random() < 0.6:
                 answers.append({"question": "reason", "kind": "choice", "value": [rng.choice(REASONS[rating])]})
+            if rng.random() < 0.4:  # some go on to the recommendation question, in line with their face
+                nps = min(10, max(0, round(rng.gauss(2.5 * rating, 1.5))))
+                answers.append({"question": "nps", "kind": "nps", "value": nps})
             if rng.random() < 0.3:
                 answers.append({"question": "comment", "kind": "text", "value": rng.choice(COMMENTS[rating])})
             responses.append(
