@@ -42,8 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -58,7 +57,7 @@ from kiosk.hub_client import HubClient  # noqa: E402
 from shared.crypto import new_private_key, public_key_text  # noqa: E402
 from shared.ids import uuid7  # noqa: E402
 from shared.protocol import format_time, make_batch  # noqa: E402
-from tests.e2e.processes import free_port, running, wait_for  # noqa: E402
+from tests.e2e.processes import free_port, hub_app, running, wait_for  # noqa: E402
 from tests.support.mail import Inbox  # noqa: E402
 
 VOXLOOP = str(Path(sys.executable).parent / "voxloop")
@@ -76,28 +75,10 @@ def voxloop(*args: str, env: dict[str, str], cwd: Path) -> str:
     return result.stdout
 
 
-@contextmanager
-def in_process(env: dict[str, str]) -> Iterator[None]:
-    from hub import create_app
-    from hub.db import database
-
-    config = {"INSTANCE_PATH": env["VOXLOOP_INSTANCE_PATH"], "SECRET_KEY": env["VOXLOOP_SECRET_KEY"]}
-    if "VOXLOOP_DATABASE_URL" in env:
-        config["DATABASE_URL"] = env["VOXLOOP_DATABASE_URL"]
-    with create_app(config).app_context():
-        database.connect(reuse_if_open=True)
-        try:
-            yield
-        finally:
-            database.close()
-            if hasattr(database.obj, "close_all"):
-                database.obj.close_all()
-
-
 def set_up(env: dict[str, str], work: Path) -> None:
     voxloop("hub", "init", env=env, cwd=work)
     voxloop("hub", "add-store", "B001", "Berlin Mitte", "--time-zone", "Europe/Berlin", env=env, cwd=work)
-    with in_process(env):
+    with hub_app(env):
         from hub.models import AlertRule, Store
         from hub.services.alerts.rules import update_rule
         from hub.services.users import add_user

@@ -55,3 +55,23 @@ def running(command: Sequence[str], *, cwd: Path, env: dict[str, str], log: Path
                 except subprocess.TimeoutExpired:
                     os.killpg(process.pid, signal.SIGKILL)
                     process.wait()
+
+
+@contextmanager
+def hub_app(env: dict[str, str]) -> Iterator[None]:
+    """The app of a hub process's database (from its VOXLOOP_* ``env``), opened on this side
+    for what no command does, such as adding people or counting rows."""
+    from hub import create_app
+    from hub.db import database
+
+    config = {"INSTANCE_PATH": env["VOXLOOP_INSTANCE_PATH"], "SECRET_KEY": env["VOXLOOP_SECRET_KEY"]}
+    if "VOXLOOP_DATABASE_URL" in env:
+        config["DATABASE_URL"] = env["VOXLOOP_DATABASE_URL"]
+    with create_app(config).app_context():
+        database.connect(reuse_if_open=True)
+        try:
+            yield
+        finally:
+            database.close()
+            if hasattr(database.obj, "close_all"):
+                database.obj.close_all()

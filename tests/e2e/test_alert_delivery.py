@@ -13,7 +13,6 @@ import re
 import secrets
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from kiosk.hub_client import HubClient
 from shared.crypto import new_private_key, public_key_text
 from shared.ids import uuid7
 from shared.protocol import format_time, make_batch
-from tests.e2e.processes import free_port, running, wait_for
+from tests.e2e.processes import free_port, hub_app, running, wait_for
 from tests.e2e.test_terminal_sync import VOXLOOP, voxloop
 from tests.support.mail import Inbox, text_of
 from tests.support.webhook_receiver import WebhookReceiver
@@ -69,7 +68,7 @@ def set_up_hub(env: dict[str, str], tmp_path: Path, stores: int = 1, managers: i
     for i in range(stores):
         code = f"B{i + 1:03d}"
         voxloop("hub", "add-store", code, f"Berlin {i + 1}", "--time-zone", "Europe/Berlin", env=env, cwd=tmp_path)
-    with in_process(env):
+    with hub_app(env):
         from hub.models import Store
         from hub.services.users import add_user
 
@@ -84,25 +83,6 @@ def set_up_hub(env: dict[str, str], tmp_path: Path, stores: int = 1, managers: i
                 stores=everywhere,
             )
     return password
-
-
-@contextmanager
-def in_process(env: dict[str, str]) -> Iterator[None]:
-    """The hub's app on the test's side, for what no command does (adding people)."""
-    from hub import create_app
-    from hub.db import database
-
-    config = {"INSTANCE_PATH": env["VOXLOOP_INSTANCE_PATH"], "SECRET_KEY": env["VOXLOOP_SECRET_KEY"]}
-    if "VOXLOOP_DATABASE_URL" in env:
-        config["DATABASE_URL"] = env["VOXLOOP_DATABASE_URL"]
-    with create_app(config).app_context():
-        database.connect(reuse_if_open=True)
-        try:
-            yield
-        finally:
-            database.close()
-            if hasattr(database.obj, "close_all"):
-                database.obj.close_all()
 
 
 def signed_in(base: str, email: str, password: str) -> tuple[requests.Session, str]:
@@ -243,7 +223,7 @@ def test_two_job_processes_on_one_postgresql_send_each_alert_once(request, tmp_p
         ):
             inbox.wait_for(expected, timeout=60)
             time.sleep(1.5)  # a message sent twice (or a digest: the real clock runs) would arrive meanwhile
-            with in_process(env):
+            with hub_app(env):
                 from hub.models import OutboxMessage
 
                 wait_for(

@@ -20,7 +20,7 @@ from kiosk.hub_client import HubClient, HubError
 from shared.crypto import private_key_from_pem, sign_request
 from shared.ids import uuid7
 from shared.protocol import format_time, make_batch
-from tests.e2e.processes import free_port, running, wait_for
+from tests.e2e.processes import free_port, hub_app, running, wait_for
 
 pytestmark = pytest.mark.e2e
 VOXLOOP = [str(Path(sys.executable).with_name("voxloop"))]
@@ -102,23 +102,10 @@ def week_offline(count: int, start_seq: int = 1) -> list[dict[str, object]]:
 
 
 def stored_count(hub: dict[str, object]) -> int:
-    from hub import create_app
     from hub.db import database
 
-    env = hub["env"]
-    app = create_app(
-        {
-            "INSTANCE_PATH": env["VOXLOOP_INSTANCE_PATH"],
-            "SECRET_KEY": "e2e-secret",
-            **({"DATABASE_URL": env["VOXLOOP_DATABASE_URL"]} if "VOXLOOP_DATABASE_URL" in env else {}),
-        }
-    )
-    with app.app_context():
-        value = database.execute_sql("SELECT COUNT(*) FROM response").fetchone()[0]
-        database.close()
-    if hasattr(database.obj, "close_all"):
-        database.obj.close_all()
-    return value
+    with hub_app(hub["env"]):
+        return database.execute_sql("SELECT COUNT(*) FROM response").fetchone()[0]
 
 
 def test_a_week_offline_arrives_exactly_once_across_a_hub_restart(hub, enrolled, tmp_path):
