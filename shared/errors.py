@@ -9,7 +9,7 @@ The hierarchy, by what the caller should do about it::
     VoxloopError                 anything voxloop refuses, carries .code .status .detail
      ├── RequestError            the request as a whole is unusable: fix the client
      │    (malformed_json, wrong_content_type, body_too_large, unsupported_protocol,
-     │     batch_too_large, malformed_batch)
+     │     batch_too_large, malformed_batch, malformed_request, bad_parameter)
      ├── SignatureError          who sent it cannot be trusted: re-sign, re-enroll
      │    (missing_signature, malformed_signature, bad_signature, digest_mismatch,
      │     stale_created, replayed_nonce, unknown_device, revoked_device)
@@ -43,6 +43,7 @@ CODES: dict[str, tuple[int, str]] = {
     "batch_too_large": (413, "The batch holds more responses than the hub accepts at once."),
     "malformed_batch": (400, "The batch envelope does not have the required shape."),
     "malformed_request": (400, "The request does not have the required shape."),
+    "bad_parameter": (400, "A query parameter is not valid; the problem's parameter names it."),
     # signatures and devices
     "missing_signature": (401, "The request is not signed."),
     "malformed_signature": (401, "The signature headers cannot be parsed."),
