@@ -1,0 +1,161 @@
+"""Comment terms and sentiment on real German and English comments (pure, no database)."""
+
+import pytest
+
+from hub.services.comment_text import LANGUAGES, comment_sentiment, comment_terms
+
+
+def test_the_languages_are_german_and_english():
+    assert LANGUAGES == ("de", "en")
+
+
+def test_german_terms_are_lower_case_words_and_phrases_without_stop_words():
+    terms = comment_terms("Die Warteschlange an der Kasse war viel zu lang!", "de")
+    assert terms == ["warteschlange", "kasse", "lang"]
+
+
+def test_neighbouring_words_make_a_phrase_but_not_across_a_stop_word_or_punctuation():
+    terms = comment_terms("Lange Wartezeit. Freundliches Personal, Kasse geschlossen", "de")
+    assert "lange wartezeit" in terms
+    assert "freundlich personal" in terms
+    assert "kasse geschlossen" in terms
+    assert "wartezeit freundlich" not in terms  # a full stop lies between
+    assert "personal kasse" not in terms  # a comma lies between
+
+
+def test_umlauts_and_sharp_s_stay_letters():
+    terms = comment_terms("Größe der Tüten, Straße gesperrt, Öffnungszeiten", "de")
+    assert {"größe", "tüte", "straße", "gesperrt", "straße gesperrt", "öffnungszeit"} <= set(terms)
+
+
+def test_decomposed_umlauts_meet_composed_ones():
+    assert comment_terms("Gro\u0308ße", "de") == comment_terms("Größe", "de") == ["größe"]
+
+
+def test_german_plurals_and_inflections_meet_their_base_form():
+    assert comment_terms("Kassen", "de") == comment_terms("Kasse", "de") == ["kasse"]
+    assert comment_terms("Wartezeiten", "de") == ["wartezeit"]
+    assert comment_terms("Mitarbeiterinnen", "de") == ["mitarbeiterin"]
+    assert comment_terms("freundlichen", "de") == comment_terms("freundliche", "de") == ["freundlich"]
+
+
+def test_english_plurals_meet_their_singular():
+    assert comment_terms("queues", "en") == comment_terms("queue", "en") == ["queue"]
+    assert comment_terms("boxes", "en") == ["box"]
+    assert comment_terms("the store's checkout", "en") == ["store", "checkout", "store checkout"]
+    # words that only look plural stay whole
+    assert comment_terms("glass bus", "en") == ["glass", "bus", "glass bus"]
+
+
+def test_every_term_is_the_start_of_the_words_it_stands_for():
+    text = "Die Kassen und Schlangen, freundlichen Mitarbeiterinnen; queues, boxes, prices"
+    lowered = text.lower()
+    for language in LANGUAGES:
+        for term in comment_terms(text, language):
+            assert all(word in lowered for word in term.split())
+
+
+def test_numbers_short_tokens_and_number_words_are_dropped():
+    assert comment_terms("2 Kassen offen um 18 Uhr, zwei Stunden", "de") == [
+        "kasse",
+        "offen",
+        "kasse offen",
+        "uhr",
+        "stunde",
+    ]
+    # a number ends a phrase as a stop word does
+    assert comment_terms("waited 20 minutes", "en") == ["waited", "minute"]
+
+
+def test_terms_are_distinct_and_keep_the_order_of_first_appearance():
+    terms = comment_terms("Kasse zu, Kasse kaputt, Kasse zu", "de")
+    assert terms == ["kasse", "kaputt", "kasse kaputt"]
+    assert len(terms) == len(set(terms))
+
+
+def test_english_stop_words_are_dropped_from_english_comments():
+    assert comment_terms("The staff were not very friendly and the queue was long", "en") == [
+        "staff",
+        "friendly",
+        "queue",
+        "long",
+    ]
+
+
+def test_a_comment_without_words_has_no_terms():
+    assert comment_terms("", "de") == []
+    assert comment_terms("!!! 123 :-)", "en") == []
+
+
+def test_another_language_uses_both_stop_word_lists_and_no_folding():
+    assert comment_terms("the Kassen und queues, Kassen queues", "fr") == ["kassen", "queues", "kassen queues"]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Sehr freundliche Beratung, danke!", "de"),
+        ("Alles super, gerne wieder", "de"),
+        ("Kein Problem, schnell und sauber", "de"),
+        ("Great service, very friendly staff!", "en"),
+        ("Not bad at all, quick checkout", "en"),
+    ],
+)
+def test_praise_sounds_positive(text, language):
+    assert comment_sentiment(text, language) > 0.3
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Zu lange gewartet, nur eine Kasse offen", "de"),
+        ("Die Verkäuferin war unfreundlich und genervt", "de"),
+        ("Das Personal war nicht freundlich", "de"),
+        ("The cashier was rude and the queue was terrible", "en"),
+        ("Staff not friendly, would not recommend", "en"),
+    ],
+)
+def test_complaints_sound_negative(text, language):
+    assert comment_sentiment(text, language) < -0.3
+
+
+def test_negation_turns_praise_around():
+    assert comment_sentiment("freundlich", "de") > 0 > comment_sentiment("nicht freundlich", "de")
+    assert comment_sentiment("friendly", "en") > 0 > comment_sentiment("not friendly", "en")
+    assert comment_sentiment("didn't like it", "en") < 0
+    assert comment_sentiment("kein Problem", "de") > 0
+
+
+def test_negation_ends_at_punctuation():
+    assert comment_sentiment("Nicht schlimm. Freundlich.", "de") > comment_sentiment("nicht freundlich", "de")
+    assert comment_sentiment("No. Friendly.", "en") == comment_sentiment("Friendly", "en")
+
+
+def test_intensifiers_strengthen_the_next_word():
+    assert comment_sentiment("sehr freundlich", "de") > comment_sentiment("freundlich", "de")
+    assert comment_sentiment("very rude", "en") < comment_sentiment("rude", "en")
+    # "super" praises on its own and strengthens before another word
+    assert comment_sentiment("Alles super", "de") > 0
+    assert comment_sentiment("super freundlich", "de") > comment_sentiment("freundlich", "de")
+
+
+def test_the_clause_after_but_weighs_more():
+    assert comment_sentiment("freundlich, aber langsam", "de") < 0
+    assert comment_sentiment("slow but friendly", "en") > 0
+
+
+def test_sentiment_stays_between_minus_one_and_one():
+    rant = "furchtbar schrecklich katastrophal " * 50
+    praise = "great excellent perfect " * 50
+    assert -1 < comment_sentiment(rant, "de") < -0.9
+    assert 0.9 < comment_sentiment(praise, "en") < 1
+
+
+def test_a_comment_without_lexicon_words_is_neutral():
+    assert comment_sentiment("Ich habe Brot gekauft", "de") == 0.0
+    assert comment_sentiment("", "en") == 0.0
+
+
+def test_a_folded_form_finds_the_lexicon_word():
+    assert comment_sentiment("unfreundliche Bedienung", "de") < 0
+    assert comment_sentiment("freundlichen Mitarbeiter", "de") > 0
