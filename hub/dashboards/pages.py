@@ -139,7 +139,7 @@ def _score_cells(score: Score) -> list[Any]:
     return [_rounded(score.value), score.n, _rounded(score.low), _rounded(score.high)]
 
 
-def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]], name: str) -> Response:
+def csv_response(header: Sequence[str], rows: Iterable[Sequence[Any]], name: str) -> Response:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
@@ -181,7 +181,7 @@ def export() -> Response:
             [p.start.isoformat(), *_score_cells(p.smiley), *_score_cells(p.nps)]
             for p in analytics.trend(store_ids, period, scales, grain)
         )
-        return _csv(header, rows, name)
+        return csv_response(header, rows, name)
     if shop:
         ranking = analytics.rank_touchpoints(scope, [shop.id], period, scales)
     else:
@@ -199,4 +199,4 @@ def export() -> Response:
         ]
         for r in ranking.rows
     )
-    return _csv(header, rows, name)
+    return csv_response(header, rows, name)

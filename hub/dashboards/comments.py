@@ -1,0 +1,166 @@
+"""/dashboard/comments: what customers wrote, newest first, with filters, text search and a
+theme term, a page at a time (keyset, hub/queries/comments.py); the same list as CSV and JSON
+(capped). Comments are user text: the templates escape them and the CSV neutralises them."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from flask import Response, jsonify, render_template, request
+
+from hub.auth.guard import current_scope, signed_in
+from hub.dashboards.pages import bp, csv_response
+from hub.models import SurveyVersion
+from hub.queries.comments import Comment, Criteria, Page, comment_page
+from hub.services import analytics
+
+PAGE_SIZE = 50
+EXPORT_CAP = 5000
+CHANNELS = {"kiosk": "Terminal", "qr": "Phone"}
+FILTERS = ("store", "touchpoint", "channel", "rating", "from", "to", "language", "q", "term")
+
+
+def face_name(face: int | None, faces: int) -> str:
+    """A face in words: the ends are "very", a five-face scale has a neutral middle."""
+    if face is None:
+        return "no rating"
+    names = {
+        4: ("very unhappy", "unhappy", "happy", "very happy"),
+        5: ("very unhappy", "unhappy", "neutral", "happy", "very happy"),
+    }
+    scale = names.get(faces)
+    return scale[face - 1] if scale and 1 <= face <= faces else f"{face} of {faces}"
+
+
+@functools.cache
+def _face_glyphs() -> dict[str, str]:
+    return {
+        "very unhappy": "\U0001f620",
+        "unhappy": "\U0001f641",
+        "neutral": "\U0001f610",
+        "happy": "\U0001f642",
+        "very happy": "\U0001f600",
+    }
+
+
+def reason_labels() -> dict[str, str]:
+    """Option id -> its text (English where there is one) from every survey version."""
+    labels: dict[str, str] = {}
+    for (definition,) in SurveyVersion.select(SurveyVersion.definition).tuples():
+        for question in definition.get("questions", []):
+            for option in question.get("options", []) or []:
+                text = option.get("text") or {}
+                labels.setdefault(option["id"], text.get("en") or next(iter(text.values()), option["id"]))
+    return labels
+
+
+def _date(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args[name]) if request.args.get(name) else None
+    except ValueError:
+        return None
+
+
+def _int(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _term_test(term: str) -> Callable[[Comment], bool]:
+    """Whether a comment holds the theme term the way the themes count it."""
+    from hub.services.comment_text import comment_terms
+
+    return lambda c: term in comment_terms(c.text, c.language)
+
+
+def _asked() -> tuple[Criteria, Callable[[Comment], bool] | None, dict[str, str]]:
+    """The criteria of the request (scoped), the term test, and the filters as given."""
+    scope = current_scope()
+    scales = analytics.survey_scales()
+    given = {name: request.args.get(name, "").strip() for name in FILTERS}
+    store_ids = scope.store_ids
+    if given["store"]:
+        store_ids = [analytics.store_in_scope(scope, given["store"]).id]
+    term = given["term"].lower()
+    criteria = Criteria(
+        store_ids=store_ids,
+        smiley_question=scales.smiley,
+        touchpoint=given["touchpoint"] or None,
+        channel=given["channel"] if given["channel"] in CHANNELS else None,
+        face=_int("rating"),
+        start=_date("from"),
+        end=_date("to"),
+        language=given["language"][:2].lower() or None,
+        search=given["q"] or None,
+        words=tuple(term.split()),
+    )
+    return criteria, (_term_test(term) if term else None), given
+
+
+@bp.get("/dashboard/comments")
+@signed_in
+def comments() -> str:
+    criteria, keep, given = _asked()
+    page = comment_page(criteria, request.args.get("after"), PAGE_SIZE, keep)
+    faces = analytics.survey_scales().faces
+    return render_template(
+        "dashboards/comments.html",
+        page=page,
+        given=given,
+        filters={k: v for k, v in given.items() if v},
+        first_page=not request.args.get("after"),
+        faces=faces,
+        face_name=lambda f: face_name(f, faces),
+        glyphs=_face_glyphs(),
+        labels=reason_labels(),
+        channels=CHANNELS,
+    )
+
+
+def _export_rows() -> tuple[list[Comment], dict[str, str], int]:
+    criteria, keep, _ = _asked()
+    page: Page = comment_page(criteria, None, EXPORT_CAP, keep, budget=EXPORT_CAP * 10)
+    return page.comments, reason_labels(), analytics.survey_scales().faces
+
+
+def _record(c: Comment, labels: dict[str, str], faces: int) -> dict[str, Any]:
+    return {
+        "response_id": c.response_id,
+        "captured_at": c.captured_at.isoformat() + "Z",
+        "store": c.store_code,
+        "store_name": c.store_name,
+        "touchpoint": c.touchpoint_code,
+        "channel": c.channel,
+        "language": c.language,
+        "face": c.face,
+        "face_name": face_name(c.face, faces) if c.face is not None else None,
+        "reasons": [labels.get(r, r) for r in c.reasons],
+        "comment": c.text,
+        "cases": c.case_ids,
+    }
+
+
+@bp.get("/dashboard/comments.csv")
+@signed_in
+def comments_csv() -> Response:
+    """The filtered comments (at most EXPORT_CAP, newest first); every text cell neutralised."""
+    found, labels, faces = _export_rows()
+    header = ["response_id", "captured_at", "store", "store_name", "touchpoint", "channel", "language"]
+    header += ["face", "face_name", "reasons", "comment", "cases"]
+    rows = []
+    for c in found:
+        record = _record(c, labels, faces)
+        record["reasons"] = "; ".join(record["reasons"])
+        record["cases"] = " ".join(str(i) for i in record["cases"])
+        rows.append([record[h] for h in header])
+    return csv_response(header, rows, "voxloop-comments")
+
+
+@bp.get("/dashboard/comments.json")
+@signed_in
+def comments_json() -> Response:
+    found, labels, faces = _export_rows()
+    return jsonify({"comments": [_record(c, labels, faces) for c in found], "cap": EXPORT_CAP})
