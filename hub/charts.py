@@ -5,11 +5,15 @@ JavaScript. Every label is escaped here; the result is ``Markup`` for the templa
   lone point), gaps where a bucket had no answers.
 - ``bar_chart``: one horizontal bar per row on a -100..100 scale, the interval as a whisker;
   muted rows (small samples) are drawn pale.
+- ``heatmap``: a grid of cells (hour of day x weekday), each coloured by its value: diverging
+  red - grey - green around the middle of the scale, or one blue ramp from the lowest for
+  counts; empty cells are hatched, muted ones (small samples) pale. Every cell carries its
+  number in a tooltip; the page shows the same numbers in a table under the chart.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -128,6 +132,82 @@ def bar_chart(title: str, points: Sequence[Point], lowest: float = -100.0, highe
             parts.append(
                 f'<line class="whisker" x1="{_num(x(p.low))}" x2="{_num(x(p.high))}" '
                 f'y1="{_num(middle)}" y2="{_num(middle)}"/>'
+            )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 (every text in parts went through escape())
+
+
+HEAT_CELL_W, HEAT_CELL_H = 26, 26
+HEAT_LABEL = 44
+_BAD, _MIDDLE, _GOOD = (180, 35, 24), (234, 238, 242), (26, 127, 55)
+_FEW, _MANY = (234, 241, 251), (10, 91, 211)
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: float | None
+    text: str = ""  # the tooltip after the cell's name, e.g. "index 35.0, n = 12"
+    muted: bool = False
+
+
+def _mix(a: tuple[int, int, int], b: tuple[int, int, int], share: float) -> str:
+    share = max(0.0, min(1.0, share))
+    return "#" + "".join(f"{round(x + (y - x) * share):02x}" for x, y in zip(a, b, strict=True))
+
+
+def heat_colour(value: float, lowest: float, highest: float, diverging: bool = True) -> str:
+    """The fill of a value: red - grey - green around the middle, or a light-to-blue ramp."""
+    if not diverging:
+        return _mix(_FEW, _MANY, (value - lowest) / ((highest - lowest) or 1.0))
+    middle = (lowest + highest) / 2
+    if value >= middle:
+        return _mix(_MIDDLE, _GOOD, (value - middle) / ((highest - middle) or 1.0))
+    return _mix(_MIDDLE, _BAD, (middle - value) / ((middle - lowest) or 1.0))
+
+
+def heatmap(
+    title: str,
+    rows: Sequence[str],
+    columns: Sequence[str],
+    cells: Mapping[tuple[int, int], Cell],
+    lowest: float = -100.0,
+    highest: float = 100.0,
+    diverging: bool = True,
+) -> Markup:
+    """One rect per (row, column) position; ``cells`` keyed by those indexes, missing = empty."""
+    width = HEAT_LABEL + HEAT_CELL_W * len(columns) + PAD_RIGHT
+    height = PAD_TOP + HEAT_CELL_H * len(rows) + PAD_BOTTOM
+    parts = [
+        f'<svg class="chart heatmap" viewBox="0 0 {width} {height}" role="img" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+        '<defs><pattern id="heat-empty" width="6" height="6" patternUnits="userSpaceOnUse">'
+        '<path d="M0,6 L6,0" stroke="#d0d7de" stroke-width="1"/></pattern></defs>'
+    ]
+    for r, row in enumerate(rows):
+        y = PAD_TOP + HEAT_CELL_H * r
+        parts.append(
+            f'<text x="{HEAT_LABEL - 6}" y="{_num(y + HEAT_CELL_H / 2 + 4)}" text-anchor="end" class="label">'
+            f"{escape(row)}</text>"
+        )
+        for c, column in enumerate(columns):
+            x = HEAT_LABEL + HEAT_CELL_W * c
+            cell = cells.get((r, c))
+            name = f"{row} {column}"
+            if cell is None or cell.value is None:
+                fill, css, tip = "url(#heat-empty)", "cell empty", f"{name}: no answers"
+            else:
+                fill = heat_colour(cell.value, lowest, highest, diverging)
+                css = "cell muted" if cell.muted else "cell"
+                tip = f"{name}: {cell.text or _num(cell.value)}"
+            parts.append(
+                f'<rect class="{css}" x="{x + 1}" y="{y + 1}" width="{HEAT_CELL_W - 2}" height="{HEAT_CELL_H - 2}" '
+                f'fill="{fill}"><title>{escape(tip)}</title></rect>'
+            )
+    for c, column in enumerate(columns):
+        if c % 3 == 0:
+            x = HEAT_LABEL + HEAT_CELL_W * c + HEAT_CELL_W / 2
+            parts.append(
+                f'<text x="{_num(x)}" y="{height - 8}" text-anchor="middle" class="tick">{escape(column)}</text>'
             )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every text in parts went through escape())
