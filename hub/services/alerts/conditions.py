@@ -17,7 +17,15 @@ Windowed conditions (one measure, checked by a job over the responses received i
 
 A volume drop compares the window with the same window on each of the ``baseline_days``
 days before; it is checked only while the store is open, and only when the baseline averages
-``min_responses`` or more. Nothing here touches the database.
+``min_responses`` or more.
+
+Signal conditions (kind ``signal``: the rule opts in to signals, a significant drop of a
+store's week against its own baseline, found by hub/services/signals.py)::
+
+    {}                                   every signal of a store in scope
+    {"kpi_in": ["smiley_index"]}         only these KPIs (smiley_index, unhappy_share)
+
+Nothing here touches the database.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from shared.protocol import AnswerRow
 RESPONSE_KEYS = ("rating_at_most", "nps_at_most", "with_comment", "contact_requested", "reason_in")
 WINDOW_MEASURES = ("negative_share_at_least", "index_below", "volume_drop_percent")
 WINDOW_SETTINGS = ("window_minutes", "min_responses", "baseline_days")
+SIGNAL_KPIS = ("smiley_index", "unhappy_share")  # hub/services/signals.py KPIS
 MAX_RATING = 5  # the largest smiley scale has 5 faces, CSAT runs 1-5
 
 
@@ -120,6 +129,14 @@ class WindowCondition:
         return figures.index is not None and figures.index < self.threshold
 
 
+@dataclass(frozen=True)
+class SignalCondition:
+    kpis: frozenset[str] = frozenset(SIGNAL_KPIS)
+
+    def wants(self, kpi: str) -> bool:
+        return kpi in self.kpis
+
+
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -205,8 +222,24 @@ def parse_window_condition(data: object) -> WindowCondition:
     return WindowCondition(measure, float(threshold), window, least, baseline)
 
 
+def parse_signal_condition(data: object) -> SignalCondition:
+    """The condition of a signal rule, or RuleError saying what cannot work."""
+    if not isinstance(data, dict):
+        raise RuleError('condition must be an object: {} for every signal, or {"kpi_in": [...]}', "condition")
+    unknown = sorted(set(data) - {"kpi_in"})
+    if unknown:
+        raise RuleError(f"unknown condition {unknown[0]!r}; a signal rule takes only kpi_in", "condition")
+    kpis = data.get("kpi_in", list(SIGNAL_KPIS))
+    if not isinstance(kpis, list) or not kpis or not set(kpis) <= set(SIGNAL_KPIS):
+        raise RuleError(f"kpi_in must be a non-empty list of {', '.join(SIGNAL_KPIS)}", "condition.kpi_in")
+    return SignalCondition(frozenset(kpis))
+
+
 def describe(kind: str, condition: Mapping[str, Any]) -> str:
     """The condition in words, for messages and pages."""
+    if kind == "signal":
+        kpis = condition.get("kpi_in") or SIGNAL_KPIS
+        return "a significant drop against the store's baseline (" + ", ".join(k.replace("_", " ") for k in kpis) + ")"
     if kind == "window":
         window = condition.get("window_minutes", 15)
         if "negative_share_at_least" in condition:

@@ -23,14 +23,16 @@ from hub.db import write_transaction
 from hub.models import AlertRule, Region, Store, Survey, SurveyVersion, Touchpoint
 from hub.services.alerts.conditions import (
     ResponseCondition,
+    SignalCondition,
     WindowCondition,
     parse_response_condition,
+    parse_signal_condition,
     parse_window_condition,
 )
 from shared.errors import NotFound, RuleError
 from shared.protocol import ValidResponse
 
-KINDS = ("response", "window")
+KINDS = ("response", "window", "signal")
 SCOPES = ("all", "region", "store", "touchpoint", "survey")
 WEBHOOK_FORMATS = ("json", "slack", "teams")
 
@@ -198,6 +200,8 @@ def _checked(current: Mapping[str, Any], changes: Mapping[str, Any], *, creating
         raise RuleError(f"kind must be one of {', '.join(KINDS)}", "kind")
     if s["kind"] == "response":
         parse_response_condition(s["condition"], known_reasons())
+    elif s["kind"] == "signal":
+        parse_signal_condition(s["condition"])
     else:
         parse_window_condition(s["condition"])
     for flag in ("email", "quiet_hours", "active"):
@@ -285,7 +289,7 @@ class RuleFacts:
     id: int
     name: str
     kind: str
-    condition: ResponseCondition | WindowCondition
+    condition: ResponseCondition | WindowCondition | SignalCondition
     store_codes: frozenset[str] | None  # None: every store
     touchpoint: tuple[str, str] | None  # (store code, touchpoint code)
     survey: str | None
@@ -312,6 +316,7 @@ class RuleBook:
     window_rules: list[RuleFacts]
     stores: dict[str, StoreFacts]  # by code
     loaded_at: float = field(default_factory=time.monotonic)
+    signal_rules: list[RuleFacts] = field(default_factory=list)
 
     def store(self, code: str) -> StoreFacts:
         return self.stores[code]
@@ -328,12 +333,12 @@ def load_book() -> RuleBook:
         for t in Touchpoint.select(Touchpoint.id, Touchpoint.store, Touchpoint.code)
     }
     surveys = {s.id: s.key for s in Survey.select(Survey.id, Survey.key)}
-    rules, window_rules = [], []
+    by_kind: dict[str, list[RuleFacts]] = {kind: [] for kind in KINDS}
     for row in AlertRule.select().where(AlertRule.active == True).order_by(AlertRule.id):  # noqa: E712
         facts = compile_rule(row, stores, touchpoints, surveys)
         if facts is not None:
-            (rules if row.kind == "response" else window_rules).append(facts)
-    return RuleBook(rules, window_rules, stores)
+            by_kind[row.kind].append(facts)
+    return RuleBook(by_kind["response"], by_kind["window"], stores, signal_rules=by_kind["signal"])
 
 
 def compile_rule(
@@ -344,10 +349,10 @@ def compile_rule(
 ) -> RuleFacts | None:
     """A rule as the routing reads it; None for a rule that cannot be applied (kept rules are
     checked when saved, so this only guards against a scope deleted since)."""
+    parsers = {"response": parse_response_condition, "signal": parse_signal_condition}
+    parse = parsers.get(row.kind, parse_window_condition)
     try:
-        condition = (
-            parse_response_condition(row.condition) if row.kind == "response" else parse_window_condition(row.condition)
-        )
+        condition = parse(row.condition)
     except RuleError:
         return None
     store_codes: frozenset[str] | None = None
