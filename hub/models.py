@@ -15,6 +15,7 @@ from peewee import (
     CompositeKey,
     DateField,
     DateTimeField,
+    FloatField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -113,6 +114,7 @@ class Terminal(BaseModel):
     clock_offset_ms = IntegerField(null=True)
     last_seq = IntegerField(default=0)
     seq_ranges = JSONText(default=list)  # [[first, last], ...] of sequence numbers received
+    silent_since = DateTimeField(null=True)  # flagged: no sign of life while its store is open
 
 
 class EnrollmentCode(BaseModel):
@@ -207,6 +209,7 @@ class User(BaseModel):
     password_hash = TextField()
     active = BooleanField()
     created_at = DateTimeField()
+    report_frequency = TextField(default="weekly")  # weekly | daily | off (hub/services/reports.py)
 
     class Meta:
         table_name = "app_user"
@@ -403,3 +406,110 @@ class OutboxItem(BaseModel):
 
 
 ALL_MODELS += [AlertRule, Case, CaseResponse, CaseEvent, OutboxMessage, OutboxItem]
+
+
+# --- insights (hub/services/rollups.py, targets, signals; migration v0005) ------------------
+# The rollups keep one row per key with a count column per answer value; ``store_id = 0``
+# rows hold the total over every store (so the column is no foreign key).
+
+
+def _value_columns(first: int, last: int) -> dict[str, IntegerField]:
+    return {f"v{k}": IntegerField(default=0) for k in range(first, last + 1)}
+
+
+class ScoreDaily(BaseModel):
+    """Numeric answers (smiley, CSAT, NPS) per question, local day, store and channel."""
+
+    question = TextField()
+    day = DateField()
+    store_id = IntegerField()
+    channel = TextField()
+    n = IntegerField()
+    locals().update(_value_columns(0, 10))
+
+    class Meta:
+        primary_key = CompositeKey("question", "day", "store_id", "channel")
+
+
+class HourDaily(BaseModel):
+    """The smiley answers per local day, store and local hour of capture."""
+
+    day = DateField()
+    store_id = IntegerField()
+    hour = IntegerField()
+    n = IntegerField()
+    locals().update(_value_columns(1, 5))
+
+    class Meta:
+        primary_key = CompositeKey("day", "store_id", "hour")
+
+
+class ReasonDaily(BaseModel):
+    """Responses that chose an option of a choice question, by the smiley face they gave."""
+
+    question = TextField()
+    day = DateField()
+    store_id = IntegerField()
+    option = TextField()
+    n = IntegerField()
+    locals().update(_value_columns(1, 5))
+
+    class Meta:
+        primary_key = CompositeKey("question", "day", "store_id", "option")
+
+
+class TermDaily(BaseModel):
+    """Comments holding a term (word or two-word phrase) per local day, store and language."""
+
+    day = DateField()
+    store_id = IntegerField()
+    language = TextField()
+    term = TextField()
+    n = IntegerField()
+    negative = IntegerField()  # of those comments, how many came with an unhappy face
+    positive = IntegerField()  # ... with a happy face
+    sentiment = FloatField()  # the sum of the comments' sentiment, each in [-1, 1]
+
+    class Meta:
+        primary_key = CompositeKey("day", "store_id", "language", "term")
+
+
+class Target(BaseModel):
+    """What a KPI should reach, for everyone (``all``) or one region, store or touchpoint."""
+
+    KPIS = ("smiley_index", "csat", "nps", "volume")
+
+    id = _AutoField()
+    kpi = TextField()
+    scope_key = TextField()  # all | region:<id> | store:<id> | touchpoint:<id>
+    region = ForeignKeyField(Region, null=True)
+    store = ForeignKeyField(Store, null=True)
+    touchpoint = ForeignKeyField(Touchpoint, null=True)
+    value = FloatField()
+    updated_at = DateTimeField()
+    updated_by = ForeignKeyField(User, null=True, backref="+")
+
+
+class Signal(BaseModel):
+    """A significant drop of a store's KPI in a window against its own baseline."""
+
+    id = _AutoField()
+    store = ForeignKeyField(Store)
+    kpi = TextField()
+    window_start = DateField()
+    window_end = DateField()
+    baseline_start = DateField()
+    baseline_end = DateField()
+    current_value = FloatField()
+    current_n = IntegerField()
+    baseline_value = FloatField()
+    baseline_n = IntegerField()
+    p_value = FloatField()
+    test = TextField()
+    detected_at = DateTimeField()
+    state = TextField()  # open | dismissed
+    dismissed_by = ForeignKeyField(User, null=True, backref="+")
+    dismissed_at = DateTimeField(null=True)
+
+
+ALL_MODELS += [ScoreDaily, HourDaily, ReasonDaily, TermDaily, Target, Signal]

@@ -2,7 +2,8 @@
 
 Each migration is a module ``vNNNN_name.py`` with ``def up(db, sql)``; ``sql`` runs a
 statement after replacing the few dialect words that differ between SQLite and PostgreSQL
-({serial}, {bytes}, {ts}, {bool}, {uuid}). A migration never changes once released: later ones alter.
+({serial}, {bytes}, {ts}, {bool}, {uuid}, {without_rowid}: a table kept in
+its primary key's order on SQLite). A migration never changes once released: later ones alter.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ _DIALECT = {
         "ts": "DATETIME",
         "bool": "INTEGER",
         "uuid": "TEXT",
+        "without_rowid": " WITHOUT ROWID",
     },
     "postgres": {
         "serial": "BIGSERIAL PRIMARY KEY",
@@ -27,6 +29,7 @@ _DIALECT = {
         "ts": "TIMESTAMP",
         "bool": "BOOLEAN",
         "uuid": "UUID",
+        "without_rowid": "",
     },
 }
 

@@ -8,12 +8,10 @@ behind plain functions, written once for SQLite and PostgreSQL (both speak
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from hub.db import database, placeholders
-
-_ROLLUP_KEY = "store_id, touchpoint_id, channel, question, day, value"
 
 
 def existing_hashes(ids: Sequence[str]) -> dict[str, str]:
@@ -61,17 +59,6 @@ def insert_responses(rows: Sequence[Sequence[Any]]) -> None:
 def insert_answers(rows: Sequence[Sequence[Any]]) -> None:
     """Rows of (response_id, question, kind, number, text)."""
     _executemany(f"INSERT INTO answer (response_id, question, kind, number, text) VALUES ({placeholders(5)})", rows)
-
-
-def bump_rollups(counts: Iterable[tuple[tuple[Any, ...], int]]) -> None:
-    """Add counts to the daily rollup; keys are (store_id, touchpoint_id, channel, question, day, value)."""
-    # sorted, so concurrent batches on PostgreSQL take the rows' locks in one order (no deadlock)
-    rows = [(*key, count) for key, count in sorted(counts)]
-    _executemany(
-        f"INSERT INTO rollup_daily ({_ROLLUP_KEY}, count) VALUES ({placeholders(7)}) "
-        f"ON CONFLICT ({_ROLLUP_KEY}) DO UPDATE SET count = rollup_daily.count + excluded.count",
-        rows,
-    )
 
 
 def insert_conflicts(rows: Sequence[Sequence[Any]]) -> None:

@@ -1,7 +1,9 @@
 """The dashboards' figures: overview, trend and rankings for the stores a person may see.
 
-Counts come from hub/queries/analytics.py (the daily rollups); every score, its n and its
-95 % interval come from shared/scoring, so the hub and the terminal never disagree on math.
+Counts come from the rollups (hub/queries/scores.py: score_daily, whose every-store rows make
+HQ's figures cheap; hub/queries/analytics.py: rollup_daily, per touchpoint); every score, its n
+and its 95 % interval come from shared/scoring, so the hub and the terminal never disagree on
+math.
 
 - Overview: smiley index (faces from the survey definition), CSAT when the survey asks it,
   NPS and volume for a period, each against the period before (the same number of days).
@@ -15,9 +17,11 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import Any
 
 from hub.models import Store, Survey, SurveyVersion, Touchpoint
 from hub.queries import analytics as q
+from hub.queries.scores import score_counts
 from hub.services.access import Scope
 from shared.errors import NotFound
 from shared.protocol import SurveyDefinition
@@ -83,7 +87,7 @@ def numeric(counts: Mapping[str, int]) -> dict[int, int]:
     return {int(value): n for value, n in counts.items() if value.lstrip("-").isdigit()}
 
 
-def volume(counts: Mapping[str, int]) -> Score:
+def volume(counts: Mapping[Any, int]) -> Score:
     """How many answered: a count, so its value is its n and it has no interval."""
     n = sum(counts.values())
     return Score(float(n), n, None, None) if n else EMPTY
@@ -116,10 +120,10 @@ class Overview:
         return next((f for f in self.figures if f.key == key), None)
 
 
-def _total(question: str | None, period: Period, store_ids: Collection[int] | None) -> dict[str, int]:
+def _total(question: str | None, period: Period, store_ids: Collection[int] | None) -> dict[int, int]:
     if question is None:
         return {}
-    return q.value_counts(question, period.start, period.end, store_ids).get(None, {})
+    return score_counts(question, period.start, period.end, store_ids).get(None, {})
 
 
 def overview(store_ids: Collection[int] | None, period: Period, scales: Scales) -> Overview:
@@ -129,7 +133,7 @@ def overview(store_ids: Collection[int] | None, period: Period, scales: Scales) 
     then_counts = {key: _total(key, before, store_ids) for key in now_counts}
     figures = []
     if scales.smiley:
-        s_now, s_then = numeric(now_counts[scales.smiley]), numeric(then_counts[scales.smiley])
+        s_now, s_then = now_counts[scales.smiley], then_counts[scales.smiley]
         figures.append(
             Figure(
                 "smiley_index",
@@ -139,13 +143,9 @@ def overview(store_ids: Collection[int] | None, period: Period, scales: Scales) 
             )
         )
     if scales.csat:
-        figures.append(
-            Figure("csat", "CSAT", csat(numeric(now_counts[scales.csat])), csat(numeric(then_counts[scales.csat])))
-        )
+        figures.append(Figure("csat", "CSAT", csat(now_counts[scales.csat]), csat(then_counts[scales.csat])))
     if scales.nps:
-        figures.append(
-            Figure("nps", "NPS", nps(numeric(now_counts[scales.nps])), nps(numeric(then_counts[scales.nps])))
-        )
+        figures.append(Figure("nps", "NPS", nps(now_counts[scales.nps]), nps(then_counts[scales.nps])))
     if scales.smiley:  # the smiley is the required first question: its answers count the responses
         figures.append(
             Figure("volume", "Responses", volume(now_counts[scales.smiley]), volume(then_counts[scales.smiley]))
@@ -183,14 +183,10 @@ def trend(store_ids: Collection[int] | None, period: Period, scales: Scales, gra
     """Smiley index and NPS per bucket; buckets without answers carry empty scores."""
     if grain not in GRAINS:
         raise ValueError(f"unknown grain {grain!r}")
-    smileys = q.value_counts(scales.smiley, period.start, period.end, store_ids, grain) if scales.smiley else {}
-    promoters = q.value_counts(scales.nps, period.start, period.end, store_ids, grain) if scales.nps else {}
+    smileys = score_counts(scales.smiley, period.start, period.end, store_ids, grain) if scales.smiley else {}
+    promoters = score_counts(scales.nps, period.start, period.end, store_ids, grain) if scales.nps else {}
     return [
-        TrendPoint(
-            start,
-            smiley_index(numeric(smileys.get(start, {})), scales.faces),
-            nps(numeric(promoters.get(start, {}))),
-        )
+        TrendPoint(start, smiley_index(smileys.get(start, {}), scales.faces), nps(promoters.get(start, {})))
         for start in buckets(period, grain)
     ]
 
@@ -236,6 +232,8 @@ def _scores(
     def per(question: str | None) -> dict[int, dict[int, int]]:
         if question is None:
             return {}
+        if by == "store":
+            return score_counts(question, period.start, period.end, store_ids, "store")
         return {k: numeric(v) for k, v in q.value_counts(question, period.start, period.end, store_ids, by).items()}
 
     smileys, promoters = per(scales.smiley), per(scales.nps)

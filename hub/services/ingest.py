@@ -24,7 +24,8 @@ from hub.queries import responses as q
 from hub.queries.terminals import StorePlaces, lock_sequence_state, record_sync, store_places
 from hub.services.alerts import route_alerts
 from hub.services.catalog import SurveyCache
-from hub.services.response_records import answer_rows, conflict_row, local_day, response_row
+from hub.services.response_records import answer_rows, conflict_row, local_time, response_row
+from hub.services.rollups import Rollups, smiley_faces
 from shared.errors import Problem, SignatureError
 from shared.protocol import Batch, ValidResponse, validate_response
 from shared.sequence import add_to_ranges, missing_ranges
@@ -153,26 +154,36 @@ def _store_new(
     received: datetime,
 ) -> None:
     response_rows, answers = [], []
-    rollups: Counter = Counter()
+    rollups = Rollups()
     for r in new:
-        day, dating_flags = local_day(r, received, zone)
+        moment, dating_flags = local_time(r, received, zone)
+        day = moment.date()
         touchpoint_id = touchpoints[r.touchpoint]
+        survey_id, definition = surveys.get(r.survey, r.survey_version)
         response_rows.append(
             response_row(
                 r,
                 store_id=store_id,
                 touchpoint_id=touchpoint_id,
                 terminal_id=terminal.id,
-                survey_id=surveys.get(r.survey, r.survey_version)[0],
+                survey_id=survey_id,
                 flags=set(r.flags) | dating_flags,
                 day=day,
                 received=received,
                 contact_key=contact_key,
             )
         )
-        answers += answer_rows(
-            r.id, r.answers, store_id=store_id, touchpoint_id=touchpoint_id, channel=r.channel, day=day, rollups=rollups
+        answers += answer_rows(r.id, r.answers)
+        rollups.add(
+            store_id=store_id,
+            touchpoint_id=touchpoint_id,
+            channel=r.channel,
+            day=day,
+            hour=moment.hour,
+            locale=r.locale,
+            answers=r.answers,
+            faces=smiley_faces(definition),
         )
     q.insert_responses(response_rows)
     q.insert_answers(answers)
-    q.bump_rollups(rollups.items())
+    rollups.write()

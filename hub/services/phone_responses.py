@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -39,7 +38,8 @@ from hub.services.alerts import route_alerts
 from hub.services.catalog import SurveyCache, store_by_code, touchpoint_by_code
 from hub.services.personal_data import open_contact, seal_contact
 from hub.services.qr_tokens import PhoneClaims
-from hub.services.response_records import answer_rows, conflict_row, local_day, response_row
+from hub.services.response_records import answer_rows, conflict_row, local_time, response_row
+from hub.services.rollups import Rollups, as_datetime, local_hour, smiley_faces
 from shared.errors import Problem, RateLimited, RequestError, TokenError
 from shared.protocol import AnswerRow, ValidResponse, validate_response
 
@@ -217,7 +217,7 @@ def _store(
     if stored is None:
         result = _insert(place, response, server_flags, contact_key, surveys, now)
     else:
-        result = _update(place, stored, response, raw, server_flags, contact_key, now)
+        result = _update(place, stored, response, raw, server_flags, contact_key, surveys, now)
     if receipt is not None and stored is None:
         database.execute_sql(
             f"INSERT INTO phone_receipt (store_id, receipt, response_id, claimed_at) VALUES ({placeholders(4)}) "
@@ -244,6 +244,7 @@ _STORED_COLUMNS = (
     "touchpoint_id",
     "survey_version",
     "captured_at",
+    "received_at",
     "local_day",
     "flags",
     "content_hash",
@@ -269,31 +270,51 @@ def _insert(
     now: datetime,
 ) -> PhoneResult:
     received = now.astimezone(UTC)
-    day, dating_flags = local_day(r, received, ZoneInfo(place.store.time_zone))
+    moment, dating_flags = local_time(r, received, ZoneInfo(place.store.time_zone))
+    day = moment.date()
     flags = set(r.flags) | server_flags | dating_flags
+    survey_id, definition = surveys.get(r.survey, r.survey_version)
     row = response_row(
         r,
         store_id=place.store.id,
         touchpoint_id=place.touchpoint.id,
         terminal_id=None,
-        survey_id=surveys.get(r.survey, r.survey_version)[0],
+        survey_id=survey_id,
         flags=flags,
         day=day,
         received=received,
         contact_key=contact_key,
     )
     q.insert_responses([row])
-    _add_answers(r.id, r.answers, place.store.id, place.touchpoint.id, day)
+    q.insert_answers(answer_rows(r.id, r.answers))
+    _count(r.answers, place, day=day, hour=moment.hour, locale=r.locale, face=None, faces=smiley_faces(definition))
     return PhoneResult(r.id, "accepted", "partial" not in flags, tuple(sorted(flags)))
 
 
-def _add_answers(response_id: str, answers: tuple[AnswerRow, ...], store_id: int, touchpoint_id: int, day: Any) -> None:
-    rollups: Counter = Counter()
-    rows = answer_rows(
-        response_id, answers, store_id=store_id, touchpoint_id=touchpoint_id, channel="qr", day=day, rollups=rollups
+def _count(
+    answers: tuple[AnswerRow, ...],
+    place: PhoneTouchpoint,
+    *,
+    day: Any,
+    hour: int,
+    locale: str,
+    face: int | None,
+    faces: int,
+) -> None:
+    """Add the answers to the rollups; ``face``: the smiley stored before these answers."""
+    rollups = Rollups()
+    rollups.add(
+        store_id=place.store.id,
+        touchpoint_id=place.touchpoint.id,
+        channel="qr",
+        day=str(day)[:10],
+        hour=hour,
+        locale=locale,
+        answers=answers,
+        face=face,
+        faces=faces,
     )
-    q.insert_answers(rows)
-    q.bump_rollups(rollups.items())
+    rollups.write()
 
 
 def _answers_by_question(rows: Any) -> dict[str, tuple]:
@@ -310,16 +331,16 @@ def _update(
     raw: Any,
     server_flags: set[str],
     contact_key: bytes,
+    surveys: SurveyCache,
     now: datetime,
 ) -> PhoneResult:
     stored_flags = set(stored["flags"].split())
     if stored["content_hash"] == r.content_hash:
         return PhoneResult(r.id, "duplicate", "partial" not in stored_flags, tuple(sorted(stored_flags)))
-    have = _answers_by_question(
-        database.execute_sql(
-            f"SELECT question, number, text FROM answer WHERE response_id = {database.param}", (r.id,)
-        ).fetchall()
-    )
+    stored_answers = database.execute_sql(
+        f"SELECT question, number, text, kind FROM answer WHERE response_id = {database.param}", (r.id,)
+    ).fetchall()
+    have = _answers_by_question(row[:3] for row in stored_answers)
     new = _answers_by_question((a.question, a.number, a.text) for a in r.answers)
     sealed = stored["contact_sealed"]
     stored_contact = open_contact(contact_key, bytes(sealed), r.id) if sealed else None
@@ -344,7 +365,21 @@ def _update(
         # an older, less complete version arriving late: everything it holds is stored
         return PhoneResult(r.id, "duplicate", "partial" not in stored_flags, tuple(sorted(stored_flags)))
     if added:
-        _add_answers(r.id, added, stored["store_id"], stored["touchpoint_id"], stored["local_day"])
+        q.insert_answers(answer_rows(r.id, added))
+        _count(
+            added,
+            place,
+            day=stored["local_day"],
+            hour=local_hour(
+                as_datetime(stored["captured_at"]),
+                as_datetime(stored["received_at"]),
+                stored["flags"],
+                ZoneInfo(place.store.time_zone),
+            ),
+            locale=r.locale,
+            face=next((number for _, number, _, kind in stored_answers if kind == "smiley"), None),
+            faces=smiley_faces(surveys.get(r.survey, r.survey_version)[1]),
+        )
     changes: dict[Any, Any] = {
         Response.flags: " ".join(sorted(flags)),
         Response.content_hash: r.content_hash,

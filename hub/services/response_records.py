@@ -4,7 +4,6 @@ its response row, its answer rows and rollup counts, and a conflicting version k
 from __future__ import annotations
 
 import base64
-from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,11 +19,17 @@ MAX_FUTURE = timedelta(minutes=5)
 MAX_PAST = timedelta(days=400)
 
 
+def local_time(r: ValidResponse, received: datetime, zone: ZoneInfo) -> tuple[datetime, set[str]]:
+    """The store's local time of the capture, and the flags that dating adds (clock_skew)."""
+    if received - MAX_PAST <= r.captured_at <= received + MAX_FUTURE:
+        return r.captured_at.astimezone(zone), set()
+    return received.astimezone(zone), {"clock_skew"}
+
+
 def local_day(r: ValidResponse, received: datetime, zone: ZoneInfo) -> tuple[date, set[str]]:
     """The store's local date of the capture, and the flags that dating adds (clock_skew)."""
-    if received - MAX_PAST <= r.captured_at <= received + MAX_FUTURE:
-        return r.captured_at.astimezone(zone).date(), set()
-    return received.astimezone(zone).date(), {"clock_skew"}
+    moment, flags = local_time(r, received, zone)
+    return moment.date(), flags
 
 
 def day_value(day: date | str) -> date | str:
@@ -74,23 +79,9 @@ def rollup_value(answer: AnswerRow) -> str:
     return answer.text if answer.number is None else str(answer.number)
 
 
-def answer_rows(
-    response_id: str,
-    answers: Iterable[AnswerRow],
-    *,
-    store_id: int,
-    touchpoint_id: int,
-    channel: str,
-    day: date | str,
-    rollups: Counter,
-) -> list[tuple[Any, ...]]:
-    """Answer rows for insert_answers; adds each answer's count to ``rollups``."""
-    rows = []
-    key_day = day_value(day)
-    for a in answers:
-        rows.append((response_id, a.question, a.kind, a.number, a.text))
-        rollups[(store_id, touchpoint_id, channel, a.question, key_day, rollup_value(a))] += 1
-    return rows
+def answer_rows(response_id: str, answers: Iterable[AnswerRow]) -> list[tuple[Any, ...]]:
+    """Answer rows for insert_answers."""
+    return [(response_id, a.question, a.kind, a.number, a.text) for a in answers]
 
 
 def conflict_row(

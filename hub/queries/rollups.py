@@ -1,0 +1,67 @@
+"""Adding counts to the rollups (hub/services/rollups.py says what each holds).
+
+Each statement is an upsert that adds to what is there. Keys are sorted first, so concurrent
+transactions on PostgreSQL take the rows' locks in one order and never deadlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from hub.db import database, is_sqlite, placeholders
+
+TOTAL = 0  # the store_id of the rows that count every store
+TABLES = ("rollup_daily", "score_daily", "hour_daily", "reason_daily", "term_daily")
+
+_DAILY_KEY = ("store_id", "touchpoint_id", "channel", "question", "day", "value")
+_SCORE_KEY = ("question", "day", "store_id", "channel")
+_HOUR_KEY = ("day", "store_id", "hour")
+_REASON_KEY = ("question", "day", "store_id", "option")
+_TERM_KEY = ("day", "store_id", "language", "term")
+_ELEVEN = tuple(f"v{k}" for k in range(11))
+_FIVE = tuple(f"v{k}" for k in range(1, 6))
+
+
+def _day(value: Any) -> Any:
+    """A day key (ISO text) as the driver takes it."""
+    if is_sqlite() or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def _upsert(table: str, key: tuple[str, ...], values: tuple[str, ...], rows: list[tuple]) -> None:
+    """INSERT rows (key columns, then value columns); on a clash add the values."""
+    if not rows:
+        return
+    columns = key + values
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in values)
+    day_at = key.index("day")
+    rows = [(*row[:day_at], _day(row[day_at]), *row[day_at + 1 :]) for row in rows]
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders(len(columns))}) "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+    )
+    cursor = database.cursor()
+    cursor.executemany(sql, rows)
+
+
+def add_daily(counts: Iterable[tuple[tuple, int]]) -> None:
+    _upsert("rollup_daily", _DAILY_KEY, ("count",), [(*k, n) for k, n in sorted(counts)])
+
+
+def add_scores(counts: Iterable[tuple[tuple, list[int]]]) -> None:
+    _upsert("score_daily", _SCORE_KEY, ("n", *_ELEVEN), [(*k, *v) for k, v in sorted(counts)])
+
+
+def add_hours(counts: Iterable[tuple[tuple, list[int]]]) -> None:
+    _upsert("hour_daily", _HOUR_KEY, ("n", *_FIVE), [(*k, *v) for k, v in sorted(counts)])
+
+
+def add_reasons(counts: Iterable[tuple[tuple, list[int]]]) -> None:
+    _upsert("reason_daily", _REASON_KEY, ("n", *_FIVE), [(*k, *v) for k, v in sorted(counts)])
+
+
+def add_terms(counts: Iterable[tuple[tuple, list[Any]]]) -> None:
+    _upsert("term_daily", _TERM_KEY, ("n", "negative", "positive", "sentiment"), [(*k, *v) for k, v in sorted(counts)])

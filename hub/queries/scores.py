@@ -1,0 +1,170 @@
+"""Reading the insight rollups (score_daily, hour_daily, reason_daily, term_daily) for the
+dashboards, the API, reports and signals; hub/services/rollups.py says what each holds.
+
+Every function takes ``store_ids``: the stores the caller may see (``None``: every store,
+read from the ``store_id = 0`` total rows, so HQ's year is a few hundred rows; an empty
+collection: none), and an inclusive range of store-local days. Values come back as
+``{value: count}`` with int keys (a face, an NPS or CSAT number) and zero counts left out.
+Plain SQL, the same on SQLite and PostgreSQL; weeks and months are folded here from days.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from hub.db import database, is_sqlite, placeholders
+from hub.queries.analytics import as_day, month_start, week_start
+from hub.queries.rollups import TOTAL
+
+ScoreGrouping = Literal["total", "store", "day", "week", "month", "channel"]
+SCORE_GROUPINGS = ("total", "store", "day", "week", "month", "channel")
+# up to this many stores, a scoped query seeks each store's rows through the store index;
+# beyond it, reading the day range of the primary key and filtering is cheaper
+_SEEK_STORES = 20
+
+
+def _day(value: date) -> date | str:
+    return value.isoformat() if is_sqlite() else value
+
+
+def _stores(table: str, store_ids: Collection[int] | None, per_store: bool, params: list[Any]) -> tuple[str, str]:
+    """The store condition and (SQLite) index hint for ``store_ids``; adds its parameters."""
+    if store_ids is None:
+        params.append(TOTAL)
+        return ("store_id <> {p}" if per_store else "store_id = {p}"), ""
+    ids = sorted(store_ids)
+    params.extend(ids)
+    hint = f" INDEXED BY {table}_store" if is_sqlite() and len(ids) <= _SEEK_STORES else ""
+    return f"store_id IN ({placeholders(len(ids))})", hint
+
+
+def _fold(key: Any, by: str) -> Any:
+    if by in ("day", "week", "month"):
+        day = as_day(key)
+        return week_start(day) if by == "week" else month_start(day) if by == "month" else day
+    return key
+
+
+def _add(into: dict[int, int], values: Any, first: int) -> None:
+    for offset, count in enumerate(values):
+        if count:
+            into[first + offset] = into.get(first + offset, 0) + int(count)
+
+
+def score_counts(
+    question: str,
+    start: date,
+    end: date,
+    store_ids: Collection[int] | None,
+    by: ScoreGrouping = "total",
+) -> dict[Any, dict[int, int]]:
+    """Counts per value of a numeric question, per group: None (total), store id, channel,
+    the day, the Monday of the week or the first of the month."""
+    if by not in SCORE_GROUPINGS:
+        raise ValueError(f"unknown grouping {by!r}")
+    if store_ids is not None and not store_ids:
+        return {}
+    params: list[Any] = [question, _day(start), _day(end)]
+    stores, hint = _stores("score_daily", store_ids, by == "store", params)
+    column = {"store": "store_id", "channel": "channel", "total": "NULL"}.get(by, "day")
+    values = ", ".join(f"SUM(v{k})" for k in range(11))
+    group = "" if by == "total" else f" GROUP BY {column}"
+    sql = (
+        f"SELECT {column}, {values} FROM score_daily{hint} "
+        f"WHERE question = {{p}} AND day BETWEEN {{p}} AND {{p}} AND {stores}{group}"
+    )
+    result: dict[Any, dict[int, int]] = defaultdict(dict)
+    for key, *counts in database.execute_sql(sql.format(p=database.param), tuple(params)).fetchall():
+        if any(counts):
+            _add(result[_fold(key, by)], counts, 0)
+    return dict(result)
+
+
+def hour_counts(start: date, end: date, store_ids: Collection[int] | None) -> dict[tuple[int, int], dict[int, int]]:
+    """Smiley counts per (weekday, hour): Monday is 0, hours are store-local 0-23."""
+    if store_ids is not None and not store_ids:
+        return {}
+    params: list[Any] = [_day(start), _day(end)]
+    stores, hint = _stores("hour_daily", store_ids, False, params)
+    values = ", ".join(f"SUM(v{k})" for k in range(1, 6))
+    sql = (
+        f"SELECT day, hour, {values} FROM hour_daily{hint} "
+        f"WHERE day BETWEEN {{p}} AND {{p}} AND {stores} GROUP BY day, hour"
+    )
+    result: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
+    for day, hour, *counts in database.execute_sql(sql.format(p=database.param), tuple(params)).fetchall():
+        _add(result[(as_day(day).weekday(), int(hour))], counts, 1)
+    return dict(result)
+
+
+def reason_counts(
+    question: str,
+    start: date,
+    end: date,
+    store_ids: Collection[int] | None,
+    by: Literal["total", "store"] = "total",
+) -> dict[Any, dict[str, dict[Any, int]]]:
+    """Per group (None, or store id) and option: ``{face: count, ..., "n": all who chose it}``."""
+    if by not in ("total", "store"):
+        raise ValueError(f"unknown grouping {by!r}")
+    if store_ids is not None and not store_ids:
+        return {}
+    params: list[Any] = [question, _day(start), _day(end)]
+    stores, hint = _stores("reason_daily", store_ids, by == "store", params)
+    column = "store_id" if by == "store" else "NULL"
+    group = ", store_id" if by == "store" else ""
+    values = ", ".join(f"SUM(v{k})" for k in range(1, 6))
+    sql = (
+        f"SELECT {column}, option, SUM(n), {values} FROM reason_daily{hint} "
+        f"WHERE question = {{p}} AND day BETWEEN {{p}} AND {{p}} AND {stores} GROUP BY option{group}"
+    )
+    result: dict[Any, dict[str, dict[Any, int]]] = defaultdict(dict)
+    for key, option, n, *counts in database.execute_sql(sql.format(p=database.param), tuple(params)).fetchall():
+        faces: dict[Any, int] = {"n": int(n)}
+        _add(faces, counts, 1)
+        result[key][option] = faces
+    return dict(result)
+
+
+@dataclass(frozen=True)
+class TermCount:
+    term: str
+    language: str
+    n: int  # comments holding the term
+    negative: int  # ... of them with an unhappy face
+    positive: int  # ... with a happy face
+    sentiment: float  # the sum of their sentiment (each in [-1, 1])
+
+    @property
+    def mean_sentiment(self) -> float | None:
+        return self.sentiment / self.n if self.n else None
+
+
+def term_counts(
+    start: date,
+    end: date,
+    store_ids: Collection[int] | None,
+    language: str | None = None,
+    limit: int = 200,
+) -> list[TermCount]:
+    """The terms of the period's comments, most frequent first (ties: alphabetical)."""
+    if store_ids is not None and not store_ids:
+        return []
+    params: list[Any] = [_day(start), _day(end)]
+    stores, hint = _stores("term_daily", store_ids, False, params)
+    where = f"day BETWEEN {{p}} AND {{p}} AND {stores}"
+    if language is not None:
+        where += " AND language = {p}"
+        params.append(language)
+    sql = (
+        f"SELECT term, language, SUM(n), SUM(negative), SUM(positive), SUM(sentiment) FROM term_daily{hint} "
+        f"WHERE {where} GROUP BY language, term ORDER BY SUM(n) DESC, term, language LIMIT {int(limit)}"
+    )
+    return [
+        TermCount(term, lang, int(n), int(neg), int(pos), float(sent))
+        for term, lang, n, neg, pos, sent in database.execute_sql(sql.format(p=database.param), tuple(params))
+    ]

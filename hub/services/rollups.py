@@ -1,0 +1,211 @@
+"""The rollups the dashboards read, counted as responses are stored.
+
+Ingest (terminal batches), the phone page (answers that arrive one by one) and the demo seed
+all count through ``Rollups``, so a figure means the same whichever way its responses came.
+``write`` adds the counts in the caller's transaction: a response and its counts commit
+together or not at all. ``rebuild_rollups`` counts everything again from the raw responses
+(migration v0005 uses it for a hub that already held responses; tests compare with it).
+
+What each table holds (hub/models.py; ``store_id = 0`` rows are the total over every store):
+- rollup_daily: every answer value per store, touchpoint, channel, question and local day;
+- score_daily: numeric answers (smiley, CSAT, NPS) per question, day, store and channel;
+- hour_daily: smiley answers per day, store and local hour of capture;
+- reason_daily: each chosen option of a choice question, by the response's smiley face;
+- term_daily: the words and phrases of comments (hub/services/comment_text.py), with how
+  many of those comments came with an unhappy or a happy face and their summed sentiment.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hub.db import database
+from hub.queries import rollups as q
+from hub.queries.rollups import TOTAL
+from hub.services.comment_text import LANGUAGES, comment_sentiment, comment_terms
+from hub.services.response_records import rollup_value
+from shared.protocol import AnswerRow, SurveyDefinition
+
+NUMERIC_KINDS = frozenset({"smiley", "csat", "nps"})
+
+
+def smiley_faces(definition: SurveyDefinition) -> int:
+    """How many faces the survey's (first) smiley question has; 5 when it has none."""
+    return next((q.faces for q in definition.questions if q.kind == "smiley"), 5)
+
+
+def mood(face: int | None, faces: int) -> str | None:
+    """'negative' for the lower half of the faces, 'positive' for the upper half (the middle
+    face of five is neither), None without a face."""
+    if face is None:
+        return None
+    if face <= faces // 2:
+        return "negative"
+    if face > (faces + 1) // 2:
+        return "positive"
+    return None
+
+
+def language_of(locale: str) -> str:
+    """A comment's language for the themes: the locale's language if we analyse it, else en."""
+    language = (locale or "").split("-")[0].lower()
+    return language if language in LANGUAGES else "en"
+
+
+def _counts(width: int) -> list:
+    return [0] * width
+
+
+@dataclass
+class Rollups:
+    """Counts gathered for one transaction, written by ``write``."""
+
+    daily: Counter = field(default_factory=Counter)
+    scores: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(12)))
+    hours: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(6)))
+    reasons: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(6)))
+    terms: dict[tuple, list[Any]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0, 0.0]))
+
+    def add(
+        self,
+        *,
+        store_id: int,
+        touchpoint_id: int,
+        channel: str,
+        day: date | str,
+        hour: int | None,
+        locale: str,
+        answers: Iterable[AnswerRow],
+        face: int | None = None,
+        faces: int = 5,
+    ) -> None:
+        """Count ``answers`` of one response. ``face`` is the response's smiley answer when it
+        is stored already (a phone answer arriving after the smiley); otherwise the first
+        smiley among ``answers`` is taken, and counted by ``hour`` (None: not known)."""
+        answers = list(answers)
+        day_key = day if isinstance(day, str) else day.isoformat()
+        smiley = next((a for a in answers if a.kind == "smiley" and a.number is not None), None)
+        if face is None and smiley is not None:
+            face = smiley.number
+            if hour is not None and 1 <= face <= 5:
+                for store in (store_id, TOTAL):
+                    row = self.hours[(day_key, store, hour)]
+                    row[0] += 1
+                    row[face] += 1
+        feeling = mood(face, faces)
+        for a in answers:
+            self.daily[(store_id, touchpoint_id, channel, a.question, day_key, rollup_value(a))] += 1
+            if a.kind in NUMERIC_KINDS and a.number is not None and 0 <= a.number <= 10:
+                for store in (store_id, TOTAL):
+                    row = self.scores[(a.question, day_key, store, channel)]
+                    row[0] += 1
+                    row[1 + a.number] += 1
+            elif a.kind == "choice" and a.text:
+                for store in (store_id, TOTAL):
+                    row = self.reasons[(a.question, day_key, store, a.text)]
+                    row[0] += 1
+                    if face is not None and 1 <= face <= 5:
+                        row[face] += 1
+            elif a.kind == "text" and a.text and a.text.strip():
+                self._add_comment(a.text, locale, day_key, store_id, feeling)
+
+    def _add_comment(self, text: str, locale: str, day: str, store_id: int, feeling: str | None) -> None:
+        language = language_of(locale)
+        terms = comment_terms(text, language)
+        if not terms:
+            return
+        sentiment = comment_sentiment(text, language)
+        for term in terms:
+            for store in (store_id, TOTAL):
+                row = self.terms[(day, store, language, term)]
+                row[0] += 1
+                row[1] += feeling == "negative"
+                row[2] += feeling == "positive"
+                row[3] += sentiment
+
+    def write(self) -> None:
+        """Add the counts to the tables (in the caller's transaction) and start afresh."""
+        q.add_daily(self.daily.items())
+        q.add_scores(self.scores.items())
+        q.add_hours(self.hours.items())
+        q.add_reasons(self.reasons.items())
+        q.add_terms(self.terms.items())
+        self.__init__()  # type: ignore[misc]
+
+
+def local_hour(captured_at: datetime, received_at: datetime, flags: str, zone: ZoneInfo) -> int:
+    """The store-local hour a stored response was captured (its receive time when the
+    device clock was wrong: the same rule that dated its local day)."""
+    moment = received_at if "clock_skew" in flags.split() else captured_at
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).hour
+
+
+# --- counting again from the raw responses ---------------------------------------------------
+
+
+def as_datetime(value: Any) -> datetime:
+    """A stored timestamp as a datetime (SQLite hands back text)."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def _stored_responses(chunk: int) -> Iterator[list[tuple]]:
+    """Responses with their store's zone and survey version, in chunks, in id order."""
+    last = ""
+    while True:
+        rows = database.execute_sql(
+            "SELECT r.id, r.store_id, r.touchpoint_id, r.channel, r.local_day, r.captured_at, r.received_at, "
+            "r.flags, r.locale, s.time_zone, v.definition "
+            "FROM response r JOIN store s ON s.id = r.store_id "
+            "JOIN survey_version v ON v.survey_id = r.survey_id AND v.version = r.survey_version "
+            f"WHERE CAST(r.id AS TEXT) > {database.param} ORDER BY CAST(r.id AS TEXT) LIMIT {int(chunk)}",
+            (last,),
+        ).fetchall()
+        if not rows:
+            return
+        yield rows
+        last = str(rows[-1][0])
+
+
+def rebuild_rollups(chunk: int = 2000) -> int:
+    """Empty every rollup and count all stored responses again; returns how many."""
+    import json
+
+    for table in q.TABLES:
+        database.execute_sql(f"DELETE FROM {table}")
+    faces_of: dict[str, int] = {}
+    done = 0
+    for rows in _stored_responses(chunk):
+        ids = [str(row[0]) for row in rows]
+        answers: dict[str, list[AnswerRow]] = defaultdict(list)
+        marks = ", ".join([database.param] * len(ids))
+        for response_id, question, kind, number, text in database.execute_sql(
+            "SELECT response_id, question, kind, number, text FROM answer "
+            f"WHERE CAST(response_id AS TEXT) IN ({marks}) ORDER BY id",
+            ids,
+        ).fetchall():
+            answers[str(response_id)].append(AnswerRow(question, kind, number, text))
+        acc = Rollups()
+        for rid, store_id, touchpoint_id, channel, day, captured, received, flags, locale, zone, definition in rows:
+            key = definition if isinstance(definition, str) else json.dumps(definition, sort_keys=True)
+            if key not in faces_of:
+                faces_of[key] = smiley_faces(SurveyDefinition.from_dict(json.loads(key)))
+            acc.add(
+                store_id=store_id,
+                touchpoint_id=touchpoint_id,
+                channel=channel,
+                day=str(day)[:10],
+                hour=local_hour(as_datetime(captured), as_datetime(received), flags, ZoneInfo(zone)),
+                locale=locale,
+                answers=answers.get(str(rid), []),
+                faces=faces_of[key],
+            )
+        acc.write()
+        done += len(rows)
+    return done
