@@ -1,9 +1,9 @@
 """The JSON API under /api/v1: terminal enrollment, sync and config; for people (signed in)
-cases and alert rules; described by the OpenAPI document in openapi.json next to this file."""
+cases, alert rules and analytics; described by the OpenAPI document in openapi.json next to this file."""
 
 from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # routes register on bp; alert_rules, cases and people are for people (session + CSRF header)
-from hub.api import alert_rules, cases, enroll, openapi, people, sync, terminal_config  # noqa: E402,F401
+from hub.api import alert_rules, analytics, cases, enroll, openapi, people, sync, terminal_config  # noqa: E402,F401
