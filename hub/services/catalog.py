@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -104,6 +105,76 @@ def add_store(
         )
 
 
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+_HOUR = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$")
+
+
+def check_languages(languages: list[str]) -> list[str]:
+    """Language codes such as ``de``, ``en`` (first is the store's default), without repeats."""
+    found = list(dict.fromkeys(lang.strip().lower() for lang in languages if lang.strip()))
+    if not found or not all(_LANGUAGE.match(lang) for lang in found):
+        raise RequestError("malformed_request", "languages are 2- or 3-letter codes such as de, en")
+    return found
+
+
+def check_opening_hours(hours: Mapping[str, Any]) -> dict[str, list[list[str]]]:
+    """Opening hours as {"mon": [["08:00", "20:00"]], ...}: known days, HH:MM times, each
+    interval ending after it starts and none overlapping the next (a missing day is closed)."""
+    checked: dict[str, list[list[str]]] = {}
+    for day, intervals in hours.items():
+        if day not in _DAYS:
+            raise RequestError("malformed_request", f"{day!r} is not a weekday (use {', '.join(_DAYS)})")
+        pairs = sorted([str(a), str(b)] for a, b in intervals)
+        for start, end in pairs:
+            if not (_HOUR.match(start) and _HOUR.match(end)) or start >= end:
+                raise RequestError("malformed_request", f"{day}: {start}-{end} is not an interval such as 08:00-20:00")
+        for (_, end), (start, _) in pairwise(pairs):
+            if start < end:
+                raise RequestError("malformed_request", f"{day}: the opening intervals overlap")
+        if pairs:
+            checked[day] = pairs
+    return checked
+
+
+def update_store(
+    store: Store,
+    *,
+    name: str,
+    time_zone: str,
+    region: str | None,
+    languages: list[str],
+    opening_hours: Mapping[str, Any],
+) -> Store:
+    """Change a store's settings (its code stays: terminals and QR codes carry it)."""
+    if not name.strip() or len(name) > 200:
+        raise RequestError("malformed_request", "a store needs a name of 1 to 200 characters")
+    _check_zone(time_zone)
+    values = {
+        "name": name.strip(),
+        "time_zone": time_zone,
+        "languages": check_languages(languages),
+        "opening_hours": check_opening_hours(opening_hours),
+    }
+    with write_transaction():
+        values["region"] = Region.get_or_create(name=region.strip())[0] if region and region.strip() else None
+        Store.update(**values).where(Store.id == store.id).execute()
+    return Store.get_by_id(store.id)
+
+
+def update_touchpoint(touchpoint: Touchpoint, *, name: str, kind: str, survey_key: str) -> Touchpoint:
+    """Rename a touchpoint, change its kind or the survey it asks (its code stays)."""
+    if not name.strip():
+        raise RequestError("malformed_request", "a touchpoint needs a name")
+    if kind not in TOUCHPOINT_KINDS:
+        raise RequestError("malformed_request", f"touchpoint kind must be one of {', '.join(TOUCHPOINT_KINDS)}")
+    survey = Survey.get_or_none(Survey.key == survey_key)
+    if survey is None:
+        raise NotFound("not_found", f"survey {survey_key!r} does not exist")
+    with write_transaction():
+        Touchpoint.update(name=name.strip(), kind=kind, survey=survey).where(Touchpoint.id == touchpoint.id).execute()
+    return Touchpoint.get_by_id(touchpoint.id)
+
+
 def add_survey(definition: Mapping[str, Any], now: datetime) -> SurveyVersion:
     """Add a survey, or a new version of it when the key exists (versions never change)."""
     parsed = SurveyDefinition.from_dict(definition)  # raises ValueError with the reason
@@ -119,6 +190,7 @@ def add_survey(definition: Mapping[str, Any], now: datetime) -> SurveyVersion:
             created_at=now.replace(tzinfo=None),
         )
         survey.current_version = version
+        survey.name = definition.get("name") or survey.name
         survey.save()
         return row
 

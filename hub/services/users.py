@@ -42,3 +42,59 @@ def add_user(
         for region in regions:
             UserRegion.create(user=user, region=region)
     return user
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 12:
+        raise RequestError("malformed_request", "a password needs 12 characters or more")
+
+
+def change_user(
+    user: User,
+    *,
+    name: str,
+    role: str,
+    stores: Iterable[Store],
+    regions: Iterable[Region],
+    active: bool,
+    acting: User,
+) -> User:
+    """Change a person's name, role, stores and regions, or switch them off. An admin cannot
+    take away their own admin role or switch themselves off (the hub would lose its last
+    way back in)."""
+    if role not in User.ROLES:
+        raise RequestError("malformed_request", f"role must be one of {', '.join(User.ROLES)}")
+    if not name.strip():
+        raise RequestError("malformed_request", "a user needs a name")
+    if user.id == acting.id and (role != "hq_admin" or not active):
+        raise RequestError("malformed_request", "you cannot remove your own admin role or deactivate yourself")
+    with write_transaction():
+        User.update(name=name.strip(), role=role, active=active).where(User.id == user.id).execute()
+        UserStore.delete().where(UserStore.user == user.id).execute()
+        UserRegion.delete().where(UserRegion.user == user.id).execute()
+        for store in dict.fromkeys(stores):
+            UserStore.create(user=user.id, store=store)
+        for region in dict.fromkeys(regions):
+            UserRegion.create(user=user.id, region=region)
+    return User.get_by_id(user.id)
+
+
+def set_password(user: User, password: str) -> None:
+    """A new password (scrypt, hub/services/passwords.py)."""
+    _check_password(password)
+    password_hash = hash_password(password)  # slow on purpose: outside the write lock
+    with write_transaction():
+        User.update(password_hash=password_hash).where(User.id == user.id).execute()
+
+
+def set_store_managers(store: Store, user_ids: Iterable[int]) -> None:
+    """Link exactly these store managers to ``store`` (other roles' links stay as they are)."""
+    wanted = set(user_ids)
+    managers = User.select(User.id).where(User.role == "store_manager")
+    found = {u.id for u in managers.where(User.id.in_(sorted(wanted) or [-1]))}
+    if found != wanted:
+        raise RequestError("malformed_request", "managers must be existing store managers")
+    with write_transaction():
+        UserStore.delete().where((UserStore.store == store.id) & UserStore.user.in_(managers)).execute()
+        for user_id in sorted(wanted):
+            UserStore.create(user=user_id, store=store.id)

@@ -1,0 +1,155 @@
+"""/admin/alert-rules: list, add, change, switch on and off the alert rules. Every rule is
+checked by hub/services/alerts/rules.py before it is kept (what cannot work is refused with
+the setting and the reason). A webhook's signing secret is shown once, when the hub makes it;
+afterwards only its last characters."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import make_response, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from hub.admin.base import attempt, bp, editors, may_edit, readers
+from hub.clock import now
+from hub.models import AlertRule, Region, Store, Survey, Touchpoint
+from hub.services.alerts import rules
+from hub.services.alerts.conditions import describe
+from shared.errors import RuleError
+
+EXAMPLES = {
+    "response": ['{"rating_at_most": 1}', '{"nps_at_most": 6, "with_comment": true}', '{"reason_in": ["queue"]}'],
+    "window": [
+        '{"negative_share_at_least": 50, "window_minutes": 15, "min_responses": 4}',
+        '{"index_below": -20, "window_minutes": 60, "min_responses": 10}',
+        '{"volume_drop_percent": 70, "window_minutes": 60, "baseline_days": 7, "min_responses": 5}',
+    ],
+}
+
+
+def masked(secret: str | None) -> str:
+    return "" if not secret else "•" * 8 + secret[-4:]
+
+
+def settings_from_form(form: Any) -> dict[str, Any]:
+    """The rule settings a form sends, in the form rules.py takes them."""
+    try:
+        condition = json.loads(form.get("condition") or "")
+    except ValueError as error:
+        raise RuleError(f"the condition is not valid JSON ({error.msg}, column {error.colno})", "condition") from None
+    store, _, touchpoint = (form.get("place") or "").partition("/")
+    scope = form.get("scope", "all")
+    numbers = {}
+    for name in ("throttle_minutes", "sla_minutes"):
+        text = (form.get(name) or "").strip()
+        if not text.isdigit():
+            raise RuleError(f"{name.replace('_', ' ')} must be a whole number", name)
+        numbers[name] = int(text)
+    return {
+        "name": form.get("name", ""),
+        "kind": form.get("kind", ""),
+        "scope": scope,
+        "region": form.get("region") if scope == "region" else None,
+        "store": (form.get("store") if scope == "store" else store) if scope in ("store", "touchpoint") else None,
+        "touchpoint": touchpoint if scope == "touchpoint" else None,
+        "survey": form.get("survey") if scope == "survey" else None,
+        "condition": condition,
+        "email": form.get("email") == "on",
+        "webhook_url": (form.get("webhook_url") or "").strip() or None,
+        "webhook_format": form.get("webhook_format") or None,
+        "quiet_hours": form.get("quiet_hours") == "on",
+        "active": form.get("active") == "on",
+        **numbers,
+    }
+
+
+def _choices() -> dict[str, Any]:
+    return {
+        "kinds": rules.KINDS,
+        "scopes": rules.SCOPES,
+        "formats": rules.WEBHOOK_FORMATS,
+        "regions": list(Region.select().order_by(Region.name)),
+        "stores": list(Store.select(Store.code, Store.name).order_by(Store.code)),
+        "places": list(Touchpoint.select(Touchpoint, Store).join(Store).order_by(Store.code, Touchpoint.code)),
+        "surveys": list(Survey.select().order_by(Survey.key)),
+        "examples": EXAMPLES,
+        "may_edit": may_edit(),
+    }
+
+
+def _form_values(settings: dict[str, Any]) -> dict[str, Any]:
+    """What the form shows for saved ``settings`` (rules.rule_settings)."""
+    place = f"{settings['store']}/{settings['touchpoint']}" if settings.get("touchpoint") else ""
+    return {**settings, "place": place, "condition": json.dumps(settings["condition"])}
+
+
+@bp.get("/alert-rules")
+@readers
+def alert_rules() -> Any:
+    return _render_list(None)
+
+
+def _render_list(values: Any, status: int = 200) -> Any:
+    listed = [
+        (rule, rules.rule_settings(rule), describe(rule.kind, rule.condition))
+        for rule in AlertRule.select().order_by(AlertRule.id)
+    ]
+    defaults = {"kind": "response", "scope": "all", "condition": EXAMPLES["response"][0], "email": True,
+                "quiet_hours": True, "active": True, "throttle_minutes": 5, "sla_minutes": 30}  # fmt: skip
+    page = render_template("admin/alert_rules.html", listed=listed, values=values or defaults, **_choices())
+    return page, status
+
+
+@bp.post("/alert-rules")
+@editors
+def create_alert_rule() -> Any:
+    ok, rule = attempt(lambda: rules.create_rule(settings_from_form(request.form), now=now()), "Rule added.")
+    if not ok:
+        return _render_list(request.form, 400)
+    return _render_rule(rule, None, new_secret=rule.webhook_secret)
+
+
+@bp.get("/alert-rules/<int:rule_id>")
+@readers
+def alert_rule(rule_id: int) -> Any:
+    return _render_rule(rules.rule_by_id(rule_id), None)
+
+
+def _render_rule(rule: AlertRule, values: Any, *, new_secret: str | None = None, status: int = 200) -> Any:
+    page = render_template(
+        "admin/alert_rule.html",
+        rule=rule,
+        summary=describe(rule.kind, rule.condition),
+        values=values or _form_values(rules.rule_settings(rule)),
+        secret_hint=masked(rule.webhook_secret),
+        new_secret=new_secret,
+        **_choices(),
+    )
+    answer = make_response(page, status)
+    if new_secret:
+        answer.headers["Cache-Control"] = "no-store"
+    return answer
+
+
+@bp.post("/alert-rules/<int:rule_id>")
+@editors
+def update_alert_rule(rule_id: int) -> Any:
+    before = rules.rule_by_id(rule_id)
+    ok, rule = attempt(lambda: rules.update_rule(rule_id, settings_from_form(request.form), now=now()), "Rule saved.")
+    if not ok:
+        return _render_rule(before, request.form, status=400)
+    fresh = rule.webhook_secret if rule.webhook_secret != before.webhook_secret else None
+    if fresh:
+        return _render_rule(rule, None, new_secret=fresh)
+    return redirect(url_for("admin.alert_rule", rule_id=rule_id))
+
+
+@bp.post("/alert-rules/<int:rule_id>/active")
+@editors
+def switch_alert_rule(rule_id: int) -> Response:
+    on = request.form.get("active") == "on"
+    attempt(lambda: rules.update_rule(rule_id, {"active": on}, now=now()), "Rule on." if on else "Rule off.")
+    if request.form.get("back") == "list":
+        return redirect(url_for("admin.alert_rules"))
+    return redirect(url_for("admin.alert_rule", rule_id=rule_id))

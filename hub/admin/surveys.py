@@ -1,0 +1,175 @@
+"""/admin/surveys: every survey with its versions; a version shown as its questions, reasons
+and translations per language; changes through a translation form (texts, reasons added,
+removed or renamed) or a JSON editor with a preview. Saving always makes a new version:
+responses name the version they answered, so a version in use is never rewritten."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import redirect, render_template, request, url_for
+
+from hub.admin import survey_form
+from hub.admin.base import attempt, bp, editors, may_edit, readers
+from hub.clock import now
+from hub.models import Survey, SurveyVersion, Touchpoint
+from hub.services import catalog
+from shared.errors import NotFound
+
+NEW_SURVEY = {k: v for k, v in catalog.DEFAULT_SURVEY.items() if k != "version"} | {
+    "key": "new_survey",
+    "name": "New survey",
+}
+
+
+def _survey(key: str) -> Survey:
+    survey = Survey.get_or_none(Survey.key == key)
+    if survey is None:
+        raise NotFound("not_found", "no such survey")
+    return survey
+
+
+def _version(survey: Survey, number: int) -> SurveyVersion:
+    row = SurveyVersion.get_or_none((SurveyVersion.survey == survey.id) & (SurveyVersion.version == number))
+    if row is None:
+        raise NotFound("not_found", f"survey {survey.key!r} has no version {number}")
+    return row
+
+
+def _without_version(definition: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in definition.items() if k != "version"}
+
+
+def _save(definition: dict[str, Any], survey: Survey | None) -> SurveyVersion:
+    """Keep a checked ``definition`` as the next version (or a new survey)."""
+    if survey is not None:
+        current = catalog.current_survey(survey).definition
+        if _without_version(current) == _without_version(definition):
+            raise ValueError("nothing changed: no new version made")
+    return catalog.add_survey(definition, now())
+
+
+@bp.get("/surveys")
+@readers
+def surveys() -> Any:
+    return _render_list("", [], None)
+
+
+def _render_list(text: str, found: list[str], preview: dict[str, Any] | None, status: int = 200) -> Any:
+    rows = list(Survey.select().order_by(Survey.key))
+    versions = {s.id: SurveyVersion.select().where(SurveyVersion.survey == s.id).count() for s in rows}
+    used = {s.id: Touchpoint.select().where(Touchpoint.survey == s.id).count() for s in rows}
+    page = render_template(
+        "admin/surveys.html",
+        surveys=rows,
+        versions=versions,
+        used=used,
+        text=text or json.dumps(NEW_SURVEY, indent=2, ensure_ascii=False),
+        problems=found,
+        preview=preview,
+        may_edit=may_edit(),
+    )
+    return page, status
+
+
+def _parsed(text: str) -> tuple[Any, list[str]]:
+    try:
+        definition = json.loads(text)
+    except ValueError as error:
+        return None, [f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"]
+    return definition, survey_form.problems(definition)
+
+
+@bp.post("/surveys")
+@editors
+def create_survey() -> Any:
+    text = request.form.get("definition", "")
+    definition, found = _parsed(text)
+    if found or request.form.get("action") == "preview":
+        return _render_list(text, found, None if found else definition, 400 if found else 200)
+    if Survey.get_or_none(Survey.key == definition["key"]) is not None:
+        return _render_list(text, [f"key: a survey {definition['key']!r} exists already"], None, 400)
+    ok, _ = attempt(lambda: _save({**definition, "version": 1}, None), "Survey added.")
+    if not ok:
+        return _render_list(text, [], None, 400)
+    return redirect(url_for("admin.survey", key=definition["key"]))
+
+
+@bp.get("/surveys/<key>")
+@readers
+def survey(key: str) -> Any:
+    row = _survey(key)
+    number = request.args.get("version", "")
+    shown = _version(row, int(number)) if number.isdigit() else catalog.current_survey(row)
+    return _render_survey(row, shown)
+
+
+def _render_survey(
+    row: Survey,
+    shown: SurveyVersion,
+    *,
+    text: str | None = None,
+    found: list[str] | None = None,
+    preview: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Any:
+    current = catalog.current_survey(row)
+    extra = survey_form.languages_from(request.args.get("add_language", ""))
+    languages = list(dict.fromkeys([*current.definition.get("languages", []), *extra]))
+    page = render_template(
+        "admin/survey.html",
+        survey=row,
+        shown=shown.definition,
+        shown_version=shown.version,
+        current=current.definition,
+        languages=languages,
+        versions=list(
+            SurveyVersion.select().where(SurveyVersion.survey == row.id).order_by(SurveyVersion.version.desc())
+        ),
+        touchpoints=list(Touchpoint.select().where(Touchpoint.survey == row.id)),
+        text=text or json.dumps(_without_version(current.definition), indent=2, ensure_ascii=False),
+        problems=found or [],
+        preview=preview,
+        may_edit=may_edit(),
+    )
+    return page, status
+
+
+@bp.post("/surveys/<key>")
+@editors
+def edit_survey(key: str) -> Any:
+    """The translation form: texts, reasons added, removed or renamed, languages."""
+    row = _survey(key)
+    current = catalog.current_survey(row)
+    languages = survey_form.languages_from(request.form.get("languages", ""))
+    definition = survey_form.edited(current.definition, request.form, languages)
+    definition["version"] = row.current_version + 1
+    found = survey_form.problems(definition)
+    if found:
+        return _render_survey(row, current, found=found, status=400)
+    ok, _ = attempt(lambda: _save(definition, row), f"Saved as version {definition['version']}.")
+    if not ok:
+        return _render_survey(row, current, status=400)
+    return redirect(url_for("admin.survey", key=key))
+
+
+@bp.post("/surveys/<key>/json")
+@editors
+def edit_survey_json(key: str) -> Any:
+    """The JSON editor: preview shows the definition as the form would, save makes a version."""
+    row = _survey(key)
+    current = catalog.current_survey(row)
+    text = request.form.get("definition", "")
+    definition, found = _parsed(text)
+    if not found and definition.get("key") != key:
+        found = [f"key: stays {key!r} (a new key is a new survey: add it on the surveys page)"]
+    if found or request.form.get("action") == "preview":
+        return _render_survey(
+            row, current, text=text, found=found, preview=None if found else definition, status=400 if found else 200
+        )
+    version = row.current_version + 1
+    ok, _ = attempt(lambda: _save({**definition, "version": version}, row), f"Saved as version {version}.")
+    if not ok:
+        return _render_survey(row, current, text=text, status=400)
+    return redirect(url_for("admin.survey", key=key))
