@@ -8,18 +8,19 @@ math.
 - Overview: smiley index (faces from the survey definition), CSAT when the survey asks it,
   NPS and volume for a period, each against the period before (the same number of days).
 - Trend: smiley index and NPS per day, week or month, each with its n and interval.
-- Rankings: stores (or touchpoints) by smiley index. Fewer than ``SMALL_SAMPLE`` responses
+- Rankings: stores, regions or touchpoints by smiley index. Fewer than ``SMALL_SAMPLE`` responses
   are too few to rank: they are listed after the ranked ones, marked, without a rank.
 """
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from hub.models import Store, Survey, SurveyVersion, Touchpoint
+from hub.models import Region, Store, Survey, SurveyVersion, Touchpoint
 from hub.queries import analytics as q
 from hub.queries.scores import score_counts
 from hub.services.access import Scope
@@ -251,6 +252,36 @@ def rank_stores(scope: Scope, period: Period, scales: Scales) -> Ranking:
         [
             Ranked(s.id, s.code, s.name, smileys.get(s.id, EMPTY), promoters.get(s.id, EMPTY), None, s.code)
             for s in stores
+        ]
+    )
+
+
+def rank_regions(scope: Scope, period: Period, scales: Scales) -> Ranking:
+    """The regions of the stores in scope by smiley index, each over its stores in scope (a
+    regional manager's region counts only the stores they see); stores without a region
+    gather under "No region" (id 0)."""
+    stores = list(scope.restrict(Store.select(Store.id, Store.region), Store.id))
+    region_of = {s.id: s.region_id or 0 for s in stores}
+    names = {r.id: r.name for r in Region.select().where(Region.id.in_(sorted(set(region_of.values())) or [-1]))}
+    names[0] = "No region"
+    smileys: dict[int, Counter] = defaultdict(Counter)
+    promoters: dict[int, Counter] = defaultdict(Counter)
+    for question, into in ((scales.smiley, smileys), (scales.nps, promoters)):
+        if question:
+            for store_id, counts in score_counts(question, period.start, period.end, scope.store_ids, "store").items():
+                if store_id in region_of:
+                    into[region_of[store_id]].update(counts)
+    return _rank(
+        [
+            Ranked(
+                region,
+                str(region),
+                names[region],
+                smiley_index(dict(smileys[region]), scales.faces) if smileys[region] else EMPTY,
+                nps(dict(promoters[region])) if promoters[region] else EMPTY,
+                None,
+            )
+            for region in sorted(set(region_of.values()))
         ]
     )
 

@@ -378,3 +378,35 @@ def test_a_malformed_reversed_or_too_long_period_falls_back_to_the_last_28_days(
     default = f"{PERIOD[0]} to {PERIOD[1]}, compared with {PREVIOUS[0]} to {PREVIOUS[1]}"
     for query in ("from=yesterday", "from=2026-11-22&to=2026-11-01", "from=2020-01-01&to=2026-11-23", "grain=hour"):
         assert default in page(hq, f"/dashboard?{query}")
+
+
+def test_regions_rank_by_the_answers_of_their_stores_in_scope(app, clock, feedback, store, other_store, manager):
+    from hub.models import Region, UserRegion
+    from hub.services import analytics
+    from hub.services.access import scope_for
+
+    with connected(app):
+        north = Region.create(name="Nord-Ost")
+        Store.update(region=north).where(Store.id == store.id).execute()
+        hq_scope = scope_for(User.get(User.email == "admin@example.org"))
+        regional = User.create(
+            email="regional@example.org",
+            name="Rita Regional",
+            role="regional_manager",
+            password_hash="x",
+            active=True,
+            created_at=clock().replace(tzinfo=None),
+        )
+        UserRegion.create(user=regional, region=north)
+        scales = analytics.survey_scales()
+        period = analytics.Period(*PERIOD)
+        everyone = {r.name: r for r in analytics.rank_regions(hq_scope, period, scales).rows}
+        theirs = analytics.rank_regions(scope_for(regional), period, scales).rows
+    truth = raw_counts(app, "rating", *PERIOD)
+    north_faces = merged(truth, lambda k: k[0] == "B001")
+    assert everyone["Nord-Ost"].score.n == sum(north_faces.values()) == 36
+    assert shown(everyone["Nord-Ost"].score.value) == shown(smiley_index(dict(north_faces), FACES).value)
+    assert everyone["Nord-Ost"].rank == 1
+    # H002 has no region, and too few answers to rank
+    assert everyone["No region"].score.n == 6 and everyone["No region"].small_sample
+    assert [r.name for r in theirs] == ["Nord-Ost"]
