@@ -87,7 +87,21 @@ STATEMENTS = [
 def up(db, sql) -> None:
     for statement in STATEMENTS:
         sql(statement)
-    # a hub that already holds responses gets its new rollups from them
+    count_existing(db)
+
+
+def count_existing(db) -> None:
+    """A hub that already holds responses gets its new rollups from them (in the migration's
+    transaction: ``db`` is bound to the models for the while, as ``migrate`` may run before
+    the app binds it)."""
+    if db.execute_sql("SELECT 1 FROM response LIMIT 1").fetchone() is None:
+        return
+    from hub.db import database
     from hub.services.rollups import rebuild_rollups
 
-    rebuild_rollups()
+    previous = database.obj
+    database.initialize(db)
+    try:
+        rebuild_rollups()
+    finally:
+        database.obj = previous
