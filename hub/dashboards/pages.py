@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, render_template, request
 
 from hub import charts
-from hub.auth.guard import current_scope, signed_in
+from hub.auth.guard import current_scope, current_user, signed_in
 from hub.clock import now
+from hub.dashboards import targets as target_views
 from hub.models import Store
 from hub.services import analytics
 from hub.services.analytics import Period, Ranking, TrendPoint
@@ -101,9 +102,12 @@ def overview() -> str:
     scope = current_scope()
     context = _figures(scope.store_ids, "UTC")
     ranking = analytics.rank_stores(scope, context["period"], context["scales"])
+    user = current_user()
     return render_template(
         "dashboards/overview.html",
         ranking=ranking,
+        targets=target_views.overview_targets(scope, context["overview"]),
+        may_set_targets=user is not None and user.role == "hq_admin",
         ranking_chart=_ranking_chart("Stores by smiley index", ranking),
         **context,
     )
@@ -120,6 +124,8 @@ def store(code: str) -> str:
         "dashboards/store.html",
         store=shop,
         ranking=ranking,
+        targets=target_views.store_targets(shop, context["overview"]),
+        touchpoint_targets=target_views.touchpoint_targets(shop, ranking, context["period"]),
         ranking_chart=_ranking_chart("Touchpoints by smiley index", ranking),
         **context,
     )
