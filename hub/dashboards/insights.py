@@ -1,0 +1,214 @@
+"""/dashboard/drivers and /dashboard/themes: why customers feel as they do and what to work on
+first (hub/services/drivers.py), and what they write about (hub/services/themes.py), for
+every store in scope or one (?store=CODE), each chart with its numbers as a table and as CSV.
+The store page shows its "three things to work on this week" through ``store_actions``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from flask import Response, render_template, request, url_for
+
+from hub import charts
+from hub.auth.guard import current_scope, signed_in
+from hub.clock import now
+from hub.dashboards.pages import _period, bp, csv_response
+from hub.models import Store
+from hub.services import analytics, drivers, themes
+from hub.services.analytics import Period
+from hub.services.comment_text import LANGUAGES
+from hub.services.drivers import Action, Driver
+from hub.services.themes import Theme
+
+ACTION_DAYS = 7
+DRIVER_VIEWS = ("reasons", "touchpoints")
+
+
+def viewer_language() -> str:
+    """The language the viewer's browser asks for among the survey languages, else English."""
+    return request.accept_languages.best_match(LANGUAGES, default="en") or "en"
+
+
+def _where() -> tuple[Store | None, Any, Period]:
+    """The store asked for (in scope, else not found), the store ids to read and the period."""
+    scope = current_scope()
+    code = request.args.get("store", "").strip()
+    shop = analytics.store_in_scope(scope, code) if code else None
+    store_ids = [shop.id] if shop else scope.store_ids
+    return shop, store_ids, _period(shop.time_zone if shop else "UTC")
+
+
+def _rounded(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _dates(period: Period, shop: Store | None) -> dict[str, str]:
+    found = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+    if shop:
+        found["store"] = shop.code
+    return found
+
+
+# --- drivers -------------------------------------------------------------------------------------
+
+
+def _potential_chart(title: str, rows: Sequence[Driver]) -> Any:
+    shown = [d for d in rows if d.potential is not None][:15]
+    highest = max([5.0, *(d.potential * 1.1 for d in shown)])
+    return charts.bar_chart(
+        title,
+        [charts.Point(d.label, d.potential, muted=d.small_sample) for d in shown],
+        lowest=0.0,
+        highest=round(highest, 0),
+    )
+
+
+@bp.get("/dashboard/drivers")
+@signed_in
+def drivers_page() -> str:
+    shop, store_ids, period = _where()
+    language = viewer_language()
+    analysis = drivers.analyse(store_ids, period, language)
+    actions: list[Action] = []
+    if shop:
+        actions = drivers.top_actions(current_scope(), shop, Period.ending(period.end, ACTION_DAYS), language=language)
+    return render_template(
+        "dashboards/drivers.html",
+        store=shop,
+        period=period,
+        analysis=analysis,
+        actions=actions,
+        reason_chart=_potential_chart("Reasons by potential (index points)", analysis.reasons),
+        touchpoint_chart=_potential_chart("Touchpoints by potential (index points)", analysis.touchpoints),
+        small_sample=analytics.SMALL_SAMPLE,
+        dates=_dates(period, shop),
+    )
+
+
+@bp.get("/dashboard/drivers.csv")
+@signed_in
+def drivers_csv() -> Response:
+    """The table behind a drivers chart: ?view=reasons|touchpoints, scope or ?store=CODE."""
+    shop, store_ids, period = _where()
+    view = request.args.get("view", "reasons")
+    view = view if view in DRIVER_VIEWS else "reasons"
+    analysis = drivers.analyse(store_ids, period, viewer_language())
+    rows = analysis.reasons if view == "reasons" else analysis.touchpoints
+    header = [
+        "rank", "key", "label", "n", "rated", "occurrence_pct", "index_with", "index_without",
+        "importance", "unsatisfied_pct", "potential", "small_sample",
+    ]  # fmt: skip
+    cells = (
+        [
+            d.rank or "",
+            d.key,
+            d.label,
+            d.n,
+            d.rated,
+            _rounded(d.occurrence),
+            _rounded(d.index_with.value),
+            _rounded(d.index_without.value),
+            _rounded(d.importance, 2),
+            _rounded(d.unsatisfied),
+            _rounded(d.potential, 2),
+            "yes" if d.small_sample else "",
+        ]
+        for d in rows
+    )
+    name = f"voxloop-drivers-{view}-{shop.code if shop else 'stores'}-{period.start}-{period.end}"
+    return csv_response(header, cells, name)
+
+
+@bp.app_template_global("store_actions")
+def store_actions(store: Store, last_day: date | None = None) -> list[Action]:
+    """The store's three things to work on in the seven days up to ``last_day`` (the store
+    page's period end), for the store pages; the scope is checked again here."""
+    end = last_day or now().date()
+    return drivers.top_actions(current_scope(), store, Period.ending(end, ACTION_DAYS), language=viewer_language())
+
+
+# --- themes --------------------------------------------------------------------------------------
+
+
+def comments_link(theme: Theme, period: Period, shop: Store | None) -> str:
+    """The comment browser, filtered to the comments behind a theme."""
+    return url_for(
+        "dashboards.comments", term=theme.term, language=theme.language, **_dates(period, shop)
+    )  # fmt: skip
+
+
+def _theme_charts(found: dict[str, list[Theme]]) -> list[tuple[str, Any, Any]]:
+    made = []
+    for language, rows in found.items():
+        top = rows[:15]
+        most = max([10, *(t.n for t in top)])
+        made.append(
+            (
+                language,
+                charts.bar_chart(
+                    f"Most frequent terms ({language})", [charts.Point(t.term, t.n) for t in top], 0.0, float(most)
+                ),
+                charts.bar_chart(
+                    f"Mean sentiment of the most frequent terms ({language}), -100 to 100",
+                    [charts.Point(t.term, 100.0 * t.sentiment) for t in top],
+                ),
+            )
+        )
+    return made
+
+
+def _language() -> str | None:
+    language = request.args.get("language", "")
+    return language if language in LANGUAGES else None
+
+
+@bp.get("/dashboard/themes")
+@signed_in
+def themes_page() -> str:
+    shop, store_ids, period = _where()
+    language = _language()
+    found = themes.themes(store_ids, period, language)
+    return render_template(
+        "dashboards/themes.html",
+        store=shop,
+        period=period,
+        previous=period.previous(),
+        found=found,
+        language=language,
+        languages=LANGUAGES,
+        theme_charts=_theme_charts(found),
+        link=lambda t: comments_link(t, period, shop),
+        dates=_dates(period, shop),
+    )
+
+
+@bp.get("/dashboard/themes.csv")
+@signed_in
+def themes_csv() -> Response:
+    """The themes table: every language, or ?language=de|en; scope or ?store=CODE."""
+    shop, store_ids, period = _where()
+    found = themes.themes(store_ids, period, _language())
+    header = [
+        "language", "term", "n", "share_pct", "negative_pct", "positive_pct", "mean_sentiment",
+        "previous_n", "change", "share_change_pp",
+    ]  # fmt: skip
+    rows = (
+        [
+            t.language,
+            t.term,
+            t.n,
+            _rounded(t.share),
+            _rounded(t.negative),
+            _rounded(t.positive),
+            _rounded(t.sentiment, 3),
+            t.previous_n,
+            t.change,
+            _rounded(t.share_change),
+        ]
+        for found_rows in found.values()
+        for t in found_rows
+    )
+    name = f"voxloop-themes-{shop.code if shop else 'stores'}-{period.start}-{period.end}"
+    return csv_response(header, rows, name)

@@ -1,0 +1,244 @@
+"""Driver analysis: which reasons and touchpoints move the smiley index, and what to work on.
+
+For each driver (an option of a choice question, or a touchpoint) and a period:
+
+- occurrence: the share of responses that name the reason (or came through the touchpoint);
+- index with / without: the smiley index of the responses with it and of all the others;
+- importance: the index points the overall index loses to it, ``share x (without - with)``.
+  The overall index is exactly ``share x with + (1 - share) x without``, so importance is what
+  the overall index would gain if those naming the reason felt like those who do not;
+- unsatisfied: the share of unhappy faces (the lower half) among those naming it;
+- potential: ``importance x unsatisfied`` (importance below zero counts as none): a reason
+  that many name, that pulls the index down and whose people are still unhappy comes first.
+
+Drivers with fewer than ``SMALL_SAMPLE`` rated responses are marked and not ranked (listed
+after the ranked ones), as in the rankings. Counts come from the rollups only
+(hub/queries/scores.py for reasons and totals, hub/queries/analytics.py for touchpoints).
+
+``top_actions`` turns a store's last days into "the three things to work on this week": the
+drivers with the largest potential, each in a plain sentence with its baseline (the weeks
+before) beside it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+
+from hub.models import Store, Survey, SurveyVersion, Touchpoint
+from hub.queries import analytics as q
+from hub.queries.scores import reason_counts, score_counts
+from hub.services.access import Scope
+from hub.services.analytics import SMALL_SAMPLE, Period, numeric, survey_scales
+from hub.services.rollups import mood
+from shared.protocol import Question, SurveyDefinition
+from shared.scoring import EMPTY, Score, smiley_index
+
+BASELINE_DAYS = 56
+KINDS = ("reason", "touchpoint")
+
+
+@dataclass(frozen=True)
+class Driver:
+    kind: str  # reason | touchpoint
+    key: str  # the option id, or the touchpoint code
+    label: str
+    n: int  # responses naming it (reasons: also those without a face)
+    rated: int  # ... of them with a face
+    occurrence: float | None  # % of the responses
+    index_with: Score
+    index_without: Score
+    importance: float | None  # index points
+    unsatisfied: float | None  # % unhappy among those naming it
+    potential: float | None  # index points
+    rank: int | None = None
+    question: str = ""
+
+    @property
+    def small_sample(self) -> bool:
+        return self.rated < SMALL_SAMPLE
+
+
+def _faces_only(counts: Mapping[object, int]) -> dict[int, int]:
+    return {face: c for face, c in counts.items() if isinstance(face, int) and c > 0}
+
+
+def measure(
+    kind: str,
+    key: str,
+    label: str,
+    faces_with: Mapping[object, int],
+    total: Mapping[int, int],
+    faces: int,
+    named: int | None = None,
+    question: str = "",
+) -> Driver:
+    """One driver's figures from face counts: ``faces_with`` of the responses naming it,
+    ``total`` of all responses; ``named``: how many named it, rated or not (default: rated)."""
+    with_ = _faces_only(faces_with)
+    without = {face: max(total.get(face, 0) - with_.get(face, 0), 0) for face in total}
+    without = {face: c for face, c in without.items() if c}
+    rated, everyone = sum(with_.values()), sum(total.values())
+    n = rated if named is None else max(named, rated)
+    index_with, index_without = smiley_index(with_, faces), smiley_index(without, faces)
+    importance = unsatisfied = potential = None
+    if index_with.value is not None and index_without.value is not None and everyone:
+        importance = rated / everyone * (index_without.value - index_with.value)
+    if rated:
+        unhappy = sum(c for face, c in with_.items() if mood(face, faces) == "negative")
+        unsatisfied = 100.0 * unhappy / rated
+    if importance is not None and unsatisfied is not None:
+        potential = max(importance, 0.0) * unsatisfied / 100.0
+    occurrence = 100.0 * n / max(everyone, n) if n else (0.0 if everyone else None)
+    return Driver(
+        kind, key, label, n, rated, occurrence, index_with, index_without, importance, unsatisfied, potential, None,
+        question,
+    )  # fmt: skip
+
+
+def rank(drivers: Collection[Driver]) -> list[Driver]:
+    """Largest potential first (then importance, then more responses); small samples after,
+    by how many named them, without a rank."""
+    big = [d for d in drivers if not d.small_sample and d.potential is not None]
+    rest = [d for d in drivers if d not in big]
+    big.sort(key=lambda d: (-d.potential, -(d.importance or 0.0), -d.n, d.key))
+    rest.sort(key=lambda d: (-d.n, d.key))
+    return [replace(d, rank=i) for i, d in enumerate(big, 1)] + rest
+
+
+# --- reading the rollups -------------------------------------------------------------------
+
+
+def survey_definition(survey_key: str = "exit") -> SurveyDefinition:
+    """The current version of the survey (its reason options and their texts)."""
+    survey = Survey.get(Survey.key == survey_key)
+    version = SurveyVersion.get((SurveyVersion.survey == survey) & (SurveyVersion.version == survey.current_version))
+    return SurveyDefinition.from_dict(version.definition)
+
+
+def choice_questions(definition: SurveyDefinition) -> list[Question]:
+    return [x for x in definition.questions if x.kind == "choice"]
+
+
+def label(texts: Mapping[str, str], language: str, fallback: str) -> str:
+    """A text in the viewer's language, else English, else any, else ``fallback``."""
+    return texts.get(language) or texts.get("en") or next(iter(texts.values()), "") or fallback
+
+
+@dataclass
+class Analysis:
+    period: Period
+    overall: Score
+    reasons: list[Driver] = field(default_factory=list)
+    touchpoints: list[Driver] = field(default_factory=list)
+
+    def of(self, kind: str) -> list[Driver]:
+        return self.reasons if kind == "reason" else self.touchpoints
+
+
+def reason_drivers(
+    store_ids: Collection[int] | None, period: Period, language: str = "en", survey_key: str = "exit"
+) -> tuple[Score, list[Driver]]:
+    """Every option of the survey's choice questions, measured and ranked."""
+    scales = survey_scales(survey_key)
+    if scales.smiley is None:
+        return EMPTY, []
+    total = score_counts(scales.smiley, period.start, period.end, store_ids).get(None, {})
+    found = []
+    for question in choice_questions(survey_definition(survey_key)):
+        chosen = reason_counts(question.id, period.start, period.end, store_ids).get(None, {})
+        for option in question.options:
+            counts = chosen.get(option.id, {})
+            found.append(
+                measure(
+                    "reason", option.id, label(option.text, language, option.id), counts, total, scales.faces,
+                    named=counts.get("n", 0), question=question.id,
+                )
+            )  # fmt: skip
+    return smiley_index(total, scales.faces), rank(found)
+
+
+def touchpoint_drivers(store_ids: Collection[int] | None, period: Period, survey_key: str = "exit") -> list[Driver]:
+    """Every touchpoint (by code: the same code in several stores counts as one), ranked."""
+    scales = survey_scales(survey_key)
+    if scales.smiley is None:
+        return []
+    per_touchpoint = q.value_counts(scales.smiley, period.start, period.end, store_ids, "touchpoint")
+    query = Touchpoint.select(Touchpoint.id, Touchpoint.code, Touchpoint.name)
+    if store_ids is not None:
+        query = query.where(Touchpoint.store.in_(sorted(store_ids) or [-1]))
+    names: dict[str, str] = {}
+    by_code: dict[str, dict[int, int]] = defaultdict(dict)
+    for tp in query:
+        names.setdefault(tp.code, tp.name)
+        for face, c in numeric(per_touchpoint.get(tp.id, {})).items():
+            by_code[tp.code][face] = by_code[tp.code].get(face, 0) + c
+    total: dict[int, int] = {}
+    for counts in by_code.values():
+        for face, c in counts.items():
+            total[face] = total.get(face, 0) + c
+    return rank(
+        [measure("touchpoint", code, names[code], by_code.get(code, {}), total, scales.faces) for code in names]
+    )
+
+
+def analyse(store_ids: Collection[int] | None, period: Period, language: str = "en") -> Analysis:
+    """Reasons and touchpoints of ``store_ids`` (the caller's scope, or one store in it)."""
+    overall, reasons = reason_drivers(store_ids, period, language)
+    return Analysis(period, overall, reasons, touchpoint_drivers(store_ids, period))
+
+
+# --- what to work on ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    driver: Driver
+    baseline: Driver | None
+    sentence: str
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f} %"
+
+
+def _points(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def sentence(driver: Driver, baseline: Driver | None, language: str = "en") -> str:
+    """What to work on, in plain words, with this week's share against the baseline."""
+    was = _percent(baseline.occurrence) if baseline and baseline.n else None
+    if language == "de":
+        where = "der Antworten nannten" if driver.kind == "reason" else "der Antworten kamen über"
+        text = f"„{driver.label}“: {_percent(driver.occurrence)} {where} diesen Punkt"
+        text += f" (sonst {was})" if was else ""
+        text += f", {_percent(driver.unsatisfied)} davon unzufrieden. "
+        text += f"Möglicher Gewinn: etwa {_points(driver.potential)} Indexpunkte."
+    else:
+        where = "of responses named it" if driver.kind == "reason" else "of responses came through it"
+        text = f"“{driver.label}”: {_percent(driver.occurrence)} {where}"
+        text += f" (baseline {was})" if was else ""
+        text += f", {_percent(driver.unsatisfied)} of them unhappy. "
+        text += f"Potential gain: about {_points(driver.potential)} index points."
+    if driver.small_sample:
+        text += " (Wenige Antworten.)" if language == "de" else " (Few responses.)"
+    return text
+
+
+def top_actions(scope: Scope, store: Store, period: Period, n: int = 3, language: str = "en") -> list[Action]:
+    """The ``n`` drivers of ``store`` with the largest potential in ``period`` (normally its
+    last seven days), each against the store's baseline (the ``BASELINE_DAYS`` before)."""
+    scope.require_store(store.id)
+    baseline = Period.ending(period.start - timedelta(days=1), BASELINE_DAYS)
+    now, before = analyse([store.id], period, language), analyse([store.id], baseline, language)
+    candidates = [d for kind in KINDS for d in now.of(kind) if d.potential and d.potential > 0]
+    # ranked drivers first; small samples only fill up what is left
+    candidates.sort(key=lambda d: (d.small_sample, -d.potential, d.key))
+    earlier = {(d.kind, d.key): d for kind in KINDS for d in before.of(kind)}
+    return [
+        Action(d, earlier.get((d.kind, d.key)), sentence(d, earlier.get((d.kind, d.key)), language))
+        for d in candidates[:n]
+    ]

@@ -1,0 +1,96 @@
+"""Comment themes: the words and phrases customers write most, per language and period, with
+how they feel about them and how that changed against the period before.
+
+Read from term_daily (hub/queries/scores.py ``term_counts``), which ingest fills with the terms
+of hub/services/comment_text.py, and the number of comments from rollup_daily, so a year of
+themes costs a few hundred rows. Per theme:
+
+- n: comments holding the term; share: % of all the period's comments (every language);
+- negative / positive: % of those comments that came with an unhappy / a happy face;
+- sentiment: their mean lexicon sentiment, -1..1;
+- previous n and the change: the same term in the period before (same length). The period
+  before is read up to ``PREVIOUS_LIMIT`` terms; a term beyond them counts as new (0 before).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from hub.queries import analytics as q
+from hub.queries.scores import TermCount, term_counts
+from hub.services.analytics import Period
+from hub.services.comment_text import LANGUAGES
+from hub.services.drivers import survey_definition
+
+LIMIT = 50
+PREVIOUS_LIMIT = 5000
+
+
+@dataclass(frozen=True)
+class Theme:
+    term: str
+    language: str
+    n: int
+    share: float | None  # % of the period's comments
+    negative: float  # % of its comments with an unhappy face
+    positive: float  # % with a happy face
+    sentiment: float  # mean, -1..1
+    previous_n: int
+    previous_share: float | None
+
+    @property
+    def change(self) -> int:
+        return self.n - self.previous_n
+
+    @property
+    def share_change(self) -> float | None:
+        if self.share is None or self.previous_share is None:
+            return None
+        return self.share - self.previous_share
+
+
+def _percent(part: int | float, whole: int) -> float | None:
+    return 100.0 * part / whole if whole else None
+
+
+def theme(count: TermCount, comments: int, previous: TermCount | None, previous_comments: int) -> Theme:
+    """One theme's figures from its term counts in the period and the period before."""
+    before = previous.n if previous else 0
+    return Theme(
+        term=count.term,
+        language=count.language,
+        n=count.n,
+        share=_percent(count.n, comments),
+        negative=_percent(count.negative, count.n) or 0.0,
+        positive=_percent(count.positive, count.n) or 0.0,
+        sentiment=count.sentiment / count.n if count.n else 0.0,
+        previous_n=before,
+        previous_share=_percent(before, previous_comments),
+    )
+
+
+def comment_count(store_ids: Collection[int] | None, period: Period, survey_key: str = "exit") -> int:
+    """How many comments the period holds (every text question of the survey)."""
+    total = 0
+    for question in survey_definition(survey_key).questions:
+        if question.kind == "text":
+            counts = q.value_counts(question.id, period.start, period.end, store_ids)
+            total += sum(counts.get(None, {}).values())
+    return total
+
+
+def themes(
+    store_ids: Collection[int] | None, period: Period, language: str | None = None, limit: int = LIMIT
+) -> dict[str, list[Theme]]:
+    """The ``limit`` most frequent terms per language (``language``: just that one), each with
+    its change against the period before; most frequent first."""
+    languages = [language] if language else list(LANGUAGES)
+    before = period.previous()
+    comments, previous_comments = comment_count(store_ids, period), comment_count(store_ids, before)
+    found: dict[str, list[Theme]] = {}
+    for lang in languages:
+        now = term_counts(period.start, period.end, store_ids, lang, limit)
+        earlier = {c.term: c for c in term_counts(before.start, before.end, store_ids, lang, PREVIOUS_LIMIT)}
+        found[lang] = [theme(c, comments, earlier.get(c.term), previous_comments) for c in now]
+    return found

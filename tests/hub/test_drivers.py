@@ -1,0 +1,245 @@
+"""Driver analysis: the math on counts (pure), and on feedback sent through the real signed sync
+path, the driver planted in it ranked first, its figures equal to a recomputation from the raw
+answers, the store's three things to work on, and each person seeing only their stores."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from hub.services import drivers
+from hub.services.access import scope_for
+from hub.services.analytics import Period
+from hub.services.drivers import measure, rank
+from shared.protocol import format_time
+from shared.scoring import smiley_index
+from tests.hub.conftest import ADMIN_PASSWORD, connected, rows
+from tests.hub.test_sign_in import sign_in
+
+FACES = 4
+TODAY = date(2026, 11, 23)  # the test clock's day (conftest.START)
+WEEK = Period.ending(TODAY, 7)
+OTHERS = ("staff", "stock", "cleanliness", "price")
+
+# --- the math on counts --------------------------------------------------------------------------
+
+
+def test_importance_is_what_the_overall_index_loses_to_the_reason():
+    total = {1: 10, 2: 10, 3: 40, 4: 40}
+    queue = measure("reason", "queue", "Queue", {1: 8, 2: 8, 3: 2, 4: 2, "n": 22}, total, FACES, named=22)
+    overall = smiley_index(total, FACES).value
+    without = smiley_index({1: 2, 2: 2, 3: 38, 4: 38}, FACES).value
+    assert queue.index_without.value == pytest.approx(without)
+    assert queue.importance == pytest.approx(without - overall)
+    assert queue.unsatisfied == pytest.approx(80.0)  # 16 of 20 rated gave face 1 or 2
+    assert queue.potential == pytest.approx(queue.importance * 0.8)
+    assert queue.occurrence == pytest.approx(22.0)
+    assert (queue.n, queue.rated) == (22, 20)
+
+
+def test_a_reason_of_happy_people_has_no_potential():
+    total = {1: 10, 2: 10, 3: 40, 4: 40}
+    praise = measure("reason", "staff", "Staff", {4: 30}, total, FACES)
+    assert praise.importance < 0
+    assert praise.potential == 0.0
+
+
+def test_a_reason_everyone_names_has_no_importance():
+    everyone = measure("reason", "queue", "Queue", {1: 5, 4: 5}, {1: 5, 4: 5}, FACES)
+    assert everyone.index_without.value is None
+    assert everyone.importance is None and everyone.potential is None
+
+
+def test_the_middle_face_of_five_is_not_unhappy():
+    five = measure("reason", "queue", "Queue", {2: 1, 3: 1, 4: 2}, {2: 1, 3: 1, 4: 2, 5: 6}, 5)
+    assert five.unsatisfied == pytest.approx(25.0)
+
+
+def test_ranked_by_potential_with_small_samples_after_and_unranked():
+    total = {1: 100, 2: 100, 3: 400, 4: 400}
+    found = rank(
+        [
+            measure("reason", "small", "Small", {1: 29}, total, FACES),
+            measure("reason", "mild", "Mild", {2: 40, 3: 40}, total, FACES),
+            measure("reason", "strong", "Strong", {1: 60, 2: 20}, total, FACES),
+        ]
+    )
+    assert [(d.key, d.rank) for d in found] == [("strong", 1), ("mild", 2), ("small", None)]
+    assert found[2].small_sample and found[2].potential > found[1].potential  # big potential, too few
+
+
+# --- planted in data sent by a terminal ------------------------------------------------------------
+
+
+def _response(terminal, day: date, face: int, reasons: list[str], hour: int = 10) -> dict:
+    answers = [{"question": "rating", "kind": "smiley", "value": face}]
+    if reasons:
+        answers.append({"question": "reason", "kind": "choice", "value": reasons})
+    captured = datetime(day.year, day.month, day.day, hour, 0, tzinfo=UTC)
+    return terminal.response(captured_at=format_time(captured), answers=answers)
+
+
+def send(terminal, items: list[dict]) -> None:
+    for first in range(0, len(items), 100):
+        answer = terminal.post_batch(items[first : first + 100])
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        assert all(r["status"] == "accepted" for r in answer.get_json()["results"]), answer.get_json()
+
+
+def planted(terminal, days: list[date]) -> list[dict]:
+    """Per day: 8 responses naming the queue, rated 1-2; 12 others rated 3-4, each naming two
+    of the other reasons in turn (so they are neutral); 4 naming nothing."""
+    items = []
+    for day in days:
+        for i in range(8):
+            items.append(_response(terminal, day, 1 + i % 2, ["queue"] if i % 3 else ["queue", "price"]))
+        for i in range(12):
+            items.append(_response(terminal, day, 3 + i % 2, [OTHERS[i % 4], OTHERS[(i + 1) % 4]]))
+        for i in range(4):
+            items.append(_response(terminal, day, 2 + i % 3, []))
+    return items
+
+
+@pytest.fixture
+def feedback(terminal, other_terminal) -> None:
+    send(terminal, planted(terminal, [TODAY - timedelta(days=d) for d in range(5)]))
+    # H002: the price is its problem, and B001's staff never see it
+    items = [_response(other_terminal, TODAY - timedelta(days=1), 1, ["price"]) for _ in range(40)]
+    items += [_response(other_terminal, TODAY - timedelta(days=1), 4, ["queue"]) for _ in range(40)]
+    send(other_terminal, items)
+
+
+def raw_faces(app, store_code: str | None, first: date, last: date) -> dict[str, Counter]:
+    """{option or '*' (every response): Counter(face)} recomputed from the response and answer tables."""
+    faces = {}
+    options: dict[str, set[str]] = {}
+    for rid, code, day, question, number, text in rows(
+        app,
+        "SELECT r.id, s.code, r.local_day, a.question, a.number, a.text FROM response r "
+        "JOIN answer a ON a.response_id = r.id JOIN store s ON s.id = r.store_id",
+    ):
+        day = day if isinstance(day, date) else date.fromisoformat(str(day)[:10])
+        if not first <= day <= last or (store_code and code != store_code):
+            continue
+        if question == "rating":
+            faces[rid] = number
+        elif question == "reason":
+            options.setdefault(rid, set()).add(text)
+    found: dict[str, Counter] = {"*": Counter(faces.values())}
+    for rid, chosen in options.items():
+        for option in chosen:
+            found.setdefault(option, Counter())[faces[rid]] += 1
+    return found
+
+
+def test_the_planted_driver_ranks_first(app, feedback, store):
+    with connected(app):
+        analysis = drivers.analyse([store.id], WEEK)
+    assert analysis.reasons[0].key == "queue"
+    assert analysis.reasons[0].rank == 1
+    assert analysis.reasons[0].potential > 10
+    neutral = [d for d in analysis.reasons if d.key in ("staff", "stock", "cleanliness")]
+    assert all(d.potential == 0 for d in neutral)
+
+
+def test_driver_figures_equal_a_recomputation_from_the_raw_answers(app, feedback):
+    with connected(app):
+        analysis = drivers.analyse(None, WEEK)
+    raw = raw_faces(app, None, WEEK.start, WEEK.end)
+    total = raw["*"]
+    for d in analysis.reasons:
+        with_ = raw.get(d.key, Counter())
+        without = total - with_
+        assert d.n == d.rated == sum(with_.values())
+        assert d.index_with.value == pytest.approx(smiley_index(with_, FACES).value)
+        assert d.index_without.value == pytest.approx(smiley_index(without, FACES).value)
+        share = sum(with_.values()) / sum(total.values())
+        assert d.occurrence == pytest.approx(100 * share)
+        expected = share * (smiley_index(without, FACES).value - smiley_index(with_, FACES).value)
+        assert d.importance == pytest.approx(expected)
+
+
+def test_the_page_shows_the_drivers_in_their_order_with_their_numbers(app, client, feedback):
+    sign_in(client, "admin@example.org", ADMIN_PASSWORD)
+    answer = client.get("/dashboard/drivers?store=B001")
+    assert answer.status_code == 200
+    html = answer.get_data(as_text=True)
+    table = re.search(r'<table id="reason-table">(.*?)</table>', html, re.S).group(1)
+    keys = re.findall(r'<tr data-key="([^"]+)"', table)
+    assert keys[0] == "queue"
+    first = re.search(r'<tr data-key="queue".*?</tr>', table, re.S).group(0)
+    assert '<td class="rank">1</td>' in first
+    assert "Waiting at the till" in first
+    raw = raw_faces(app, "B001", WEEK.start, WEEK.end)
+    assert f'<td class="n">{sum(raw["queue"].values())}</td>' in first
+    assert "<svg" in html  # the chart beside its table
+    # the three things to work on, the queue first
+    actions = re.search(r'<ol class="actions">(.*?)</ol>', html, re.S).group(1)
+    assert re.findall(r'data-key="([^"]+)"', actions)[0] == "queue"
+
+
+def test_the_csv_holds_the_table(app, client, feedback):
+    sign_in(client, "admin@example.org", ADMIN_PASSWORD)
+    answer = client.get("/dashboard/drivers.csv?view=reasons&store=B001")
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    table = list(csv.DictReader(io.StringIO(answer.get_data(as_text=True))))
+    assert table[0]["key"] == "queue" and table[0]["rank"] == "1"
+    raw = raw_faces(app, "B001", WEEK.start, WEEK.end)
+    assert {r["key"]: int(r["n"]) for r in table} == {k: sum(v.values()) for k, v in raw.items() if k != "*"}
+
+
+def test_top_actions_name_the_reason_its_share_and_its_potential(app, feedback, store):
+    with connected(app):
+        from hub.models import User
+
+        scope = scope_for(User.get(User.email == "admin@example.org"))
+        actions = drivers.top_actions(scope, store, WEEK)
+        german = drivers.top_actions(scope, store, WEEK, language="de")
+    assert 1 <= len(actions) <= 3
+    first = actions[0]
+    assert first.driver.key == "queue"
+    assert "Waiting at the till" in first.sentence
+    assert f"{first.driver.occurrence:.0f} %" in first.sentence
+    assert f"{first.driver.potential:.1f} index points" in first.sentence
+    assert "Wartezeit an der Kasse" in german[0].sentence
+
+
+def test_the_store_page_shows_its_three_things_to_work_on(app, client, feedback):
+    sign_in(client, "admin@example.org", ADMIN_PASSWORD)
+    html = client.get("/dashboard/stores/B001").get_data(as_text=True)
+    assert 'id="actions"' in html
+    actions = re.search(r'<ol class="actions">(.*?)</ol>', html, re.S).group(1)
+    assert "Waiting at the till" in actions
+
+
+def test_each_store_has_its_own_driver(app, feedback):
+    with connected(app):
+        from hub.models import Store
+
+        other = Store.get(Store.code == "H002")
+        analysis = drivers.analyse([other.id], Period.ending(TODAY, 7))
+    assert analysis.reasons[0].key == "price"
+
+
+def test_a_store_manager_sees_only_their_stores_drivers(app, client, feedback, people):
+    sign_in(client, "mia@example.org")
+    assert client.get("/dashboard/drivers?store=H002").status_code == 404
+    assert client.get("/dashboard/drivers.csv?store=H002").status_code == 404
+    html = client.get("/dashboard/drivers").get_data(as_text=True)
+    b001 = raw_faces(app, "B001", WEEK.start, WEEK.end)
+    # all their stores: B001's responses only, so H002's price problem is not there
+    assert f'<span id="overall-n">{sum(b001["*"].values())}</span>' in html
+    table = re.search(r'<table id="reason-table">(.*?)</table>', html, re.S).group(1)
+    assert re.findall(r'<tr data-key="([^"]+)"', table)[0] == "queue"
+
+
+def test_a_store_manager_cannot_ask_for_another_stores_actions(app, feedback, people, other_store):
+    from shared.errors import NotFound
+
+    with connected(app), pytest.raises(NotFound):
+        drivers.top_actions(scope_for(people["mia"]), other_store, WEEK)
