@@ -70,6 +70,52 @@ def run(host: str, port: int, days: int) -> None:
     serve(app, host=host, port=port, threads=8, ident="voxloop")
 
 
+@demo.command()
+@click.option("--stores", default=100, show_default=True, type=click.IntRange(1, 999))
+@click.option("--days", default=365, show_default=True, type=click.IntRange(1, 3650))
+@click.option("--per-day", default=30, show_default=True, type=click.IntRange(1), help="responses per store and day")
+@click.option("--seed", "seed_value", default=1, show_default=True, type=int, help="same seed, same data")
+@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="last day seeded [default: yesterday]")
+@click.option("--plant-drop", is_flag=True, help="one store's scores fall in the last 10 days (for signals)")
+@click.option("--database-url", help="the database to fill [default: the hub's, VOXLOOP_DATABASE_URL or var/]")
+def seed(
+    stores: int, days: int, per_day: int, seed_value: int, end: datetime | None, plant_drop: bool, database_url: str
+) -> None:
+    """Fill an empty hub with a realistic fleet and its feedback (seasons, busy hours, store
+    differences, reasons that drive the scores, German and English comments), fast."""
+    from hub import create_app
+    from hub.db import database
+    from hub.seed.generator import Plan
+    from hub.seed.writer import seed as write_seed
+    from shared.errors import VoxloopError
+
+    now = datetime.now(UTC)
+    plan = Plan(
+        stores=stores,
+        days=days,
+        per_day=per_day,
+        seed=seed_value,
+        end=end.date() if end else now.date() - timedelta(days=1),
+        plant_drop=plant_drop,
+    )
+    app = create_app({"DATABASE_URL": database_url} if database_url else None)
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        try:
+            report = write_seed(plan, now=now)
+        except VoxloopError as exc:
+            raise click.ClickException(f"{exc.detail} [{exc.code}]") from None
+        finally:
+            database.close()
+    click.echo(
+        f"seeded {report.stores} stores, {report.responses:,} responses ({report.answers:,} answers) "
+        f"from {report.first_day} to {report.last_day} in {report.seconds:.0f} s ({report.rate:,.0f}/s)"
+    )
+    if report.drop_store:
+        click.echo(f"planted a drop at store {report.drop_store} in the last 10 days")
+    click.echo("someone to sign in: voxloop hub add-user EMAIL NAME --role hq_admin")
+
+
 def _prepare(app, instance: Path, days: int) -> dict[str, str]:
     from hub.models import Store
     from hub.services import catalog
