@@ -3,8 +3,11 @@ store's figures (/dashboard/stores/<code>), with the numbers behind each chart a
 as CSV (/dashboard.csv). Views parse, call hub/services/analytics.py and render
 hub/templates/dashboards/; charts are server-side SVG from hub/charts.py."""
 
-from hub.dashboards import comments  # noqa: F401 (registers /dashboard/comments on bp)
-from hub.dashboards import insights  # noqa: F401 (registers /dashboard/drivers and /dashboard/themes on bp)
+from hub.dashboards import (
+    comments,  # noqa: F401 (registers /dashboard/comments on bp)
+    insights,  # noqa: F401 (registers /dashboard/drivers and /dashboard/themes on bp)
+    signals,  # noqa: F401 (registers /dashboard/signals on bp)
+)
 from hub.dashboards.pages import bp
 
 __all__ = ["bp"]

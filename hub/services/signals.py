@@ -49,8 +49,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from typing import Any
+from zoneinfo import ZoneInfo
 
+from hub.db import db_time, write_transaction
+from hub.models import Signal, Store
+from hub.queries import alerts as alerts_q
+from hub.queries import scores
+from hub.services.access import Scope
+from hub.services.alerts.conditions import SignalCondition
+from hub.services.alerts.opening_hours import next_open_moment
+from hub.services.alerts.routing import alerts_state, first_reachable, new_message
+from hub.services.alerts.rules import RuleFacts, StoreFacts
+from hub.services.analytics import survey_scales
+from shared.errors import NotFound, VoxloopError
 from shared.scoring import smiley_weight
 from shared.stats import Comparison, mean_drop, overdispersion, proportion_rise
 
@@ -155,3 +169,199 @@ def judge(
     if verdict is None or not verdict.fires or baseline_days is None:
         return verdict
     return assess(kpi, baseline, window, faces, day_dispersion(kpi, baseline_days(), faces))
+
+
+# --- the job: check every store once per local day --------------------------------------------
+
+
+def check_signals(now: datetime) -> list[int]:
+    """Check every store's window ending yesterday (store-local); record and announce what
+    fires. Returns the ids of the new signals. Idempotent: run it hourly."""
+    try:
+        scales = survey_scales()
+    except NotFound:
+        return []
+    if scales.smiley is None:
+        return []
+    book = alerts_state().book.get()
+    by_end: dict[date, list[StoreFacts]] = {}
+    for store in book.stores.values():
+        yesterday = now.astimezone(ZoneInfo(store.time_zone)).date() - timedelta(days=1)
+        by_end.setdefault(yesterday, []).append(store)
+    made: list[int] = []
+    for end, stores in sorted(by_end.items()):
+        made += _check_day(Window.ending(end), stores, scales.smiley, scales.faces, book.signal_rules, now)
+    if made:
+        alerts_state().wake()
+    return made
+
+
+def _check_day(
+    window: Window, stores: list[StoreFacts], question: str, faces: int, rules: list[RuleFacts], now: datetime
+) -> list[int]:
+    ids = [s.id for s in stores]
+    quiet = _quiet(ids, window.end)
+    current = scores.score_counts(question, window.start, window.end, ids, by="store")
+    baseline = scores.score_counts(question, window.baseline_start, window.baseline_end, ids, by="store")
+    per_day: dict[int, list[Mapping[int, int]]] = {}
+
+    def baseline_days(store_id: int) -> list[Mapping[int, int]]:
+        if store_id not in per_day:
+            days = scores.score_counts(question, window.baseline_start, window.baseline_end, [store_id], by="day")
+            per_day[store_id] = list(days.values())
+        return per_day[store_id]
+
+    made = []
+    for store in stores:
+        for kpi in KPIS:
+            if (store.id, kpi) in quiet:
+                continue
+            verdict = judge(
+                kpi, baseline.get(store.id, {}), current.get(store.id, {}), faces, partial(baseline_days, store.id)
+            )
+            if verdict is not None and verdict.fires:
+                signal_id = _record(store, window, verdict, rules, now)
+                if signal_id is not None:
+                    made.append(signal_id)
+    return made
+
+
+def _quiet(store_ids: list[int], end: date) -> set[tuple[int, str]]:
+    """(store, kpi) with a signal whose window ended within the last window length: a
+    lasting drop is one signal, not one a day."""
+    since = end - timedelta(days=WINDOW_DAYS - 1)
+    rows = Signal.select(Signal.store, Signal.kpi).where(
+        Signal.store.in_(store_ids) & (Signal.window_end >= since) & (Signal.window_end <= end)
+    )
+    return {(row.store_id, row.kpi) for row in rows}
+
+
+def _record(store: StoreFacts, window: Window, verdict: Verdict, rules: list[RuleFacts], now: datetime) -> int | None:
+    """Keep the signal and queue its messages in one transaction; None if it existed."""
+    c = verdict.comparison
+    with write_transaction():
+        signal_id = (
+            Signal.insert(
+                store=store.id,
+                kpi=verdict.kpi,
+                window_start=window.start,
+                window_end=window.end,
+                baseline_start=window.baseline_start,
+                baseline_end=window.baseline_end,
+                current_value=c.current,
+                current_n=c.current_n,
+                baseline_value=c.baseline,
+                baseline_n=c.baseline_n,
+                p_value=c.p_value,
+                test=verdict.test,
+                detected_at=db_time(now),
+                state="open",
+            )
+            .on_conflict_ignore()
+            .execute()
+        )
+        signal = Signal.get_or_none(
+            (Signal.store == store.id) & (Signal.kpi == verdict.kpi) & (Signal.window_end == window.end)
+        )
+        if signal is None or signal.id != signal_id:  # another job process was first
+            return None
+        _announce(signal, store, [r for r in rules if _wants(r, store, verdict.kpi)], now)
+    return signal.id
+
+
+def _wants(rule: RuleFacts, store: StoreFacts, kpi: str) -> bool:
+    condition = rule.condition
+    return rule.covers_store(store.code) and isinstance(condition, SignalCondition) and condition.wants(kpi)
+
+
+def event(signal: Signal, store_code: str, store_name: str) -> dict[str, Any]:
+    """The ``signal.detected`` event: what a webhook receives and an email says. ``path`` is
+    the signal on the hub's signals page (the hub's public URL goes in front when sent)."""
+    return {
+        "event": "signal.detected",
+        "signal": signal.id,
+        "store": {"code": store_code, "name": store_name},
+        "kpi": signal.kpi,
+        "kpi_label": KPI_LABELS[signal.kpi],
+        "window": {"start": str(signal.window_start), "end": str(signal.window_end)},
+        "baseline": {"start": str(signal.baseline_start), "end": str(signal.baseline_end)},
+        "values": {
+            "current": round(signal.current_value, 2),
+            "current_n": signal.current_n,
+            "baseline": round(signal.baseline_value, 2),
+            "baseline_n": signal.baseline_n,
+        },
+        "p_value": signal.p_value,
+        "alpha": ALPHA,
+        "test": signal.test,
+        "detected_at": _utc(signal.detected_at).isoformat().replace("+00:00", "Z"),
+        "path": f"/dashboard/signals?store={store_code}#signal-{signal.id}",
+    }
+
+
+def _announce(signal: Signal, store: StoreFacts, rules: list[RuleFacts], now: datetime) -> int:
+    """Queue the signal's messages for each rule that wants it; returns how many."""
+    payload = event(signal, store.code, store.name)
+    queued = 0
+    for rule in rules:
+        at = next_open_moment(store.opening_hours, store.time_zone, now) if rule.quiet_hours else now
+        to: list[tuple[str, dict[str, Any]]] = []
+        if rule.webhook_url:
+            to.append(("webhook", dict(channel="webhook", recipient=rule.webhook_url)))
+        if rule.email:
+            _level, people = first_reachable(store)
+            to += [(f"u{p.user_id}", dict(channel="email", recipient=p.email, user_id=p.user_id)) for p in people]
+        for suffix, recipient in to:
+            message = new_message(
+                kind="signal",
+                rule_id=rule.id,
+                store_id=store.id,
+                dedupe_key=f"signal:{signal.id}:{rule.id}:{suffix}",
+                payload=payload,
+                deliver_after=at,
+                now=now,
+                **recipient,
+            )
+            queued += alerts_q.insert_message(message, conflict="dedupe") is not None
+    return queued
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# --- the page: listing and dismissing -----------------------------------------------------------
+
+
+STATES = ("open", "dismissed", "all")
+
+
+def list_signals(scope: Scope, *, state: str = "open", store_id: int | None = None, limit: int = 200) -> list[Signal]:
+    """The signals of the stores in ``scope``, newest first."""
+    query = Signal.select(Signal, Store).join(Store).order_by(Signal.detected_at.desc(), Signal.id.desc())
+    query = scope.restrict(query, Signal.store)
+    if state != "all":
+        query = query.where(Signal.state == state)
+    if store_id is not None:
+        query = query.where(Signal.store == store_id)
+    return list(query.limit(limit))
+
+
+def may_dismiss(scope: Scope, store_id: int) -> bool:
+    """HQ admins, and store managers of the signal's store."""
+    return scope.can_administer or (scope.role == "store_manager" and scope.sees(store_id))
+
+
+def dismiss(signal_id: int, scope: Scope, *, now: datetime) -> Signal:
+    """Mark a signal seen and set aside. A signal outside the scope does not exist (404); one
+    the person may see but not dismiss is refused (403)."""
+    signal = Signal.get_or_none(Signal.id == signal_id)
+    if signal is None or not scope.sees(signal.store_id):
+        raise NotFound("not_found", f"signal {signal_id} does not exist")
+    if not may_dismiss(scope, signal.store_id):
+        raise VoxloopError("forbidden", "only HQ admins and the store's managers dismiss its signals")
+    with write_transaction():
+        Signal.update(state="dismissed", dismissed_by=scope.user_id, dismissed_at=db_time(now)).where(
+            (Signal.id == signal_id) & (Signal.state == "open")
+        ).execute()
+    return Signal.get_by_id(signal_id)

@@ -118,6 +118,9 @@ def render_email(
     if message.kind == "digest":
         ctx = {"digest": message.payload, "hub_url": links.public_url.rstrip("/")}
         return _email(message, message.recipient, message.payload["subject"], "digest", sender, **ctx)
+    if message.kind == "signal":
+        event = signal_event(message, links)
+        return _email(message, message.recipient, signal_subject(event), "signal", sender, event=event)
     ctx = context(message, links, now)
     return _email(message, message.recipient, subject(ctx), "alert", sender, **ctx)
 
@@ -141,6 +144,8 @@ def _close_loop_email(message: OutboxMessage, *, links: Links, sender: str, cont
 
 
 def webhook_body(message: OutboxMessage, *, links: Links, now: datetime, form: str) -> bytes:
+    if message.kind == "signal":
+        return _json(_signal_webhook(signal_event(message, links), form))
     ctx = context(message, links, now)
     if form == "slack":
         body: dict[str, Any] = _slack(ctx)
@@ -148,6 +153,10 @@ def webhook_body(message: OutboxMessage, *, links: Links, now: datetime, form: s
         body = _teams(ctx)
     else:
         body = _plain(message, ctx)
+    return _json(body)
+
+
+def _json(body: dict[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -233,3 +242,64 @@ def _teams(ctx: dict[str, Any]) -> dict[str, Any]:
         "type": "message",
         "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card}],
     }
+
+
+# --- signals (hub/services/signals.py): the event is in the payload, the link gets the hub's URL
+
+
+def signal_event(message: OutboxMessage, links: Links) -> dict[str, Any]:
+    """The ``signal.detected`` event of a message, with its delivery id and the full link."""
+    event = dict(message.payload)
+    path = event.pop("path")
+    return {**event, "delivery": str(message.id), "url": links.public_url.rstrip("/") + path}
+
+
+def signal_subject(event: dict[str, Any]) -> str:
+    store, values = event["store"], event["values"]
+    return (
+        f"Signal: {store['code']} {store['name']}: {event['kpi_label']} {values['current']:g} "
+        f"against {values['baseline']:g} (p = {event['p_value']:.2g})"
+    )
+
+
+def _signal_text(event: dict[str, Any]) -> str:
+    values, window, baseline = event["values"], event["window"], event["baseline"]
+    return (
+        f"{event['kpi_label']} {values['current']:g} (n = {values['current_n']}) in {window['start']} to "
+        f"{window['end']}, against {values['baseline']:g} (n = {values['baseline_n']}) in {baseline['start']} to "
+        f"{baseline['end']}; {event['test']}, p = {event['p_value']:.2g}"
+    )
+
+
+def _signal_webhook(event: dict[str, Any], form: str) -> dict[str, Any]:
+    if form == "slack":
+        title = _slack_escape(signal_subject(event))
+        return {
+            "text": title,
+            "blocks": [
+                {"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*"}},
+                {"type": "section", "text": {"type": "mrkdwn", "text": _slack_escape(_signal_text(event))}},
+                {
+                    "type": "actions",
+                    "elements": [
+                        {"type": "button", "text": {"type": "plain_text", "text": "Open"}, "url": event["url"]}
+                    ],
+                },
+            ],
+        }
+    if form == "teams":
+        card = {
+            "type": "AdaptiveCard",
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "version": "1.4",
+            "body": [
+                {"type": "TextBlock", "text": _teams_escape(signal_subject(event)), "weight": "Bolder", "wrap": True},
+                {"type": "TextBlock", "text": _teams_escape(_signal_text(event)), "wrap": True},
+            ],
+            "actions": [{"type": "Action.OpenUrl", "title": "Open", "url": event["url"]}],
+        }
+        return {
+            "type": "message",
+            "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card}],
+        }
+    return event

@@ -1,0 +1,273 @@
+"""Signals end to end: responses synced by a real terminal, the hourly job finds a planted drop
+with its p-value, a real webhook receiver gets the signed ``signal.detected`` event and the
+store manager an email; steady feedback gives no signal; the page is scoped and dismissal is
+for HQ admins and the store's managers (both databases)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import math
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from hub.models import OutboxMessage, Signal
+from hub.services.alerts.rules import create_rule
+from hub.services.signals import check_signals
+from tests.hub.alerting import deliver, sign_in_as
+from tests.hub.conftest import connected
+from tests.support.webhook_receiver import WebhookReceiver
+
+BERLIN = ZoneInfo("Europe/Berlin")
+# the clock starts on Monday 23 Nov 2026, 10:00 in Berlin: the window is 16-22 Nov
+WINDOW = [date(2026, 11, 16) + timedelta(days=i) for i in range(7)]
+BASELINE = [date(2026, 9, 21) + timedelta(days=i) for i in range(56)]
+STEADY_DAY = [4, 4, 4, 4, 4, 3, 3, 3, 2, 1]  # 10 answers: 2 unhappy (faces 1-2 of 4)
+BAD_DAY = [4] * 7 + [3] * 5 + [2] * 4 + [1] * 4  # 20 answers: 8 unhappy
+
+
+@pytest.fixture
+def receiver():
+    server = WebhookReceiver().start()
+    yield server
+    server.stop()
+
+
+def sync_days(terminal, days: dict[date, list[int]]) -> None:
+    """Send each day's faces through the terminal's signed sync, captured at noon local time."""
+    items = []
+    for day, faces in days.items():
+        for i, face in enumerate(faces):
+            at = datetime.combine(day, time(12, 0), BERLIN) + timedelta(seconds=i)
+            item = terminal.response(rating=face)
+            item["captured_at"] = at.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            items.append(item)
+    for start in range(0, len(items), 400):
+        answer = terminal.post_batch(items[start : start + 400])
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        assert {r["status"] for r in answer.get_json()["results"]} == {"accepted"}
+
+
+def planted_drop(terminal) -> None:
+    sync_days(terminal, {**{d: STEADY_DAY for d in BASELINE}, **{d: BAD_DAY for d in WINDOW}})
+
+
+def run_job(app, clock) -> list[int]:
+    with connected(app):
+        return check_signals(clock())
+
+
+def signals_of(app) -> list[Signal]:
+    with connected(app):
+        return list(Signal.select().order_by(Signal.kpi))
+
+
+def signal_rule(app, clock, receiver, **settings):
+    with connected(app):
+        return create_rule(
+            {
+                "name": "Signals to the ops channel",
+                "kind": "signal",
+                "condition": {},
+                "webhook_url": receiver.url,
+                "email": True,
+                "quiet_hours": False,
+                **settings,
+            },
+            now=clock(),
+        )
+
+
+def verifies(secret: str, call) -> bool:
+    """What a receiver does, written out independently of the hub's code."""
+    parts = dict(item.split("=", 1) for item in call.headers["X-Voxloop-Signature"].split(","))
+    expected = hmac.new(secret.encode(), parts["t"].encode() + b"." + call.body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, parts["v1"])
+
+
+def test_a_planted_drop_is_found_with_its_test_and_p_value(app, clock, people, terminal):
+    planted_drop(terminal)
+
+    made = run_job(app, clock)
+
+    assert len(made) == 2
+    share, index = signals_of(app)[1], signals_of(app)[0]
+    assert (share.kpi, index.kpi) == ("unhappy_share", "smiley_index")
+    assert (share.window_start, share.window_end) == (WINDOW[0], WINDOW[-1])
+    assert (share.baseline_start, share.baseline_end) == (BASELINE[0], BASELINE[-1])
+    # 112 of 560 unhappy in the baseline, 56 of 140 in the window: the pooled z statistic
+    pooled = (112 + 56) / 700
+    z = (56 / 140 - 112 / 560) / math.sqrt(pooled * (1 - pooled) * (1 / 560 + 1 / 140))
+    assert (share.baseline_value, share.baseline_n, share.current_value, share.current_n) == (20.0, 560, 40.0, 140)
+    assert share.p_value == pytest.approx(0.5 * math.erfc(z / math.sqrt(2)), rel=1e-9)
+    assert share.p_value < 1e-6
+    assert share.test == "one-sided two-proportion z-test"
+    # the index: faces weigh -100, -33.3, 33.3, 100 on four faces
+    assert index.baseline_value == pytest.approx((5 * 100 + 3 * 100 / 3 - 100 / 3 - 100) / 10)
+    assert index.current_value == pytest.approx((7 * 100 + 5 * 100 / 3 - 4 * 100 / 3 - 4 * 100) / 20)
+    assert index.test == "one-sided Welch z-test"
+    assert index.state == share.state == "open"
+
+
+def test_steady_feedback_gives_no_signal(app, clock, people, terminal):
+    sync_days(terminal, {d: STEADY_DAY for d in BASELINE + WINDOW})
+    assert run_job(app, clock) == []
+    assert signals_of(app) == []
+
+
+def test_a_drop_is_one_signal_not_one_per_run_or_day(app, clock, people, terminal):
+    planted_drop(terminal)
+    assert len(run_job(app, clock)) == 2
+    clock.advance(hours=1)
+    assert run_job(app, clock) == []
+    clock.advance(days=1)  # the next window overlaps the signalled one
+    assert run_job(app, clock) == []
+    assert len(signals_of(app)) == 2
+
+
+def test_the_signal_reaches_the_webhook_signed_and_the_store_manager_by_email(
+    app, clock, people, terminal, receiver, inbox
+):
+    rule = signal_rule(app, clock, receiver, condition={"kpi_in": ["unhappy_share"]})
+    planted_drop(terminal)
+    run_job(app, clock)
+
+    run = deliver(app)
+
+    (call,) = receiver.calls  # the rule asks for the unhappy share only
+    assert verifies(rule.webhook_secret, call)
+    assert not verifies("another secret", call)
+    body = json.loads(call.body)
+    signal = signals_of(app)[1]
+    assert body["event"] == "signal.detected"
+    assert body["store"] == {"code": "B001", "name": "Berlin Mitte"}
+    assert body["kpi"] == "unhappy_share"
+    assert body["values"] == {"current": 40.0, "current_n": 140, "baseline": 20.0, "baseline_n": 560}
+    assert body["p_value"] == pytest.approx(signal.p_value)
+    assert body["window"] == {"start": "2026-11-16", "end": "2026-11-22"}
+    assert body["url"] == f"http://127.0.0.1:8000/dashboard/signals?store=B001#signal-{signal.id}"
+    assert call.headers["X-Voxloop-Delivery"] == body["delivery"]
+    signal_mail = [m for m in inbox.messages if str(m["Subject"]).strip().startswith("Signal: B001")]
+    assert [m["To"] for m in signal_mail] == ["mia@example.org"]
+    text = signal_mail[0].get_body(("plain",)).get_content()
+    assert "This week (2026-11-16 to 2026-11-22): 40.0 from 140 answers" in text
+    assert "Baseline (2026-09-21 to 2026-11-15): 20.0 from 560 answers" in text
+    with connected(app):
+        sent = OutboxMessage.select().where(OutboxMessage.kind == "signal")
+        assert {(m.channel, m.state) for m in sent} == {("webhook", "sent"), ("email", "sent")}
+        assert set(run.sent) >= {m.id for m in sent}
+
+    run_job(app, clock)
+    deliver(app)
+    assert len(receiver.calls) == 1  # sent once
+
+
+def test_a_signal_rule_for_another_store_stays_silent(app, clock, people, terminal, receiver):
+    signal_rule(app, clock, receiver, scope="store", store="H002")
+    planted_drop(terminal)
+    run_job(app, clock)
+    deliver(app)
+    assert len(signals_of(app)) == 2
+    assert receiver.calls == []
+
+
+def test_alert_rules_that_did_not_opt_in_get_no_signal(app, clock, people, terminal, receiver):
+    with connected(app):
+        create_rule(
+            {"name": "Bad ratings", "kind": "response", "condition": {"rating_at_most": 1}, "email": False}
+            | {"webhook_url": receiver.url, "quiet_hours": False},
+            now=clock(),
+        )
+    planted_drop(terminal)
+    run_job(app, clock)
+    deliver(app)
+    assert all(json.loads(c.body)["event"] == "alert" for c in receiver.calls)
+    with connected(app):
+        assert not OutboxMessage.select().where(OutboxMessage.kind == "signal").exists()
+    assert len(signals_of(app)) == 2
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+
+def test_hq_sees_the_signal_with_values_n_test_and_p_value(app, clock, client, people, terminal):
+    planted_drop(terminal)
+    run_job(app, clock)
+    share = signals_of(app)[1]
+    sign_in_as(client, people["admin"])
+
+    page = client.get("/dashboard/signals")
+
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f'id="signal-{share.id}"' in html
+    assert "Berlin Mitte" in html and "Unhappy share (%)" in html
+    assert "2026-11-16 to 2026-11-22" in html and "2026-09-21 to 2026-11-15" in html
+    assert ">40.0<" in html and ">140<" in html and ">20.0<" in html and ">560<" in html
+    assert "one-sided two-proportion z-test" in html
+    assert f"{share.p_value:.2g}" in html
+    rows = client.get("/dashboard/signals.json").get_json()["signals"]
+    assert {(r["kpi"], r["current_n"], r["baseline_n"]) for r in rows} == {
+        ("unhappy_share", 140, 560),
+        ("smiley_index", 140, 560),
+    }
+    csv_text = client.get("/dashboard/signals.csv").get_data(as_text=True)
+    assert csv_text.splitlines()[0].startswith("id,store,store_name,kpi,window_start")
+    assert len(csv_text.splitlines()) == 3
+
+
+def test_a_store_manager_sees_only_their_stores_signals(app, clock, client, people, terminal):
+    planted_drop(terminal)
+    run_job(app, clock)
+
+    sign_in_as(client, people["hans"])  # manages H002
+    assert 'id="signal-' not in client.get("/dashboard/signals").get_data(as_text=True)
+    assert client.get("/dashboard/signals.json").get_json() == {"signals": []}
+    assert client.get("/dashboard/signals?store=B001").status_code == 404
+
+    sign_in_as(client, people["mia"])  # manages B001
+    assert client.get("/dashboard/signals.json").get_json()["signals"][0]["store"] == "B001"
+
+
+def test_the_stores_manager_dismisses_a_signal(app, clock, client, people, terminal):
+    planted_drop(terminal)
+    run_job(app, clock)
+    share = signals_of(app)[1]
+    token = sign_in_as(client, people["mia"])
+
+    answer = client.post(f"/dashboard/signals/{share.id}/dismiss", data={"csrf_token": token})
+
+    assert answer.status_code == 302
+    with connected(app):
+        kept = Signal.get_by_id(share.id)
+    assert (kept.state, kept.dismissed_by_id) == ("dismissed", people["mia"].id)
+    assert kept.dismissed_at is not None
+    assert f'id="signal-{share.id}"' not in client.get("/dashboard/signals").get_data(as_text=True)
+    assert f'id="signal-{share.id}"' in client.get("/dashboard/signals?state=dismissed").get_data(as_text=True)
+
+
+def test_another_stores_manager_gets_404_and_an_analyst_403_on_dismiss(app, clock, client, people, terminal):
+    planted_drop(terminal)
+    run_job(app, clock)
+    share = signals_of(app)[1]
+
+    token = sign_in_as(client, people["hans"])
+    assert client.post(f"/dashboard/signals/{share.id}/dismiss", data={"csrf_token": token}).status_code == 404
+    token = sign_in_as(client, people["ana"])
+    assert client.post(f"/dashboard/signals/{share.id}/dismiss", data={"csrf_token": token}).status_code == 403
+    assert all(s.state == "open" for s in signals_of(app))
+
+
+def test_dismissing_without_the_csrf_token_is_refused(app, clock, client, people, terminal):
+    planted_drop(terminal)
+    run_job(app, clock)
+    share = signals_of(app)[1]
+    sign_in_as(client, people["admin"])
+
+    answer = client.post(f"/dashboard/signals/{share.id}/dismiss")
+
+    assert answer.status_code in (400, 403)
+    assert all(s.state == "open" for s in signals_of(app))
