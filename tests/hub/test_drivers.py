@@ -243,3 +243,32 @@ def test_a_store_manager_cannot_ask_for_another_stores_actions(app, feedback, pe
 
     with connected(app), pytest.raises(NotFound):
         drivers.top_actions(scope_for(people["mia"]), other_store, WEEK)
+
+
+def _rename_option(app, option: str, text: str) -> None:
+    """An admin's reason text (any text at all) in the survey's current version."""
+    from hub.models import SurveyVersion
+
+    with connected(app):
+        version = SurveyVersion.get(SurveyVersion.version == 1)
+        definition = version.definition
+        for question in definition["questions"]:
+            for o in question.get("options", []):
+                if o["id"] == option:
+                    o["text"] = {"en": text, "de": text}
+        SurveyVersion.update(definition=definition).where(SurveyVersion.id == version.id).execute()
+
+
+def test_reason_texts_cannot_run_in_the_page_or_the_csv(app, client, feedback):
+    _rename_option(app, "queue", '"><img src=x onerror=alert(1)><script>alert(2)</script>')
+    _rename_option(app, "price", '=HYPERLINK("http://evil.example")')
+    _rename_option(app, "staff", "@SUM(A1)")
+    sign_in(client, "admin@example.org", ADMIN_PASSWORD)
+    for url in ("/dashboard/drivers?store=B001", "/dashboard/stores/B001"):
+        page = client.get(url).get_data(as_text=True)
+        assert "<script>alert(2)" not in page and "<img src=x" not in page
+        assert "&lt;script&gt;alert(2)" in page
+    body = client.get("/dashboard/drivers.csv?store=B001").get_data(as_text=True)
+    labels = {r["key"]: r["label"] for r in csv.DictReader(io.StringIO(body))}
+    assert labels["price"] == '\'=HYPERLINK("http://evil.example")'
+    assert labels["staff"] == "'@SUM(A1)"
