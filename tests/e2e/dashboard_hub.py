@@ -1,0 +1,197 @@
+"""A real hub process for the dashboard browser tests and the XSS corpus: set up with the
+voxloop command, people added through hub.services.users, served on 127.0.0.1 on SQLite or
+PostgreSQL; and a real headless Chromium (Debian's, tests/support/browser.py) signed in through
+the login form, watching for what a page must not do (errors, requests to other origins,
+dialogs)."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.conftest import missing_system_package
+from tests.e2e.processes import free_port, hub_app, running, wait_for
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "dashboards"
+VOXLOOP = str(Path(sys.executable).with_name("voxloop"))
+PASSWORD = "dashboard password 123"
+DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "en-US"}
+
+
+@dataclass
+class DashboardHub:
+    base: str
+    env: dict[str, str]
+    cwd: Path
+    engine: str  # sqlite | pg
+    database_url: str | None
+
+    def voxloop(self, *args: str) -> str:
+        result = subprocess.run(
+            [VOXLOOP, *args], env={**os.environ, **self.env}, cwd=self.cwd, capture_output=True, text=True, timeout=180
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Read the hub's database directly (the independent side of a comparison)."""
+        if self.database_url is None:
+            with sqlite3.connect(Path(self.env["VOXLOOP_INSTANCE_PATH"]) / "voxloop.db") as db:
+                return db.execute(sql, params).fetchall()
+        import psycopg
+
+        with psycopg.connect(self.database_url) as db:
+            return db.execute(sql.replace("?", "%s"), params).fetchall()
+
+    def add_person(self, email: str, name: str, role: str, stores: tuple[str, ...] = ()) -> None:
+        with hub_app(self.env):
+            from hub.models import Store
+            from hub.services.users import add_user
+
+            chosen = list(Store.select().where(Store.code.in_(stores))) if stores else []
+            add_user(email, name, role, PASSWORD, now=datetime.now(UTC), stores=chosen)
+
+    def session(self, email: str) -> requests.Session:
+        """A requests session signed in through /login (as a browser would)."""
+        session = requests.Session()
+        page = session.get(f"{self.base}/login", timeout=10).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        answer = session.post(
+            f"{self.base}/login",
+            data={"email": email, "password": PASSWORD, "csrf_token": token},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert answer.status_code == 302, answer.text
+        return session
+
+
+@contextmanager
+def serving(
+    request: pytest.FixtureRequest,
+    cwd: Path,
+    prepare: Callable[[DashboardHub], None],
+    extra_env: dict[str, str] | None = None,
+    with_jobs: bool = False,
+) -> Iterator[DashboardHub]:
+    """`hub init`, ``prepare`` (seed, people), then `hub serve` until the block ends; on the
+    database of ``request.param`` (sqlite or postgres, a fresh database each)."""
+    port = free_port()
+    env = {
+        "VOXLOOP_INSTANCE_PATH": str(cwd / "instance"),
+        "VOXLOOP_SECRET_KEY": "e2e-dashboard-secret",
+        "VOXLOOP_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        **(extra_env or {}),
+    }
+    database_url = None
+    if request.param == "postgres":
+        server = request.getfixturevalue("postgres_server")
+        if server is None:
+            request.getfixturevalue("postgres_url")  # skips or fails with the reason
+        database_url = env["VOXLOOP_DATABASE_URL"] = server.create_database(f"dash_{secrets.token_hex(4)}")
+    hub = DashboardHub(f"http://127.0.0.1:{port}", env, cwd, "pg" if database_url else "sqlite", database_url)
+    hub.voxloop("hub", "init")
+    prepare(hub)
+    log = cwd / "hub.log"
+    command = [VOXLOOP, "hub", "serve", "--port", str(port), "--with-jobs" if with_jobs else "--without-jobs"]
+    with running(command, cwd=cwd, env=env, log=log):
+        wait_for(lambda: requests.get(hub.base + "/healthz", timeout=2).ok, 60, "the hub", log)
+        yield hub
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        missing_system_package("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class Viewer:
+    """A signed-in browser context and what its pages did that they must not."""
+
+    hub: DashboardHub
+    context: Any
+    role: str
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
+
+    def new_page(self) -> Any:
+        page = self.context.new_page()
+        page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
+        page.on("pageerror", lambda error: self.errors.append(f"{page.url}: {error}"))
+        page.on("console", lambda message: self._console(page, message))
+        page.on("request", lambda r: None if r.url.startswith((self.hub.base, "data:")) else self.foreign.append(r.url))
+        return page
+
+    def _console(self, page: Any, message: Any) -> None:
+        # the browser asks for /favicon.ico by itself; a hub without one is no page error
+        if message.type == "error" and not (message.location or {}).get("url", "").endswith("/favicon.ico"):
+            self.errors.append(f"{page.url}: {message.text}")
+
+    def clear(self) -> None:
+        self.dialogs.clear()
+        self.errors.clear()
+        self.foreign.clear()
+
+    def screenshot(self, page: Any, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{self.hub.engine}-{self.role}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+def sign_in(browser: Any, hub: DashboardHub, email: str, role: str) -> Viewer:
+    """A browser context signed in through the login form."""
+    context = browser.new_context(**DESKTOP)
+    context.set_default_timeout(15000)
+    viewer = Viewer(hub, context, role)
+    page = viewer.new_page()
+    page.goto(hub.base + "/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert "/login" not in page.url, f"{email} could not sign in"
+    page.close()
+    viewer.clear()
+    return viewer
+
+
+def cookie_session(viewer: Viewer) -> requests.Session:
+    """A requests session with the browser's cookies (the same signed-in person)."""
+    session = requests.Session()
+    for cookie in viewer.context.cookies():
+        session.cookies.set(cookie["name"], cookie["value"], domain=cookie["domain"], path=cookie["path"])
+    return session
+
+
+def table(page: Any, selector: str) -> list[list[str]]:
+    """A table's body as rows of cell texts (also inside a closed <details>)."""
+    return page.eval_on_selector_all(
+        f"{selector} tbody tr",
+        "rows => rows.map((r) => [...r.cells].map((c) => c.textContent.replace(/\\s+/g, ' ').trim()))",
+    )
