@@ -15,6 +15,8 @@ from hub import charts
 from hub.auth.guard import current_scope, current_user, signed_in
 from hub.clock import now
 from hub.dashboards import targets as target_views
+from hub.dashboards.channels import channel_split
+from hub.dashboards.heatmap import HOURS, SMALL_CELL, WEEKDAYS, hour_grid
 from hub.models import Store
 from hub.services import analytics
 from hub.services.analytics import Period, Ranking, TrendPoint
@@ -22,7 +24,7 @@ from shared.scoring import Score
 
 bp = Blueprint("dashboards", __name__)
 
-CSV_VIEWS = ("trend", "ranking")
+CSV_VIEWS = ("trend", "ranking", "hours", "channels")
 # a spreadsheet runs a cell that starts with one of these as a formula
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -89,6 +91,7 @@ def _figures(store_ids: Collection[int] | None, zone: str) -> dict[str, Any]:
         "grain": grain,
         "grains": analytics.GRAINS,
         "overview": analytics.overview(store_ids, period, scales),
+        "channels": channel_split(store_ids, period, scales),
         "points": points,
         "trend_charts": _trend_charts(points, grain),
         "small_sample": analytics.SMALL_SAMPLE,
@@ -131,6 +134,25 @@ def store(code: str) -> str:
     )
 
 
+@bp.get("/dashboard/hours")
+@signed_in
+def hours() -> str:
+    """Hour of day x weekday for every store in scope, or one (?store=CODE)."""
+    scope = current_scope()
+    shop = analytics.store_in_scope(scope, request.args["store"]) if request.args.get("store") else None
+    period = _period(shop.time_zone if shop else "UTC")
+    store_ids = [shop.id] if shop else scope.store_ids
+    return render_template(
+        "dashboards/hours.html",
+        store=shop,
+        period=period,
+        grid=hour_grid(store_ids, period, analytics.survey_scales()),
+        weekdays=WEEKDAYS,
+        hour_names=HOURS,
+        small_cell=SMALL_CELL,
+    )
+
+
 def csv_cell(value: Any) -> str:
     """A cell as text; one a spreadsheet would run as a formula gets a leading apostrophe."""
     text = "" if value is None else str(value)
@@ -160,7 +182,7 @@ def csv_response(header: Sequence[str], rows: Iterable[Sequence[Any]], name: str
 @bp.get("/dashboard.csv")
 @signed_in
 def export() -> Response:
-    """The numbers behind a chart: ?view=trend|ranking, for all stores in scope or ?store=CODE."""
+    """The numbers behind a chart: ?view=trend|ranking|hours|channels, for all stores in scope or ?store=CODE."""
     scope = current_scope()
     view = request.args.get("view", "trend")
     if view not in CSV_VIEWS:
@@ -170,6 +192,18 @@ def export() -> Response:
     period = _period(shop.time_zone if shop else "UTC")
     scales = analytics.survey_scales()
     name = f"voxloop-{view}-{shop.code if shop else 'stores'}-{period.start}-{period.end}"
+    if view == "hours":
+        header = ["weekday", "hour", "smiley_index", "n", "low", "high"]
+        grid = hour_grid(store_ids, period, scales)
+        return csv_response(header, ([WEEKDAYS[c.weekday], c.hour, *_score_cells(c.score)] for c in grid.cells), name)
+    if view == "channels":
+        header = ["channel", "responses", "share", "smiley_index", "smiley_n", "smiley_low", "smiley_high"]
+        header += ["nps", "nps_n", "nps_low", "nps_high"]
+        rows = (
+            [r.channel, r.responses, _rounded(r.share), *_score_cells(r.smiley), *_score_cells(r.nps)]
+            for r in channel_split(store_ids, period, scales)
+        )
+        return csv_response(header, rows, name)
     if view == "trend":
         grain = _grain()
         header = [

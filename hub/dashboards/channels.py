@@ -1,0 +1,45 @@
+"""The channel split: the exit terminals ("kiosk") next to the phone page ("qr"), each with
+its volume, share, smiley index and NPS (score_daily per channel via hub/queries/scores.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from hub.queries.scores import score_counts
+from hub.services.analytics import Period, Scales
+from shared.scoring import EMPTY, Score, nps, smiley_index
+
+CHANNEL_NAMES = {"kiosk": "Terminal", "qr": "Phone (QR)"}
+
+
+@dataclass(frozen=True)
+class ChannelRow:
+    channel: str
+    responses: int
+    share: float | None  # % of all responses in the period
+    smiley: Score
+    nps: Score
+
+    @property
+    def name(self) -> str:
+        return CHANNEL_NAMES.get(self.channel, self.channel)
+
+
+def channel_split(store_ids: Collection[int] | None, period: Period, scales: Scales) -> list[ChannelRow]:
+    """Every known channel (and any other that has answers), terminals first."""
+    smileys = score_counts(scales.smiley, period.start, period.end, store_ids, "channel") if scales.smiley else {}
+    promoters = score_counts(scales.nps, period.start, period.end, store_ids, "channel") if scales.nps else {}
+    channels = [*CHANNEL_NAMES, *sorted(set(smileys) - set(CHANNEL_NAMES))]
+    volume = {c: sum(smileys.get(c, {}).values()) for c in channels}
+    total = sum(volume.values())
+    return [
+        ChannelRow(
+            c,
+            volume[c],
+            100.0 * volume[c] / total if total else None,
+            smiley_index(smileys[c], scales.faces) if c in smileys else EMPTY,
+            nps(promoters[c]) if c in promoters else EMPTY,
+        )
+        for c in channels
+    ]
