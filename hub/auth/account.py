@@ -1,0 +1,48 @@
+"""/account: the signed-in person's own settings; for now how often their email report comes
+(hub/services/reports.py). The form carries the session's CSRF token like every form."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from hub.auth.guard import current_scope, current_user, signed_in
+from hub.models import Store
+from hub.services import reports
+from shared.errors import VoxloopError
+
+bp = Blueprint("account", __name__)
+
+CHOICES = {
+    "weekly": "Weekly, on Monday morning, for the week before",
+    "daily": "Daily, each morning, for the day before",
+    "off": "No report",
+}
+
+
+@bp.get("/account")
+@signed_in
+def show() -> str:
+    scope = current_scope()
+    stores = list(scope.restrict(Store.select(Store.code, Store.name), Store.id).order_by(Store.code).limit(50))
+    return render_template(
+        "account.html",
+        user=current_user(),
+        every_store=scope.store_ids is None,
+        stores=stores,
+        choices=CHOICES,
+        zone=reports.report_zone(scope).key,
+        hour=reports.REPORT_HOUR,
+    )
+
+
+@bp.post("/account/report")
+@signed_in
+def set_report() -> Response:
+    try:
+        reports.set_report_frequency(current_user(), request.form.get("report_frequency", ""))
+    except VoxloopError as error:
+        flash(error.detail, "error")
+    else:
+        flash("Saved: " + CHOICES[request.form["report_frequency"]].lower() + ".", "ok")
+    return redirect(url_for("account.show"))

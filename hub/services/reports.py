@@ -1,0 +1,175 @@
+"""Scheduled email reports: each person's figures for their stores, weekly by default.
+
+Everyone who signs in may get one (``app_user.report_frequency``: weekly, daily or off, set on
+/account). A weekly report covers the last Monday to Sunday and is queued on Monday from
+``hour`` o'clock, a daily one covers yesterday and is queued every day from ``hour``; the hour
+is local to the person's first store (by code), UTC for HQ. What it says: the headline
+figures against the period before, the best and worst stores of the person's scope (when it
+holds more than one), how many cases are open, and the themes and drivers of the period, all
+from the same services as the dashboards, with a link to the dashboard.
+
+It goes through the outbox (kind ``report``) with a dedupe key per person, frequency and
+period, so however many job processes run, each report is queued once; the delivery job sends
+it. The figures are computed when it is queued and kept in the payload: the email says what
+was true at the report's hour, even if it is delivered later.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from hub.db import write_transaction
+from hub.models import Case, OutboxMessage, Store, User
+from hub.queries import alerts as q
+from hub.services import analytics
+from hub.services.access import Scope, scope_for
+from hub.services.alerts.routing import alerts_state, new_message
+from hub.services.analytics import Figure, Period, Ranked
+from shared.errors import RequestError
+
+FREQUENCIES = ("weekly", "daily", "off")
+REPORT_HOUR = 7
+TOP = 3  # best and worst stores listed
+
+
+def set_report_frequency(user: User, frequency: str) -> None:
+    if frequency not in FREQUENCIES:
+        raise RequestError("malformed_request", f"the report frequency is one of {', '.join(FREQUENCIES)}")
+    with write_transaction():
+        User.update(report_frequency=frequency).where(User.id == user.id).execute()
+
+
+def report_zone(scope: Scope) -> ZoneInfo:
+    """The time zone of the person's first store (by code); UTC for HQ, who see every store."""
+    if scope.store_ids is None:
+        return ZoneInfo("UTC")
+    first = Store.select(Store.time_zone).where(Store.id.in_(sorted(scope.store_ids) or [-1])).order_by(Store.code)
+    store = first.first()
+    return ZoneInfo(store.time_zone if store else "UTC")
+
+
+def due_period(frequency: str, local: datetime, hour: int = REPORT_HOUR) -> Period | None:
+    """The period a report due at ``local`` time covers, or None if none is due then."""
+    if local.hour < hour:
+        return None
+    today = local.date()
+    if frequency == "daily":
+        return Period.ending(today - timedelta(days=1), 1)
+    if frequency == "weekly" and today.weekday() == 0:
+        return Period.ending(today - timedelta(days=1), 7)
+    return None
+
+
+# --- what a report says -------------------------------------------------------------------------
+
+
+def _shown(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _change(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:+.{digits}f}"
+
+
+def _figure(figure: Figure) -> dict[str, Any]:
+    digits = 0 if figure.key == "volume" else 1
+    return {
+        "key": figure.key,
+        "label": figure.label,
+        "value": figure.current.value,
+        "n": figure.current.n,
+        "shown": _shown(figure.current.value, digits),
+        "interval": None
+        if figure.current.low is None
+        else f"{_shown(figure.current.low)} to {_shown(figure.current.high)}",
+        "previous": _shown(figure.previous.value, digits),
+        "change": _change(figure.change, digits),
+    }
+
+
+def _store(row: Ranked) -> dict[str, Any]:
+    return {"code": row.code, "name": row.name, "index": _shown(row.score.value), "n": row.score.n}
+
+
+def _best_and_worst(ranked: list[Ranked]) -> tuple[list[Ranked], list[Ranked]]:
+    """The TOP best and worst ranked stores; with fewer than 2 * TOP, each half at most."""
+    count = min(TOP, len(ranked) // 2) if len(ranked) < 2 * TOP else TOP
+    return ranked[:count], list(reversed(ranked[-count:])) if count else []
+
+
+def build_report(user: User, scope: Scope, frequency: str, period: Period, *, public_url: str) -> dict[str, Any]:
+    """The payload of one person's report: everything the email shows, computed now."""
+    scales = analytics.survey_scales()
+    overview = analytics.overview(scope.store_ids, period, scales)
+    stores = list(scope.restrict(Store.select(Store.id, Store.code, Store.name), Store.id).order_by(Store.code))
+    ranking = analytics.rank_stores(scope, period, scales) if len(stores) > 1 else None
+    best, worst = _best_and_worst(ranking.ranked) if ranking else ([], [])
+    open_cases = scope.restrict(Case.select().where(Case.state != "resolved"), Case.store).count()
+    query = urlencode({"from": period.start.isoformat(), "to": period.end.isoformat()})
+    base = public_url.rstrip("/")
+    page = f"/dashboard/stores/{stores[0].code}" if len(stores) == 1 else "/dashboard"
+    smiley = overview.figure("smiley_index")
+    headline = f": smiley index {_shown(smiley.current.value)}" if smiley and smiley.current.n else ""
+    what = "weekly" if frequency == "weekly" else "daily"
+    when = f"{period.start:%d %b}–{period.end:%d %b %Y}" if period.days > 1 else f"{period.end:%a %d %b %Y}"
+    return {
+        "subject": f"voxloop {what} report {when}{headline}",
+        "name": user.name,
+        "frequency": frequency,
+        "period": {"from": period.start.isoformat(), "to": period.end.isoformat(), "shown": when},
+        "previous": {"from": overview.previous.start.isoformat(), "to": overview.previous.end.isoformat()},
+        "scope": "every store" if scope.store_ids is None else None,
+        "stores": [f"{s.code} {s.name}" for s in stores] if scope.store_ids is not None else [],
+        "store_count": len(stores),
+        "figures": [_figure(f) for f in overview.figures],
+        "best": [_store(r) for r in best],
+        "worst": [_store(r) for r in worst],
+        "unranked": len(ranking.small) if ranking else 0,
+        "small_sample": analytics.SMALL_SAMPLE,
+        "open_cases": open_cases,
+        "cases_url": f"{base}/cases",
+        "dashboard_url": f"{base}{page}?{query}",
+        "account_url": f"{base}/account",
+    }
+
+
+# --- the job ------------------------------------------------------------------------------------
+
+
+def queue_reports(now: datetime, *, public_url: str, hour: int = REPORT_HOUR) -> int:
+    """Queue every report that is due at ``now`` and not queued yet; returns how many."""
+    queued = 0
+    # read everyone first: a SELECT still being iterated keeps a SQLite read snapshot open, and
+    # the write below would then fail at once (busy) after another process's write
+    people = list(User.select().where((User.active == True) & (User.report_frequency != "off")).order_by(User.id))  # noqa: E712
+    for user in people:
+        scope = scope_for(user)
+        if scope.store_ids is not None and not scope.store_ids:
+            continue  # nobody's stores: nothing to report
+        period = due_period(user.report_frequency, now.astimezone(report_zone(scope)), hour)
+        if period is None:
+            continue
+        key = f"report:{user.id}:{user.report_frequency}:{period.start.isoformat()}"
+        if OutboxMessage.select().where(OutboxMessage.dedupe_key == key).exists():
+            continue
+        payload = build_report(user, scope, user.report_frequency, period, public_url=public_url)
+        with write_transaction():
+            made = q.insert_message(
+                new_message(
+                    kind="report",
+                    channel="email",
+                    recipient=user.email,
+                    user_id=user.id,
+                    dedupe_key=key,
+                    payload=payload,
+                    now=now,
+                ),
+                conflict="dedupe",  # another job process was quicker: nothing twice
+            )
+        queued += made is not None
+    if queued:
+        alerts_state().wake()
+    return queued
