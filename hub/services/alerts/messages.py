@@ -115,9 +115,9 @@ def render_email(
 ) -> EmailMessage:
     if message.kind == "close_loop":
         return _close_loop_email(message, links=links, sender=sender, contact_key=contact_key)
-    if message.kind == "digest":
-        ctx = {"digest": message.payload, "hub_url": links.public_url.rstrip("/")}
-        return _email(message, message.recipient, message.payload["subject"], "digest", sender, **ctx)
+    if message.kind in ("digest", "report"):  # computed when queued (alerts/digests.py, reports.py)
+        ctx = {message.kind: message.payload, "hub_url": links.public_url.rstrip("/")}
+        return _email(message, message.recipient, message.payload["subject"], message.kind, sender, **ctx)
     if message.kind == "signal":
         event = signal_event(message, links)
         return _email(message, message.recipient, signal_subject(event), "signal", sender, event=event)
