@@ -31,6 +31,7 @@ from hub.services.alerts.routing import alerts_state
 from hub.services.alerts.windows import check_windows
 from hub.services.notify.email import SmtpSender
 from hub.services.notify.webhook import WebhookSender
+from hub.services.reports import queue_reports
 from hub.services.signals import check_signals
 
 log = logging.getLogger("voxloop.jobs")
@@ -38,7 +39,7 @@ log = logging.getLogger("voxloop.jobs")
 DELIVERY_JOBS = ("deliver_email", "deliver_webhook")
 WAKE_DELAY = timedelta(milliseconds=25)
 # name -> seconds between runs (delivery: ALERT_POLL_MS)
-INTERVALS = {"escalate": 15, "windows": 60, "digests": 300, "signals": 3600}
+INTERVALS = {"escalate": 15, "windows": 60, "digests": 300, "reports": 300, "signals": 3600}
 
 
 def deliverer_for(app: Flask, *, worker: str | None = None) -> Deliverer:
@@ -83,6 +84,7 @@ def job_functions(app: Flask, deliverer: Deliverer) -> dict[str, Callable[[datet
         "digests": lambda now: queue_digests(
             now, hour=int(app.config["DIGEST_HOUR"]), public_url=app.config["PUBLIC_URL"]
         ),
+        "reports": lambda now: queue_reports(now, public_url=app.config["PUBLIC_URL"]),
         "signals": check_signals,
     }
 
