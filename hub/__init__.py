@@ -21,6 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from hub.admin import bp as admin_bp
     from hub.api import bp as api_bp
     from hub.auth import guard
+    from hub.auth.account import bp as account_bp
     from hub.auth.pages import bp as auth_bp
     from hub.cases import bp as cases_bp
     from hub.clock import now
@@ -42,6 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)  # /account: the email report setting
     app.register_blueprint(cases_bp)  # /cases: alerts worked to resolution
     app.register_blueprint(admin_bp)  # /admin: stores, surveys, terminals, people, alert rules, posters
     app.register_blueprint(dashboards_bp)  # /dashboard: figures from the daily rollups
