@@ -14,9 +14,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hub.models import OutboxMessage, Signal
+from hub.models import OutboxMessage, Signal, Store
+from hub.services.alerts.routing import alerts_state
 from hub.services.alerts.rules import create_rule
+from hub.services.alerts.windows import check_windows
 from hub.services.signals import check_signals
+from shared.errors import RuleError
 from tests.hub.alerting import deliver, sign_in_as
 from tests.hub.conftest import connected
 from tests.support.webhook_receiver import WebhookReceiver
@@ -271,3 +274,83 @@ def test_dismissing_without_the_csrf_token_is_refused(app, clock, client, people
 
     assert answer.status_code in (400, 403)
     assert all(s.state == "open" for s in signals_of(app))
+
+
+# --- rules and message shapes -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [{"kpi_in": ["nps"]}, {"kpi_in": []}, {"index_below": 10}, ["smiley_index"]],
+)
+def test_a_signal_rule_with_a_condition_that_cannot_work_is_refused(app, clock, receiver, condition):
+    with connected(app), pytest.raises(RuleError):
+        create_rule({"name": "x", "kind": "signal", "condition": condition, "webhook_url": receiver.url}, now=clock())
+
+
+def test_window_rules_keep_working_beside_a_signal_rule(app, clock, people, terminal, receiver):
+    signal_rule(app, clock, receiver)
+    with connected(app):
+        assert check_windows(clock()) == 0
+        book = alerts_state().book.get()
+        assert [r.kind for r in book.signal_rules] == ["signal"]
+        assert all(r.kind == "window" for r in book.window_rules)
+
+
+def test_a_slack_signal_escapes_the_store_name(app, clock, people, terminal, receiver):
+    with connected(app):
+        Store.update(name="<!channel> & Co").where(Store.code == "B001").execute()
+    signal_rule(app, clock, receiver, webhook_format="slack", email=False, condition={"kpi_in": ["smiley_index"]})
+    planted_drop(terminal)
+    run_job(app, clock)
+    deliver(app)
+    body = json.loads(receiver.calls[0].body)
+    assert body["text"].startswith("Signal: B001 &lt;!channel&gt; &amp; Co: Smiley index")
+    assert "<!channel>" not in receiver.calls[0].body.decode()
+    assert body["blocks"][-1]["elements"][0]["url"].startswith("http://127.0.0.1:8000/dashboard/signals")
+
+
+def test_a_teams_signal_is_an_adaptive_card(app, clock, people, terminal, receiver):
+    signal_rule(app, clock, receiver, webhook_format="teams", email=False, condition={"kpi_in": ["smiley_index"]})
+    planted_drop(terminal)
+    run_job(app, clock)
+    deliver(app)
+    card = json.loads(receiver.calls[0].body)["attachments"][0]["content"]
+    assert card["type"] == "AdaptiveCard"
+    assert "one-sided Welch z-test" in card["body"][1]["text"]
+    assert card["actions"][0]["url"].startswith("http://127.0.0.1:8000/dashboard/signals")
+
+
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_a_store_name_never_becomes_markup_on_the_page_or_in_the_email(
+    app, clock, client, people, terminal, receiver, inbox
+):
+    with connected(app):
+        Store.update(name=XSS).where(Store.code == "B001").execute()
+    signal_rule(app, clock, receiver, condition={"kpi_in": ["smiley_index"]})
+    planted_drop(terminal)
+    run_job(app, clock)
+    deliver(app)
+    sign_in_as(client, people["admin"])
+
+    html = client.get("/dashboard/signals").get_data(as_text=True)
+    mail = next(m for m in inbox.messages if "Signal" in str(m["Subject"]))
+    mail_html = mail.get_body(("html",)).get_content()
+
+    for text in (html, mail_html):
+        assert "<script>alert" not in text and "<img src=x" not in text
+        assert "&lt;script&gt;" in text
+    assert json.loads(receiver.calls[0].body)["store"]["name"] == XSS  # JSON carries it as data
+
+
+def test_csv_cells_from_store_names_are_neutralised(app, clock, client, people, terminal):
+    with connected(app):
+        Store.update(name="=HYPERLINK(1)").where(Store.code == "B001").execute()
+    planted_drop(terminal)
+    run_job(app, clock)
+    sign_in_as(client, people["admin"])
+    csv_text = client.get("/dashboard/signals.csv").get_data(as_text=True)
+    assert ",=HYPERLINK" not in csv_text
+    assert "'=HYPERLINK(1)" in csv_text
