@@ -48,6 +48,9 @@ DEFAULTS: dict[str, Any] = {
     "ALERT_GIVE_UP_HOURS": 48,
     "ALERT_BATCH_SIZE": 20,  # messages one delivery worker claims at a time
     "ALERT_LINK_TTL_HOURS": 168,
+    # An active terminal not heard from for this long while its store is open is flagged silent
+    # (hub/services/terminal_health.py; the alert rule terminal_silent tells its store managers).
+    "TERMINAL_SILENT_MINUTES": 60,
     "DIGEST_HOUR": 7,  # local time of the manager's store; -1 turns the daily digest off
     # `voxloop hub serve` also runs the background jobs (alert delivery, escalation, digests)
     "JOBS_IN_SERVE": 0,

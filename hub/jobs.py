@@ -33,13 +33,14 @@ from hub.services.notify.email import SmtpSender
 from hub.services.notify.webhook import WebhookSender
 from hub.services.reports import queue_reports
 from hub.services.signals import check_signals
+from hub.services.terminal_health import check_terminals
 
 log = logging.getLogger("voxloop.jobs")
 
 DELIVERY_JOBS = ("deliver_email", "deliver_webhook")
 WAKE_DELAY = timedelta(milliseconds=25)
 # name -> seconds between runs (delivery: ALERT_POLL_MS)
-INTERVALS = {"escalate": 15, "windows": 60, "digests": 300, "reports": 300, "signals": 3600}
+INTERVALS = {"escalate": 15, "windows": 60, "digests": 300, "reports": 300, "signals": 3600, "silent_terminals": 60}
 
 
 def deliverer_for(app: Flask, *, worker: str | None = None) -> Deliverer:
@@ -86,6 +87,7 @@ def job_functions(app: Flask, deliverer: Deliverer) -> dict[str, Callable[[datet
         ),
         "reports": lambda now: queue_reports(now, public_url=app.config["PUBLIC_URL"]),
         "signals": check_signals,
+        "silent_terminals": lambda now: check_terminals(now, minutes=int(app.config["TERMINAL_SILENT_MINUTES"])),
     }
 
 

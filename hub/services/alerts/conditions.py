@@ -14,6 +14,8 @@ Windowed conditions (one measure, checked by a job over the responses received i
     {"negative_share_at_least": 50, "window_minutes": 15, "min_responses": 4}
     {"index_below": -20, "window_minutes": 60, "min_responses": 10}      smiley index, -100..100
     {"volume_drop_percent": 70, "window_minutes": 60, "baseline_days": 7, "min_responses": 5}
+    {"terminal_silent": true}    a terminal of the store flagged silent (TERMINAL_SILENT_MINUTES of
+                                 opening time without contact; hub/services/terminal_health.py)
 
 A volume drop compares the window with the same window on each of the ``baseline_days``
 days before; it is checked only while the store is open, and only when the baseline averages
@@ -41,6 +43,7 @@ from shared.protocol import AnswerRow
 RESPONSE_KEYS = ("rating_at_most", "nps_at_most", "with_comment", "contact_requested", "reason_in")
 WINDOW_MEASURES = ("negative_share_at_least", "index_below", "volume_drop_percent")
 WINDOW_SETTINGS = ("window_minutes", "min_responses", "baseline_days")
+TERMINAL_SILENT = "terminal_silent"  # raised by the silent-terminal job, not by the window check
 SIGNAL_KPIS = ("smiley_index", "unhappy_share")  # hub/services/signals.py KPIS
 MAX_RATING = 5  # the largest smiley scale has 5 faces, CSAT runs 1-5
 
@@ -189,6 +192,14 @@ def parse_window_condition(data: object) -> WindowCondition:
     """The condition of a windowed rule, or RuleError saying what cannot work."""
     if not isinstance(data, dict):
         raise RuleError(f"condition must be an object with one of {', '.join(WINDOW_MEASURES)}", "condition")
+    if TERMINAL_SILENT in data:
+        if data != {TERMINAL_SILENT: True}:
+            raise RuleError(
+                'a silent-terminal rule has the condition {"terminal_silent": true} and nothing else '
+                "(the hub's TERMINAL_SILENT_MINUTES says how long a silence is)",
+                "condition.terminal_silent",
+            )
+        return WindowCondition(TERMINAL_SILENT, 1.0, 15, 1)
     unknown = sorted(set(data) - set(WINDOW_MEASURES) - set(WINDOW_SETTINGS))
     if unknown:
         hint = (
@@ -240,6 +251,8 @@ def describe(kind: str, condition: Mapping[str, Any]) -> str:
     if kind == "signal":
         kpis = condition.get("kpi_in") or SIGNAL_KPIS
         return "a significant drop against the store's baseline (" + ", ".join(k.replace("_", " ") for k in kpis) + ")"
+    if kind == "window" and TERMINAL_SILENT in condition:
+        return "a terminal silent in opening hours"
     if kind == "window":
         window = condition.get("window_minutes", 15)
         if "negative_share_at_least" in condition:

@@ -58,6 +58,13 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "condition": {"negative_share_at_least": 50, "window_minutes": 15, "min_responses": 4},
         "sla_minutes": 30,
     },
+    {
+        "key": "terminal_silent",
+        "name": "Terminal silent",
+        "kind": "window",
+        "condition": {"terminal_silent": True},  # hub/services/terminal_health.py raises it
+        "sla_minutes": 120,
+    },
 ]
 
 _SETTINGS = {

@@ -20,7 +20,7 @@ from typing import Any
 
 from hub.db import database, db_time, write_transaction
 from hub.models import Case, SurveyVersion
-from hub.services.alerts.conditions import WindowCondition, WindowFigures
+from hub.services.alerts.conditions import TERMINAL_SILENT, WindowCondition, WindowFigures
 from hub.services.alerts.opening_hours import is_open
 from hub.services.alerts.routing import alerts_state, raise_alert
 from hub.services.alerts.rules import RuleFacts, StoreFacts
@@ -47,6 +47,8 @@ def check_windows(now: datetime) -> int:
     for rule in book.window_rules:
         condition = rule.condition
         assert isinstance(condition, WindowCondition)
+        if condition.measure == TERMINAL_SILENT:
+            continue  # raised by the silent-terminal job (hub/services/terminal_health.py)
         stores = [s for s in book.stores.values() if rule.covers_store(s.code)]
         if condition.measure == "volume_drop_percent":
             raised += sum(_volume(rule, condition, store, now) for store in stores)
