@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from flask import Response, render_template, request, url_for
+from flask import Response, jsonify, render_template, request, url_for
 
 from hub import charts
 from hub.auth.guard import current_scope, signed_in
@@ -87,6 +87,46 @@ def drivers_page() -> str:
     )
 
 
+DRIVER_COLUMNS = (
+    "rank", "kind", "key", "label", "n", "rated", "occurrence_pct", "index_with", "index_without", "importance",
+    "unsatisfied_pct", "potential", "small_sample",
+)  # fmt: skip
+THEME_COLUMNS = (
+    "language", "term", "n", "share_pct", "negative_pct", "positive_pct", "mean_sentiment", "previous_n", "change",
+    "share_change_pp",
+)  # fmt: skip
+
+
+def _csv(columns: Sequence[str], records: Sequence[dict[str, Any]], name: str) -> Response:
+    """Records as CSV: None as an empty cell, yes/no flags as "yes" or empty."""
+
+    def cell(value: Any) -> Any:
+        if value is None or value is False:
+            return ""
+        return "yes" if value is True else value
+
+    return csv_response(columns, ([cell(r[c]) for c in columns] for r in records), name)
+
+
+def driver_record(d: Driver) -> dict[str, Any]:
+    """A row of a drivers table, as the CSV and the JSON give it."""
+    return {
+        "rank": d.rank,
+        "kind": d.kind,
+        "key": d.key,
+        "label": d.label,
+        "n": d.n,
+        "rated": d.rated,
+        "occurrence_pct": _rounded(d.occurrence),
+        "index_with": _rounded(d.index_with.value),
+        "index_without": _rounded(d.index_without.value),
+        "importance": _rounded(d.importance, 2),
+        "unsatisfied_pct": _rounded(d.unsatisfied),
+        "potential": _rounded(d.potential, 2),
+        "small_sample": d.small_sample,
+    }
+
+
 @bp.get("/dashboard/drivers.csv")
 @signed_in
 def drivers_csv() -> Response:
@@ -95,30 +135,27 @@ def drivers_csv() -> Response:
     view = request.args.get("view", "reasons")
     view = view if view in DRIVER_VIEWS else "reasons"
     analysis = drivers.analyse(store_ids, period, viewer_language())
-    rows = analysis.reasons if view == "reasons" else analysis.touchpoints
-    header = [
-        "rank", "key", "label", "n", "rated", "occurrence_pct", "index_with", "index_without",
-        "importance", "unsatisfied_pct", "potential", "small_sample",
-    ]  # fmt: skip
-    cells = (
-        [
-            d.rank or "",
-            d.key,
-            d.label,
-            d.n,
-            d.rated,
-            _rounded(d.occurrence),
-            _rounded(d.index_with.value),
-            _rounded(d.index_without.value),
-            _rounded(d.importance, 2),
-            _rounded(d.unsatisfied),
-            _rounded(d.potential, 2),
-            "yes" if d.small_sample else "",
-        ]
-        for d in rows
-    )
+    records = [driver_record(d) for d in (analysis.reasons if view == "reasons" else analysis.touchpoints)]
     name = f"voxloop-drivers-{view}-{shop.code if shop else 'stores'}-{period.start}-{period.end}"
-    return csv_response(header, cells, name)
+    return _csv(DRIVER_COLUMNS, records, name)
+
+
+@bp.get("/dashboard/drivers.json")
+@signed_in
+def drivers_json() -> Response:
+    """Both drivers tables and the overall index, scope or ?store=CODE."""
+    shop, store_ids, period = _where()
+    analysis = drivers.analyse(store_ids, period, viewer_language())
+    return jsonify(
+        {
+            "store": shop.code if shop else None,
+            "from": period.start.isoformat(),
+            "to": period.end.isoformat(),
+            "overall": analysis.overall.as_dict(),
+            "reasons": [driver_record(d) for d in analysis.reasons],
+            "touchpoints": [driver_record(d) for d in analysis.touchpoints],
+        }
+    )
 
 
 @bp.app_template_global("store_actions")
@@ -184,31 +221,45 @@ def themes_page() -> str:
     )
 
 
+def theme_record(t: Theme) -> dict[str, Any]:
+    return {
+        "language": t.language,
+        "term": t.term,
+        "n": t.n,
+        "share_pct": _rounded(t.share),
+        "negative_pct": _rounded(t.negative),
+        "positive_pct": _rounded(t.positive),
+        "mean_sentiment": _rounded(t.sentiment, 3),
+        "previous_n": t.previous_n,
+        "change": t.change,
+        "share_change_pp": _rounded(t.share_change),
+    }
+
+
 @bp.get("/dashboard/themes.csv")
 @signed_in
 def themes_csv() -> Response:
     """The themes table: every language, or ?language=de|en; scope or ?store=CODE."""
     shop, store_ids, period = _where()
     found = themes.themes(store_ids, period, _language())
-    header = [
-        "language", "term", "n", "share_pct", "negative_pct", "positive_pct", "mean_sentiment",
-        "previous_n", "change", "share_change_pp",
-    ]  # fmt: skip
-    rows = (
-        [
-            t.language,
-            t.term,
-            t.n,
-            _rounded(t.share),
-            _rounded(t.negative),
-            _rounded(t.positive),
-            _rounded(t.sentiment, 3),
-            t.previous_n,
-            t.change,
-            _rounded(t.share_change),
-        ]
-        for found_rows in found.values()
-        for t in found_rows
+    records = [theme_record(t) for rows in found.values() for t in rows]
+    return _csv(THEME_COLUMNS, records, f"voxloop-themes-{shop.code if shop else 'stores'}-{period.start}-{period.end}")
+
+
+@bp.get("/dashboard/themes.json")
+@signed_in
+def themes_json() -> Response:
+    """The themes per language, each with the link to its comments; scope or ?store=CODE."""
+    shop, store_ids, period = _where()
+    found = themes.themes(store_ids, period, _language())
+    return jsonify(
+        {
+            "store": shop.code if shop else None,
+            "from": period.start.isoformat(),
+            "to": period.end.isoformat(),
+            "themes": {
+                language: [{**theme_record(t), "comments": comments_link(t, period, shop)} for t in rows]
+                for language, rows in found.items()
+            },
+        }
     )
-    name = f"voxloop-themes-{shop.code if shop else 'stores'}-{period.start}-{period.end}"
-    return csv_response(header, rows, name)

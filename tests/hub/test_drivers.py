@@ -272,3 +272,29 @@ def test_reason_texts_cannot_run_in_the_page_or_the_csv(app, client, feedback):
     labels = {r["key"]: r["label"] for r in csv.DictReader(io.StringIO(body))}
     assert labels["price"] == '\'=HYPERLINK("http://evil.example")'
     assert labels["staff"] == "'@SUM(A1)"
+
+
+def test_the_driver_the_demo_seed_plants_ranks_first(app, clock):
+    """The seed makes queues (likelier at busy hours) pull faces down: the analysis finds it."""
+    from hub.seed.generator import Plan
+    from hub.seed.writer import seed
+
+    plan = Plan(stores=3, days=14, per_day=80, end=TODAY - timedelta(days=1))
+    with connected(app):
+        seed(plan, now=clock())
+        analysis = drivers.analyse(None, Period(plan.start, plan.end))
+    assert analysis.reasons[0].key == "queue"
+    assert not analysis.reasons[0].small_sample
+    staff = next(d for d in analysis.reasons if d.key == "staff")
+    assert staff.importance < 0 and staff.potential == 0  # happy people name the staff
+
+
+def test_the_json_holds_both_tables(app, client, feedback, people):
+    sign_in(client, "mia@example.org")
+    assert client.get("/dashboard/drivers.json?store=H002").status_code == 404
+    body = client.get("/dashboard/drivers.json?store=B001").get_json()
+    assert body["reasons"][0]["key"] == "queue" and body["reasons"][0]["rank"] == 1
+    raw = raw_faces(app, "B001", WEEK.start, WEEK.end)
+    assert body["overall"]["n"] == sum(raw["*"].values())
+    assert {r["key"]: r["n"] for r in body["reasons"]} == {k: sum(v.values()) for k, v in raw.items() if k != "*"}
+    assert [t["key"] for t in body["touchpoints"]] == ["exit"]

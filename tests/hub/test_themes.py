@@ -201,3 +201,16 @@ def test_a_store_manager_sees_only_their_stores_themes(app, client, feedback, pe
     assert "parkplatz" not in page and "parking" not in page
     body = client.get("/dashboard/themes.csv").get_data(as_text=True)
     assert "kasse" in body and "parkplatz" not in body
+
+
+def test_the_json_gives_each_theme_with_its_comments_link(app, client, feedback, people):
+    sign_in(client, "mia@example.org")
+    assert client.get("/dashboard/themes.json?store=H002").status_code == 404
+    body = client.get("/dashboard/themes.json?language=en").get_json()
+    assert list(body["themes"]) == ["en"]
+    truth, _ = recomputed(app, PERIOD.start, PERIOD.end, "B001")
+    assert {t["term"]: t["n"] for t in body["themes"]["en"]} == {
+        term: v[0] for (lang, term), v in truth.items() if lang == "en"
+    }
+    queue = next(t for t in body["themes"]["en"] if t["term"] == "queue")
+    assert parse_qs(urlparse(queue["comments"]).query)["term"] == ["queue"]
