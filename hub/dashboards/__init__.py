@@ -7,6 +7,7 @@ from hub.dashboards import (
     comments,  # noqa: F401 (registers /dashboard/comments on bp)
     insights,  # noqa: F401 (registers /dashboard/drivers and /dashboard/themes on bp)
     signals,  # noqa: F401 (registers /dashboard/signals on bp)
+    weather,  # noqa: F401 (registers /weather on bp)
 )
 from hub.dashboards.pages import bp
 
