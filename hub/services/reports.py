@@ -16,6 +16,7 @@ was true at the report's hour, even if it is delivered later.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -24,7 +25,7 @@ from zoneinfo import ZoneInfo
 from hub.db import write_transaction
 from hub.models import Case, OutboxMessage, Store, User
 from hub.queries import alerts as q
-from hub.services import analytics
+from hub.services import analytics, drivers, themes
 from hub.services.access import Scope, scope_for
 from hub.services.alerts.routing import alerts_state, new_message
 from hub.services.analytics import Figure, Period, Ranked
@@ -32,7 +33,8 @@ from shared.errors import RequestError
 
 FREQUENCIES = ("weekly", "daily", "off")
 REPORT_HOUR = 7
-TOP = 3  # best and worst stores listed
+TOP = 3  # best and worst stores, and things to work on, listed
+TOP_THEMES = 5
 
 
 def set_report_frequency(user: User, frequency: str) -> None:
@@ -100,6 +102,25 @@ def _best_and_worst(ranked: list[Ranked]) -> tuple[list[Ranked], list[Ranked]]:
     return ranked[:count], list(reversed(ranked[-count:])) if count else []
 
 
+def _themes(store_ids: Collection[int] | None, period: Period) -> list[dict[str, Any]]:
+    """The most frequent comment terms of the period, every language together."""
+    found = [t for per_language in themes.themes(store_ids, period, limit=TOP_THEMES).values() for t in per_language]
+    found.sort(key=lambda t: (-t.n, t.term))
+    return [
+        {"term": t.term, "language": t.language, "n": t.n, "negative": _shown(t.negative, 0)}
+        for t in found[:TOP_THEMES]
+    ]
+
+
+def _work_on(store_ids: Collection[int] | None, period: Period) -> list[str]:
+    """The drivers (reasons, touchpoints) with the largest potential, in plain sentences; too
+    small samples only fill up what is left, marked, as on the dashboard."""
+    analysis = drivers.analyse(store_ids, period)
+    found = [d for kind in drivers.KINDS for d in analysis.of(kind) if d.potential and d.potential > 0]
+    found.sort(key=lambda d: (d.small_sample, -(d.potential or 0), d.kind, d.key))
+    return [drivers.sentence(d, None) for d in found[:TOP]]
+
+
 def build_report(user: User, scope: Scope, frequency: str, period: Period, *, public_url: str) -> dict[str, Any]:
     """The payload of one person's report: everything the email shows, computed now."""
     scales = analytics.survey_scales()
@@ -133,6 +154,8 @@ def build_report(user: User, scope: Scope, frequency: str, period: Period, *, pu
         "cases_url": f"{base}/cases",
         "dashboard_url": f"{base}{page}?{query}",
         "account_url": f"{base}/account",
+        "themes": _themes(scope.store_ids, period),
+        "work_on": _work_on(scope.store_ids, period),
     }
 
 

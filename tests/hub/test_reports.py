@@ -105,6 +105,18 @@ def test_hq_sees_every_store_and_the_best_and_worst_of_them(app, clock, week, in
     assert f'href="{HUB}/dashboard?from=2026-11-16&amp;to=2026-11-22"' in html
 
 
+def test_the_report_names_the_planted_driver_and_what_customers_wrote_about(app, clock, week, inbox):
+    queue(app, clock())
+    deliver(app)
+    text = part(reports(inbox)["mia@example.org"][0], "plain")
+    work_on = text.split("What to work on:")[1].split("\n\n")[0].splitlines()
+    wrote = text.split("What customers wrote about:")[1].split("\n\n")[0].splitlines()
+
+    # every unhappy B001 response (14 of 42) named the queue, half of them also the staff
+    assert work_on[1].startswith("1. “Waiting at the till”: 33 % of responses named it, 100 % of them unhappy.")
+    assert '- "comment" (de): 7 comments, 0 % unhappy' in wrote  # one comment a day, with a happy face
+
+
 def test_the_report_waits_for_monday_7_oclock_in_the_persons_time_zone(app, week):
     monday = datetime(2026, 11, 23, tzinfo=UTC)
 
