@@ -44,6 +44,11 @@ def _rounded(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(value, digits)
 
 
+def _about(shop: Store | None, period: Period) -> dict[str, str | None]:
+    """What a JSON export covers."""
+    return {"store": shop.code if shop else None, "from": period.start.isoformat(), "to": period.end.isoformat()}
+
+
 def _dates(period: Period, shop: Store | None) -> dict[str, str]:
     found = {"from": period.start.isoformat(), "to": period.end.isoformat()}
     if shop:
@@ -148,9 +153,7 @@ def drivers_json() -> Response:
     analysis = drivers.analyse(store_ids, period, viewer_language())
     return jsonify(
         {
-            "store": shop.code if shop else None,
-            "from": period.start.isoformat(),
-            "to": period.end.isoformat(),
+            **_about(shop, period),
             "overall": analysis.overall.as_dict(),
             "reasons": [driver_record(d) for d in analysis.reasons],
             "touchpoints": [driver_record(d) for d in analysis.touchpoints],
@@ -254,9 +257,7 @@ def themes_json() -> Response:
     found = themes.themes(store_ids, period, _language())
     return jsonify(
         {
-            "store": shop.code if shop else None,
-            "from": period.start.isoformat(),
-            "to": period.end.isoformat(),
+            **_about(shop, period),
             "themes": {
                 language: [{**theme_record(t), "comments": comments_link(t, period, shop)} for t in rows]
                 for language, rows in found.items()

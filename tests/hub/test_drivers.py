@@ -18,7 +18,8 @@ from hub.services.analytics import Period
 from hub.services.drivers import measure, rank
 from shared.protocol import format_time
 from shared.scoring import smiley_index
-from tests.hub.conftest import ADMIN_PASSWORD, connected, rows
+from tests.hub.conftest import ADMIN_PASSWORD, connected
+from tests.hub.raw_feedback import raw_responses
 from tests.hub.test_sign_in import sign_in
 
 FACES = 4
@@ -116,24 +117,11 @@ def feedback(terminal, other_terminal) -> None:
 
 def raw_faces(app, store_code: str | None, first: date, last: date) -> dict[str, Counter]:
     """{option or '*' (every response): Counter(face)} recomputed from the response and answer tables."""
-    faces = {}
-    options: dict[str, set[str]] = {}
-    for rid, code, day, question, number, text in rows(
-        app,
-        "SELECT r.id, s.code, r.local_day, a.question, a.number, a.text FROM response r "
-        "JOIN answer a ON a.response_id = r.id JOIN store s ON s.id = r.store_id",
-    ):
-        day = day if isinstance(day, date) else date.fromisoformat(str(day)[:10])
-        if not first <= day <= last or (store_code and code != store_code):
-            continue
-        if question == "rating":
-            faces[rid] = number
-        elif question == "reason":
-            options.setdefault(rid, set()).add(text)
-    found: dict[str, Counter] = {"*": Counter(faces.values())}
-    for rid, chosen in options.items():
-        for option in chosen:
-            found.setdefault(option, Counter())[faces[rid]] += 1
+    responses = raw_responses(app, first, last, store_code).values()
+    found: dict[str, Counter] = {"*": Counter(r.face for r in responses)}
+    for r in responses:
+        for option in r.reasons:
+            found.setdefault(option, Counter())[r.face] += 1
     return found
 
 

@@ -20,7 +20,8 @@ from hub.services.analytics import Period
 from hub.services.comment_text import comment_sentiment, comment_terms
 from hub.services.rollups import language_of
 from shared.protocol import format_time
-from tests.hub.conftest import ADMIN_PASSWORD, connected, rows
+from tests.hub.conftest import ADMIN_PASSWORD, connected
+from tests.hub.raw_feedback import raw_responses
 from tests.hub.test_sign_in import sign_in
 
 FACES = 4
@@ -76,28 +77,16 @@ def feedback(terminal, other_terminal) -> None:
 def recomputed(app, first: date, last: date, store_code: str | None = None) -> tuple[dict, int]:
     """{(language, term): [n, negative, positive, sentiment]} and the number of comments,
     from the raw response and answer tables and comment_terms."""
-    faces, comments = {}, []
-    for rid, code, day, locale, question, number, text in rows(
-        app,
-        "SELECT r.id, s.code, r.local_day, r.locale, a.question, a.number, a.text FROM response r "
-        "JOIN answer a ON a.response_id = r.id JOIN store s ON s.id = r.store_id",
-    ):
-        day = day if isinstance(day, date) else date.fromisoformat(str(day)[:10])
-        if not first <= day <= last or (store_code and code != store_code):
-            continue
-        if question == "rating":
-            faces[rid] = number
-        elif question == "comment":
-            comments.append((rid, locale, text))
+    comments = [r for r in raw_responses(app, first, last, store_code).values() if r.comment is not None]
     found: dict = defaultdict(lambda: [0, 0, 0, 0.0])
-    for rid, locale, text in comments:
-        language = language_of(locale)
-        for term in comment_terms(text, language):
+    for r in comments:
+        language = language_of(r.locale)
+        for term in comment_terms(r.comment, language):
             row = found[(language, term)]
             row[0] += 1
-            row[1] += faces[rid] <= FACES // 2
-            row[2] += faces[rid] > (FACES + 1) // 2
-            row[3] += comment_sentiment(text, language)
+            row[1] += r.face <= FACES // 2
+            row[2] += r.face > (FACES + 1) // 2
+            row[3] += comment_sentiment(r.comment, language)
     return dict(found), len(comments)
 
 
