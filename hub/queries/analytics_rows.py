@@ -1,5 +1,5 @@
 """Rows for BI tools, read a page at a time by keyset (never OFFSET, which rereads every page
-before and shifts when rows arrive): counts per store and local day from rollup_daily, and
+before and shifts when rows arrive): counts per store and local day from score_daily, and
 raw responses with their answers.
 
 Both take ``store_ids`` like hub/queries/analytics.py (None: every store; empty: none) and an
@@ -15,6 +15,7 @@ from typing import Any
 
 from hub.db import database, is_sqlite, placeholders
 from hub.queries.analytics import as_day
+from hub.queries.rollups import TOTAL
 
 
 def _day(day: date) -> date | str:
@@ -32,7 +33,7 @@ def _stores(store_ids: Collection[int] | None) -> tuple[str, list[int]]:
 
 
 def store_days(
-    questions: Sequence[str],
+    question: str,
     start: date,
     end: date,
     store_ids: Collection[int] | None,
@@ -40,20 +41,20 @@ def store_days(
     after: tuple[date, int] | None,
     limit: int,
 ) -> list[tuple[date, int]]:
-    """The next ``limit`` (day, store id) pairs, in that order, that have answers to any of
-    ``questions``; only those after ``after``."""
-    if (store_ids is not None and not store_ids) or not questions:
+    """The next ``limit`` (day, store id) pairs, in that order, with answers to ``question``
+    (the smiley, which every response answers); only those after ``after``. Read from
+    score_daily in its primary key's order (question, day, store_id), never the total rows."""
+    if store_ids is not None and not store_ids:
         return []
     p = database.param
     in_stores, ids = _stores(store_ids)
-    params: list[Any] = [_day(start), _day(end), *questions, *ids]
-    where = f"day BETWEEN {p} AND {p} AND question IN ({placeholders(len(questions))}){in_stores}"
+    params: list[Any] = [question, _day(start), _day(end), TOTAL, *ids]
+    where = f"question = {p} AND day BETWEEN {p} AND {p} AND store_id <> {p}{in_stores}"
     if after is not None:
         where += f" AND (day > {p} OR (day = {p} AND store_id > {p}))"
         params += [_day(after[0]), _day(after[0]), after[1]]
-    hint = " INDEXED BY rollup_daily_day" if is_sqlite() else ""
     cursor = database.execute_sql(
-        f"SELECT day, store_id FROM rollup_daily{hint} WHERE {where} "
+        f"SELECT day, store_id FROM score_daily WHERE {where} "
         f"GROUP BY day, store_id ORDER BY day, store_id LIMIT {int(limit)}",
         tuple(params),
     )
@@ -62,26 +63,26 @@ def store_days(
 
 def store_day_counts(
     questions: Sequence[str], keys: Sequence[tuple[date, int]]
-) -> dict[tuple[date, int], dict[str, dict[str, int]]]:
-    """{(day, store id): {question: {value: count}}} for exactly these (day, store) pairs."""
+) -> dict[tuple[date, int], dict[str, dict[int, int]]]:
+    """{(day, store id): {question: {value: count}}} for exactly these (day, store) pairs,
+    every channel together; zero counts left out."""
     if not keys or not questions:
         return {}
     p = database.param
     days = sorted({day for day, _ in keys})
     stores = sorted({store for _, store in keys})
-    hint = " INDEXED BY rollup_daily_day" if is_sqlite() else ""
+    values = ", ".join(f"SUM(v{k})" for k in range(11))
     cursor = database.execute_sql(
-        f"SELECT day, store_id, question, value, SUM(count) FROM rollup_daily{hint} "
-        f"WHERE day BETWEEN {p} AND {p} AND question IN ({placeholders(len(questions))}) "
-        f"AND store_id IN ({placeholders(len(stores))}) GROUP BY day, store_id, question, value",
-        (_day(days[0]), _day(days[-1]), *questions, *stores),
+        f"SELECT day, store_id, question, {values} FROM score_daily "
+        f"WHERE question IN ({placeholders(len(questions))}) AND day BETWEEN {p} AND {p} "
+        f"AND store_id IN ({placeholders(len(stores))}) GROUP BY day, store_id, question",
+        (*questions, _day(days[0]), _day(days[-1]), *stores),
     )
-    wanted = set(keys)
-    found: dict[tuple[date, int], dict[str, dict[str, int]]] = {key: {} for key in keys}
-    for day, store, question, value, total in cursor.fetchall():
+    found: dict[tuple[date, int], dict[str, dict[int, int]]] = {key: {} for key in keys}
+    for day, store, question, *counts in cursor.fetchall():
         key = (as_day(day), int(store))
-        if key in wanted:
-            found[key].setdefault(question, {})[value] = int(total)
+        if key in found:
+            found[key][question] = {value: int(n) for value, n in enumerate(counts) if n}
     return found
 
 

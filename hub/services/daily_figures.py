@@ -1,6 +1,6 @@
 """Figures per store and local day, what a BI tool loads to build its own views: responses,
 the smiley index with the count of every face, NPS with its promoters, passives and
-detractors, CSAT when the survey asks it. Counts come from the daily rollups, scores from
+detractors, CSAT when the survey asks it. Counts come from score_daily, scores from
 shared/scoring, so they equal the dashboards' figures for the same store and day."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from hub.models import Store
 from hub.queries import analytics_rows as q
-from hub.services.analytics import Period, Scales, numeric, volume
+from hub.services.analytics import Period, Scales
 from shared.scoring import csat, nps, smiley_index
 
 
@@ -33,7 +33,7 @@ class StoreDay:
         body: dict[str, Any] = {
             "day": self.day.isoformat(),
             "store": self.store_code,
-            "responses": volume({str(k): v for k, v in self.faces.items()}).n,
+            "responses": sum(self.faces.values()),
             "smiley_index": smiley_index(self.faces, scales.faces).as_dict(),
             "faces": {str(face): self.faces.get(face, 0) for face in range(1, scales.faces + 1)},
             "nps": {
@@ -58,12 +58,14 @@ def store_days(
 ) -> list[StoreDay]:
     """The next ``limit`` store-days with responses in ``period``, by day, then store id."""
     questions = [x for x in (scales.smiley, scales.nps, scales.csat) if x]
-    keys = q.store_days(questions, period.start, period.end, store_ids, after=after, limit=limit)
+    if scales.smiley is None:
+        return []
+    keys = q.store_days(scales.smiley, period.start, period.end, store_ids, after=after, limit=limit)
     counts = q.store_day_counts(questions, keys)
     codes = dict(Store.select(Store.id, Store.code).where(Store.id.in_({s for _, s in keys} or {-1})).tuples())
 
-    def of(found: Mapping[str, Mapping[str, int]], question: str | None) -> dict[int, int]:
-        return numeric(found.get(question, {})) if question else {}
+    def of(found: Mapping[str, dict[int, int]], question: str | None) -> dict[int, int]:
+        return dict(found.get(question, {})) if question else {}
 
     return [
         StoreDay(
