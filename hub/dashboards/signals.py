@@ -87,6 +87,7 @@ def signal_list() -> str:
         labels=signals.KPI_LABELS,
         may_dismiss={s.id: signals.may_dismiss(scope, s.store_id) for s in found},
         alpha=signals.ALPHA,
+        p_floor=signals.P_FLOOR,
         min_drop=signals.MIN_DROP,
         window_days=signals.WINDOW_DAYS,
         baseline_days=signals.BASELINE_DAYS,

@@ -76,6 +76,9 @@ MIN_WINDOW_N = 100
 MIN_BASELINE_N = 400
 ALPHA = 0.0005
 MIN_DROP = {"smiley_index": 3.0, "unhappy_share": 3.0}
+# the smallest p-value kept: the column is REAL, a 4-byte float on PostgreSQL that holds
+# nothing below about 1e-38; a smaller p says nothing more ("overwhelming") and is kept as this
+P_FLOOR = 1e-30
 
 
 @dataclass(frozen=True)
@@ -240,7 +243,7 @@ def _record(store: StoreFacts, window: Window, verdict: Verdict, rules: list[Rul
     """Keep the signal and queue its messages in one transaction; None if it existed."""
     c = verdict.comparison
     with write_transaction():
-        signal_id = (
+        inserted = (
             Signal.insert(
                 store=store.id,
                 kpi=verdict.kpi,
@@ -252,19 +255,19 @@ def _record(store: StoreFacts, window: Window, verdict: Verdict, rules: list[Rul
                 current_n=c.current_n,
                 baseline_value=c.baseline,
                 baseline_n=c.baseline_n,
-                p_value=c.p_value,
+                p_value=max(c.p_value, P_FLOOR),
                 test=verdict.test,
                 detected_at=db_time(now),
                 state="open",
             )
             .on_conflict_ignore()
+            .as_rowcount()
             .execute()
         )
-        signal = Signal.get_or_none(
-            (Signal.store == store.id) & (Signal.kpi == verdict.kpi) & (Signal.window_end == window.end)
-        )
-        if signal is None or signal.id != signal_id:  # another job process was first
+        if not inserted:  # another job process was first: it announces the signal
             return None
+        key = (Signal.store == store.id) & (Signal.kpi == verdict.kpi) & (Signal.window_end == window.end)
+        signal = Signal.get(key)
         _announce(signal, store, [r for r in rules if _wants(r, store, verdict.kpi)], now)
     return signal.id
 

@@ -18,7 +18,7 @@ from hub.models import OutboxMessage, Signal, Store
 from hub.services.alerts.routing import alerts_state
 from hub.services.alerts.rules import create_rule
 from hub.services.alerts.windows import check_windows
-from hub.services.signals import check_signals
+from hub.services.signals import P_FLOOR, check_signals
 from shared.errors import RuleError
 from tests.hub.alerting import deliver, sign_in_as
 from tests.hub.conftest import connected
@@ -105,7 +105,7 @@ def test_a_planted_drop_is_found_with_its_test_and_p_value(app, clock, people, t
     pooled = (112 + 56) / 700
     z = (56 / 140 - 112 / 560) / math.sqrt(pooled * (1 - pooled) * (1 / 560 + 1 / 140))
     assert (share.baseline_value, share.baseline_n, share.current_value, share.current_n) == (20.0, 560, 40.0, 140)
-    assert share.p_value == pytest.approx(0.5 * math.erfc(z / math.sqrt(2)), rel=1e-9)
+    assert share.p_value == pytest.approx(0.5 * math.erfc(z / math.sqrt(2)), rel=1e-6)  # REAL: 4 bytes on PostgreSQL
     assert share.p_value < 1e-6
     assert share.test == "one-sided two-proportion z-test"
     # the index: faces weigh -100, -33.3, 33.3, 100 on four faces
@@ -113,6 +113,15 @@ def test_a_planted_drop_is_found_with_its_test_and_p_value(app, clock, people, t
     assert index.current_value == pytest.approx((7 * 100 + 5 * 100 / 3 - 4 * 100 / 3 - 4 * 100) / 20)
     assert index.test == "one-sided Welch z-test"
     assert index.state == share.state == "open"
+
+
+def test_an_overwhelming_drop_keeps_its_p_value_at_the_floor(app, clock, client, people, terminal):
+    # every answer of the window very unhappy: p is about 1e-69, below what PostgreSQL's REAL holds
+    sync_days(terminal, {**{d: STEADY_DAY for d in BASELINE}, **{d: [1] * 20 for d in WINDOW}})
+    assert len(run_job(app, clock)) == 2
+    assert [s.p_value for s in signals_of(app)] == [pytest.approx(P_FLOOR, rel=1e-6, abs=0)] * 2
+    sign_in_as(client, people["admin"])
+    assert "&lt; 1e-30" in client.get("/dashboard/signals").get_data(as_text=True)
 
 
 def test_steady_feedback_gives_no_signal(app, clock, people, terminal):
