@@ -200,13 +200,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"(smallest {volumes[0]:.0f}, largest {volumes[-1]:.0f}), 6 open days a week"
     )
     print()
-    print(f"{'scenario':58} {'checks':>7} {'signals':>8} {'rate':>9}  by KPI")
+    print(f"{'scenario':70} {'checks':>7} {'signals':>8} {'rate':>9}  by KPI")
 
     def row(name: str, tally: Tally, per_year: bool = False) -> None:
         kpis = ", ".join(f"{k} {tally.by_kpi[k]}" for k in KPIS) if tally.by_kpi else ""
         rate = f"{100 * tally.rate:8.3f}%"
         extra = f"  ({tally.signals / len(stores) * 365 / (tally.checks / len(stores)):.3f} per store-year)"
-        print(f"{name:58} {tally.checks:7d} {tally.signals:8d} {rate}  {kpis}{extra if per_year else ''}")
+        print(f"{name:70} {tally.checks:7d} {tally.signals:8d} {rate}  {kpis}{extra if per_year else ''}")
 
     for spread, label in ((0.0, "pure binomial noise"), (DAY_SPREAD, "noise with good and bad days")):
         tallies = noise(rng, stores, spread)
