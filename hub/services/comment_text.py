@@ -7,7 +7,9 @@ are small and fast: one regular expression pass, set look-ups, no models.
   stop words, numbers and tokens shorter than three letters dropped. Plural and inflection
   folding is light and predictable: it only ever cuts an ending off, so a term is always the
   start of every word it stands for ("kasse" for "Kassen", "queue" for "queues", "freundlich"
-  for "freundlichen"), and a plain ``LIKE '%term%'`` on the raw text finds the comments behind it.
+  for "freundlichen", "gut" for "gute"), and a plain ``LIKE '%term%'`` on the raw text finds
+  the comments behind it. German nouns (written with a capital) lose a plural -n/-en, common
+  adjectives their inflection; English words a plural -s/-es.
   A phrase is two neighbouring words with no stop word or punctuation between them.
 - ``comment_sentiment``: a hand-made lexicon of weights from -3 to 3, negation ("nicht
   freundlich", "not friendly", "kein Problem") flips and dampens the next few words up to a
@@ -63,7 +65,7 @@ _STOP = {
         schon sehr sein seine seinem seinen seiner seit sich sie sind so sogar soll sollte sonst
         über um und uns unser unsere unter viel vom von vor war waren warst was weil weiter
         welche welchem welchen welcher wenn wer werde werden wie wieder wir wird wo wohl wollen
-        wurde wurden würde zu zum zur zwar zwischen echt ganz total ziemlich wirklich leider
+        wurde wurden würde zu zum zur zwar zwischen echt ganz total ziemlich wirklich leider wenig
         heute gestern mal halt eher bisschen eins zwei drei vier fünf sechs sieben acht neun zehn
         """)
     ),
@@ -141,6 +143,17 @@ _LEXICON = {
 _ALL_LEXICON = {**_LEXICON["en"], **_LEXICON["de"]}
 
 _DE_ADJECTIVE = re.compile(r"(.{2,}(?:lich|ig|isch|bar|sam|los|haft))(?:e|en|er|es|em)")
+# common short adjectives that customers inflect ("gute Angebote", "lange Wartezeit")
+_DE_SHORT_ADJECTIVES = frozenset(
+    _words(
+        """
+        gut schnell lang kurz nett klein groß neu alt schön toll frisch sauber billig kalt warm voll leer
+        eng laut leise hell schlecht lecker perfekt klar weit stark schwach frech mies fein lieb heiß nass
+        ganz viel wenig
+        """
+    )
+)
+_DE_ENDING = re.compile(r"(.+?)(?:e|en|er|es|em)")
 # noun plurals in -en whose singular has no -e: Wartezeiten, Meinungen, Möglichkeiten, Aktionen
 _DE_EN_PLURAL = ("ungen", "heiten", "keiten", "schaften", "ionen", "täten", "zeiten", "nissen")
 # nouns that end in -en in the singular (and their compounds: Einkaufswagen, Brötchen)
@@ -160,6 +173,9 @@ def _fold(word: str, language: str, noun: bool = False) -> str:
         adjective = _DE_ADJECTIVE.fullmatch(word)
         if adjective:
             return adjective.group(1)  # freundlichen -> freundlich
+        short = _DE_ENDING.fullmatch(word)
+        if short and short.group(1) in _DE_SHORT_ADJECTIVES:
+            return short.group(1)  # gute -> gut, langen -> lang
         if noun and len(word) > 4 and word.endswith("en") and not word.endswith(_DE_EN_SINGULAR):
             if word.endswith(_DE_EN_PLURAL):
                 return word[:-2]  # Wartezeiten -> wartezeit
@@ -176,12 +192,13 @@ def _fold(word: str, language: str, noun: bool = False) -> str:
     return word
 
 
-def _tokens(text: str) -> list[tuple[str, bool]]:
+@lru_cache(maxsize=64)  # ingest asks for the terms and then the sentiment of the same comment
+def _tokens(text: str) -> tuple[tuple[str, bool], ...]:
     """Lower-case tokens (words and clause breaks), each with whether it began with a capital."""
-    return [
+    return tuple(
         (token.lower().replace("’", "'"), token[0].isupper())
         for token in _TOKEN.findall(unicodedata.normalize("NFC", text))
-    ]
+    )
 
 
 def comment_terms(text: str, language: str) -> list[str]:
@@ -195,6 +212,9 @@ def comment_terms(text: str, language: str) -> list[str]:
             previous = None
             continue
         word = _fold(token, language, capital)
+        if word in stop:  # "ganze", "viele": an inflected stop word
+            previous = None
+            continue
         terms[word] = None
         if previous is not None and previous != word:
             terms[f"{previous} {word}"] = None

@@ -16,7 +16,7 @@ def test_german_terms_are_lower_case_words_and_phrases_without_stop_words():
 
 def test_neighbouring_words_make_a_phrase_but_not_across_a_stop_word_or_punctuation():
     terms = comment_terms("Lange Wartezeit. Freundliches Personal, Kasse geschlossen", "de")
-    assert "lange wartezeit" in terms
+    assert "lang wartezeit" in terms
     assert "freundlich personal" in terms
     assert "kasse geschlossen" in terms
     assert "wartezeit freundlich" not in terms  # a full stop lies between
@@ -37,6 +37,19 @@ def test_german_plurals_and_inflections_meet_their_base_form():
     assert comment_terms("Wartezeiten", "de") == ["wartezeit"]
     assert comment_terms("Mitarbeiterinnen", "de") == ["mitarbeiterin"]
     assert comment_terms("freundlichen", "de") == comment_terms("freundliche", "de") == ["freundlich"]
+
+
+def test_common_short_german_adjectives_meet_their_base_form():
+    assert (
+        comment_terms("Gute Angebote", "de")
+        == comment_terms("gut Angebote", "de")
+        == ["gut", "angebote", "gut angebote"]
+    )
+    assert comment_terms("Lange Wartezeit", "de")[0] == comment_terms("zu lang", "de")[0] == "lang"
+
+
+def test_an_inflected_stop_word_is_still_a_stop_word():
+    assert comment_terms("Die ganze Zeit viele Leute", "de") == ["zeit", "leute"]
 
 
 def test_english_plurals_meet_their_singular():
