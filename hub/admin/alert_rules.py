@@ -95,8 +95,16 @@ def _render_list(values: Any, status: int = 200) -> Any:
         (rule, rules.rule_settings(rule), describe(rule.kind, rule.condition))
         for rule in AlertRule.select().order_by(AlertRule.id)
     ]
-    defaults = {"kind": "response", "scope": "all", "condition": EXAMPLES["response"][0], "email": True,
-                "quiet_hours": True, "active": True, "throttle_minutes": 5, "sla_minutes": 30}  # fmt: skip
+    defaults = {
+        "kind": "response",
+        "scope": "all",
+        "condition": EXAMPLES["response"][0],
+        "email": True,
+        "quiet_hours": True,
+        "active": True,
+        "throttle_minutes": 5,
+        "sla_minutes": 30,
+    }
     page = render_template("admin/alert_rules.html", listed=listed, values=values or defaults, **_choices())
     return page, status
 

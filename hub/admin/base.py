@@ -9,6 +9,8 @@ from typing import Any
 from flask import Blueprint, flash, render_template
 
 from hub.auth.guard import current_user, require_role
+from hub.models import BaseModel, Store, Touchpoint
+from hub.services import catalog
 from shared.errors import NotFound, VoxloopError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -40,6 +42,21 @@ def attempt(action: Callable[[], Any], done: str) -> tuple[bool, Any]:
         return False, None
     flash(done, "ok")
     return True, result
+
+
+def one(model: type[BaseModel], where: Any, what: str) -> Any:
+    """The row of ``model`` matching ``where``, or a 404 naming ``what``."""
+    row = model.get_or_none(where)
+    if row is None:
+        raise NotFound("not_found", f"no such {what}")
+    return row
+
+
+def place(text: str) -> tuple[Store, Touchpoint]:
+    """A store's touchpoint from a form's ``STORE/TOUCHPOINT`` choice (codes hold no '/')."""
+    store_code, _, touchpoint_code = text.partition("/")
+    store = catalog.store_by_code(store_code)
+    return store, catalog.touchpoint_by_code(store, touchpoint_code)
 
 
 def form_list(form: Mapping[str, Any], name: str) -> list[str]:

@@ -13,9 +13,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app, render_template, request
 from werkzeug.wrappers import Response
 
-from hub.admin.base import bp, may_edit, readers
+from hub.admin.base import bp, may_edit, place, readers
 from hub.models import Store, Touchpoint
-from hub.services import catalog
 from hub.services.qr_tokens import QrKeys, make_phone_token, phone_url
 from mobile_web.conversation import page_languages
 from mobile_web.qr_codes import Poster, write_poster
@@ -65,9 +64,7 @@ def posters() -> str:
 @bp.get("/posters/download")
 @readers
 def poster_download() -> Response:
-    store_code, _, touchpoint_code = request.args.get("place", "").partition("/")
-    store = catalog.store_by_code(store_code)
-    touchpoint = catalog.touchpoint_by_code(store, touchpoint_code)
+    store, touchpoint = place(request.args.get("place", ""))
     kind = request.args.get("format", "png")
     if kind not in FORMATS:
         raise RequestError("malformed_request", "a poster is a png, svg or pdf")

@@ -11,13 +11,13 @@ from flask import redirect, render_template, request, url_for
 from peewee import JOIN
 from werkzeug.wrappers import Response
 
-from hub.admin.base import attempt, bp, editors, form_list, may_edit, readers
+from hub.admin.base import attempt, bp, editors, form_list, may_edit, one, readers
 from hub.clock import now
 from hub.models import Region, Store, Survey, Touchpoint, User, UserStore
 from hub.services import catalog, users
 from hub.services.alerts.opening_hours import DAYS
 from hub.services.alerts.rules import forget_book
-from shared.errors import NotFound, RequestError
+from shared.errors import RequestError
 
 _INTERVAL = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")
 
@@ -45,10 +45,7 @@ def hours_text(hours: dict[str, Any] | None) -> dict[str, str]:
 
 
 def _store(code: str) -> Store:
-    store = Store.get_or_none(Store.code == code)
-    if store is None:
-        raise NotFound("not_found", "no such store")
-    return store
+    return one(Store, Store.code == code, "store")
 
 
 def _store_list() -> list[Store]:

@@ -11,7 +11,7 @@ from typing import Any
 from flask import redirect, render_template, request, url_for
 
 from hub.admin import survey_form
-from hub.admin.base import attempt, bp, editors, may_edit, readers
+from hub.admin.base import attempt, bp, editors, may_edit, one, readers
 from hub.clock import now
 from hub.models import Survey, SurveyVersion, Touchpoint
 from hub.services import catalog
@@ -24,10 +24,7 @@ NEW_SURVEY = {k: v for k, v in catalog.DEFAULT_SURVEY.items() if k != "version"}
 
 
 def _survey(key: str) -> Survey:
-    survey = Survey.get_or_none(Survey.key == key)
-    if survey is None:
-        raise NotFound("not_found", "no such survey")
-    return survey
+    return one(Survey, Survey.key == key, "survey")
 
 
 def _version(survey: Survey, number: int) -> SurveyVersion:

@@ -14,11 +14,11 @@ from flask import current_app, flash, make_response, redirect, render_template, 
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from hub.admin.base import EVERYONE, bp, editors, may_edit
+from hub.admin.base import EVERYONE, bp, editors, may_edit, place
 from hub.auth.guard import current_scope, require_role
 from hub.clock import now
 from hub.models import Store, SyncLog, Terminal, Touchpoint
-from hub.services import catalog, enrollment
+from hub.services import enrollment
 from hub.services.terminal_health import is_silent
 from mobile_web.qr_codes import matrix
 from shared.errors import NotFound, RequestError
@@ -98,9 +98,7 @@ def terminal(terminal_id: str) -> str:
 @editors
 def enrollment_code() -> Any:
     """A new single-use code, shown on this answer only (the hub keeps just its hash)."""
-    store_code, _, touchpoint_code = request.form.get("place", "").partition("/")
-    store = catalog.store_by_code(store_code)
-    touchpoint = catalog.touchpoint_by_code(store, touchpoint_code)
+    store, touchpoint = place(request.form.get("place", ""))
     hours = request.form.get("ttl_hours", "")
     hours_value = int(hours) if hours.isdigit() else int(current_app.config["ENROLLMENT_CODE_TTL_HOURS"])
     if not 1 <= hours_value <= 24 * 14:

@@ -8,7 +8,7 @@ from typing import Any
 from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from hub.admin.base import attempt, bp, editors, form_list, may_edit, readers
+from hub.admin.base import attempt, bp, editors, form_list, may_edit, one, readers
 from hub.auth.guard import current_user
 from hub.clock import now
 from hub.models import Region, Store, User, UserRegion, UserStore
@@ -24,10 +24,7 @@ ROLE_NAMES = {
 
 
 def _user(user_id: int) -> User:
-    user = User.get_or_none(User.id == user_id)
-    if user is None:
-        raise NotFound("not_found", "no such person")
-    return user
+    return one(User, User.id == user_id, "person")
 
 
 def _picked(form: Any) -> tuple[list[Store], list[Region]]:

@@ -9,8 +9,17 @@ import pytest
 
 from tests.hub.conftest import rows
 
-PAGES = ("/admin", "/admin/stores", "/admin/stores/B001", "/admin/surveys", "/admin/surveys/exit",
-         "/admin/terminals", "/admin/users", "/admin/alert-rules", "/admin/posters")  # fmt: skip
+PAGES = (
+    "/admin",
+    "/admin/stores",
+    "/admin/stores/B001",
+    "/admin/surveys",
+    "/admin/surveys/exit",
+    "/admin/terminals",
+    "/admin/users",
+    "/admin/alert-rules",
+    "/admin/posters",
+)
 
 
 def test_every_admin_page_renders_for_an_hq_admin_and_an_analyst(browser_for: Any) -> None:

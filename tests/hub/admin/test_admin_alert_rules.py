@@ -52,11 +52,16 @@ def test_a_rule_that_cannot_work_is_refused_with_the_reason(admin: Any, app: Any
 
 def test_a_rule_is_changed_and_switched_off_and_on(admin: Any, app: Any, people: Any) -> None:
     (rule_id,) = rows(app, "SELECT id FROM alert_rule WHERE key = 'very_unhappy'")[0]
-    changed = admin.post(f"/admin/alert-rules/{rule_id}", {**RULE, "scope": "region", "region": "North",
-                                                          "condition": '{"rating_at_most": 1}'})  # fmt: skip
+    changed = admin.post(
+        f"/admin/alert-rules/{rule_id}",
+        {**RULE, "scope": "region", "region": "North", "condition": '{"rating_at_most": 1}'},
+    )
     assert changed.status_code == 302
-    stored = rows(app, f"SELECT r.scope, g.name, r.sla_minutes FROM alert_rule r JOIN region g ON g.id = r.region_id "
-                       f"WHERE r.id = {rule_id}")  # fmt: skip
+    stored = rows(
+        app,
+        f"SELECT r.scope, g.name, r.sla_minutes FROM alert_rule r JOIN region g ON g.id = r.region_id "
+        f"WHERE r.id = {rule_id}",
+    )
     assert stored == [("region", "North", 45)]
     admin.post(f"/admin/alert-rules/{rule_id}/active", {})
     assert not rows(app, f"SELECT active FROM alert_rule WHERE id = {rule_id}")[0][0]
@@ -65,8 +70,9 @@ def test_a_rule_is_changed_and_switched_off_and_on(admin: Any, app: Any, people:
 
 
 def test_a_webhook_secret_is_shown_once_and_then_only_its_end(admin: Any, app: Any, people: Any) -> None:
-    answer = admin.post("/admin/alert-rules", {**RULE, "webhook_url": "https://hooks.example.org/x",
-                                               "webhook_format": "slack"})  # fmt: skip
+    answer = admin.post(
+        "/admin/alert-rules", {**RULE, "webhook_url": "https://hooks.example.org/x", "webhook_format": "slack"}
+    )
     ((rule_id, secret),) = rows(app, "SELECT id, webhook_secret FROM alert_rule WHERE name = 'Queue trouble'")
     assert secret in answer.get_data(as_text=True) and answer.headers["Cache-Control"] == "no-store"
     later = admin.text(f"/admin/alert-rules/{rule_id}")
@@ -83,3 +89,13 @@ def test_rule_names_with_markup_are_escaped(admin: Any, people: Any) -> None:
     for page in ("/admin/alert-rules",):
         text = admin.text(page)
         assert evil not in text and "&lt;script&gt;" in text
+
+
+def test_the_silent_terminal_rule_is_listed_and_keeps_its_one_condition(admin: Any, app: Any, people: Any) -> None:
+    assert "a terminal silent in opening hours" in admin.text("/admin/alert-rules")
+    (rule_id,) = rows(app, "SELECT id FROM alert_rule WHERE key = 'terminal_silent'")[0]
+    answer = admin.post(
+        f"/admin/alert-rules/{rule_id}",
+        {**RULE, "kind": "window", "scope": "all", "condition": '{"terminal_silent": true, "window_minutes": 5}'},
+    )
+    assert answer.status_code == 400 and "nothing else" in answer.get_data(as_text=True)

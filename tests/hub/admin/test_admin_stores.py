@@ -48,8 +48,15 @@ def test_overlapping_or_malformed_hours_are_refused(admin: Any, app: Any) -> Non
 
 
 def test_editing_a_store_changes_name_zone_hours_languages_and_region(admin: Any, app: Any, people: Any) -> None:
-    data = {**NEW_STORE, "name": "Berlin Mitte Neu", "time_zone": "Europe/Vienna", "languages": "en, de",
-            "region": "East", "hours_mon": "", "hours_sun": "10:00-16:00"}  # fmt: skip
+    data = {
+        **NEW_STORE,
+        "name": "Berlin Mitte Neu",
+        "time_zone": "Europe/Vienna",
+        "languages": "en, de",
+        "region": "East",
+        "hours_mon": "",
+        "hours_sun": "10:00-16:00",
+    }
     assert admin.post("/admin/stores/B001", data).status_code == 302
     stored = rows(
         app,
@@ -81,8 +88,9 @@ def test_store_managers_are_linked_and_unlinked_on_the_store_page(admin: Any, ap
 
 
 def test_touchpoints_are_added_and_changed(admin: Any, app: Any, people: Any) -> None:
-    added = admin.post("/admin/stores/B001/touchpoints", {"code": "till", "name": "Till 1", "kind": "checkout",
-                                                          "survey": "exit"})  # fmt: skip
+    added = admin.post(
+        "/admin/stores/B001/touchpoints", {"code": "till", "name": "Till 1", "kind": "checkout", "survey": "exit"}
+    )
     assert added.status_code == 302
     changed = admin.post("/admin/stores/B001/touchpoints/till", {"name": "Till one", "kind": "table", "survey": "exit"})
     assert changed.status_code == 302

@@ -11,8 +11,11 @@ from tests.hub.conftest import rows
 
 
 def _versions(app: Any) -> dict[int, dict[str, Any]]:
-    found = rows(app, "SELECT v.version, v.definition FROM survey_version v JOIN survey s ON s.id = v.survey_id "
-                      "WHERE s.key = 'exit' ORDER BY v.version")  # fmt: skip
+    found = rows(
+        app,
+        "SELECT v.version, v.definition FROM survey_version v JOIN survey s ON s.id = v.survey_id "
+        "WHERE s.key = 'exit' ORDER BY v.version",
+    )
     return {version: json.loads(text) for version, text in found}
 
 
@@ -88,16 +91,27 @@ def test_the_json_editor_previews_without_saving_then_saves_a_version(admin: Any
 
 
 def test_the_json_editor_lists_every_problem(admin: Any, app: Any, people: Any) -> None:
-    broken = {"key": "exit", "name": "", "languages": ["de"], "questions": [
-        {"id": "rating", "kind": "smiley", "faces": 7, "text": {"de": "Wie?"}},
-        {"id": "rating", "kind": "stars", "text": {}},
-        {"id": "why", "kind": "choice", "text": {"de": "Warum?"}, "options": []},
-    ]}  # fmt: skip
+    broken = {
+        "key": "exit",
+        "name": "",
+        "languages": ["de"],
+        "questions": [
+            {"id": "rating", "kind": "smiley", "faces": 7, "text": {"de": "Wie?"}},
+            {"id": "rating", "kind": "stars", "text": {}},
+            {"id": "why", "kind": "choice", "text": {"de": "Warum?"}, "options": []},
+        ],
+    }
     page = admin.post("/admin/surveys/exit/json", {"definition": json.dumps(broken), "action": "save"})
     text = page.get_data(as_text=True)
     assert page.status_code == 400
-    for problem in ("name: the survey needs a name", "a smiley has 4 or 5 faces", "the id is used twice",
-                    "kind must be one of", "no de text", "a choice needs at least one option"):  # fmt: skip
+    for problem in (
+        "name: the survey needs a name",
+        "a smiley has 4 or 5 faces",
+        "the id is used twice",
+        "kind must be one of",
+        "no de text",
+        "a choice needs at least one option",
+    ):
         assert problem in text, problem
     bad_json = admin.post("/admin/surveys/exit/json", {"definition": '{"key": "exit",', "action": "preview"})
     assert "not valid JSON" in bad_json.get_data(as_text=True)
@@ -105,11 +119,24 @@ def test_the_json_editor_lists_every_problem(admin: Any, app: Any, people: Any) 
 
 
 def test_a_new_survey_is_added_from_json(admin: Any, app: Any, people: Any) -> None:
-    definition = {"key": "checkout", "name": "Checkout <b>quick</b>", "languages": ["en"], "questions": [
-        {"id": "csat", "kind": "csat", "required": True, "text": {"en": "How was paying?"}}]}  # fmt: skip
+    definition = {
+        "key": "checkout",
+        "name": "Checkout <b>quick</b>",
+        "languages": ["en"],
+        "questions": [{"id": "csat", "kind": "csat", "required": True, "text": {"en": "How was paying?"}}],
+    }
     answer = admin.post("/admin/surveys", {"definition": json.dumps(definition), "action": "save"})
     assert answer.status_code == 302
     assert rows(app, "SELECT name, current_version FROM survey WHERE key = 'checkout'") == [
         ("Checkout <b>quick</b>", 1)
     ]
     assert "Checkout &lt;b&gt;quick&lt;/b&gt;" in admin.text("/admin/surveys")
+
+
+def test_reason_texts_with_markup_are_escaped(admin: Any, app: Any, people: Any) -> None:
+    evil = "<script>alert('reason')</script>"
+    data = {**_form(_versions(app)[1]), "option.reason.0.en": evil}
+    assert admin.post("/admin/surveys/exit", data).status_code == 302
+    for page in ("/admin/surveys/exit", "/admin/surveys/exit?version=2"):
+        text = admin.text(page)
+        assert evil not in text and "&lt;script&gt;alert(&#39;reason&#39;)&lt;/script&gt;" in text

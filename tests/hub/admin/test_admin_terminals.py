@@ -11,8 +11,15 @@ from tests.hub.conftest import TestTerminal, assert_problem, rows
 
 
 def test_the_list_shows_each_terminals_health(admin: Any, app: Any, terminal: Any) -> None:
-    heartbeat = {"app_version": "1.4.2", "queue_depth": 17, "quarantined": 3, "clock_offset_ms": -2500,
-                 "last_error": "printer <offline>", "seq_ranges": [[1, 1]], "last_seq": 1}  # fmt: skip
+    heartbeat = {
+        "app_version": "1.4.2",
+        "queue_depth": 17,
+        "quarantined": 3,
+        "clock_offset_ms": -2500,
+        "last_error": "printer <offline>",
+        "seq_ranges": [[1, 1]],
+        "last_seq": 1,
+    }
     answer = terminal.post_batch([terminal.response()], heartbeat=heartbeat)
     assert answer.status_code == 200, answer.get_json()
     row = re.search(rf'<tr data-terminal="{terminal.device_id}">(.*?)</tr>', admin.text("/admin/terminals"), re.S)
@@ -34,8 +41,11 @@ def test_an_enrollment_code_made_on_the_page_enrolls_a_terminal(admin: Any, app:
     key = new_private_key()
     enrolled = client.post("/api/v1/enroll", json={"code": code, "public_key": public_key_text(key), "name": "Till"})
     assert enrolled.status_code == 201, enrolled.get_json()
-    assert rows(app, "SELECT s.code, t.code FROM terminal d JOIN store s ON s.id = d.store_id "
-                     "JOIN touchpoint t ON t.id = d.touchpoint_id") == [("B001", "exit")]  # fmt: skip
+    assert rows(
+        app,
+        "SELECT s.code, t.code FROM terminal d JOIN store s ON s.id = d.store_id "
+        "JOIN touchpoint t ON t.id = d.touchpoint_id",
+    ) == [("B001", "exit")]
     again = client.post("/api/v1/enroll", json={"code": code, "public_key": public_key_text(new_private_key())})
     assert_problem(again, 400, "used_code")
 

@@ -9,8 +9,16 @@ from tests.hub.conftest import connected, rows
 
 
 def test_a_person_added_on_the_page_can_sign_in_with_their_stores(admin: Any, app: Any, people: Any) -> None:
-    answer = admin.post("/admin/users", {"email": "Nina@Example.org", "name": "Nina", "role": "store_manager",
-                                         "password": "twelve chars ok", "store": ["H002"]})  # fmt: skip
+    answer = admin.post(
+        "/admin/users",
+        {
+            "email": "Nina@Example.org",
+            "name": "Nina",
+            "role": "store_manager",
+            "password": "twelve chars ok",
+            "store": ["H002"],
+        },
+    )
     assert answer.status_code == 302
     (user_id, role, password_hash) = rows(
         app, "SELECT id, role, password_hash FROM app_user WHERE email = 'nina@example.org'"
@@ -27,8 +35,9 @@ def test_a_short_password_or_taken_email_is_refused(admin: Any, app: Any, people
         "/admin/users", {"email": "z@example.org", "name": "Z", "role": "hq_analyst", "password": "short"}
     )
     assert short.status_code == 400 and "12 characters" in short.get_data(as_text=True)
-    taken = admin.post("/admin/users", {"email": "mia@example.org", "name": "Z", "role": "hq_analyst",
-                                        "password": "long enough pass"})  # fmt: skip
+    taken = admin.post(
+        "/admin/users", {"email": "mia@example.org", "name": "Z", "role": "hq_analyst", "password": "long enough pass"}
+    )
     assert taken.status_code == 400 and "exists already" in taken.get_data(as_text=True)
     assert rows(app, "SELECT COUNT(*) FROM app_user WHERE email = 'z@example.org'") == [(0,)]
 
