@@ -98,7 +98,6 @@ DRIVER_COLUMNS = (
 )  # fmt: skip
 THEME_COLUMNS = (
     "language", "term", "n", "share_pct", "negative_pct", "positive_pct", "mean_sentiment", "previous_n", "change",
-    "share_change_pp",
 )  # fmt: skip
 
 
@@ -235,7 +234,6 @@ def theme_record(t: Theme) -> dict[str, Any]:
         "mean_sentiment": _rounded(t.sentiment, 3),
         "previous_n": t.previous_n,
         "change": t.change,
-        "share_change_pp": _rounded(t.share_change),
     }
 
 

@@ -8,8 +8,9 @@ themes costs a few hundred rows. Per theme:
 - n: comments holding the term; share: % of all the period's comments (every language);
 - negative / positive: % of those comments that came with an unhappy / a happy face;
 - sentiment: their mean lexicon sentiment, -1..1;
-- previous n and the change: the same term in the period before (same length). The period
-  before is read up to ``PREVIOUS_LIMIT`` terms; a term beyond them counts as new (0 before).
+- previous n and the change: the same term's count in the period before (same length), read
+  up to ``PREVIOUS_LIMIT`` terms; a term beyond them counts as new (0 before). Counting the
+  comments costs a scan of rollup_daily's per-store rows, so it is done for the period only.
 """
 
 from __future__ import annotations
@@ -37,24 +38,17 @@ class Theme:
     positive: float  # % with a happy face
     sentiment: float  # mean, -1..1
     previous_n: int
-    previous_share: float | None
 
     @property
     def change(self) -> int:
         return self.n - self.previous_n
-
-    @property
-    def share_change(self) -> float | None:
-        if self.share is None or self.previous_share is None:
-            return None
-        return self.share - self.previous_share
 
 
 def _percent(part: int | float, whole: int) -> float | None:
     return 100.0 * part / whole if whole else None
 
 
-def theme(count: TermCount, comments: int, previous: TermCount | None, previous_comments: int) -> Theme:
+def theme(count: TermCount, comments: int, previous: TermCount | None) -> Theme:
     """One theme's figures from its term counts in the period and the period before."""
     before = previous.n if previous else 0
     return Theme(
@@ -66,7 +60,6 @@ def theme(count: TermCount, comments: int, previous: TermCount | None, previous_
         positive=_percent(count.positive, count.n) or 0.0,
         sentiment=count.sentiment / count.n if count.n else 0.0,
         previous_n=before,
-        previous_share=_percent(before, previous_comments),
     )
 
 
@@ -87,10 +80,10 @@ def themes(
     its change against the period before; most frequent first."""
     languages = [language] if language else list(LANGUAGES)
     before = period.previous()
-    comments, previous_comments = comment_count(store_ids, period), comment_count(store_ids, before)
+    comments = comment_count(store_ids, period)
     found: dict[str, list[Theme]] = {}
     for lang in languages:
         now = term_counts(period.start, period.end, store_ids, lang, limit)
         earlier = {c.term: c for c in term_counts(before.start, before.end, store_ids, lang, PREVIOUS_LIMIT)}
-        found[lang] = [theme(c, comments, earlier.get(c.term), previous_comments) for c in now]
+        found[lang] = [theme(c, comments, earlier.get(c.term)) for c in now]
     return found
