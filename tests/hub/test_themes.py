@@ -203,3 +203,15 @@ def test_the_json_gives_each_theme_with_its_comments_link(app, client, feedback,
     }
     queue = next(t for t in body["themes"]["en"] if t["term"] == "queue")
     assert parse_qs(urlparse(queue["comments"]).query)["term"] == ["queue"]
+
+
+def test_a_store_name_cannot_run_in_the_insight_pages(app, client, feedback):
+    from hub.models import Store
+
+    with connected(app):
+        Store.update(name='<script>alert("store")</script>').where(Store.code == "B001").execute()
+    sign_in(client, "admin@example.org", ADMIN_PASSWORD)
+    for url in ("/dashboard/themes?store=B001", "/dashboard/drivers?store=B001"):
+        page = client.get(url).get_data(as_text=True)
+        assert '<script>alert("store")' not in page
+        assert "&lt;script&gt;alert(" in page
