@@ -515,7 +515,7 @@ class Generator:
                 suspect=True, seq=None,
             )  # fmt: skip
         happened = []
-        if r() < queue_base * (0.35 + 1.9 * busy * busy):
+        if r() < queue_base * (0.1 + 3.5 * busy * busy):  # the tills back up when the shop is full
             happened.append("queue")
         if r() < store.staff_warmth:
             happened.append("staff")

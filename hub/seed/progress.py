@@ -1,7 +1,8 @@
 """A progress bar on stderr for long runs: done/total, rate and time left, without a library.
 
 On a terminal the bar redraws itself in place (at most a few times a second); into a file or
-a pipe it writes a line at every tenth of the way, so logs stay short and readable.
+a pipe it writes a line at every tenth of the way and at least once a minute, so logs stay
+short and readable.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ class Progress:
             self._last_draw = now
             self.out.write("\r" + self.line(now))
             self.out.flush()
-        elif not self._tty and tenth > self._last_tenth:
+        elif not self._tty and (tenth > self._last_tenth or now - self._last_draw >= 60):
             self._last_tenth = tenth
+            self._last_draw = now
             self.out.write(self.line(now) + "\n")
             self.out.flush()
 
