@@ -24,7 +24,14 @@ EXAMPLES = {
         '{"negative_share_at_least": 50, "window_minutes": 15, "min_responses": 4}',
         '{"index_below": -20, "window_minutes": 60, "min_responses": 10}',
         '{"volume_drop_percent": 70, "window_minutes": 60, "baseline_days": 7, "min_responses": 5}',
+        '{"terminal_silent": true}',
     ],
+    "signal": ["{}", '{"kpi_in": ["smiley_index"]}'],
+}
+KIND_NAMES = {
+    "response": "one response matches (checked at ingest)",
+    "window": "the last minutes of a store, or a silent terminal (checked by jobs)",
+    "signal": "a significant drop against the store's own baseline",
 }
 
 
@@ -73,7 +80,8 @@ def _choices() -> dict[str, Any]:
         "stores": list(Store.select(Store.code, Store.name).order_by(Store.code)),
         "places": list(Touchpoint.select(Touchpoint, Store).join(Store).order_by(Store.code, Touchpoint.code)),
         "surveys": list(Survey.select().order_by(Survey.key)),
-        "examples": EXAMPLES,
+        "examples": {k: v for k, v in EXAMPLES.items() if k in rules.KINDS},
+        "kind_names": KIND_NAMES,
         "may_edit": may_edit(),
     }
 

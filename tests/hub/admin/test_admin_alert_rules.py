@@ -99,3 +99,15 @@ def test_the_silent_terminal_rule_is_listed_and_keeps_its_one_condition(admin: A
         {**RULE, "kind": "window", "scope": "all", "condition": '{"terminal_silent": true, "window_minutes": 5}'},
     )
     assert answer.status_code == 400 and "nothing else" in answer.get_data(as_text=True)
+
+
+def test_every_kind_of_rule_keeps_its_kind_on_the_form(admin: Any, app: Any, people: Any) -> None:
+    for kind, condition in (("window", '{"index_below": -20}'), ("signal", '{"kpi_in": ["smiley_index"]}')):
+        answer = admin.post(
+            "/admin/alert-rules", {**RULE, "name": f"A {kind} rule", "kind": kind, "condition": condition}
+        )
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        assert f'<option value="{kind}" selected>' in answer.get_data(as_text=True)
+    assert rows(
+        app, "SELECT kind FROM alert_rule WHERE name IN (?, ?) ORDER BY id", ("A window rule", "A signal rule")
+    ) == [("window",), ("signal",)]
