@@ -6,4 +6,14 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # routes register on bp; alert_rules, cases and people are for people (session + CSRF header)
-from hub.api import alert_rules, analytics, cases, enroll, openapi, people, sync, terminal_config  # noqa: E402,F401
+from hub.api import (  # noqa: E402,F401
+    alert_rules,
+    analytics,
+    cases,
+    enroll,
+    openapi,
+    people,
+    signals,
+    sync,
+    terminal_config,
+)

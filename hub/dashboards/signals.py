@@ -6,35 +6,13 @@ signal of another store answers 404, as if it did not exist."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 
 from hub.auth.guard import current_scope, signed_in
 from hub.clock import now
 from hub.dashboards.pages import bp, csv_response
 from hub.models import Signal, Store
-from hub.services import signals
-from shared.errors import NotFound
-
-COLUMNS = (
-    "id",
-    "store",
-    "store_name",
-    "kpi",
-    "window_start",
-    "window_end",
-    "current_value",
-    "current_n",
-    "baseline_start",
-    "baseline_end",
-    "baseline_value",
-    "baseline_n",
-    "p_value",
-    "test",
-    "detected_at",
-    "state",
-)
+from hub.services import analytics, signals
 
 
 def _listed() -> tuple[list[Signal], str, Store | None]:
@@ -43,34 +21,9 @@ def _listed() -> tuple[list[Signal], str, Store | None]:
     state = request.args.get("state", "open")
     if state not in signals.STATES:
         state = "open"
-    store = None
     code = request.args.get("store")
-    if code:
-        store = Store.get_or_none(Store.code == code)
-        if store is None or not scope.sees(store.id):
-            raise NotFound("not_found", "no such store")
+    store = analytics.store_in_scope(scope, code) if code else None
     return signals.list_signals(scope, state=state, store_id=store.id if store else None), state, store
-
-
-def _row(signal: Signal) -> dict[str, Any]:
-    return {
-        "id": signal.id,
-        "store": signal.store.code,
-        "store_name": signal.store.name,
-        "kpi": signal.kpi,
-        "window_start": str(signal.window_start),
-        "window_end": str(signal.window_end),
-        "current_value": round(signal.current_value, 2),
-        "current_n": signal.current_n,
-        "baseline_start": str(signal.baseline_start),
-        "baseline_end": str(signal.baseline_end),
-        "baseline_value": round(signal.baseline_value, 2),
-        "baseline_n": signal.baseline_n,
-        "p_value": signal.p_value,
-        "test": signal.test,
-        "detected_at": signal.detected_at.isoformat() + "Z",
-        "state": signal.state,
-    }
 
 
 @bp.get("/dashboard/signals")
@@ -98,14 +51,15 @@ def signal_list() -> str:
 @signed_in
 def signal_csv() -> Response:
     found, _, _ = _listed()
-    return csv_response(COLUMNS, ([_row(s)[c] for c in COLUMNS] for s in found), "signals")
+    rows = ([signals.signal_row(s)[c] for c in signals.SIGNAL_COLUMNS] for s in found)
+    return csv_response(signals.SIGNAL_COLUMNS, rows, "signals")
 
 
 @bp.get("/dashboard/signals.json")
 @signed_in
 def signal_json() -> Response:
     found, _, _ = _listed()
-    return jsonify({"signals": [_row(s) for s in found]})
+    return jsonify({"signals": [signals.signal_row(s) for s in found]})
 
 
 @bp.post("/dashboard/signals/<int:signal_id>/dismiss")

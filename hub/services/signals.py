@@ -339,15 +339,67 @@ def _utc(value: datetime) -> datetime:
 STATES = ("open", "dismissed", "all")
 
 
-def list_signals(scope: Scope, *, state: str = "open", store_id: int | None = None, limit: int = 200) -> list[Signal]:
-    """The signals of the stores in ``scope``, newest first."""
-    query = Signal.select(Signal, Store).join(Store).order_by(Signal.detected_at.desc(), Signal.id.desc())
+def list_signals(
+    scope: Scope,
+    *,
+    state: str = "open",
+    store_id: int | None = None,
+    before_id: int | None = None,
+    limit: int = 200,
+) -> list[Signal]:
+    """The signals of the stores in ``scope``, newest first (by id: they are numbered as they
+    are detected); ``before_id`` continues a list after its last row."""
+    query = Signal.select(Signal, Store).join(Store).order_by(Signal.id.desc())
     query = scope.restrict(query, Signal.store)
     if state != "all":
         query = query.where(Signal.state == state)
     if store_id is not None:
         query = query.where(Signal.store == store_id)
+    if before_id is not None:
+        query = query.where(Signal.id < before_id)
     return list(query.limit(limit))
+
+
+SIGNAL_COLUMNS = (
+    "id",
+    "store",
+    "store_name",
+    "kpi",
+    "window_start",
+    "window_end",
+    "current_value",
+    "current_n",
+    "baseline_start",
+    "baseline_end",
+    "baseline_value",
+    "baseline_n",
+    "p_value",
+    "test",
+    "detected_at",
+    "state",
+)
+
+
+def signal_row(signal: Signal) -> dict[str, Any]:
+    """A signal as a row of the JSON and CSV exports and the API (values rounded to 0.01)."""
+    return {
+        "id": signal.id,
+        "store": signal.store.code,
+        "store_name": signal.store.name,
+        "kpi": signal.kpi,
+        "window_start": str(signal.window_start),
+        "window_end": str(signal.window_end),
+        "current_value": round(signal.current_value, 2),
+        "current_n": signal.current_n,
+        "baseline_start": str(signal.baseline_start),
+        "baseline_end": str(signal.baseline_end),
+        "baseline_value": round(signal.baseline_value, 2),
+        "baseline_n": signal.baseline_n,
+        "p_value": signal.p_value,
+        "test": signal.test,
+        "detected_at": _utc(signal.detected_at).isoformat().replace("+00:00", "Z"),
+        "state": signal.state,
+    }
 
 
 def may_dismiss(scope: Scope, store_id: int) -> bool:
