@@ -14,6 +14,7 @@ from flask import current_app, render_template, request
 from werkzeug.wrappers import Response
 
 from hub.admin.base import bp, may_edit, place, readers
+from hub.auth.guard import current_scope
 from hub.models import Store, Touchpoint
 from hub.services.qr_tokens import QrKeys, make_phone_token, phone_url
 from mobile_web.conversation import page_languages
@@ -50,7 +51,8 @@ def poster_for(store: Store, touchpoint: Touchpoint, language: str | None, last_
 @bp.get("/posters")
 @readers
 def posters() -> str:
-    places = list(Touchpoint.select(Touchpoint, Store).join(Store).order_by(Store.code, Touchpoint.code))
+    query = Touchpoint.select(Touchpoint, Store).join(Store).order_by(Store.code, Touchpoint.code)
+    places = list(current_scope().restrict(query, Touchpoint.store))
     return render_template(
         "admin/posters.html",
         places=places,
@@ -65,6 +67,7 @@ def posters() -> str:
 @readers
 def poster_download() -> Response:
     store, touchpoint = place(request.args.get("place", ""))
+    current_scope().require_store(store.id)
     kind = request.args.get("format", "png")
     if kind not in FORMATS:
         raise RequestError("malformed_request", "a poster is a png, svg or pdf")

@@ -12,6 +12,7 @@ from peewee import JOIN
 from werkzeug.wrappers import Response
 
 from hub.admin.base import attempt, bp, editors, form_list, may_edit, one, readers
+from hub.auth.guard import current_scope
 from hub.clock import now
 from hub.models import Region, Store, Survey, Touchpoint, User, UserStore
 from hub.services import catalog, users
@@ -45,11 +46,14 @@ def hours_text(hours: dict[str, Any] | None) -> dict[str, str]:
 
 
 def _store(code: str) -> Store:
-    return one(Store, Store.code == code, "store")
+    store = one(Store, Store.code == code, "store")
+    current_scope().require_store(store.id)  # every store for HQ; kept should roles widen
+    return store
 
 
 def _store_list() -> list[Store]:
-    return list(Store.select(Store, Region).join(Region, JOIN.LEFT_OUTER).order_by(Store.code))
+    query = Store.select(Store, Region).join(Region, JOIN.LEFT_OUTER).order_by(Store.code)
+    return list(current_scope().restrict(query, Store.id))
 
 
 @bp.get("/stores")
