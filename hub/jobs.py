@@ -1,4 +1,5 @@
-"""Background jobs: alert delivery, escalation, windowed rules, daily digests, signals.
+"""Background jobs: alert delivery, escalation, windowed rules, daily digests, signals, silent
+terminals.
 
 ``voxloop hub jobs`` runs them in their own process; ``voxloop hub serve --with-jobs`` (or
 JOBS_IN_SERVE=1) inside the web process. Several job processes may run against one
