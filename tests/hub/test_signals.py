@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from hub.jobs import INTERVALS, JobRunner
 from hub.models import OutboxMessage, Signal, Store
 from hub.services.alerts.routing import alerts_state
 from hub.services.alerts.rules import create_rule
@@ -122,6 +123,14 @@ def test_an_overwhelming_drop_keeps_its_p_value_at_the_floor(app, clock, client,
     assert [s.p_value for s in signals_of(app)] == [pytest.approx(P_FLOOR, rel=1e-6, abs=0)] * 2
     sign_in_as(client, people["admin"])
     assert "&lt; 1e-30" in client.get("/dashboard/signals").get_data(as_text=True)
+
+
+def test_the_job_runner_runs_the_signal_check_hourly(app, clock, people, terminal):
+    planted_drop(terminal)
+    runner = JobRunner(app, worker="test-worker")
+    assert INTERVALS["signals"] == 3600
+    assert len(runner.run("signals")) == 2
+    assert runner.run("signals") == []
 
 
 def test_steady_feedback_gives_no_signal(app, clock, people, terminal):
