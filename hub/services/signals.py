@@ -34,7 +34,11 @@ signal needs, for one KPI:
 
 One signal per store, KPI and window (table ``signal``, UNIQUE (store, kpi, window_end)), and
 while a store has a signal of a KPI whose window ended less than 7 days ago no new one is
-raised for it: daily checks of a lasting drop overlap, and one message says it.
+raised for it: daily checks of a lasting drop overlap, and one message says it. A drop that
+lasts is signalled again a week later, on a window that no longer overlaps the first.
+
+A day the job does not run (the hub was down all day) is not checked afterwards; the next
+day's window holds six of its seven days.
 
 Who hears of it. The signal is on /dashboard/signals at once. Alert rules of kind ``signal``
 (hub/services/alerts/conditions.py) opt in: each active one that covers the store (and the
