@@ -81,9 +81,11 @@ def themes(
     languages = [language] if language else list(LANGUAGES)
     before = period.previous()
     comments = comment_count(store_ids, period)
+    earlier = {
+        (c.language, c.term): c for c in term_counts(before.start, before.end, store_ids, language, PREVIOUS_LIMIT)
+    }
     found: dict[str, list[Theme]] = {}
     for lang in languages:
         now = term_counts(period.start, period.end, store_ids, lang, limit)
-        earlier = {c.term: c for c in term_counts(before.start, before.end, store_ids, lang, PREVIOUS_LIMIT)}
-        found[lang] = [theme(c, comments, earlier.get(c.term)) for c in now]
+        found[lang] = [theme(c, comments, earlier.get((lang, c.term))) for c in now]
     return found
