@@ -226,8 +226,12 @@ def test_hq_sees_the_signal_with_values_n_test_and_p_value(app, clock, client, p
     html = page.get_data(as_text=True)
     assert f'id="signal-{share.id}"' in html
     assert "Berlin Mitte" in html and "Unhappy share (%)" in html
-    assert "2026-11-16 to 2026-11-22" in html and "2026-09-21 to 2026-11-15" in html
-    assert ">40.0<" in html and ">140<" in html and ">20.0<" in html and ">560<" in html
+    for day in ("2026-11-16", "2026-11-22", "2026-09-21", "2026-11-15"):  # window and baseline
+        assert f'<time datetime="{day}">{day}</time>' in html
+    assert ">+20.0<" in html  # 20 percentage points more unhappy
+    row = html[html.index(f'id="signal-{share.id}"') :]
+    assert '<strong class="current">40.0</strong> (<span class="current-n">140</span>)' in row
+    assert '<span class="baseline">20.0</span> (<span class="baseline-n">560</span>)' in row
     assert "one-sided two-proportion z-test" in html
     assert f"{share.p_value:.2g}" in html
     rows = client.get("/dashboard/signals.json").get_json()["signals"]
