@@ -22,11 +22,20 @@ def _day(day: date) -> date | str:
     return day.isoformat() if is_sqlite() else day
 
 
+# up to this many stores, SQLite seeks each store's rows through score_daily_store (store_id,
+# question, day) instead of reading the day range of every store in the primary key
+_SEEK_STORES = 20
+
+
 def _stores(store_ids: Collection[int] | None) -> tuple[str, list[int]]:
     if store_ids is None:
         return "", []
     ids = sorted(store_ids)
     return f" AND store_id IN ({placeholders(len(ids))})", ids
+
+
+def _hint(stores: Collection[int] | None) -> str:
+    return " INDEXED BY score_daily_store" if is_sqlite() and stores is not None and len(stores) <= _SEEK_STORES else ""
 
 
 # --- per store and day ----------------------------------------------------------------------
@@ -54,7 +63,7 @@ def store_days(
         where += f" AND (day > {p} OR (day = {p} AND store_id > {p}))"
         params += [_day(after[0]), _day(after[0]), after[1]]
     cursor = database.execute_sql(
-        f"SELECT day, store_id FROM score_daily WHERE {where} "
+        f"SELECT day, store_id FROM score_daily{_hint(store_ids)} WHERE {where} "
         f"GROUP BY day, store_id ORDER BY day, store_id LIMIT {int(limit)}",
         tuple(params),
     )
@@ -73,7 +82,7 @@ def store_day_counts(
     stores = sorted({store for _, store in keys})
     values = ", ".join(f"SUM(v{k})" for k in range(11))
     cursor = database.execute_sql(
-        f"SELECT day, store_id, question, {values} FROM score_daily "
+        f"SELECT day, store_id, question, {values} FROM score_daily{_hint(stores)} "
         f"WHERE question IN ({placeholders(len(questions))}) AND day BETWEEN {p} AND {p} "
         f"AND store_id IN ({placeholders(len(stores))}) GROUP BY day, store_id, question",
         (*questions, _day(days[0]), _day(days[-1]), *stores),

@@ -20,6 +20,9 @@ Key = tuple[int, str, str]  # (store id, local day ISO, response id)
 
 
 def _utc(value: datetime | str) -> str:
+    """A stored time (naive UTC: SQLite's text, PostgreSQL's datetime) in RFC 3339 with Z."""
+    if isinstance(value, str) and len(value) >= 19 and "+" not in value[10:] and not value.endswith("Z"):
+        return value.replace(" ", "T", 1) + "Z"  # the common case, without parsing (a page has thousands)
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
