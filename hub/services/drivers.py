@@ -208,18 +208,18 @@ def _points(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
-def sentence(driver: Driver, baseline: Driver | None, language: str = "en") -> str:
-    """What to work on, in plain words, with this week's share against the baseline."""
+def sentence(driver: Driver, baseline: Driver | None, language: str = "en", days: int = 7) -> str:
+    """What to work on, in plain words, with the last ``days``' share against the baseline."""
     was = _percent(baseline.occurrence) if baseline and baseline.n else None
     if language == "de":
-        where = "der Antworten nannten" if driver.kind == "reason" else "der Antworten kamen über"
-        text = f"„{driver.label}“: {_percent(driver.occurrence)} {where} diesen Punkt"
+        where = "nannten diesen Grund" if driver.kind == "reason" else "kamen über diesen Kontaktpunkt"
+        text = f"„{driver.label}“: {_percent(driver.occurrence)} der Antworten der letzten {days} Tage {where}"
         text += f" (sonst {was})" if was else ""
         text += f", {_percent(driver.unsatisfied)} davon unzufrieden. "
-        text += f"Möglicher Gewinn: etwa {_points(driver.potential)} Indexpunkte."
+        text += f"Möglicher Gewinn: etwa {_points(driver.potential).replace('.', ',')} Indexpunkte."
     else:
         where = "of responses named it" if driver.kind == "reason" else "of responses came through it"
-        text = f"“{driver.label}”: {_percent(driver.occurrence)} {where}"
+        text = f"“{driver.label}”: {_percent(driver.occurrence)} {where} in the last {days} days"
         text += f" (baseline {was})" if was else ""
         text += f", {_percent(driver.unsatisfied)} of them unhappy. "
         text += f"Potential gain: about {_points(driver.potential)} index points."
@@ -239,6 +239,6 @@ def top_actions(scope: Scope, store: Store, period: Period, n: int = 3, language
     candidates.sort(key=lambda d: (d.small_sample, -d.potential, d.key))
     earlier = {(d.kind, d.key): d for kind in KINDS for d in before.of(kind)}
     return [
-        Action(d, earlier.get((d.kind, d.key)), sentence(d, earlier.get((d.kind, d.key)), language))
+        Action(d, earlier.get((d.kind, d.key)), sentence(d, earlier.get((d.kind, d.key)), language, period.days))
         for d in candidates[:n]
     ]
