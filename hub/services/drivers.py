@@ -102,7 +102,7 @@ def rank(drivers: Collection[Driver]) -> list[Driver]:
     """Largest potential first (then importance, then more responses); small samples after,
     by how many named them, without a rank."""
     big = [d for d in drivers if not d.small_sample and d.potential is not None]
-    rest = [d for d in drivers if d not in big]
+    rest = [d for d in drivers if d.small_sample or d.potential is None]
     big.sort(key=lambda d: (-d.potential, -(d.importance or 0.0), -d.n, d.key))
     rest.sort(key=lambda d: (-d.n, d.key))
     return [replace(d, rank=i) for i, d in enumerate(big, 1)] + rest
