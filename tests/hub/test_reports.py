@@ -17,7 +17,7 @@ from hub.jobs import JobRunner
 from hub.models import Store, User
 from hub.services.reports import queue_reports
 from shared.scoring import nps, smiley_index
-from tests.hub.alerting import deliver, sign_in_as, sql
+from tests.hub.alerting import add_person, deliver, sign_in_as, sql
 from tests.hub.analytics_data import feedback, raw_counts, send, total
 from tests.hub.conftest import connected
 from tests.hub.test_sign_in import csrf_of
@@ -103,6 +103,24 @@ def test_hq_sees_every_store_and_the_best_and_worst_of_them(app, clock, week, in
     assert f"1. H002 Hamburg Altona: {h002.value:.1f} (n 35)" in best
     assert "1. B001 Berlin Mitte" in worst
     assert f'href="{HUB}/dashboard?from=2026-11-16&amp;to=2026-11-22"' in html
+
+
+def test_a_regional_managers_report_covers_the_stores_of_their_region(app, clock, week, inbox):
+    queue(app, clock())
+    deliver(app)
+    text = part(reports(inbox)["rolf@example.org"][0], "plain")
+
+    assert "report for 16 Nov–22 Nov 2026, B001 Berlin Mitte." in text.replace("\n", " ")
+    assert line(text, "Responses").startswith("Responses: 42,") and "Hamburg" not in text
+
+
+def test_a_store_manager_without_stores_gets_none(app, clock, week, inbox, people, password_hash):
+    with connected(app):
+        add_person("new@example.org", "New Manager", "store_manager", password_hash, clock)
+
+    assert queue(app, clock()) == 5
+    deliver(app)
+    assert "new@example.org" not in reports(inbox)
 
 
 def test_the_report_names_the_planted_driver_and_what_customers_wrote_about(app, clock, week, inbox):
