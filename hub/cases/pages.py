@@ -16,6 +16,7 @@ from hub.db import write_transaction
 from hub.models import Case, OutboxMessage, Store
 from hub.services import cases
 from hub.services.alerts.links import LinkError, read_ack_token
+from hub.services.alerts.messages import summary_line
 from hub.services.alerts.routing import LEVELS, first_reachable
 from hub.services.alerts.rules import StoreFacts
 from hub.state import state
@@ -33,6 +34,9 @@ CATEGORY_NAMES = {
     "spam_or_test": "Spam or test",
     "other": "Other",
 }
+
+
+bp.add_app_template_filter(summary_line, "summary_line")
 
 
 @bp.app_template_filter("local")

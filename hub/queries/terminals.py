@@ -53,7 +53,8 @@ def lock_sequence_state(terminal_id: str, *, for_update: bool) -> dict[str, Any]
 def record_sync(
     terminal_id: str, heartbeat: dict[str, Any], counts: dict[str, int], problems: list[Any], at: Any
 ) -> None:
-    """The terminal's heartbeat and sequence state, and one sync_log row."""
+    """The terminal's heartbeat and sequence state, and one sync_log row; a terminal flagged
+    silent is heard from again (hub/services/terminal_health.py)."""
     columns = (
         "last_seen_at",
         "seq_ranges",
@@ -65,7 +66,7 @@ def record_sync(
         "last_error",
     )
     values = [at, json.dumps(heartbeat["seq_ranges"], separators=(",", ":")), *(heartbeat[c] for c in columns[2:])]
-    assignments = ", ".join(f"{c} = {database.param}" for c in columns)
+    assignments = ", ".join(f"{c} = {database.param}" for c in columns) + ", silent_since = NULL"
     database.execute_sql(f"UPDATE terminal SET {assignments} WHERE id = {database.param}", (*values, terminal_id))
     database.execute_sql(
         "INSERT INTO sync_log (terminal_id, received_at, accepted, duplicates, conflicts, invalid, problems) "

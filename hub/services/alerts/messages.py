@@ -68,6 +68,7 @@ def context(message: OutboxMessage, links: Links, now: datetime) -> dict[str, An
         "count": len(ids) or message.item_count,
         "more": max(0, len(ids) - MAX_LISTED),
         "figures": payload.get("figures"),
+        "figures_line": summary_line(payload.get("figures")),
         "level": payload.get("level", 0),
         "level_name": LEVELS[min(int(payload.get("level", 0)), len(LEVELS) - 1)],
         "why": payload.get("why"),
@@ -174,6 +175,25 @@ def _plain(message: OutboxMessage, ctx: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def summary_line(figures: dict[str, Any] | None) -> str:
+    """A window alert's figures, or what a silent terminal's alert is about, in one sentence."""
+    if not figures:
+        return ""
+    if figures.get("terminal"):
+        place = f"Terminal {figures.get('terminal_name') or figures['terminal']} at {figures.get('touchpoint')}"
+        seen = figures.get("last_seen_at")
+        return f"{place} has not been heard from since {seen} (UTC)." if seen else f"{place} has never been heard from."
+
+    def shown(value: Any) -> Any:
+        return "-" if value is None else value
+
+    line = (
+        f"In the window: {figures.get('n')} responses, {shown(figures.get('negative_share'))} % negative, "
+        f"smiley index {shown(figures.get('index'))}"
+    )
+    return line + (f", usually {figures['baseline']}." if figures.get("baseline") is not None else ".")
+
+
 def _lines(ctx: dict[str, Any], escape: Any) -> list[str]:
     lines = []
     for r in ctx["responses"]:
@@ -191,8 +211,7 @@ def _lines(ctx: dict[str, Any], escape: Any) -> list[str]:
             line += "\n(left a contact for a call back: see the case)"
         lines.append(line)
     if ctx["figures"]:
-        f = ctx["figures"]
-        lines.append(escape(f"{f.get('n')} responses, {f.get('negative_share')} % negative, index {f.get('index')}"))
+        lines.append(escape(summary_line(ctx["figures"])))
     return lines
 
 
