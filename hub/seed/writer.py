@@ -8,10 +8,12 @@ million responses in minutes.
   driver's ``executemany`` (the statements of the ingest hot path), PostgreSQL with ``COPY``.
 * The rollups are counted by ``hub.services.rollups.Rollups``, the accumulator ingest and the
   phone page use, and written with each chunk, so they are what ingest would have produced.
-* Speed-ups that are safe only because the database is fresh and a failed seed is simply
-  started again: SQLite runs with ``synchronous=OFF`` and a large page cache while seeding
-  (both restored after), PostgreSQL commits the seed's transactions asynchronously
-  (``SET LOCAL synchronous_commit = off``). The hub itself never runs like that.
+* Speed-ups that are acceptable only because the seed fills a hub without responses, and a
+  failed seed is simply started again on a new database: SQLite runs with ``synchronous=OFF``
+  and a large page cache while seeding (both restored after; the seed process dying cannot
+  harm the file, a power cut during the seed could), PostgreSQL commits the seed's
+  transactions asynchronously (``SET LOCAL synchronous_commit = off``: a crash loses the last
+  commits, never consistency). The hub itself never runs like that.
 * A seeded response never travelled the wire, so its ``content_hash`` is a fingerprint of its
   content in a compact form rather than the hash of a wire body (hashing a built JSON body
   would double the seed's time). Only a re-send of the same id would see the difference.
