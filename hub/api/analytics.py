@@ -127,11 +127,11 @@ def _rank_key(row: Ranked) -> Key:
 _RANK_SHAPE = (int, (int, float), int, str, str, int)
 
 
-def _ranked(row: Ranked, score_key: str) -> dict[str, Any]:
+def _ranked(row: Ranked, kind: str) -> dict[str, Any]:
     return {
         "code": row.code,
         "name": row.name,
-        **({"store": row.store_code} if score_key == "touchpoint" else {}),
+        **({"store": row.store_code} if kind == "touchpoint" else {}),
         "rank": row.rank,
         "small_sample": row.small_sample,
         "smiley_index": row.score.as_dict(),
@@ -198,14 +198,8 @@ def analytics_responses(user: User, scope: Scope) -> Response:
     store = _store(scope)
     period = _period(store, MAX_EXPORT_DAYS)
     page = page_request("responses", (int, str, str))
-    if page.after:
-        _cursor_day(page.after[1])
-    found, next_key = response_export.responses(
-        _store_ids(scope, store),
-        period,
-        after=page.after,
-        limit=page.limit,  # type: ignore[arg-type]
-    )
+    after = (page.after[0], _cursor_day(page.after[1]).isoformat(), page.after[2]) if page.after else None
+    found, next_key = response_export.responses(_store_ids(scope, store), period, after=after, limit=page.limit)
     body = {"store": store.code if store else None, "period": _period_dict(period), "responses": found}
     return paged_answer(body, page, next_key)
 

@@ -46,7 +46,10 @@ def encode_cursor(name: str, key: Key) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def decode_cursor(name: str, cursor: str, shape: Sequence[type]) -> Key:
+Shape = Sequence[type | tuple[type, ...]]  # the type(s) of each value of a list's key
+
+
+def decode_cursor(name: str, cursor: str, shape: Shape) -> Key:
     """The key in ``cursor``, which must belong to list ``name`` and hold values of ``shape``."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
@@ -62,7 +65,7 @@ def decode_cursor(name: str, cursor: str, shape: Sequence[type]) -> Key:
     return key
 
 
-def page_request(name: str, shape: Sequence[type]) -> PageRequest:
+def page_request(name: str, shape: Shape) -> PageRequest:
     """``?limit`` (1..MAX_LIMIT, default DEFAULT_LIMIT) and ``?cursor`` of this request."""
     text = request.args.get("limit", "")
     if text == "":
