@@ -14,17 +14,24 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 
+from shared.scoring import smiley_index
 from tests.e2e.dashboard_hub import DashboardHub, Viewer, chromium, cookie_session, serving, sign_in, table
+from tests.e2e.processes import hub_app
 
 pytestmark = pytest.mark.e2e
-SEED = ("demo", "seed", "--stores", "3", "--days", "30", "--per-day", "40")
+# 70 days: a signal compares a store's last week with its 8 weeks before; the planted drop
+# (S001's last 10 days) gives the signals page something to show
+SEED = ("demo", "seed", "--stores", "3", "--days", "70", "--per-day", "40", "--plant-drop")
 STORES = ("S001", "S002", "S003")
 HQ = "hq@example.org"
 MANAGER = "manager.s001@example.org"
@@ -34,6 +41,10 @@ MANAGER = "manager.s001@example.org"
 def hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardHub]:
     def prepare(hub: DashboardHub) -> None:
         hub.voxloop(*SEED)
+        with hub_app(hub.env):
+            from hub.services.signals import check_signals
+
+            assert check_signals(datetime.now(UTC)), "the planted drop was not signalled"
         hub.add_person(HQ, "Henrike HQ", "hq_admin")
         hub.add_person(MANAGER, "Sören Store", "store_manager", stores=("S001",))
 
@@ -144,6 +155,21 @@ def check_overview(page: Any, hub: DashboardHub, session: requests.Session) -> N
         )
     )
     assert {row[1].split()[0]: int(row[3]) for row in ranking} == raw
+    check_channels(page, hub, period)
+
+
+def check_channels(page: Any, hub: DashboardHub, period: dict[str, str]) -> None:
+    """Responses per channel (terminal, phone) equal a count of the raw responses."""
+    shown = page.eval_on_selector_all(
+        "#channel-table tbody tr",
+        "rows => rows.map((r) => [r.dataset.channel, r.querySelector('.responses').textContent])",
+    )
+    raw = hub.query(
+        "SELECT channel, COUNT(*) FROM response WHERE local_day BETWEEN ? AND ? GROUP BY channel",
+        (period["from"], period["to"]),
+    )
+    assert {channel: int(n) for channel, n in shown if int(n)} == dict(raw)
+    assert len(raw) == 2  # the seed answers at terminals and on phones
 
 
 def check_store(page: Any, hub: DashboardHub, session: requests.Session) -> None:
@@ -222,6 +248,82 @@ def check_comments(page: Any, hub: DashboardHub, session: requests.Session) -> N
     assert cards == [[c["response_id"], c["comment"]] for c in exported[: len(cards)]]
 
 
+def utc(value: Any) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def check_hours(page: Any, hub: DashboardHub, session: requests.Session) -> None:
+    """Every weekday x hour cell (n and smiley index) equals the raw smiley answers counted by
+    the store-local weekday and hour of their capture."""
+    period = period_of(page)
+    faces: dict[tuple[int, int], Counter] = {}
+    for captured, zone, face in hub.query(
+        "SELECT r.captured_at, s.time_zone, a.number FROM answer a JOIN response r ON r.id = a.response_id "
+        "JOIN store s ON s.id = r.store_id WHERE a.question = 'rating' AND a.number IS NOT NULL "
+        "AND r.local_day BETWEEN ? AND ?",
+        (period["from"], period["to"]),
+    ):
+        local = utc(captured).astimezone(ZoneInfo(zone))
+        faces.setdefault((local.weekday(), local.hour), Counter())[face] += 1
+    shown = page.eval_on_selector_all(
+        "#hours-table tbody tr",
+        "rows => rows.map((r) => [r.dataset.cell, r.querySelector('.smiley').textContent, "
+        "r.querySelector('.n').textContent])",
+    )
+    cells = {tuple(int(x) for x in cell.split("-")): (index, int(n)) for cell, index, n in shown}
+    assert {key: n for key, (_, n) in cells.items() if n} == {key: sum(c.values()) for key, c in faces.items()}
+    faces_of_scale = int(api(session, hub, "/api/v1/analytics/daily", limit="1")["faces"])
+    for key, counts in faces.items():
+        assert cells[key][0] == fig(smiley_index(counts, faces_of_scale).value), key
+
+
+def check_signals(page: Any, hub: DashboardHub, session: requests.Session) -> None:
+    """The planted drop is listed, each signal as the signals API has it."""
+    listed = api(session, hub, "/api/v1/analytics/signals", state="open")["signals"]
+    assert {s["store"] for s in listed} == {"S001"}
+    shown = page.eval_on_selector_all(
+        "#signals-table tbody tr[data-signal]",
+        """rows => rows.map((r) => [Number(r.dataset.signal), r.dataset.store, r.dataset.kpi,
+            r.querySelector('.current').textContent, r.querySelector('.current-n').textContent,
+            r.querySelector('.baseline').textContent, r.querySelector('.baseline-n').textContent])""",
+    )
+    expected = [
+        [
+            s["id"],
+            s["store"],
+            s["kpi"],
+            fig(s["current_value"]),
+            str(s["current_n"]),
+            fig(s["baseline_value"]),
+            str(s["baseline_n"]),
+        ]
+        for s in listed
+    ]
+    assert sorted(shown) == sorted(expected)
+
+
+def check_weather(page: Any, hub: DashboardHub, session: requests.Session) -> None:
+    """Today's count equals the raw answers of today; the comments are the newest ones."""
+    today = datetime.now(ZoneInfo("Europe/Berlin")).date()
+    [(raw,)] = hub.query(
+        "SELECT COUNT(*) FROM answer a JOIN response r ON r.id = a.response_id "
+        "WHERE a.question = 'rating' AND a.number IS NOT NULL AND r.local_day = ?",
+        (today.isoformat(),),
+    )
+    assert page.locator("#today-n").inner_text() == str(raw)
+    assert page.get_attribute("meta[http-equiv=refresh]", "content")  # it refreshes itself
+    texts = page.eval_on_selector_all("#comments li[data-answer] .text", "ls => ls.map((l) => l.textContent)")
+    newest = [c["comment"] for c in api(session, hub, "/dashboard/comments.json")["comments"][: len(texts)]]
+    assert texts and texts == newest
+
+
+def check_account(page: Any, hub: DashboardHub, session: requests.Session) -> None:
+    [(frequency,)] = hub.query("SELECT report_frequency FROM app_user WHERE email = ?", (HQ,))
+    assert page.locator("input[name=report_frequency]:checked").get_attribute("value") == frequency
+    assert HQ in page.locator("main").inner_text()
+
+
 def rows_keyed(page: Any, attribute: str) -> list[str]:
     return page.eval_on_selector_all(f"tr[{attribute}]", f"rows => rows.map((r) => r.getAttribute('{attribute}'))")
 
@@ -278,6 +380,11 @@ PAGES = [
     PageSpec("drivers-store", "/dashboard/drivers?store=S001", 2, check_store_drivers),
     PageSpec("themes", "/dashboard/themes", 4, check_themes),
     PageSpec("comments", "/dashboard/comments", 0, check_comments),
+    PageSpec("hours", "/dashboard/hours", 2, check_hours),
+    PageSpec("signals", "/dashboard/signals", 0, check_signals),
+    PageSpec("weather", "/weather", 0, check_weather),
+    PageSpec("weather-store", "/weather/stores/S001", 0),
+    PageSpec("account", "/account", 0, check_account),
     PageSpec("admin", "/admin", 0),
     PageSpec("admin-stores", "/admin/stores", 0, check_admin_stores),
     PageSpec("admin-store", "/admin/stores/S001", 0),
@@ -330,18 +437,39 @@ def test_hq_admin_sees_each_page_render_its_charts_and_numbers(spec: PageSpec, h
 
 # --- a store manager --------------------------------------------------------------------------
 
-OWN_PAGES = ["/dashboard", "/dashboard/stores/S001", "/dashboard/drivers?store=S001", "/dashboard/themes?store=S001"]
+# (path, charts at least)
+OWN_PAGES = [
+    ("/dashboard", 2),
+    ("/dashboard/stores/S001", 2),
+    ("/dashboard/drivers?store=S001", 2),
+    ("/dashboard/themes?store=S001", 2),
+    ("/dashboard/hours?store=S001", 2),
+    ("/dashboard/comments?store=S001", 0),
+    ("/dashboard/signals", 0),
+    ("/weather", 0),
+    ("/account", 0),
+]
 OTHER_STORE = [
     "/dashboard/stores/S002",
     "/dashboard/drivers?store=S002",
     "/dashboard/themes?store=S002",
+    "/dashboard/hours?store=S002",
+    "/dashboard/signals?store=S002",
+    "/weather/stores/S002",
+    "/dashboard/comments?store=S002",
     "/dashboard/comments.json?store=S002",
+    "/dashboard/comments.csv?store=S002",
+    "/dashboard/drivers.json?store=S002",
+    "/dashboard/themes.csv?store=S002",
+    "/dashboard/signals.json?store=S002",
+    "/dashboard.csv?view=hours&store=S002",
     "/dashboard.csv?view=trend&store=S002",
     "/api/v1/analytics/overview?store=S002",
     "/api/v1/analytics/trend?store=S002",
     "/api/v1/analytics/touchpoints?store=S002",
     "/api/v1/analytics/daily?store=S002",
     "/api/v1/analytics/responses?store=S002",
+    "/api/v1/analytics/signals?store=S002",
 ]
 ADMIN_PAGES = [
     "/admin",
@@ -356,13 +484,13 @@ ADMIN_PAGES = [
 ]
 
 
-@pytest.mark.parametrize("path", OWN_PAGES)
-def test_a_store_manager_sees_their_own_store(path: str, hub: DashboardHub, manager: Viewer) -> None:
+@pytest.mark.parametrize(("path", "charts"), OWN_PAGES, ids=[p for p, _ in OWN_PAGES])
+def test_a_store_manager_sees_their_own_store(path: str, charts: int, hub: DashboardHub, manager: Viewer) -> None:
     manager.clear()
     page, status = open_page(manager, path)
     try:
         assert status == 200, path
-        assert page.locator("svg[role=img]").count() >= 2
+        assert page.locator("svg[role=img]").count() >= charts
         name = path.strip("/").replace("/", "-").replace("?store=", "-") or "home"
         manager.screenshot(page, name)
         text = page.locator("main").inner_text()
