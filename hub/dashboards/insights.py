@@ -6,6 +6,7 @@ The store page shows its "three things to work on this week" through ``store_act
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -20,11 +21,11 @@ from hub.models import Store
 from hub.services import analytics, drivers, themes
 from hub.services.analytics import Period
 from hub.services.comment_text import LANGUAGES
-from hub.services.drivers import Action, Driver
+from hub.services.drivers import Action, Driver, StorePotential
 from hub.services.themes import Theme
 
 ACTION_DAYS = 7
-DRIVER_VIEWS = ("reasons", "touchpoints")
+DRIVER_VIEWS = ("reasons", "touchpoints", "stores")
 
 
 def viewer_language() -> str:
@@ -78,8 +79,11 @@ def drivers_page() -> str:
     language = viewer_language()
     analysis = drivers.analyse(store_ids, period, language)
     actions: list[Action] = []
+    potentials: list[StorePotential] = []
     if shop:
         actions = drivers.top_actions(current_scope(), shop, Period.ending(period.end, ACTION_DAYS), language=language)
+    else:
+        potentials = drivers.store_potentials(current_scope(), period, language)
     return render_template(
         "dashboards/drivers.html",
         store=shop,
@@ -88,6 +92,11 @@ def drivers_page() -> str:
         actions=actions,
         reason_chart=_potential_chart("Reasons by potential (index points)", analysis.reasons),
         touchpoint_chart=_potential_chart("Touchpoints by potential (index points)", analysis.touchpoints),
+        potentials=potentials,
+        store_chart=_potential_chart(
+            "Stores by the potential of their top reason (index points)",
+            [replace(p.top, label=f"{p.code} {p.top.label}") for p in potentials if p.top],
+        ),
         small_sample=analytics.SMALL_SAMPLE,
         dates=_dates(period, shop),
     )
@@ -111,6 +120,27 @@ def _csv(columns: Sequence[str], records: Sequence[dict[str, Any]], name: str) -
         return "yes" if value is True else value
 
     return csv_response(columns, ([cell(r[c]) for c in columns] for r in records), name)
+
+
+STORE_COLUMNS = (
+    "code", "name", "smiley_index", "n", "top_reason", "top_label", "occurrence_pct", "unsatisfied_pct", "potential",
+)  # fmt: skip
+
+
+def store_record(p: StorePotential) -> dict[str, Any]:
+    """A row of the stores' potentials: the store and its top reason."""
+    top = p.top
+    return {
+        "code": p.code,
+        "name": p.name,
+        "smiley_index": _rounded(p.overall.value),
+        "n": p.overall.n,
+        "top_reason": top.key if top else None,
+        "top_label": top.label if top else None,
+        "occurrence_pct": _rounded(top.occurrence) if top else None,
+        "unsatisfied_pct": _rounded(top.unsatisfied) if top else None,
+        "potential": _rounded(top.potential, 2) if top else None,
+    }
 
 
 def driver_record(d: Driver) -> dict[str, Any]:
@@ -139,9 +169,12 @@ def drivers_csv() -> Response:
     shop, store_ids, period = _where()
     view = request.args.get("view", "reasons")
     view = view if view in DRIVER_VIEWS else "reasons"
+    name = f"voxloop-drivers-{view}-{shop.code if shop else 'stores'}-{period.start}-{period.end}"
+    if view == "stores":
+        stores = drivers.store_potentials(current_scope(), period, viewer_language())
+        return _csv(STORE_COLUMNS, [store_record(p) for p in stores if not shop or p.code == shop.code], name)
     analysis = drivers.analyse(store_ids, period, viewer_language())
     records = [driver_record(d) for d in (analysis.reasons if view == "reasons" else analysis.touchpoints)]
-    name = f"voxloop-drivers-{view}-{shop.code if shop else 'stores'}-{period.start}-{period.end}"
     return _csv(DRIVER_COLUMNS, records, name)
 
 
@@ -157,6 +190,9 @@ def drivers_json() -> Response:
             "overall": analysis.overall.as_dict(),
             "reasons": [driver_record(d) for d in analysis.reasons],
             "touchpoints": [driver_record(d) for d in analysis.touchpoints],
+            "stores": [store_record(p) for p in drivers.store_potentials(current_scope(), period, viewer_language())]
+            if shop is None
+            else None,
         }
     )
 

@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from typing import Any
 
 from hub.models import Store, Survey, SurveyVersion, Touchpoint
 from hub.queries import analytics as q
@@ -138,26 +139,38 @@ class Analysis:
         return self.reasons if kind == "reason" else self.touchpoints
 
 
+def _reasons_by(
+    store_ids: Collection[int] | None, period: Period, language: str, by: str, survey_key: str
+) -> dict[Any, tuple[Score, list[Driver]]]:
+    """Per group (None: the total, or each store with answers): the overall smiley index and
+    every option of the survey's choice questions, measured and ranked."""
+    scales = survey_scales(survey_key)
+    if scales.smiley is None:
+        return {}
+    totals = score_counts(scales.smiley, period.start, period.end, store_ids, by)
+    questions = choice_questions(survey_definition(survey_key))
+    chosen = {x.id: reason_counts(x.id, period.start, period.end, store_ids, by) for x in questions}
+    found = {}
+    for key in totals or ([None] if by == "total" else []):
+        total = totals.get(key, {})
+        drivers = [
+            measure(
+                "reason", option.id, label(option.text, language, option.id), counts, total, scales.faces,
+                named=counts.get("n", 0), question=question.id,
+            )
+            for question in questions
+            for option in question.options
+            for counts in [chosen[question.id].get(key, {}).get(option.id, {})]
+        ]  # fmt: skip
+        found[key] = (smiley_index(total, scales.faces), rank(drivers))
+    return found
+
+
 def reason_drivers(
     store_ids: Collection[int] | None, period: Period, language: str = "en", survey_key: str = "exit"
 ) -> tuple[Score, list[Driver]]:
     """Every option of the survey's choice questions, measured and ranked."""
-    scales = survey_scales(survey_key)
-    if scales.smiley is None:
-        return EMPTY, []
-    total = score_counts(scales.smiley, period.start, period.end, store_ids).get(None, {})
-    found = []
-    for question in choice_questions(survey_definition(survey_key)):
-        chosen = reason_counts(question.id, period.start, period.end, store_ids).get(None, {})
-        for option in question.options:
-            counts = chosen.get(option.id, {})
-            found.append(
-                measure(
-                    "reason", option.id, label(option.text, language, option.id), counts, total, scales.faces,
-                    named=counts.get("n", 0), question=question.id,
-                )
-            )  # fmt: skip
-    return smiley_index(total, scales.faces), rank(found)
+    return _reasons_by(store_ids, period, language, "total", survey_key).get(None, (EMPTY, []))
 
 
 def touchpoint_drivers(store_ids: Collection[int] | None, period: Period, survey_key: str = "exit") -> list[Driver]:
@@ -188,6 +201,33 @@ def analyse(store_ids: Collection[int] | None, period: Period, language: str = "
     """Reasons and touchpoints of ``store_ids`` (the caller's scope, or one store in it)."""
     overall, reasons = reason_drivers(store_ids, period, language)
     return Analysis(period, overall, reasons, touchpoint_drivers(store_ids, period))
+
+
+@dataclass(frozen=True)
+class StorePotential:
+    """A store and the reason with the largest potential there."""
+
+    code: str
+    name: str
+    overall: Score
+    top: Driver | None  # None: no reason ranked (too few answers)
+
+    @property
+    def potential(self) -> float:
+        return self.top.potential if self.top and self.top.potential else 0.0
+
+
+def store_potentials(scope: Scope, period: Period, language: str = "en") -> list[StorePotential]:
+    """Every store in scope with its top reason: where the biggest potential sits (read per
+    store in one query per question). Stores without a ranked reason come last."""
+    per_store = _reasons_by(scope.store_ids, period, language, "store", "exit")
+    stores = scope.restrict(Store.select(Store.id, Store.code, Store.name), Store.id).order_by(Store.code)
+    found = []
+    for shop in stores:
+        overall, reasons = per_store.get(shop.id, (EMPTY, []))
+        top = next((d for d in reasons if d.rank == 1), None)
+        found.append(StorePotential(shop.code, shop.name, overall, top))
+    return sorted(found, key=lambda s: (s.top is None, -s.potential, s.code))
 
 
 # --- what to work on ---------------------------------------------------------------------------

@@ -286,3 +286,25 @@ def test_the_json_holds_both_tables(app, client, feedback, people):
     assert body["overall"]["n"] == sum(raw["*"].values())
     assert {r["key"]: r["n"] for r in body["reasons"]} == {k: sum(v.values()) for k, v in raw.items() if k != "*"}
     assert [t["key"] for t in body["touchpoints"]] == ["exit"]
+
+
+def test_hq_sees_where_the_potential_sits_per_store(app, client, feedback):
+    sign_in(client, "admin@example.org", ADMIN_PASSWORD)
+    html = client.get("/dashboard/drivers").get_data(as_text=True)
+    table = re.search(r'<table id="store-table">(.*?)</table>', html, re.S).group(1)
+    tops = dict(re.findall(r'<tr data-code="([^"]+)".*?<td class="top" data-key="([^"]+)"', table, re.S))
+    assert tops == {"B001": "queue", "H002": "price"}
+    body = client.get("/dashboard/drivers.csv?view=stores").get_data(as_text=True)
+    rows_ = {r["code"]: r for r in csv.DictReader(io.StringIO(body))}
+    assert rows_["B001"]["top_reason"] == "queue" and rows_["H002"]["top_reason"] == "price"
+    raw = raw_faces(app, "H002", WEEK.start, WEEK.end)
+    assert int(rows_["H002"]["n"]) == sum(raw["*"].values())
+
+
+def test_a_store_manager_sees_only_their_stores_potential(app, client, feedback, people):
+    sign_in(client, "mia@example.org")
+    html = client.get("/dashboard/drivers").get_data(as_text=True)
+    table = re.search(r'<table id="store-table">(.*?)</table>', html, re.S).group(1)
+    assert re.findall(r'<tr data-code="([^"]+)"', table) == ["B001"]
+    body = client.get("/dashboard/drivers.csv?view=stores").get_data(as_text=True)
+    assert [r["code"] for r in csv.DictReader(io.StringIO(body))] == ["B001"]
