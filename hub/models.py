@@ -15,7 +15,7 @@ from peewee import (
     CompositeKey,
     DateField,
     DateTimeField,
-    FloatField,
+    DoubleField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -468,7 +468,7 @@ class TermDaily(BaseModel):
     n = IntegerField()
     negative = IntegerField()  # of those comments, how many came with an unhappy face
     positive = IntegerField()  # ... with a happy face
-    sentiment = FloatField()  # the sum of the comments' sentiment, each in [-1, 1]
+    sentiment = DoubleField()  # the sum of the comments' sentiment, each in [-1, 1]
 
     class Meta:
         primary_key = CompositeKey("day", "store_id", "language", "term")
@@ -485,7 +485,7 @@ class Target(BaseModel):
     region = ForeignKeyField(Region, null=True)
     store = ForeignKeyField(Store, null=True)
     touchpoint = ForeignKeyField(Touchpoint, null=True)
-    value = FloatField()
+    value = DoubleField()
     updated_at = DateTimeField()
     updated_by = ForeignKeyField(User, null=True, backref="+")
 
@@ -500,11 +500,11 @@ class Signal(BaseModel):
     window_end = DateField()
     baseline_start = DateField()
     baseline_end = DateField()
-    current_value = FloatField()
+    current_value = DoubleField()
     current_n = IntegerField()
-    baseline_value = FloatField()
+    baseline_value = DoubleField()
     baseline_n = IntegerField()
-    p_value = FloatField()
+    p_value = DoubleField()
     test = TextField()
     detected_at = DateTimeField()
     state = TextField()  # open | dismissed

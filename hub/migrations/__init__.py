@@ -2,8 +2,9 @@
 
 Each migration is a module ``vNNNN_name.py`` with ``def up(db, sql)``; ``sql`` runs a
 statement after replacing the few dialect words that differ between SQLite and PostgreSQL
-({serial}, {bytes}, {ts}, {bool}, {uuid}, {without_rowid}: a table kept in
-its primary key's order on SQLite). A migration never changes once released: later ones alter.
+({serial}, {bytes}, {ts}, {bool}, {uuid}, {double}: an 8-byte float, as PostgreSQL's REAL has 4;
+{without_rowid}: a table kept in its primary key's order on SQLite). A migration never changes
+once released: later ones alter.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ _DIALECT = {
         "bool": "INTEGER",
         "uuid": "TEXT",
         "without_rowid": " WITHOUT ROWID",
+        "double": "REAL",
     },
     "postgres": {
         "serial": "BIGSERIAL PRIMARY KEY",
@@ -30,6 +32,7 @@ _DIALECT = {
         "bool": "BOOLEAN",
         "uuid": "UUID",
         "without_rowid": "",
+        "double": "DOUBLE PRECISION",
     },
 }
 
