@@ -35,7 +35,7 @@ from hub.services.access import Scope
 from hub.services.analytics import SMALL_SAMPLE, Period, numeric, survey_scales
 from hub.services.rollups import mood
 from shared.protocol import Question, SurveyDefinition
-from shared.scoring import EMPTY, Score, smiley_index
+from shared.scoring import EMPTY, Score, smiley_index, smiley_weight
 
 BASELINE_DAYS = 56
 KINDS = ("reason", "touchpoint")
@@ -66,6 +66,39 @@ def _faces_only(counts: Mapping[object, int]) -> dict[int, int]:
     return {face: c for face, c in counts.items() if isinstance(face, int) and c > 0}
 
 
+@dataclass(frozen=True)
+class Effect:
+    """A driver's effect in plain numbers (what ``measure`` reports, without intervals)."""
+
+    rated: int
+    importance: float | None
+    unsatisfied: float | None
+
+    @property
+    def potential(self) -> float | None:
+        if self.importance is None or self.unsatisfied is None:
+            return None
+        return max(self.importance, 0.0) * self.unsatisfied / 100.0
+
+
+def effect(with_: Mapping[int, int], total: Mapping[int, int], faces: int) -> Effect:
+    """Importance and the share still unhappy from face counts (with the driver, and of all).
+    The index of a group is its mean face weight, so ``share x (without - with)`` is the gap
+    between the sums of weights, divided by the number of all responses."""
+    rated = sum(with_.values())
+    everyone = sum(total.values())
+    if not rated:
+        return Effect(0, None, None)
+    unhappy = sum(c for face, c in with_.items() if mood(face, faces) == "negative")
+    if everyone <= rated:
+        return Effect(rated, None, 100.0 * unhappy / rated)
+    weight_with = sum(smiley_weight(face, faces) * c for face, c in with_.items())
+    weight_all = sum(smiley_weight(face, faces) * c for face, c in total.items())
+    without_mean = (weight_all - weight_with) / (everyone - rated)
+    importance = rated / everyone * (without_mean - weight_with / rated)
+    return Effect(rated, importance, 100.0 * unhappy / rated)
+
+
 def measure(
     kind: str,
     key: str,
@@ -79,24 +112,20 @@ def measure(
     """One driver's figures from face counts: ``faces_with`` of the responses naming it,
     ``total`` of all responses; ``named``: how many named it, rated or not (default: rated)."""
     with_ = _faces_only(faces_with)
-    without = {face: max(total.get(face, 0) - with_.get(face, 0), 0) for face in total}
-    without = {face: c for face, c in without.items() if c}
-    rated, everyone = sum(with_.values()), sum(total.values())
-    n = rated if named is None else max(named, rated)
-    index_with, index_without = smiley_index(with_, faces), smiley_index(without, faces)
-    importance = unsatisfied = potential = None
-    if index_with.value is not None and index_without.value is not None and everyone:
-        importance = rated / everyone * (index_without.value - index_with.value)
-    if rated:
-        unhappy = sum(c for face, c in with_.items() if mood(face, faces) == "negative")
-        unsatisfied = 100.0 * unhappy / rated
-    if importance is not None and unsatisfied is not None:
-        potential = max(importance, 0.0) * unsatisfied / 100.0
+    without = {face: total.get(face, 0) - with_.get(face, 0) for face in total}
+    without = {face: c for face, c in without.items() if c > 0}
+    found = effect(with_, total, faces)
+    everyone = sum(total.values())
+    n = found.rated if named is None else max(named, found.rated)
     occurrence = 100.0 * n / max(everyone, n) if n else (0.0 if everyone else None)
     return Driver(
-        kind, key, label, n, rated, occurrence, index_with, index_without, importance, unsatisfied, potential, None,
-        question,
+        kind, key, label, n, found.rated, occurrence, smiley_index(with_, faces), smiley_index(without, faces),
+        found.importance, found.unsatisfied, found.potential, None, question,
     )  # fmt: skip
+
+
+def _order(potential: float, importance: float | None, n: int, key: str) -> tuple:
+    return (-potential, -(importance or 0.0), -n, key)
 
 
 def rank(drivers: Collection[Driver]) -> list[Driver]:
@@ -104,7 +133,7 @@ def rank(drivers: Collection[Driver]) -> list[Driver]:
     by how many named them, without a rank."""
     big = [d for d in drivers if not d.small_sample and d.potential is not None]
     rest = [d for d in drivers if d.small_sample or d.potential is None]
-    big.sort(key=lambda d: (-d.potential, -(d.importance or 0.0), -d.n, d.key))
+    big.sort(key=lambda d: _order(d.potential, d.importance, d.n, d.key))
     rest.sort(key=lambda d: (-d.n, d.key))
     return [replace(d, rank=i) for i, d in enumerate(big, 1)] + rest
 
@@ -140,10 +169,11 @@ class Analysis:
 
 
 def _reasons_by(
-    store_ids: Collection[int] | None, period: Period, language: str, by: str, survey_key: str
+    store_ids: Collection[int] | None, period: Period, language: str, by: str, survey_key: str, top_only: bool = False
 ) -> dict[Any, tuple[Score, list[Driver]]]:
     """Per group (None: the total, or each store with answers): the overall smiley index and
-    every option of the survey's choice questions, measured and ranked."""
+    every option of the survey's choice questions, measured and ranked; ``top_only``: just the
+    first ranked one (its rank found from the plain effects, the intervals worked out once)."""
     scales = survey_scales(survey_key)
     if scales.smiley is None:
         return {}
@@ -153,17 +183,35 @@ def _reasons_by(
     found = {}
     for key in totals or ([None] if by == "total" else []):
         total = totals.get(key, {})
-        drivers = [
+        options = [
+            (question, option, chosen[question.id].get(key, {}).get(option.id, {}))
+            for question in questions
+            for option in question.options
+        ]
+        if top_only:
+            options = _first_ranked(options, total, scales.faces)
+        measured = [
             measure(
                 "reason", option.id, label(option.text, language, option.id), counts, total, scales.faces,
                 named=counts.get("n", 0), question=question.id,
             )
-            for question in questions
-            for option in question.options
-            for counts in [chosen[question.id].get(key, {}).get(option.id, {})]
+            for question, option, counts in options
         ]  # fmt: skip
-        found[key] = (smiley_index(total, scales.faces), rank(drivers))
+        found[key] = (smiley_index(total, scales.faces), rank(measured))
     return found
+
+
+def _first_ranked(options: list[tuple], total: Mapping[int, int], faces: int) -> list[tuple]:
+    """The option ``rank`` would put first, as a one-item list (empty: none is ranked)."""
+    best, best_order = [], None
+    for question, option, counts in options:
+        found = effect(_faces_only(counts), total, faces)
+        if found.rated < SMALL_SAMPLE or found.potential is None:
+            continue
+        order = _order(found.potential, found.importance, max(counts.get("n", 0), found.rated), option.id)
+        if best_order is None or order < best_order:
+            best, best_order = [(question, option, counts)], order
+    return best
 
 
 def reason_drivers(
@@ -220,7 +268,7 @@ class StorePotential:
 def store_potentials(scope: Scope, period: Period, language: str = "en") -> list[StorePotential]:
     """Every store in scope with its top reason: where the biggest potential sits (read per
     store in one query per question). Stores without a ranked reason come last."""
-    per_store = _reasons_by(scope.store_ids, period, language, "store", "exit")
+    per_store = _reasons_by(scope.store_ids, period, language, "store", "exit", top_only=True)
     stores = scope.restrict(Store.select(Store.id, Store.code, Store.name), Store.id).order_by(Store.code)
     found = []
     for shop in stores:
