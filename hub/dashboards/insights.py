@@ -1,7 +1,9 @@
 """/dashboard/drivers and /dashboard/themes: why customers feel as they do and what to work on
 first (hub/services/drivers.py), and what they write about (hub/services/themes.py), for
-every store in scope or one (?store=CODE), each chart with its numbers as a table and as CSV.
-The store page shows its "three things to work on this week" through ``store_actions``."""
+every store in scope or one (?store=CODE), each chart with its numbers as a table, as CSV (text
+cells neutralised) and as JSON. For all stores, the drivers page also says where the potential
+sits (each store's top reason); the store page shows its "three things to work on this week"
+through ``store_actions``."""
 
 from __future__ import annotations
 
