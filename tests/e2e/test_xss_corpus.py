@@ -52,6 +52,7 @@ FORMULA_REASON = xss.HYPERLINK + " Grund"
 MANAGER_NAME = f"Manager {xss.IMG} {xss.JS_URL}"
 ANALYST_NAME = xss.PLUS
 RULE_NAME = f"Sehr unzufrieden {xss.SCRIPT}"
+SIGNAL_RULE = f"Signal {xss.IMG}"
 
 ALERT_COMMENT = "Kasse zu! " + " ".join(xss.MARKUP)
 LONG_COMMENT = xss.long_text(1000)
@@ -107,6 +108,7 @@ class World:
     case_id: int
     manager_id: int
     alert: EmailMessage
+    signal: EmailMessage
     digest: EmailMessage
     reports: list[EmailMessage]  # the manager's, HQ's
     phone_response: str
@@ -178,6 +180,35 @@ def send_comments(hub: DashboardHub) -> None:
     ):
         result = sender.sync(make_batch(sent), now=datetime.now(UTC))
         assert [r["status"] for r in result.body["results"]] == ["accepted"] * len(sent), result.body
+
+
+def send_a_drop(hub: DashboardHub) -> None:
+    """X001's last week clearly worse than its 8 weeks before (the signal check's window and
+    baseline), through the sync API; a signal rule by email; then the daily signal check."""
+    from hub.services.signals import BASELINE_DAYS, WINDOW_DAYS, check_signals
+
+    session = hub.session(HQ)
+    token = session.get(f"{hub.base}/api/v1/me", timeout=10).json()["csrf_token"]
+    rule = {"name": SIGNAL_RULE, "kind": "signal", "scope": "store", "store": "X001", "condition": {}, "email": True}
+    answer = session.post(f"{hub.base}/api/v1/alert-rules", json=rule, headers={"X-CSRF-Token": token}, timeout=10)
+    assert answer.status_code == 201, answer.text
+    terminal = enrolled_terminal(hub, "X001")
+    last = yesterday_noon()
+    history = []
+    for back in range(WINDOW_DAYS + BASELINE_DAYS):
+        per_day, faces = (16, (2,)) if back < WINDOW_DAYS else (8, (3, 4))
+        history += [
+            terminal_response(
+                1000 + len(history) + i, faces[i % len(faces)], None, at=last - timedelta(days=back, minutes=i)
+            )
+            for i in range(per_day)
+        ]
+    for start in range(0, len(history), 500):
+        batch = history[start : start + 500]
+        result = terminal.sync(make_batch(batch), now=datetime.now(UTC))
+        assert {r["status"] for r in result.body["results"]} == {"accepted"}, result.body
+    with hub_app(hub.env):
+        assert check_signals(datetime.now(UTC)), "no signal for X001's drop"
 
 
 def answer_on_the_phone(browser: Any, hub: DashboardHub) -> str:
@@ -276,12 +307,14 @@ def world(
         send_comments(hub)
         phone_response = answer_on_the_phone(browser, hub)
         alert = wait_for_mail(inbox, MANAGER, "alert")
+        send_a_drop(hub)
+        signal = wait_for_mail(inbox, MANAGER, "signal")  # one per KPI that dropped: the first
         queue_digest_and_reports(hub)
         digest = wait_for_mail(inbox, MANAGER, "digest")
         reports = [wait_for_mail(inbox, to, "report") for to in (MANAGER, HQ)]
         case_id = int(alert["X-Voxloop-Case"])
         [(manager_id,)] = hub.query("SELECT id FROM app_user WHERE email = ?", (MANAGER,))
-        yield World(hub, inbox, case_id, manager_id, alert, digest, reports, phone_response)
+        yield World(hub, inbox, case_id, manager_id, alert, signal, digest, reports, phone_response)
 
 
 def kind_of(mail: EmailMessage) -> str:
@@ -290,7 +323,11 @@ def kind_of(mail: EmailMessage) -> str:
         return "digest"
     if re.match(r"voxloop (daily|weekly) report", subject):
         return "report"
-    return "alert" if mail["X-Voxloop-Case"] else "other"
+    if mail["X-Voxloop-Case"] and RULE_NAME in subject:
+        return "alert"
+    if "X-Voxloop-Case" not in mail and STORE_NAME in subject and "report" not in subject:
+        return "signal"
+    return "other"
 
 
 def wait_for_mail(inbox: Inbox, to: str, kind: str) -> EmailMessage:
@@ -298,8 +335,7 @@ def wait_for_mail(inbox: Inbox, to: str, kind: str) -> EmailMessage:
         return [m for m in inbox.to(to) if kind_of(m) == kind]
 
     wait_for(lambda: bool(found()), 20, f"the {kind} email to {to}")
-    (mail,) = found()
-    return mail
+    return found()[0]
 
 
 @pytest.fixture(scope="module")
@@ -335,6 +371,10 @@ HQ_PAGES = [
     ("admin-alert-rules", "/admin/alert-rules", [RULE_NAME]),
     ("admin-posters", "/admin/posters", [STORE_NAME, DOOR_NAME]),
     ("admin-targets", "/admin/targets", [STORE_NAME, EXIT_NAME]),
+    ("hours", "/dashboard/hours?store=X001", [STORE_NAME]),
+    ("signals", "/dashboard/signals", [STORE_NAME]),
+    ("weather", "/weather", [ALERT_COMMENT, PHONE_COMMENT]),
+    ("weather-store", "/weather/stores/X001", [STORE_NAME, ALERT_COMMENT]),
     ("cases", "/cases", [STORE_NAME]),
     ("deliveries", "/cases/deliveries", []),
 ]
@@ -380,11 +420,22 @@ def test_the_page_title_keeps_the_store_name_as_text(world: World, hq: Viewer) -
     assert xss.TITLE in title and xss.SCRIPT in title
 
 
-@pytest.mark.parametrize(
-    "path", ["/dashboard", "/dashboard/stores/X001", "/dashboard/comments", "/cases", "/dashboard/drivers?store=X001"]
-)
-def test_no_payload_runs_in_the_store_managers_pages(path: str, world: World, manager: Viewer) -> None:
-    shown = [STORE_NAME] + ([ALERT_COMMENT, PHONE_COMMENT] if "comments" in path else [])
+MANAGER_PAGES = [
+    ("/dashboard", [STORE_NAME]),
+    ("/dashboard/stores/X001", [STORE_NAME, EXIT_NAME, DOOR_NAME]),
+    ("/dashboard/comments", [STORE_NAME, ALERT_COMMENT, PHONE_COMMENT]),
+    ("/dashboard/drivers?store=X001", [STORE_NAME, EVIL_REASON]),
+    ("/dashboard/signals", [STORE_NAME]),
+    ("/weather", [ALERT_COMMENT, PHONE_COMMENT]),
+    ("/cases", [STORE_NAME]),
+    ("/account", [MANAGER_NAME, STORE_NAME]),
+]
+
+
+@pytest.mark.parametrize(("path", "shown"), MANAGER_PAGES, ids=[p for p, _ in MANAGER_PAGES])
+def test_no_payload_runs_in_the_store_managers_pages(
+    path: str, shown: list[str], world: World, manager: Viewer
+) -> None:
     name = "manager-" + (path.strip("/").replace("/", "-").replace("?store=", "-") or "home")
     visit_safely(manager, path, shown, name)
 
@@ -400,6 +451,12 @@ def test_the_alert_email_carries_the_payloads_escaped(world: World) -> None:
     # the plain-text part has the words as they were
     assert ALERT_COMMENT in text_of(mail)
     assert STORE_NAME in mail["Subject"] and RULE_NAME in mail["Subject"]
+
+
+def test_the_signal_email_carries_the_store_name_escaped(world: World) -> None:
+    html = html_of(world.signal)
+    xss.assert_escaped_in_html(html, STORE_NAME, "signal email, HTML part")
+    assert STORE_NAME in text_of(world.signal)
 
 
 def test_the_digest_email_carries_the_payloads_escaped(world: World) -> None:
@@ -429,6 +486,9 @@ CSV_EXPORTS = [
     ("/dashboard.csv?view=ranking", [FORMULA_STORE, IMG_STORE, STORE_NAME]),
     ("/dashboard.csv?view=ranking&store=X001", [EXIT_NAME, DOOR_NAME]),
     ("/dashboard.csv?view=trend&store=X001", []),
+    ("/dashboard.csv?view=hours&store=X001", []),
+    ("/dashboard.csv?view=channels&store=X001", []),
+    ("/dashboard/signals.csv", [STORE_NAME]),
     ("/dashboard/comments.csv", [*COMMENTS, ALERT_COMMENT, PHONE_COMMENT, STORE_NAME]),
     ("/dashboard/comments.csv?store=X001&q=__pwned", [ALERT_COMMENT, PHONE_COMMENT]),
     ("/dashboard/drivers.csv?view=reasons&store=X001", [EVIL_REASON, FORMULA_REASON]),
@@ -458,8 +518,12 @@ JSON_EXPORTS = [
     ("/dashboard/comments.json", [*COMMENTS, ALERT_COMMENT, PHONE_COMMENT, STORE_NAME, EVIL_REASON, FORMULA_REASON]),
     ("/api/v1/analytics/stores", STORES_SHOWN),
     ("/api/v1/analytics/touchpoints?store=X001", [EXIT_NAME, DOOR_NAME]),
-    ("/api/v1/analytics/responses?store=X001&limit=100", [ALERT_COMMENT, PHONE_COMMENT]),
-    ("/api/v1/alert-rules", [RULE_NAME]),
+    ("/api/v1/analytics/responses?store=X001&limit=1000", [ALERT_COMMENT, PHONE_COMMENT]),
+    ("/api/v1/alert-rules", [RULE_NAME, SIGNAL_RULE]),
+    ("/dashboard/drivers.json?store=X001", [EVIL_REASON, FORMULA_REASON, EXIT_NAME, DOOR_NAME]),
+    ("/dashboard/themes.json?store=X001", []),
+    ("/dashboard/signals.json", [STORE_NAME]),
+    ("/api/v1/analytics/signals", [STORE_NAME]),
 ]
 
 
