@@ -7,9 +7,7 @@ dialogs)."""
 from __future__ import annotations
 
 import os
-import re
 import secrets
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -24,6 +22,7 @@ import requests
 
 from tests.conftest import missing_system_package
 from tests.e2e.processes import free_port, hub_app, running, wait_for
+from tests.e2e.test_alert_delivery import signed_in
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,13 +49,10 @@ class DashboardHub:
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         """Read the hub's database directly (the independent side of a comparison)."""
-        if self.database_url is None:
-            with sqlite3.connect(Path(self.env["VOXLOOP_INSTANCE_PATH"]) / "voxloop.db") as db:
-                return db.execute(sql, params).fetchall()
-        import psycopg
+        with hub_app(self.env):
+            from hub.db import database
 
-        with psycopg.connect(self.database_url) as db:
-            return db.execute(sql.replace("?", "%s"), params).fetchall()
+            return database.execute_sql(sql.replace("?", database.param), params).fetchall()
 
     def add_person(self, email: str, name: str, role: str, stores: tuple[str, ...] = ()) -> None:
         with hub_app(self.env):
@@ -66,19 +62,9 @@ class DashboardHub:
             chosen = list(Store.select().where(Store.code.in_(stores))) if stores else []
             add_user(email, name, role, PASSWORD, now=datetime.now(UTC), stores=chosen)
 
-    def session(self, email: str) -> requests.Session:
-        """A requests session signed in through /login (as a browser would)."""
-        session = requests.Session()
-        page = session.get(f"{self.base}/login", timeout=10).text
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        answer = session.post(
-            f"{self.base}/login",
-            data={"email": email, "password": PASSWORD, "csrf_token": token},
-            allow_redirects=False,
-            timeout=10,
-        )
-        assert answer.status_code == 302, answer.text
-        return session
+    def session(self, email: str) -> tuple[requests.Session, str]:
+        """A requests session signed in through /login (as a browser would), and its CSRF token."""
+        return signed_in(self.base, email, PASSWORD)
 
 
 @contextmanager
@@ -146,6 +132,17 @@ class Viewer:
         page.on("console", lambda message: self._console(page, message))
         page.on("request", lambda r: None if r.url.startswith((self.hub.base, "data:")) else self.foreign.append(r.url))
         return page
+
+    @contextmanager
+    def opened(self, path: str) -> Iterator[tuple[Any, int]]:
+        """A new page at ``path`` (loaded), with the HTTP status; closed after the block."""
+        page = self.new_page()
+        try:
+            answer = page.goto(self.hub.base + path)
+            page.wait_for_load_state("load")
+            yield page, answer.status
+        finally:
+            page.close()
 
     def _console(self, page: Any, message: Any) -> None:
         # the browser asks for /favicon.ico by itself; a hub without one is no page error

@@ -400,13 +400,6 @@ PAGES = [
 ]
 
 
-def open_page(viewer: Viewer, path: str) -> tuple[Any, int]:
-    page = viewer.new_page()
-    answer = page.goto(viewer.hub.base + path)
-    page.wait_for_load_state("load")
-    return page, answer.status
-
-
 def assert_clean(viewer: Viewer) -> None:
     assert viewer.errors == [], "the page raised errors or logged console errors"
     assert viewer.foreign == [], "the page asked another origin"
@@ -419,8 +412,7 @@ def assert_clean(viewer: Viewer) -> None:
 @pytest.mark.parametrize("spec", PAGES, ids=[p.name for p in PAGES])
 def test_hq_admin_sees_each_page_render_its_charts_and_numbers(spec: PageSpec, hub: DashboardHub, hq: Viewer) -> None:
     hq.clear()
-    page, status = open_page(hq, spec.path)
-    try:
+    with hq.opened(spec.path) as (page, status):
         assert status == 200, f"{spec.path}: {status}"
         assert page.locator("h1").first.is_visible()
         charts = page.locator("svg[role=img]")
@@ -431,8 +423,6 @@ def test_hq_admin_sees_each_page_render_its_charts_and_numbers(spec: PageSpec, h
         if spec.check:
             spec.check(page, hub, cookie_session(hq))
         assert_clean(hq)
-    finally:
-        page.close()
 
 
 # --- a store manager --------------------------------------------------------------------------
@@ -487,8 +477,7 @@ ADMIN_PAGES = [
 @pytest.mark.parametrize(("path", "charts"), OWN_PAGES, ids=[p for p, _ in OWN_PAGES])
 def test_a_store_manager_sees_their_own_store(path: str, charts: int, hub: DashboardHub, manager: Viewer) -> None:
     manager.clear()
-    page, status = open_page(manager, path)
-    try:
+    with manager.opened(path) as (page, status):
         assert status == 200, path
         assert page.locator("svg[role=img]").count() >= charts
         name = path.strip("/").replace("/", "-").replace("?store=", "-") or "home"
@@ -496,13 +485,10 @@ def test_a_store_manager_sees_their_own_store(path: str, charts: int, hub: Dashb
         text = page.locator("main").inner_text()
         assert "S002" not in text and "S003" not in text, f"{path} shows another store"
         assert_clean(manager)
-    finally:
-        page.close()
 
 
 def test_a_store_managers_overview_counts_only_their_store(hub: DashboardHub, manager: Viewer) -> None:
-    page, _ = open_page(manager, "/dashboard")
-    try:
+    with manager.opened("/dashboard") as (page, _):
         period = period_of(page)
         session = cookie_session(manager)
         assert [row[1].split()[0] for row in table(page, "#ranking-table")] == ["S001"]
@@ -511,8 +497,6 @@ def test_a_store_managers_overview_counts_only_their_store(hub: DashboardHub, ma
         check_figures(page, mine)
         stores = api(session, hub, "/api/v1/analytics/stores", **period)["stores"]
         assert [s["code"] for s in stores] == ["S001"]
-    finally:
-        page.close()
 
 
 @pytest.mark.parametrize("path", OTHER_STORE)
@@ -524,13 +508,10 @@ def test_a_store_manager_gets_no_other_store(path: str, hub: DashboardHub, manag
 
 def test_a_store_manager_sees_the_refusal_in_the_browser(hub: DashboardHub, manager: Viewer) -> None:
     manager.clear()
-    page, status = open_page(manager, "/dashboard/stores/S002")
-    try:
+    with manager.opened("/dashboard/stores/S002") as (page, status):
         assert status in (403, 404)
         manager.screenshot(page, "other-store-refused")
         assert "Berlin Mitte" not in page.content()
-    finally:
-        page.close()
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES)
@@ -543,14 +524,11 @@ def test_a_store_manager_sees_only_their_own_terminals(hub: DashboardHub, manage
     """/admin/terminals is open to managers, for their stores' terminals only."""
     terminals = dict(hub.query("SELECT s.code, t.id FROM terminal t JOIN store s ON s.id = t.store_id"))
     manager.clear()
-    page, status = open_page(manager, "/admin/terminals")
-    try:
+    with manager.opened("/admin/terminals") as (page, status):
         assert status == 200
         assert rows_keyed(page, "data-terminal") == [str(terminals["S001"])]
         manager.screenshot(page, "admin-terminals")
         assert_clean(manager)
-    finally:
-        page.close()
     session = cookie_session(manager)
     for path in ("/admin/terminals?store=S002", f"/admin/terminals/{terminals['S002']}"):
         answer = session.get(hub.base + path, allow_redirects=False, timeout=20)
@@ -583,8 +561,7 @@ def test_a_store_manager_may_not_change_what_hq_changes(hub: DashboardHub, manag
 def test_a_form_post_without_the_csrf_token_from_the_page_is_refused(hub: DashboardHub, hq: Viewer) -> None:
     """fetch() from a signed-in page, with the session cookie but no token: nothing changes."""
     before = hub.query("SELECT code, name FROM store ORDER BY code")
-    page, _ = open_page(hq, "/admin/stores")
-    try:
+    with hq.opened("/admin/stores") as (page, _):
         statuses = page.evaluate(
             """async () => {
                 const post = async (url, fields) => (await fetch(url, {
@@ -599,8 +576,6 @@ def test_a_form_post_without_the_csrf_token_from_the_page_is_refused(hub: Dashbo
                 ];
             }"""
         )
-    finally:
-        page.close()
     assert all(status in (400, 403) for status in statuses), statuses
     assert hub.query("SELECT code, name FROM store ORDER BY code") == before
     assert hub.query("SELECT COUNT(*) FROM app_user WHERE email = 'forged@example.org'") == [(0,)]

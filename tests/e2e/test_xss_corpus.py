@@ -187,8 +187,7 @@ def send_a_drop(hub: DashboardHub) -> None:
     baseline), through the sync API; a signal rule by email; then the daily signal check."""
     from hub.services.signals import BASELINE_DAYS, WINDOW_DAYS, check_signals
 
-    session = hub.session(HQ)
-    token = session.get(f"{hub.base}/api/v1/me", timeout=10).json()["csrf_token"]
+    session, token = hub.session(HQ)
     rule = {"name": SIGNAL_RULE, "kind": "signal", "scope": "store", "store": "X001", "condition": {}, "email": True}
     answer = session.post(f"{hub.base}/api/v1/alert-rules", json=rule, headers={"X-CSRF-Token": token}, timeout=10)
     assert answer.status_code == 201, answer.text
@@ -255,8 +254,7 @@ def shot_path(hub: DashboardHub, name: str) -> Any:
 
 def rename_rule(hub: DashboardHub) -> None:
     """HQ names the very-unhappy rule with a payload, through the JSON API."""
-    session = hub.session(HQ)
-    token = session.get(f"{hub.base}/api/v1/me", timeout=10).json()["csrf_token"]
+    session, token = hub.session(HQ)
     rules = session.get(f"{hub.base}/api/v1/alert-rules", timeout=10).json()["rules"]
     rule_id = next(r["id"] for r in rules if r["key"] == "very_unhappy")
     answer = session.patch(
@@ -380,23 +378,18 @@ HQ_PAGES = [
 ]
 
 
-def visit_safely(viewer: Viewer, path: str, shown: list[str], name: str) -> Any:
+def visit_safely(viewer: Viewer, path: str, shown: list[str], name: str) -> str:
+    """Open ``path``: nothing of the corpus runs, ``shown`` reads as text; the page's title."""
     viewer.clear()
-    page = viewer.new_page()
-    try:
-        answer = page.goto(viewer.hub.base + path)
-        assert answer.status == 200, f"{path}: {answer.status}"
-        page.wait_for_load_state("load")
+    with viewer.opened(path) as (page, status):
+        assert status == 200, f"{path}: {status}"
         # open every <details> so hidden tables are laid out like the rest
         page.eval_on_selector_all("details", "ds => ds.forEach((d) => { d.open = true; })")
-        page.wait_for_timeout(50)
         xss.assert_page_safe(page, viewer.dialogs, shown, path)
         assert viewer.errors == [], viewer.errors
         assert viewer.foreign == [], viewer.foreign
         viewer.screenshot(page, f"xss-{name}")
         return page.title()
-    finally:
-        page.close()
 
 
 @pytest.mark.parametrize(("name", "path", "shown"), HQ_PAGES, ids=[p[0] for p in HQ_PAGES])
@@ -438,6 +431,39 @@ def test_no_payload_runs_in_the_store_managers_pages(
 ) -> None:
     name = "manager-" + (path.strip("/").replace("/", "-").replace("?store=", "-") or "home")
     visit_safely(manager, path, shown, name)
+
+
+FORM_STORE = f"Formular {xss.SCRIPT}{xss.IMG}"
+FORM_REGION = f"Region {xss.TITLE}"
+FORM_PERSON = f"Person {xss.ATTR}{xss.SCRIPT}"
+
+
+def test_the_corpus_typed_into_the_admin_forms_stays_text(world: World, hq: Viewer) -> None:
+    """An HQ admin types payloads into the new-store and new-person forms in the browser: the
+    pages after the post, the store list, the dashboard and the people list show them as text."""
+    hq.clear()
+    with hq.opened("/admin/stores") as (page, _):
+        page.fill("#code", "X009")
+        page.fill("#name", FORM_STORE)
+        page.fill("#region", FORM_REGION)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Create store").click()
+        xss.assert_page_safe(page, hq.dialogs, [FORM_STORE], page.url)
+    with hq.opened("/admin/users") as (page, _):
+        page.fill("#email", "form.person@example.org")
+        page.fill("#name", FORM_PERSON)
+        page.fill("#password", "a long enough password")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Add person").click()
+        xss.assert_page_safe(page, hq.dialogs, [FORM_PERSON], page.url)
+    assert world.hub.query("SELECT name FROM store WHERE code = 'X009'") == [(FORM_STORE,)]
+    for path, shown in (
+        ("/admin/stores", [FORM_STORE, FORM_REGION]),
+        ("/dashboard", [FORM_STORE]),
+        ("/admin/targets", [FORM_STORE, FORM_REGION]),
+        ("/admin/users", [FORM_PERSON]),
+    ):
+        visit_safely(hq, path, shown, "form-" + path.strip("/").replace("/", "-"))
 
 
 # --- emails ---------------------------------------------------------------------------------
