@@ -97,8 +97,8 @@ def _store(row: Ranked) -> dict[str, Any]:
 
 
 def _best_and_worst(ranked: list[Ranked]) -> tuple[list[Ranked], list[Ranked]]:
-    """The TOP best and worst ranked stores; with fewer than 2 * TOP, each half at most."""
-    count = min(TOP, len(ranked) // 2) if len(ranked) < 2 * TOP else TOP
+    """The TOP best and worst ranked stores; with fewer than 2 * TOP, half of them each."""
+    count = min(TOP, len(ranked) // 2)
     return ranked[:count], list(reversed(ranked[-count:])) if count else []
 
 
@@ -144,7 +144,6 @@ def build_report(user: User, scope: Scope, frequency: str, period: Period, *, pu
         "previous": {"from": overview.previous.start.isoformat(), "to": overview.previous.end.isoformat()},
         "scope": "every store" if scope.store_ids is None else None,
         "stores": [f"{s.code} {s.name}" for s in stores] if scope.store_ids is not None else [],
-        "store_count": len(stores),
         "figures": [_figure(f) for f in overview.figures],
         "best": [_store(r) for r in best],
         "worst": [_store(r) for r in worst],
