@@ -584,14 +584,29 @@ def test_a_form_post_without_the_csrf_token_from_the_page_is_refused(hub: Dashbo
 
 def test_a_raw_post_with_the_session_cookie_but_no_token_is_refused(hub: DashboardHub, hq: Viewer) -> None:
     session = cookie_session(hq)
-    rules = hub.query("SELECT id, active FROM alert_rule ORDER BY id")
+
+    def state() -> list[Any]:
+        return [
+            hub.query("SELECT id, active FROM alert_rule ORDER BY id"),
+            hub.query("SELECT id, state FROM signal ORDER BY id"),
+            hub.query("SELECT report_frequency FROM app_user WHERE email = ?", (HQ,)),
+        ]
+
+    before = state()
+    rule_id = before[0][0][0]
+    signal_id = before[1][0][0]
+    assert before[1][0][1] == "open"
     answers = [
-        session.post(f"{hub.base}/admin/alert-rules/{rules[0][0]}/active", data={"active": "0"}, allow_redirects=False),
+        session.post(f"{hub.base}/admin/alert-rules/{rule_id}/active", data={"active": "0"}, allow_redirects=False),
+        session.post(
+            f"{hub.base}/dashboard/signals/{signal_id}/dismiss", data={"state": "open"}, allow_redirects=False
+        ),
+        session.post(f"{hub.base}/account/report", data={"report_frequency": "off"}, allow_redirects=False),
         session.post(f"{hub.base}/logout", allow_redirects=False),
         # the JSON API for people wants the token in X-CSRF-Token
         session.post(f"{hub.base}/api/v1/alert-rules", json={"kind": "response", "name": "forged"}),
     ]
     assert [a.status_code for a in answers if a.status_code not in (400, 403)] == []
-    assert hub.query("SELECT id, active FROM alert_rule ORDER BY id") == rules
+    assert state() == before
     # still signed in: the refused logout did not end the session
     assert session.get(f"{hub.base}/api/v1/me", timeout=10).status_code == 200
