@@ -1,4 +1,5 @@
-"""/dashboard, /dashboard/stores/<code> and /dashboard.csv (see the package docstring)."""
+"""/dashboard, /dashboard/stores/<code>, /dashboard/hours and their tables as /dashboard.csv and
+/dashboard.json (see the package docstring)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request
 
 from hub import charts
 from hub.auth.guard import current_scope, current_user, signed_in
@@ -24,7 +25,7 @@ from shared.scoring import Score
 
 bp = Blueprint("dashboards", __name__)
 
-CSV_VIEWS = ("trend", "ranking", "hours", "channels")
+EXPORT_VIEWS = ("trend", "ranking", "regions", "hours", "channels")
 # a spreadsheet runs a cell that starts with one of these as a formula
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -105,10 +106,13 @@ def overview() -> str:
     scope = current_scope()
     context = _figures(scope.store_ids, "UTC")
     ranking = analytics.rank_stores(scope, context["period"], context["scales"])
+    regions = analytics.rank_regions(scope, context["period"], context["scales"])
     user = current_user()
     return render_template(
         "dashboards/overview.html",
         ranking=ranking,
+        regions=regions if len(regions.rows) > 1 else None,
+        regions_chart=_ranking_chart("Regions by smiley index", regions),
         targets=target_views.overview_targets(scope, context["overview"]),
         may_set_targets=user is not None and user.role == "hq_admin",
         ranking_chart=_ranking_chart("Stores by smiley index", ranking),
@@ -179,55 +183,36 @@ def csv_response(header: Sequence[str], rows: Iterable[Sequence[Any]], name: str
     return response
 
 
-@bp.get("/dashboard.csv")
-@signed_in
-def export() -> Response:
-    """The numbers behind a chart: ?view=trend|ranking|hours|channels, for all stores in scope or ?store=CODE."""
-    scope = current_scope()
-    view = request.args.get("view", "trend")
-    if view not in CSV_VIEWS:
-        view = "trend"
-    shop: Store | None = analytics.store_in_scope(scope, request.args["store"]) if request.args.get("store") else None
+def _table(scope: Any, view: str, shop: Store | None, period: Period) -> tuple[list[str], Iterable[Sequence[Any]]]:
+    """The header and rows of one of the dashboard's tables (EXPORT_VIEWS)."""
     store_ids = [shop.id] if shop else scope.store_ids
-    period = _period(shop.time_zone if shop else "UTC")
     scales = analytics.survey_scales()
-    name = f"voxloop-{view}-{shop.code if shop else 'stores'}-{period.start}-{period.end}"
     if view == "hours":
-        header = ["weekday", "hour", "smiley_index", "n", "low", "high"]
         grid = hour_grid(store_ids, period, scales)
-        return csv_response(header, ([WEEKDAYS[c.weekday], c.hour, *_score_cells(c.score)] for c in grid.cells), name)
+        header = ["weekday", "hour", "smiley_index", "n", "low", "high"]
+        return header, ([WEEKDAYS[c.weekday], c.hour, *_score_cells(c.score)] for c in grid.cells)
     if view == "channels":
         header = ["channel", "responses", "share", "smiley_index", "smiley_n", "smiley_low", "smiley_high"]
         header += ["nps", "nps_n", "nps_low", "nps_high"]
-        rows = (
+        return header, (
             [r.channel, r.responses, _rounded(r.share), *_score_cells(r.smiley), *_score_cells(r.nps)]
             for r in channel_split(store_ids, period, scales)
         )
-        return csv_response(header, rows, name)
     if view == "trend":
-        grain = _grain()
-        header = [
-            "start",
-            "smiley_index",
-            "smiley_n",
-            "smiley_low",
-            "smiley_high",
-            "nps",
-            "nps_n",
-            "nps_low",
-            "nps_high",
-        ]
-        rows = (
+        header = ["start", "smiley_index", "smiley_n", "smiley_low", "smiley_high", "nps", "nps_n", "nps_low"]
+        header += ["nps_high"]
+        return header, (
             [p.start.isoformat(), *_score_cells(p.smiley), *_score_cells(p.nps)]
-            for p in analytics.trend(store_ids, period, scales, grain)
+            for p in analytics.trend(store_ids, period, scales, _grain())
         )
-        return csv_response(header, rows, name)
-    if shop:
+    if view == "regions":
+        ranking = analytics.rank_regions(scope, period, scales)
+    elif shop:
         ranking = analytics.rank_touchpoints(scope, [shop.id], period, scales)
     else:
         ranking = analytics.rank_stores(scope, period, scales)
     header = ["rank", "code", "name", "smiley_index", "n", "low", "high", "nps", "nps_n", "small_sample"]
-    rows = (
+    return header, (
         [
             r.rank or "",
             r.code,
@@ -239,4 +224,34 @@ def export() -> Response:
         ]
         for r in ranking.rows
     )
-    return csv_response(header, rows, name)
+
+
+def _export_request() -> tuple[list[str], Iterable[Sequence[Any]], str]:
+    """The table an export asks for: ?view=trend|ranking|regions|hours|channels, for all
+    stores in scope or ?store=CODE (a store outside the scope: not found)."""
+    scope = current_scope()
+    view = request.args.get("view", "trend")
+    if view not in EXPORT_VIEWS:
+        view = "trend"
+    shop: Store | None = analytics.store_in_scope(scope, request.args["store"]) if request.args.get("store") else None
+    period = _period(shop.time_zone if shop else "UTC")
+    header, rows = _table(scope, view, shop, period)
+    return header, rows, f"voxloop-{view}-{shop.code if shop else 'stores'}-{period.start}-{period.end}"
+
+
+@bp.get("/dashboard.csv")
+@signed_in
+def export() -> Response:
+    """The numbers behind a chart as CSV (see ``_export_request``)."""
+    return csv_response(*_export_request())
+
+
+@bp.get("/dashboard.json")
+@signed_in
+def export_json() -> Response:
+    """The same table as JSON: ``{"columns": [...], "rows": [{column: value}, ...]}``; text
+    is JSON-escaped, never neutralised (JSON is not run as a formula)."""
+    header, rows, name = _export_request()
+    response = jsonify({"columns": header, "rows": [dict(zip(header, row, strict=True)) for row in rows]})
+    response.headers["Content-Disposition"] = f'inline; filename="{name}.json"'
+    return response

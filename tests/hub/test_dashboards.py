@@ -410,3 +410,33 @@ def test_regions_rank_by_the_answers_of_their_stores_in_scope(app, clock, feedba
     # H002 has no region, and too few answers to rank
     assert everyone["No region"].score.n == 6 and everyone["No region"].small_sample
     assert [r.name for r in theirs] == ["Nord-Ost"]
+
+
+@pytest.mark.parametrize("view", ["trend", "ranking", "regions", "hours", "channels"])
+def test_every_dashboard_table_comes_as_json_with_the_csvs_numbers(app, hq, view):
+    args = f"view={view}&from={PERIOD[0]}&to={PERIOD[1]}"
+    sheet = list(csv.reader(io.StringIO(page(hq, f"/dashboard.csv?{args}"))))
+    answer = hq.get(f"/dashboard.json?{args}")
+    assert answer.status_code == 200 and answer.mimetype == "application/json"
+    table = answer.get_json()
+    assert table["columns"] == sheet[0]
+    assert len(table["rows"]) == len(sheet) - 1 > 0
+    for row, line in zip(table["rows"], sheet[1:], strict=True):
+        assert ["" if row[c] is None else str(row[c]) for c in table["columns"]] == line
+
+
+def test_the_overview_ranks_regions_when_the_stores_have_more_than_one(app, hq, store):
+    from hub.models import Region
+
+    assert 'id="region-table"' not in page(hq, "/dashboard")  # one group ("No region"): nothing to compare
+    with connected(app):
+        Store.update(region=Region.create(name="Nord-Ost <b>")).where(Store.id == store.id).execute()
+    html = page(hq, "/dashboard")
+    regions = table_rows(html, "region-table", "data-code")
+    assert len(regions) == 2
+    assert "Nord-Ost &lt;b&gt;" in html and "Nord-Ost <b>" not in html
+    assert table_rows(html, "ranking-table", "data-code").keys() == {"B001", "H002"}
+
+
+def test_a_store_managers_json_export_of_another_store_is_not_found(store_manager):
+    assert store_manager.get("/dashboard.json?view=trend&store=H002").status_code == 404
