@@ -26,7 +26,9 @@ def queue_digests(now: datetime, *, hour: int, public_url: str) -> int:
     if not 0 <= hour <= 23:
         return 0
     queued = 0
-    for user in User.select().where((User.active == True) & User.role.in_(DIGEST_ROLES)).order_by(User.id):  # noqa: E712
+    # read the people first: writing while a query is still open locks a second job out on SQLite
+    people = list(User.select().where((User.active == True) & User.role.in_(DIGEST_ROLES)).order_by(User.id))  # noqa: E712
+    for user in people:
         scope = scope_for(user)
         if not scope.store_ids:
             continue
