@@ -14,7 +14,7 @@ from flask import Response, jsonify, render_template, request
 from hub.auth.guard import current_scope, signed_in
 from hub.dashboards.pages import bp, csv_response
 from hub.models import SurveyVersion
-from hub.queries.comments import Comment, Criteria, Page, comment_page
+from hub.queries.comments import WALK_BUDGET, Comment, Criteria, Page, comment_page
 from hub.services import analytics
 
 PAGE_SIZE = 50
@@ -122,7 +122,7 @@ def comments() -> str:
 
 def _export_rows() -> tuple[list[Comment], dict[str, str], int]:
     criteria, keep, _ = _asked()
-    page: Page = comment_page(criteria, None, EXPORT_CAP, keep, budget=EXPORT_CAP * 10)
+    page: Page = comment_page(criteria, None, EXPORT_CAP, keep, budget=WALK_BUDGET * 4)
     return page.comments, reason_labels(), analytics.survey_scales().faces
 
 

@@ -1,29 +1,41 @@
 """Comments (text answers) read from the raw responses, newest first, a page at a time.
 
 The comment browser is the one page that reads raw responses (the rollups hold no text), so it
-pages by keyset, never by OFFSET: a page starts after the (capture time, answer id) of the last
-comment of the page before, and every filter is a plain condition beside it. Deep pages cost
-as much as the first, and a comment that arrives while someone pages never shifts the others.
-The order walks ``response_captured`` / ``response_store_captured`` (migration v0006).
+pages by keyset, never by OFFSET, and bounds what one request reads:
+
+- Order and cursor: (capture time, response id, answer id), newest first. A page starts after
+  the cursor of the last comment of the page before, so deep pages cost as much as the first
+  and a comment that arrives while someone pages never shifts the others.
+- A request walks the responses in scope in that order through an index (migration v0006:
+  ``response_walk (captured_at, id)``, ``response_store_walk (store_id, captured_at, id)``,
+  and ``answer_text``, the text answers alone), a window at a time: FIRST_WINDOW responses,
+  then eight times more, at most WALK_BUDGET in all. Filters apply to the responses of the
+  window; when the budget is spent before the page is full (a rare search over a large fleet),
+  the page ends early and its cursor continues the walk where it stopped (``searched_to``).
+  Without the bound, a search that matches nothing would read every response ever stored.
+- A date range is store-local days (``local_day``); the walk starts and stops at capture
+  times a day around them (no time zone is further off), so an old range costs no more than
+  a recent one.
 
 Text search is a case-insensitive substring: ILIKE on PostgreSQL, LIKE on SQLite (which folds
 ASCII letters only: "Ü" does not find "ü" there). ``%`` and ``_`` in the search are literal.
-
-Rows that SQL cannot judge (a theme term, matched by hub/services/comment_text.py) are passed
-to a ``keep`` test in Python; the scan then reads on in batches until the page is full or a
-budget of rows is spent, and the cursor names the last row read, so nothing is skipped or
-shown twice.
+Rows that SQL cannot judge (a theme term, matched by hub/services/comment_text.py) go to a
+``keep`` test in Python, inside the same bounded walk.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from hub.db import database, is_sqlite, placeholders
+
+FIRST_WINDOW = 2_000
+WALK_BUDGET = 50_000
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,39 @@ class Comment:
 class Page:
     comments: list[Comment]
     after: str | None  # the cursor of the next page; None: this was the last
+    searched_to: datetime | None = None  # set when the walk budget ended the page early
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a walk continues: strictly after answer ``answer_id`` of this response (0: after
+    the whole response)."""
+
+    captured_at: Any  # as the engine compares it: stored text on SQLite, a datetime on PostgreSQL
+    response_id: str
+    answer_id: int
+
+
+def encode_cursor(captured_at: Any, response_id: str, answer_id: int) -> str:
+    text = captured_at if isinstance(captured_at, str) else captured_at.isoformat(sep=" ")
+    return f"{text}~{response_id}~{answer_id}"
+
+
+def decode_cursor(cursor: str | None) -> Position | None:
+    """The position a cursor names; None for a missing or malformed one (start at the newest)."""
+    parts = (cursor or "").split("~")
+    if len(parts) != 3:
+        return None
+    text, response_id, number = parts
+    try:
+        moment = datetime.fromisoformat(text)
+        answer_id = int(number)
+    except ValueError:
+        return None
+    if not response_id or len(response_id) > 64:
+        return None
+    # SQLite compares the stored text: keep the text as written (the form ingest stores)
+    return Position(text if is_sqlite() else moment.replace(tzinfo=None), response_id, answer_id)
 
 
 def _like(text: str) -> str:
@@ -80,13 +125,42 @@ def _day(value: date) -> date | str:
     return value.isoformat() if is_sqlite() else value
 
 
-def _where(criteria: Criteria) -> tuple[list[str], list[Any]]:
-    where: list[str] = ["a.kind = 'text'", "a.text IS NOT NULL", "a.text <> ''"]
+def _moment(value: datetime) -> datetime | str:
+    return value.isoformat(sep=" ") if is_sqlite() else value
+
+
+def _as_time(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def _walk(criteria: Criteria, position: Position | None) -> tuple[str, list[Any]]:
+    """The conditions on the walked responses: scope, the capture times around the date
+    range, and the position (this response included: its later answers may remain)."""
+    where: list[str] = []
     params: list[Any] = []
     if criteria.store_ids is not None:
-        ids = sorted(criteria.store_ids) or [-1]
-        where.append(f"r.store_id IN ({placeholders(len(ids))})")
+        ids = sorted(criteria.store_ids)
+        where.append("store_id = {p}" if len(ids) == 1 else f"store_id IN ({placeholders(len(ids))})")
         params += ids
+    if criteria.start is not None:
+        where.append("captured_at >= {p}")
+        params.append(_moment(datetime.combine(criteria.start - timedelta(days=1), datetime.min.time())))
+    if criteria.end is not None:
+        where.append("captured_at < {p}")
+        params.append(_moment(datetime.combine(criteria.end + timedelta(days=2), datetime.min.time())))
+    if position is not None:
+        where.append("captured_at <= {p} AND (captured_at < {p} OR id <= {p})")
+        params += [position.captured_at, position.captured_at, position.response_id]
+    return " AND ".join(where) or "1 = 1", params
+
+
+def _filters(criteria: Criteria, position: Position | None) -> tuple[list[str], list[Any]]:
+    """The conditions on the comments of the walked responses."""
+    where: list[str] = ["a.text IS NOT NULL", "a.text <> ''"]
+    params: list[Any] = []
+    if position is not None:
+        where.append("NOT (r.captured_at = {p} AND r.id = {p} AND a.id >= {p})")
+        params += [position.captured_at, position.response_id, position.answer_id]
     if criteria.start is not None:
         where.append("r.local_day >= {p}")
         params.append(_day(criteria.start))
@@ -113,55 +187,71 @@ def _where(criteria: Criteria) -> tuple[list[str], list[Any]]:
     return where, params
 
 
-def encode_cursor(captured_at: Any, answer_id: int) -> str:
-    text = captured_at if isinstance(captured_at, str) else captured_at.isoformat(sep=" ")
-    return f"{text}~{answer_id}"
+_ORDER = " ORDER BY captured_at DESC, id DESC"
 
 
-def decode_cursor(cursor: str | None) -> tuple[Any, int] | None:
-    """(capture time as the engine compares it, answer id); None for a missing or bad cursor."""
-    if not cursor or "~" not in cursor:
-        return None
-    text, _, number = cursor.rpartition("~")
-    try:
-        moment = datetime.fromisoformat(text)
-        answer_id = int(number)
-    except ValueError:
-        return None
-    # SQLite compares the stored text: keep the text as written (the form ingest stores)
-    return (text if is_sqlite() else moment.replace(tzinfo=None)), answer_id
+def _hint(criteria: Criteria) -> str:
+    """SQLite, several stores: walk every store's responses in order and skip the others (it
+    would read each store's whole history and sort it); one store has its own index."""
+    several = criteria.store_ids is not None and len(criteria.store_ids) > 1
+    return " INDEXED BY response_walk" if several and is_sqlite() else ""
 
 
-def _as_time(value: Any) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+def _window_end(criteria: Criteria, position: Position | None, size: int) -> Position | None:
+    """The ``size``-th response of the walk from ``position`` (read from the index alone), where
+    this window ends; None when fewer are left (the window runs to the oldest)."""
+    walk, params = _walk(criteria, position)
+    sql = f"SELECT captured_at, id FROM response{_hint(criteria)} WHERE {walk}{_ORDER} LIMIT 1 OFFSET {{p}}"
+    row = database.execute_sql(sql.format(p=database.param), (*params, size - 1)).fetchone()
+    return None if row is None else Position(row[0], str(row[1]), 0)
 
 
-_SELECT = (
-    "SELECT a.id, r.captured_at, r.id, s.code, s.name, s.time_zone, t.code, t.name, r.channel, r.locale, "
-    "a.text, f.number FROM answer a "
-    "JOIN response r ON r.id = a.response_id "
-    "JOIN store s ON s.id = r.store_id "
-    "JOIN touchpoint t ON t.id = r.touchpoint_id "
-    "LEFT JOIN answer f ON f.response_id = r.id AND f.question = {p} "
-)
-
-
-def _batch(criteria: Criteria, after: tuple[Any, int] | None, size: int) -> list[Comment]:
-    where, params = _where(criteria)
-    params = [criteria.smiley_question or "", *params]
-    if after is not None:
-        where.append("(r.captured_at < {p} OR (r.captured_at = {p} AND a.id < {p}))")
-        params += [after[0], after[0], after[1]]
-    sql = (_SELECT + "WHERE " + " AND ".join(where) + " ORDER BY r.captured_at DESC, a.id DESC LIMIT {p}").format(
-        p=database.param
-    )
-    params.append(size)
-    found = []
-    for row in database.execute_sql(sql, tuple(params)).fetchall():
-        answer_id, captured, response_id, *rest = row
-        found.append(
-            Comment(int(answer_id), _as_time(captured), encode_cursor(captured, answer_id), str(response_id), *rest)
+def _window(criteria: Criteria, position: Position | None, end: Position | None, limit: int | None) -> list[Comment]:
+    """The comments of the responses from ``position`` down to ``end`` (inclusive; None: to
+    the oldest) that pass the SQL filters, newest first, at most ``limit``."""
+    walk, values = _walk(criteria, position)
+    if end is not None:
+        walk += " AND captured_at >= {p} AND (captured_at > {p} OR id >= {p})"
+        values += [end.captured_at, end.captured_at, end.response_id]
+    where, params = _filters(criteria, position)
+    if is_sqlite():
+        # a CROSS JOIN makes SQLite walk the responses in order through the index and stop
+        # once the page is full (left to itself it reads every comment and sorts them)
+        walk = re.sub(r"\b(captured_at|store_id|id)\b", r"r.\1", walk)
+        source = f"response r{_hint(criteria)} CROSS JOIN answer a ON a.response_id = r.id"
+        where.insert(0, walk)
+    else:
+        # PostgreSQL misjudges how many answers are comments and would start from every
+        # comment ever written: the window's responses come first (from the index), and
+        # each one's comments are looked up in turn (OFFSET 0 keeps both subqueries as written)
+        source = (
+            f"(SELECT id FROM response WHERE {walk} OFFSET 0) w CROSS JOIN LATERAL "
+            "(SELECT id, text, kind FROM answer x WHERE x.response_id = w.id AND x.kind = 'text' OFFSET 0) a "
+            "JOIN response r ON r.id = w.id"
         )
+    sql = (
+        "SELECT a.id, r.captured_at, r.id, s.code, s.name, s.time_zone, t.code, t.name, r.channel, r.locale, "
+        f"a.text, f.number FROM {source} "
+        "JOIN store s ON s.id = r.store_id "
+        "JOIN touchpoint t ON t.id = r.touchpoint_id "
+        "LEFT JOIN answer f ON f.response_id = r.id AND f.question = {p} "
+        f"WHERE a.kind = 'text' AND {' AND '.join(where)} "
+        "ORDER BY r.captured_at DESC, r.id DESC, a.id DESC"
+    )
+    values = (
+        [*values, criteria.smiley_question or "", *params]
+        if not is_sqlite()
+        else [criteria.smiley_question or "", *values, *params]
+    )
+    if limit is not None:
+        sql += " LIMIT {p}"
+        values.append(limit)
+    found = []
+    for row in database.execute_sql(sql.format(p=database.param), tuple(values)).fetchall():
+        answer_id, captured, response_id, *rest = row
+        response_id = str(response_id)
+        cursor = encode_cursor(captured, response_id, answer_id)
+        found.append(Comment(int(answer_id), _as_time(captured), cursor, response_id, *rest))
     return found
 
 
@@ -193,35 +283,33 @@ def comment_page(
     after: str | None = None,
     limit: int = 50,
     keep: Callable[[Comment], bool] | None = None,
-    budget: int = 5000,
+    budget: int | None = None,
 ) -> Page:
-    """Up to ``limit`` comments after the cursor ``after``, newest first, and the next cursor.
-
-    With ``keep``, rows are read in batches and tested until the page is full or ``budget`` rows
-    were read; the next cursor is then the last row read (the rows between failed the test)."""
+    """Up to ``limit`` comments after the cursor ``after``, newest first, and the next cursor;
+    at most ``budget`` (default WALK_BUDGET) responses are read."""
     if criteria.store_ids is not None and not criteria.store_ids:
         return Page([], None)
+    budget = budget or WALK_BUDGET
     position = decode_cursor(after)
     shown: list[Comment] = []
-    read = 0
+    walked, size = 0, min(FIRST_WINDOW, budget)
     while True:
-        size = limit + 1 if keep is None else min(max(limit * 4, 200), budget - read + 1)
-        batch = _batch(criteria, position, size)
-        if keep is None:
-            shown = batch[:limit]
-            more = len(batch) > limit
-            _decorate(shown)
-            return Page(shown, shown[-1].cursor if more and shown else None)
-        for c in batch:
-            read += 1
-            if keep(c):
+        end = _window_end(criteria, position, size)
+        want = None if keep is not None else limit + 1 - len(shown)
+        for c in _window(criteria, position, end, want):
+            if keep is None or keep(c):
                 shown.append(c)
-            if len(shown) == limit or read >= budget:
+            if len(shown) > limit:
+                shown = shown[:limit]
                 _decorate(shown)
-                # more may follow unless this row was the very last one there is
-                last = c is batch[-1] and len(batch) < size
-                return Page(shown, None if last else c.cursor)
-        if len(batch) < size:
+                return Page(shown, shown[-1].cursor)
+        if end is None:
             _decorate(shown)
             return Page(shown, None)
-        position = decode_cursor(batch[-1].cursor)
+        walked += size
+        position = end
+        if walked >= budget:
+            _decorate(shown)
+            cursor = encode_cursor(end.captured_at, end.response_id, 0)
+            return Page(shown, cursor, searched_to=_as_time(end.captured_at))
+        size = min(size * 8, budget - walked)

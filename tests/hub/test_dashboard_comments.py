@@ -78,7 +78,7 @@ def raw_comments(app, where: str = "1 = 1", params: tuple = ()) -> list[tuple]:
         "SELECT a.id, s.code, a.text, f.number, r.channel, r.locale, r.local_day FROM answer a "
         "JOIN response r ON r.id = a.response_id JOIN store s ON s.id = r.store_id "
         "LEFT JOIN answer f ON f.response_id = r.id AND f.question = 'rating' "
-        f"WHERE a.kind = 'text' AND {where} ORDER BY r.captured_at DESC, a.id DESC",
+        f"WHERE a.kind = 'text' AND {where} ORDER BY r.captured_at DESC, r.id DESC, a.id DESC",
         params,
     )
 
@@ -262,3 +262,29 @@ def test_a_comment_that_looks_like_a_formula_is_neutralised_in_the_csv(hq, evil)
     found = list(csv.DictReader(io.StringIO(hq.get("/dashboard/comments.csv").get_data(as_text=True))))
     assert found[0]["comment"] == "'" + EVIL
     assert hq.get("/dashboard/comments.json").get_json()["comments"][0]["comment"] == EVIL
+
+
+# --- a bounded walk -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_walks(monkeypatch):
+    """Windows of 7 responses and 20 read per request at most, so the walk is cut often."""
+    from hub.queries import comments as comment_queries
+
+    monkeypatch.setattr(comment_queries, "FIRST_WINDOW", 7)
+    monkeypatch.setattr(comment_queries, "WALK_BUDGET", 20)
+
+
+def test_a_walk_cut_by_its_budget_goes_on_where_it_stopped_and_loses_nothing(app, hq, small_walks):
+    for query, keep in (("", lambda r: True), ("rating=1&language=de", lambda r: r[3] == 1 and r[5] == "de")):
+        expected = [r[0] for r in raw_comments(app) if keep(r)]
+        pages = every_page(hq, f"/dashboard/comments?{query}")
+        assert [i for p in pages for i in p] == expected, query
+    assert any(len(p) < 50 for p in every_page(hq, "/dashboard/comments?rating=1")[:-1])  # cut early
+
+
+def test_a_page_cut_by_the_budget_says_how_far_back_it_searched(hq, small_walks):
+    html = page(hq, "/dashboard/comments?q=nothing-matches-this")
+    assert "Searched back to" in html
+    assert next_link(html)
