@@ -2,11 +2,12 @@
 
 Everyone who signs in may get one (``app_user.report_frequency``: weekly, daily or off, set on
 /account). A weekly report covers the last Monday to Sunday and is queued on Monday from
-``hour`` o'clock, a daily one covers yesterday and is queued every day from ``hour``; the hour
-is local to the person's first store (by code), UTC for HQ. What it says: the headline
-figures against the period before, the best and worst stores of the person's scope (when it
-holds more than one), how many cases are open, and the themes and drivers of the period, all
-from the same services as the dashboards, with a link to the dashboard.
+``hour`` o'clock (late until Wednesday when the jobs were down); a daily one covers yesterday
+and is queued every day from ``hour``. The hour is local to the person's first store (by
+code), UTC for HQ. What it says: the headline figures against the period before, the best and
+worst stores of the person's scope (when it holds more than one), how many cases are open,
+and the themes and drivers of the period, all from the same services as the dashboards, with
+a link to the dashboard.
 
 It goes through the outbox (kind ``report``) with a dedupe key per person, frequency and
 period, so however many job processes run, each report is queued once; the delivery job sends
@@ -54,14 +55,13 @@ def report_zone(scope: Scope) -> ZoneInfo:
 
 
 def due_period(frequency: str, local: datetime, hour: int = REPORT_HOUR) -> Period | None:
-    """The period a report due at ``local`` time covers, or None if none is due then."""
-    if local.hour < hour:
-        return None
+    """The period a report due at ``local`` time covers, or None if none is due then. A weekly
+    report missed on Monday (the jobs were down) still goes out late, until Wednesday."""
     today = local.date()
     if frequency == "daily":
-        return Period.ending(today - timedelta(days=1), 1)
-    if frequency == "weekly" and today.weekday() == 0:
-        return Period.ending(today - timedelta(days=1), 7)
+        return Period.ending(today - timedelta(days=1), 1) if local.hour >= hour else None
+    if frequency == "weekly" and (today.weekday() in (1, 2) or (today.weekday() == 0 and local.hour >= hour)):
+        return Period.ending(today - timedelta(days=today.weekday() + 1), 7)
     return None
 
 

@@ -146,6 +146,13 @@ def test_the_report_waits_for_monday_7_oclock_in_the_persons_time_zone(app, week
     assert queue(app, monday + timedelta(days=7, hours=8)) == 5  # next Monday: next week
 
 
+def test_a_weekly_report_missed_on_monday_goes_out_late_until_wednesday(app, week):
+    monday = datetime(2026, 11, 23, tzinfo=UTC)
+    assert queue(app, monday + timedelta(days=2, hours=22)) == 5  # Wednesday 23:00 in Berlin
+    assert queue(app, monday + timedelta(days=3, hours=8)) == 0  # Thursday: sent, and too late anyway
+    assert queue(app, monday + timedelta(days=10, hours=8)) == 0  # the next Thursday: that week is missed
+
+
 def test_a_daily_report_covers_yesterday(app, clock, week, inbox, people):
     with connected(app):
         User.update(report_frequency="daily").where(User.id == people["hans"].id).execute()
