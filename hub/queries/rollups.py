@@ -13,6 +13,7 @@ from typing import Any
 from hub.db import database, is_sqlite, placeholders
 
 TOTAL = 0  # the store_id of the rows that count every store
+ALL_COMMENTS = ""  # the term_daily term that counts every comment
 TABLES = ("rollup_daily", "score_daily", "hour_daily", "reason_daily", "term_daily")
 
 _DAILY_KEY = ("store_id", "touchpoint_id", "channel", "question", "day", "value")

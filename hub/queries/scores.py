@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from hub.db import database, is_sqlite, placeholders
 from hub.queries.analytics import as_day, month_start, week_start
-from hub.queries.rollups import TOTAL
+from hub.queries.rollups import ALL_COMMENTS, TOTAL
 
 ScoreGrouping = Literal["total", "store", "day", "week", "month", "channel"]
 SCORE_GROUPINGS = ("total", "store", "day", "week", "month", "channel")
@@ -152,11 +152,23 @@ def term_counts(
     limit: int = 200,
 ) -> list[TermCount]:
     """The terms of the period's comments, most frequent first (ties: alphabetical)."""
+    return _terms(start, end, store_ids, language, limit, every=False)
+
+
+def comment_counts(start: date, end: date, store_ids: Collection[int] | None) -> dict[str, TermCount]:
+    """Per language, every comment of the period (with its mood and sentiment sums)."""
+    return {c.language: c for c in _terms(start, end, store_ids, None, 100, every=True)}
+
+
+def _terms(
+    start: date, end: date, store_ids: Collection[int] | None, language: str | None, limit: int, *, every: bool
+) -> list[TermCount]:
     if store_ids is not None and not store_ids:
         return []
     params: list[Any] = [_day(start), _day(end)]
     stores, hint = _stores("term_daily", store_ids, False, params)
-    where = f"day BETWEEN {{p}} AND {{p}} AND {stores}"
+    where = f"day BETWEEN {{p}} AND {{p}} AND {stores} AND term {'=' if every else '<>'} {{p}}"
+    params.append(ALL_COMMENTS)
     if language is not None:
         where += " AND language = {p}"
         params.append(language)

@@ -12,7 +12,8 @@ What each table holds (hub/models.py; ``store_id = 0`` rows are the total over e
 - hour_daily: smiley answers per day, store and local hour of capture;
 - reason_daily: each chosen option of a choice question, by the response's smiley face;
 - term_daily: the words and phrases of comments (hub/services/comment_text.py), with how
-  many of those comments came with an unhappy or a happy face and their summed sentiment.
+  many of those comments came with an unhappy or a happy face and their summed sentiment;
+  the term '' counts every comment of the language.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from hub.db import database
 from hub.queries import rollups as q
-from hub.queries.rollups import TOTAL
+from hub.queries.rollups import ALL_COMMENTS, TOTAL
 from hub.services.comment_text import LANGUAGES, comment_sentiment, comment_terms
 from hub.services.response_records import rollup_value
 from shared.protocol import AnswerRow, SurveyDefinition
@@ -115,12 +116,11 @@ class Rollups:
                 self._add_comment(a.text, locale, day_key, store_id, feeling)
 
     def _add_comment(self, text: str, locale: str, day: str, store_id: int, feeling: str | None) -> None:
+        """Count the comment under each of its terms, and under the term ``ALL_COMMENTS`` (every
+        comment of the language, so a theme's share needs no scan of the per-store rows)."""
         language = language_of(locale)
-        terms = comment_terms(text, language)
-        if not terms:
-            return
         sentiment = comment_sentiment(text, language)
-        for term in terms:
+        for term in (ALL_COMMENTS, *comment_terms(text, language)):
             for store in (store_id, TOTAL):
                 row = self.terms[(day, store, language, term)]
                 row[0] += 1

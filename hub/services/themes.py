@@ -1,16 +1,15 @@
 """Comment themes: the words and phrases customers write most, per language and period, with
 how they feel about them and how that changed against the period before.
 
-Read from term_daily (hub/queries/scores.py ``term_counts``), which ingest fills with the terms
-of hub/services/comment_text.py, and the number of comments from rollup_daily, so a year of
-themes costs a few hundred rows. Per theme:
+Read from term_daily (hub/queries/scores.py ``term_counts``, and ``comment_counts`` for the
+number of comments), which ingest fills with the terms of hub/services/comment_text.py, so
+HQ's year of themes reads the every-store rows only. Per theme:
 
 - n: comments holding the term; share: % of all the period's comments (every language);
 - negative / positive: % of those comments that came with an unhappy / a happy face;
 - sentiment: their mean lexicon sentiment, -1..1;
 - previous n and the change: the same term's count in the period before (same length), read
-  up to ``PREVIOUS_LIMIT`` terms; a term beyond them counts as new (0 before). Counting the
-  comments costs a scan of rollup_daily's per-store rows, so it is done for the period only.
+  up to ``PREVIOUS_LIMIT`` terms; a term beyond them counts as new (0 before).
 """
 
 from __future__ import annotations
@@ -18,11 +17,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from hub.queries import analytics as q
-from hub.queries.scores import TermCount, term_counts
+from hub.queries.scores import TermCount, comment_counts, term_counts
 from hub.services.analytics import Period
 from hub.services.comment_text import LANGUAGES
-from hub.services.drivers import survey_definition
 
 LIMIT = 50
 PREVIOUS_LIMIT = 5000
@@ -63,14 +60,9 @@ def theme(count: TermCount, comments: int, previous: TermCount | None) -> Theme:
     )
 
 
-def comment_count(store_ids: Collection[int] | None, period: Period, survey_key: str = "exit") -> int:
-    """How many comments the period holds (every text question of the survey)."""
-    total = 0
-    for question in survey_definition(survey_key).questions:
-        if question.kind == "text":
-            counts = q.value_counts(question.id, period.start, period.end, store_ids)
-            total += sum(counts.get(None, {}).values())
-    return total
+def comment_count(store_ids: Collection[int] | None, period: Period) -> int:
+    """How many comments the period holds (every language)."""
+    return sum(c.n for c in comment_counts(period.start, period.end, store_ids).values())
 
 
 def themes(

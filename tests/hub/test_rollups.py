@@ -118,6 +118,9 @@ def test_comment_terms_are_counted_with_their_mood_and_sentiment(app, terminal, 
         key: [*value[:3], round(value[3], 6)] for key, value in expected.items()
     }
     assert [t.n for t in found] == sorted((t.n for t in found), reverse=True)
+    with connected(app):
+        every = scores.comment_counts(DAY, DAY, [store.id])
+    assert {lang: (c.n, c.negative, c.positive) for lang, c in every.items()} == {"de": (3, 2, 1), "en": (1, 0, 1)}
     assert found[0].n >= 2  # "kasse" or "personal" is in two comments
 
 
