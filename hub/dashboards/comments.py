@@ -72,8 +72,9 @@ def _int(name: str) -> int | None:
 def _term_test(term: str) -> Callable[[Comment], bool]:
     """Whether a comment holds the theme term the way the themes count it."""
     from hub.services.comment_text import comment_terms
+    from hub.services.rollups import language_of
 
-    return lambda c: term in comment_terms(c.text, c.language)
+    return lambda c: term in comment_terms(c.text, language_of(c.locale))
 
 
 def _asked() -> tuple[Criteria, Callable[[Comment], bool] | None, dict[str, str]]:

@@ -33,6 +33,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from hub.db import database, is_sqlite, placeholders
+from hub.services.comment_text import LANGUAGES
+from hub.services.rollups import FALLBACK_LANGUAGE
 
 FIRST_WINDOW = 2_000
 WALK_BUDGET = 50_000
@@ -176,7 +178,12 @@ def _filters(criteria: Criteria, position: Position | None) -> tuple[list[str], 
     if criteria.face is not None:
         where.append("f.number = {p}")
         params.append(criteria.face)
-    if criteria.language:
+    if criteria.language == FALLBACK_LANGUAGE:
+        # the themes read every comment not in another analysed language as English
+        others = [language for language in LANGUAGES if language != FALLBACK_LANGUAGE]
+        where.append(f"LOWER(SUBSTR(r.locale, 1, 2)) NOT IN ({', '.join(['{p}'] * len(others))})")
+        params.extend(others)
+    elif criteria.language:
         where.append("LOWER(SUBSTR(r.locale, 1, 2)) = {p}")
         params.append(criteria.language.lower())
     like = "LIKE" if is_sqlite() else "ILIKE"

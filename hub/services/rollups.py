@@ -52,10 +52,13 @@ def mood(face: int | None, faces: int) -> str | None:
     return None
 
 
+FALLBACK_LANGUAGE = "en"  # comments in a language we do not analyse are read as English
+
+
 def language_of(locale: str) -> str:
     """A comment's language for the themes: the locale's language if we analyse it, else en."""
-    language = (locale or "").split("-")[0].lower()
-    return language if language in LANGUAGES else "en"
+    language = (locale or "")[:2].lower()
+    return language if language in LANGUAGES else FALLBACK_LANGUAGE
 
 
 def _counts(width: int) -> list:

@@ -288,3 +288,14 @@ def test_a_page_cut_by_the_budget_says_how_far_back_it_searched(hq, small_walks)
     html = page(hq, "/dashboard/comments?q=nothing-matches-this")
     assert "Searched back to" in html
     assert next_link(html)
+
+
+def test_a_comment_in_a_language_the_themes_do_not_analyse_is_found_as_english(app, hq, terminal):
+    """The themes count a French comment as English (hub/services/rollups.py language_of): its
+    theme link and the English filter must find it too."""
+    post(terminal, [comment_item(terminal, 0, "Caisse fermée, queue énorme", face=1, at=BASE, locale="fr-FR")])
+    french = [r[0] for r in raw_comments(app, "r.locale = 'fr-FR'")]
+    assert len(french) == 1
+    assert french[0] in shown_ids(page(hq, "/dashboard/comments?language=en&store=B001"))
+    assert french[0] not in shown_ids(page(hq, "/dashboard/comments?language=de&store=B001"))
+    assert shown_ids(page(hq, "/dashboard/comments?term=caisse&language=en")) == french
