@@ -66,6 +66,19 @@ def migrate() -> None:
     click.echo("applied: " + ", ".join(ran) if ran else "the schema is up to date")
 
 
+@hub.command("rebuild-rollups")
+@with_app
+def rebuild_rollups() -> None:
+    """Count every rollup again from the stored responses (after a change in how comments are
+    read into terms, say). One transaction: the dashboards see the old counts until it ends."""
+    from hub.db import write_transaction
+    from hub.services.rollups import rebuild_rollups as rebuild
+
+    with write_transaction():
+        counted = rebuild()
+    click.echo(f"rollups counted again from {counted} responses")
+
+
 @hub.command()
 @click.option("--admin-email", default="admin@example.org", show_default=True)
 @click.option("--admin-name", default="HQ admin", show_default=True)

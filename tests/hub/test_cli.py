@@ -111,3 +111,24 @@ def test_a_taken_email_is_refused(voxloop):
     voxloop("hub", "init", "--admin-email", "hq@example.org")
     result = voxloop("hub", "add-user", "HQ@example.org", "Again", "--role", "hq_analyst", ok=False)
     assert "a user 'hq@example.org' exists already [already_exists]" in result.output
+
+
+def test_rebuild_rollups_counts_the_stored_responses_again(voxloop, database_url):
+    from hub.db import open_database
+
+    voxloop("hub", "init")
+    voxloop("demo", "seed", "--stores", "2", "--days", "3", "--per-day", "5")
+    db = open_database(database_url)
+
+    def counts() -> list[tuple]:
+        sql = "SELECT question, SUM(n) FROM score_daily WHERE store_id = 0 GROUP BY question"
+        return db.execute_sql(sql).fetchall()
+
+    seeded = sorted(counts())
+    assert seeded
+    db.execute_sql("DELETE FROM score_daily")
+    db.close()
+    output = voxloop("hub", "rebuild-rollups").output
+    assert "rollups counted again from" in output and " 0 responses" not in output
+    assert sorted(counts()) == seeded
+    db.close()
