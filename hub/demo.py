@@ -40,7 +40,14 @@ def demo() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--days", default=14, show_default=True, help="days of demo feedback on first start")
-def run(host: str, port: int, days: int) -> None:
+@click.option(
+    "--fleet",
+    default=8,
+    show_default=True,
+    type=click.IntRange(0, 999),
+    help="seeded stores with 120 days of history on first start, for the dashboards (0: none)",
+)
+def run(host: str, port: int, days: int, fleet: int) -> None:
     """Set up var/ with demo data on first start, then serve the hub."""
     from waitress import serve
 
@@ -52,7 +59,7 @@ def run(host: str, port: int, days: int) -> None:
     with app.app_context():
         database.connect(reuse_if_open=True)
         try:
-            credentials = _prepare(app, instance, days)
+            credentials = _prepare(app, instance, days, fleet)
         finally:
             database.close()
     url = f"http://{host}:{port}/"
@@ -116,7 +123,7 @@ def seed(
     click.echo("someone to sign in: voxloop hub add-user EMAIL NAME --role hq_admin")
 
 
-def _prepare(app, instance: Path, days: int) -> dict[str, str]:
+def _prepare(app, instance: Path, days: int, fleet: int = 0) -> dict[str, str]:
     from hub.models import Store
     from hub.services import catalog
     from hub.services.setup import initialise
@@ -138,6 +145,8 @@ def _prepare(app, instance: Path, days: int) -> dict[str, str]:
     ):
         click.echo(line)
     if not credentials_file.exists():
+        if fleet:
+            _seed_fleet(fleet, now)
         credentials_file.touch(mode=0o600)
         credentials_file.write_text(json.dumps(credentials))
     for code, name, zone, region in DEMO_STORES:
@@ -156,6 +165,17 @@ def _prepare(app, instance: Path, days: int) -> dict[str, str]:
             sent = _send_demo_feedback(app, code, days, now)
             click.echo(f"demo store {code} {name}: {sent} responses from a demo terminal")
     return credentials
+
+
+def _seed_fleet(stores: int, now: datetime) -> None:
+    """History for the dashboards: ``stores`` seeded stores with 120 days of feedback up to
+    yesterday, one of them dropping in the last days (so signals have something to find)."""
+    from hub.seed.generator import Plan
+    from hub.seed.writer import seed as write_seed
+
+    plan = Plan(stores=stores, days=120, per_day=40, end=now.date() - timedelta(days=1), plant_drop=True)
+    report = write_seed(plan, now=now)
+    click.echo(f"demo fleet: {report.stores} stores, {report.responses:,} responses over {plan.days} days")
 
 
 def _send_demo_feedback(app, store_code: str, days: int, now: datetime) -> int:
