@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -431,6 +432,58 @@ def test_no_payload_runs_in_the_store_managers_pages(
 ) -> None:
     name = "manager-" + (path.strip("/").replace("/", "-").replace("?store=", "-") or "home")
     visit_safely(manager, path, shown, name)
+
+
+def reflected(path: str, **params: str) -> str:
+    return f"{path}?{urlencode(params)}"
+
+
+REFLECTED = f"{xss.IMG}{xss.SCRIPT}{xss.ATTR}"
+# query parameters a page writes back into itself (a search box, a filter, a period)
+REFLECTING = [
+    reflected("/dashboard/comments", q=REFLECTED, term=REFLECTED, language=REFLECTED),
+    reflected("/dashboard/comments", store="X001", touchpoint=REFLECTED, after=REFLECTED),
+    reflected("/dashboard", **{"from": REFLECTED, "to": REFLECTED, "grain": REFLECTED}),
+    reflected("/dashboard/stores/X001", grain=REFLECTED),
+    reflected("/dashboard/themes", language=REFLECTED),
+    reflected("/dashboard/drivers", view=REFLECTED),
+    reflected("/dashboard/hours", store=REFLECTED),
+    reflected("/dashboard/signals", state=REFLECTED),
+    reflected("/admin/terminals", store=REFLECTED),
+    reflected("/admin/posters", store=REFLECTED),
+    reflected("/cases", state=REFLECTED),
+    reflected("/dashboard/stores/" + quote(REFLECTED, safe="")),
+]
+
+
+@pytest.mark.parametrize("path", REFLECTING)
+def test_a_payload_in_the_address_is_not_reflected_as_markup(path: str, world: World, hq: Viewer) -> None:
+    hq.clear()
+    with hq.opened(path) as (page, status):
+        assert status in (200, 400, 404), f"{path}: {status}"
+        xss.assert_page_safe(page, hq.dialogs, [], path)
+        assert hq.foreign == []
+
+
+def test_the_sign_in_page_does_not_reflect_a_payload(world: World, browser: Any) -> None:
+    """``next`` and a wrong email come back in the sign-in form: as values, never markup."""
+    context = browser.new_context()
+    dialogs: list[str] = []
+    page = context.new_page()
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    try:
+        url = world.hub.base + reflected("/login", next="/dashboard" + REFLECTED)
+        page.goto(url)
+        xss.assert_page_safe(page, dialogs, [], url)
+        page.fill("input[name=email]", f"nobody{REFLECTED}@example.org")
+        page.fill("input[name=password]", "wrong password 123")
+        page.eval_on_selector("form", "f => { f.noValidate = true; }")  # an attacker's form needs no valid email
+        with page.expect_navigation():
+            page.click("button[type=submit]")
+        xss.assert_page_safe(page, dialogs, [], "the sign-in page after a wrong password")
+        assert page.input_value("input[name=email]") == f"nobody{REFLECTED}@example.org"
+    finally:
+        context.close()
 
 
 FORM_STORE = f"Formular {xss.SCRIPT}{xss.IMG}"
