@@ -79,7 +79,7 @@ def set_up(env: dict[str, str], work: Path) -> None:
     voxloop("hub", "init", env=env, cwd=work)
     voxloop("hub", "add-store", "B001", "Berlin Mitte", "--time-zone", "Europe/Berlin", env=env, cwd=work)
     with hub_app(env):
-        from hub.models import AlertRule, Store
+        from hub.models import AlertRule, Store, User
         from hub.services.alerts.rules import update_rule
         from hub.services.users import add_user
 
@@ -90,6 +90,7 @@ def set_up(env: dict[str, str], work: Path) -> None:
         rule = AlertRule.get(AlertRule.key == "very_unhappy")
         update_rule(rule.id, {"throttle_minutes": 0, "sla_minutes": 7 * 24 * 60, "quiet_hours": False}, now=now)
         update_rule(AlertRule.get(AlertRule.key == "negative_share").id, {"active": False}, now=now)
+        User.update(report_frequency="off").execute()  # only alerts in the inbox, on Mondays too
 
 
 def bad_rating(seq: int) -> dict[str, Any]:

@@ -69,7 +69,7 @@ def set_up_hub(env: dict[str, str], tmp_path: Path, stores: int = 1, managers: i
         code = f"B{i + 1:03d}"
         voxloop("hub", "add-store", code, f"Berlin {i + 1}", "--time-zone", "Europe/Berlin", env=env, cwd=tmp_path)
     with hub_app(env):
-        from hub.models import Store
+        from hub.models import Store, User
         from hub.services.users import add_user
 
         everywhere = list(Store.select())
@@ -82,6 +82,8 @@ def set_up_hub(env: dict[str, str], tmp_path: Path, stores: int = 1, managers: i
                 now=datetime.now(UTC),
                 stores=everywhere,
             )
+        # the inbox holds alerts only: a weekly report would arrive on a Monday morning
+        User.update(report_frequency="off").execute()
     return password
 
 
