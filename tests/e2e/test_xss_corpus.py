@@ -46,6 +46,8 @@ ANALYST = "analyst@example.org"
 STORE_NAME = f"Filiale {xss.SCRIPT} {xss.TITLE} {xss.TEMPLATE}"
 FORMULA_STORE = xss.HYPERLINK
 IMG_STORE = f"{xss.MINUS} {xss.IMG}"
+REGION_A = f"{xss.AT} Nord"
+REGION_B = f"Süd {xss.SCRIPT}"
 EXIT_NAME = f"{xss.IMG} Kasse"
 DOOR_NAME = f"{xss.AT} Eingang"
 EVIL_REASON = f"{xss.ATTR} {xss.JS_URL} reason"
@@ -87,8 +89,12 @@ def put_payloads_in(hub: DashboardHub) -> None:
     now = datetime.now(UTC)
     with hub_app(hub.env):
         catalog.add_survey(survey_with_payload_reasons(), now)
-        for code, name in (("X001", STORE_NAME), ("X002", FORMULA_STORE), ("X003", IMG_STORE)):
-            catalog.add_store(code, name, time_zone="Europe/Berlin", now=now)
+        for code, name, region in (
+            ("X001", STORE_NAME, REGION_A),
+            ("X002", FORMULA_STORE, REGION_B),
+            ("X003", IMG_STORE, REGION_B),
+        ):
+            catalog.add_store(code, name, time_zone="Europe/Berlin", now=now, region=region)
             catalog.add_touchpoint(code, "exit", EXIT_NAME if code == "X001" else "Exit")
         catalog.add_touchpoint("X001", "door", DOOR_NAME, kind="poster")
         x001 = Store.get(Store.code == "X001")
@@ -356,7 +362,7 @@ def manager(browser: Any, world: World) -> Iterator[Viewer]:
 STORES_SHOWN = [STORE_NAME, FORMULA_STORE, IMG_STORE]
 # what each page shows of the corpus: (name, path, texts that must read as text)
 HQ_PAGES = [
-    ("overview", "/dashboard", STORES_SHOWN),
+    ("overview", "/dashboard", [*STORES_SHOWN, REGION_A, REGION_B]),
     ("store", "/dashboard/stores/X001", [STORE_NAME, EXIT_NAME, DOOR_NAME]),
     ("comments", "/dashboard/comments", [*COMMENTS, ALERT_COMMENT, PHONE_COMMENT, STORE_NAME, EXIT_NAME, DOOR_NAME]),
     ("comments-search", "/dashboard/comments?store=X001&q=__pwned", [ALERT_COMMENT, PHONE_COMMENT, EVIL_REASON]),
@@ -566,6 +572,8 @@ CSV_EXPORTS = [
     ("/dashboard.csv?view=ranking&store=X001", [EXIT_NAME, DOOR_NAME]),
     ("/dashboard.csv?view=trend&store=X001", []),
     ("/dashboard.csv?view=hours&store=X001", []),
+    ("/dashboard.csv?view=regions", [REGION_A, REGION_B]),
+    ("/dashboard/drivers.csv?view=stores", [STORE_NAME]),
     ("/dashboard.csv?view=channels&store=X001", []),
     ("/dashboard/signals.csv", [STORE_NAME]),
     ("/dashboard/comments.csv", [*COMMENTS, ALERT_COMMENT, PHONE_COMMENT, STORE_NAME]),
@@ -601,6 +609,10 @@ JSON_EXPORTS = [
     ("/api/v1/alert-rules", [RULE_NAME, SIGNAL_RULE]),
     ("/dashboard/drivers.json?store=X001", [EVIL_REASON, FORMULA_REASON, EXIT_NAME, DOOR_NAME]),
     ("/dashboard/themes.json?store=X001", []),
+    ("/dashboard.json?view=ranking", STORES_SHOWN),
+    ("/dashboard.json?view=regions", [REGION_A, REGION_B]),
+    ("/dashboard.json?view=channels&store=X001", []),
+    ("/dashboard/drivers.json?view=stores", [STORE_NAME]),
     ("/dashboard/signals.json", [STORE_NAME]),
     ("/api/v1/analytics/signals", [STORE_NAME]),
 ]
