@@ -25,10 +25,10 @@ from zoneinfo import ZoneInfo
 
 from hub.db import write_transaction
 from hub.models import Case, OutboxMessage, Store, User
-from hub.queries import alerts as q
 from hub.services import analytics, drivers, themes
 from hub.services.access import Scope, scope_for
-from hub.services.alerts.routing import alerts_state, new_message
+from hub.services.alerts.digests import queue_personal_email
+from hub.services.alerts.routing import alerts_state
 from hub.services.analytics import Figure, Period, Ranked
 from shared.errors import RequestError
 
@@ -178,20 +178,7 @@ def queue_reports(now: datetime, *, public_url: str, hour: int = REPORT_HOUR) ->
         if OutboxMessage.select().where(OutboxMessage.dedupe_key == key).exists():
             continue
         payload = build_report(user, scope, user.report_frequency, period, public_url=public_url)
-        with write_transaction():
-            made = q.insert_message(
-                new_message(
-                    kind="report",
-                    channel="email",
-                    recipient=user.email,
-                    user_id=user.id,
-                    dedupe_key=key,
-                    payload=payload,
-                    now=now,
-                ),
-                conflict="dedupe",  # another job process was quicker: nothing twice
-            )
-        queued += made is not None
+        queued += queue_personal_email("report", user, key, payload, now)
     if queued:
         alerts_state().wake()
     return queued

@@ -83,20 +83,26 @@ def queue_digests(now: datetime, *, hour: int, public_url: str) -> int:
             ],
             "yesterday": {"opened": opened, "resolved": resolved, "responses": responses},
         }
-        with write_transaction():
-            made = q.insert_message(
-                new_message(
-                    kind="digest",
-                    channel="email",
-                    recipient=user.email,
-                    user_id=user.id,
-                    dedupe_key=key,
-                    payload=payload,
-                    now=now,
-                ),
-                conflict="dedupe",
-            )
-        queued += made is not None
+        queued += queue_personal_email("digest", user, key, payload, now)
     if queued:
         alerts_state().wake()
     return queued
+
+
+def queue_personal_email(kind: str, user: User, key: str, payload: dict, now: datetime) -> bool:
+    """Queue one email for ``user`` in its own transaction, unless a message with ``key``
+    exists (another job process was quicker: nothing twice); whether this call queued it."""
+    with write_transaction():
+        made = q.insert_message(
+            new_message(
+                kind=kind,
+                channel="email",
+                recipient=user.email,
+                user_id=user.id,
+                dedupe_key=key,
+                payload=payload,
+                now=now,
+            ),
+            conflict="dedupe",
+        )
+    return made is not None
