@@ -99,6 +99,14 @@ def line_chart(title: str, points: Sequence[Point], lowest: float = -100.0, high
     return Markup("".join(parts))  # noqa: S704 (every text in parts went through escape())
 
 
+LABEL_CHARS = 24  # what fits left of the bars at the label's font size; longer ones are cut
+
+
+def _fitted(label: str) -> str:
+    """The label as it fits beside the bars: cut with an ellipsis (the full one is in a title)."""
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1].rstrip() + "…"
+
+
 def bar_chart(title: str, points: Sequence[Point], lowest: float = -100.0, highest: float = 100.0) -> Markup:
     """Horizontal bars from the zero line, one row per point, with the interval as a whisker."""
     height = PAD_TOP + BAR_ROW * max(len(points), 1) + PAD_BOTTOM
@@ -120,7 +128,10 @@ def bar_chart(title: str, points: Sequence[Point], lowest: float = -100.0, highe
         middle = top + BAR_ROW / 2
         label = escape(p.label)
         css = "bar muted" if p.muted else "bar"
-        parts.append(f'<text x="{BAR_LABEL - 8}" y="{_num(middle + 4)}" text-anchor="end" class="label">{label}</text>')
+        parts.append(
+            f'<text x="{BAR_LABEL - 8}" y="{_num(middle + 4)}" text-anchor="end" class="label">'
+            f"<title>{label}</title>{escape(_fitted(p.label))}</text>"
+        )
         if p.value is None:
             continue
         left, right = sorted((zero, x(p.value)))

@@ -51,3 +51,15 @@ def test_a_bar_of_a_small_sample_is_drawn_muted():
     svg = charts.bar_chart("t", [charts.Point("big", 40.0, 30.0, 50.0), charts.Point("small", 80.0, muted=True)])
     assert svg.count('class="bar muted"') == 1
     assert svg.count('class="whisker"') == 1
+
+
+def test_a_long_bar_label_is_cut_to_fit_and_kept_whole_in_its_title():
+    from hub import charts
+
+    long_name = "poster Phone poster at the exit <b>"
+    svg = str(charts.bar_chart("Touchpoints", [charts.Point(long_name, 20.0, 10.0, 30.0)]))
+    shown = svg.split('class="label">', 1)[1].split("</text>", 1)[0]
+    assert "<title>poster Phone poster at the exit &lt;b&gt;</title>" in shown
+    visible = shown.split("</title>", 1)[1]
+    assert visible.endswith("…") and len(visible) <= charts.LABEL_CHARS
+    assert "Short name</text>" in str(charts.bar_chart("x", [charts.Point("Short name", 1.0)]))
