@@ -45,8 +45,10 @@ def test_demo_command_serves_a_hub_with_demo_data(fresh_clone: Path) -> None:
     with sqlite3.connect(fresh_clone / "var" / "voxloop.db") as db:
         per_store = "SELECT s.code, COUNT(*) FROM response r JOIN store s ON s.id = r.store_id GROUP BY s.code"
         stores = dict(db.execute(per_store).fetchall())
-    assert set(stores) == {"B001", "H002"}
+    # the two live demo stores, fed by their demo terminals, and the seeded fleet of eight
+    assert set(stores) == {"B001", "H002"} | {f"S{i:03d}" for i in range(1, 9)}
     assert all(n >= 40 for n in stores.values())
+    assert "demo fleet: 8 stores" in output
 
 
 def test_test_command_sets_up_and_runs_tests(fresh_clone: Path) -> None:
