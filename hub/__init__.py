@@ -24,7 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from hub.auth.account import bp as account_bp
     from hub.auth.pages import bp as auth_bp
     from hub.cases import bp as cases_bp
-    from hub.clock import now
+    from hub.clock import clock_from, now
     from hub.dashboards import bp as dashboards_bp
     from hub.dashboards.targets import bp as targets_bp
     from hub.health import bp as health_bp
@@ -35,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(_instance_path(test_config)), instance_relative_config=True)
     app.config.update(config.load(Path(app.instance_path), test_config))
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _secret_key(Path(app.instance_path))
+    app.config["CLOCK"] = clock_from(app.config)
     app.json.sort_keys = False
     db.bind(app.config["DATABASE_URL"], app.config["PG_MAX_CONNECTIONS"])
     state.init_app(app, contact_key(app.config["SECRET_KEY"]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
@@ -46,7 +46,10 @@ def _fail_on_domain_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    """The app's clock (a controlled one where CLOCK_START is set): commands run in its context."""
+    from hub.clock import now
+
+    return now()
 
 
 @click.group()

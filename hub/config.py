@@ -54,6 +54,11 @@ DEFAULTS: dict[str, Any] = {
     "DIGEST_HOUR": 7,  # local time of the manager's store; -1 turns the daily digest off
     # `voxloop hub serve` also runs the background jobs (alert delivery, escalation, digests)
     "JOBS_IN_SERVE": 0,
+    # A controlled clock for tests and demos (hub/clock.py): the time the hub's clock shows at
+    # the real instant CLOCK_ANCHOR (Unix seconds; empty: when the process starts), ticking from
+    # there. Empty: the system clock. Never set in production.
+    "CLOCK_START": "",
+    "CLOCK_ANCHOR": "",
 }
 
 _ENV_PREFIX = "VOXLOOP_"

@@ -22,7 +22,6 @@ from typing import Any
 
 from flask import Flask
 
-from hub.clock import system_now
 from hub.db import database
 from hub.services.alerts.delivery import Deliverer, RetryPolicy, Senders
 from hub.services.alerts.digests import queue_digests
@@ -98,7 +97,7 @@ class JobRunner:
 
     def __init__(self, app: Flask, *, worker: str | None = None) -> None:
         self.app = app
-        self.clock: Callable[[], datetime] = app.config.get("CLOCK", system_now)
+        self.clock: Callable[[], datetime] = app.config["CLOCK"]
         self.deliverer = deliverer_for(app, worker=worker)
         self.jobs = job_functions(app, self.deliverer)
         self._scheduler: Any = None
