@@ -18,9 +18,23 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.support.clock import WALL_CLOCK_ENV, ProcessClock, move_wall_clock  # noqa: E402
 from tests.support.postgres import TemporaryPostgres, find_pg_bin  # noqa: E402
 
 REQUIRE_ALL = os.environ.get("VOXLOOP_REQUIRE_ALL") == "1"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With VOXLOOP_TEST_WALL_CLOCK set, this process and every process it starts without a
+    clock of its own live at that hour (tests/support/clock.py)."""
+    moved_to = move_wall_clock()
+    if moved_to is not None:
+        os.environ.update(ProcessClock.starting_at(moved_to).env)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    moved_to = os.environ.get(WALL_CLOCK_ENV)
+    return f"wall clock moved to {moved_to} ({WALL_CLOCK_ENV})" if moved_to else None
 
 
 def missing_system_package(reason: str) -> None:

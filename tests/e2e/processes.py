@@ -65,8 +65,9 @@ def hub_app(env: dict[str, str]) -> Iterator[None]:
     from hub.db import database
 
     config = {"INSTANCE_PATH": env["VOXLOOP_INSTANCE_PATH"], "SECRET_KEY": env["VOXLOOP_SECRET_KEY"]}
-    if "VOXLOOP_DATABASE_URL" in env:
-        config["DATABASE_URL"] = env["VOXLOOP_DATABASE_URL"]
+    for key in ("DATABASE_URL", "CLOCK_START", "CLOCK_ANCHOR"):  # the same database and hour
+        if f"VOXLOOP_{key}" in env:
+            config[key] = env[f"VOXLOOP_{key}"]
     with create_app(config).app_context():
         database.connect(reuse_if_open=True)
         try:

@@ -2,7 +2,10 @@
 rating of 1 through the signed sync API; the store manager's inbox on a real SMTP server
 (aiosmtpd) gets one email with the store, the words and a working acknowledge link, and a
 real HTTP receiver gets one signed webhook call. Then two `voxloop hub jobs` processes share
-one PostgreSQL outbox: every message is sent once."""
+one PostgreSQL outbox: every message is sent once.
+
+The hub runs on a clock of its own at a Wednesday 11:00 in Berlin (tests/support/clock.py), when
+the store is open and alerts go out at once, whatever the hour of the run."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ import re
 import secrets
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -25,6 +28,7 @@ from shared.ids import uuid7
 from shared.protocol import format_time, make_batch
 from tests.e2e.processes import free_port, hub_app, running, wait_for
 from tests.e2e.test_terminal_sync import VOXLOOP, voxloop
+from tests.support.clock import STORE_OPEN, ProcessClock
 from tests.support.mail import Inbox, text_of
 from tests.support.webhook_receiver import WebhookReceiver
 
@@ -46,8 +50,17 @@ def receiver() -> Iterator[WebhookReceiver]:
     server.stop()
 
 
-def hub_env(tmp_path: Path, inbox: Inbox, port: int, database_url: str | None = None) -> dict[str, str]:
+@pytest.fixture
+def clock() -> ProcessClock:
+    """The hub's clock and the test's: the store is open."""
+    return ProcessClock.starting_at(STORE_OPEN)
+
+
+def hub_env(
+    tmp_path: Path, inbox: Inbox, port: int, clock: ProcessClock, database_url: str | None = None
+) -> dict[str, str]:
     env = {
+        **clock.env,
         "VOXLOOP_INSTANCE_PATH": str(tmp_path / "hub-instance"),
         "VOXLOOP_SECRET_KEY": "e2e-secret",
         "VOXLOOP_PUBLIC_URL": f"http://127.0.0.1:{port}",
@@ -60,7 +73,7 @@ def hub_env(tmp_path: Path, inbox: Inbox, port: int, database_url: str | None = 
     return env
 
 
-def set_up_hub(env: dict[str, str], tmp_path: Path, stores: int = 1, managers: int = 1) -> str:
+def set_up_hub(env: dict[str, str], tmp_path: Path, clock: ProcessClock, stores: int = 1, managers: int = 1) -> str:
     """`hub init`, stores B001.., and store managers (by the service: there is no command for
     people yet); returns the admin's password."""
     output = voxloop("hub", "init", env=env, cwd=tmp_path)
@@ -79,7 +92,7 @@ def set_up_hub(env: dict[str, str], tmp_path: Path, stores: int = 1, managers: i
                 f"Manager {m}",
                 "store_manager",
                 MANAGER_PASSWORD,
-                now=datetime.now(UTC),
+                now=clock(),
                 stores=everywhere,
             )
         # the inbox holds alerts only: a weekly report would arrive on a Monday morning
@@ -111,8 +124,7 @@ def enrolled_terminal(base: str, env: dict[str, str], tmp_path: Path, store: str
     return HubClient(base, requests.Session(), device_id=answer.json()["device_id"], key=key)
 
 
-def bad_rating(store: str, seq: int, comment: str, contact: str | None = None) -> dict[str, object]:
-    now = datetime.now(UTC)
+def bad_rating(store: str, seq: int, comment: str, now: datetime, contact: str | None = None) -> dict[str, object]:
     item: dict[str, object] = {
         "id": uuid7(now, secrets.token_bytes(10)),
         "v": 1,
@@ -135,7 +147,9 @@ def bad_rating(store: str, seq: int, comment: str, contact: str | None = None) -
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgres"])
-def test_a_rating_of_one_reaches_the_managers_inbox_and_the_webhook_once(request, engine, tmp_path, inbox, receiver):
+def test_a_rating_of_one_reaches_the_managers_inbox_and_the_webhook_once(
+    request, engine, tmp_path, inbox, receiver, clock
+):
     database_url = None
     if engine == "postgres":
         server = request.getfixturevalue("postgres_server")
@@ -143,8 +157,8 @@ def test_a_rating_of_one_reaches_the_managers_inbox_and_the_webhook_once(request
             request.getfixturevalue("postgres_url")  # skips or fails with the reason
         database_url = server.create_database(f"e2e_alerts_{secrets.token_hex(4)}")
     port = free_port()
-    env = hub_env(tmp_path, inbox, port, database_url)
-    admin_password = set_up_hub(env, tmp_path)
+    env = hub_env(tmp_path, inbox, port, clock, database_url)
+    admin_password = set_up_hub(env, tmp_path, clock)
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "hub.log"
     with running([*VOXLOOP, "hub", "serve", "--port", str(port), "--with-jobs"], cwd=tmp_path, env=env, log=log):
@@ -165,7 +179,7 @@ def test_a_rating_of_one_reaches_the_managers_inbox_and_the_webhook_once(request
 
         terminal = enrolled_terminal(base, env, tmp_path)
         result = terminal.sync(
-            make_batch([bad_rating("B001", 1, "Keiner an der Kasse <b>!</b>")]), now=datetime.now(UTC)
+            make_batch([bad_rating("B001", 1, "Keiner an der Kasse <b>!</b>", clock())]), now=clock()
         )
         assert result.body["results"][0]["status"] == "accepted"
 
@@ -195,14 +209,14 @@ def test_a_rating_of_one_reaches_the_managers_inbox_and_the_webhook_once(request
     assert len(inbox.messages) == 1 and len(receiver.calls) == 1
 
 
-def test_two_job_processes_on_one_postgresql_send_each_alert_once(request, tmp_path, inbox):
+def test_two_job_processes_on_one_postgresql_send_each_alert_once(request, tmp_path, inbox, clock):
     server = request.getfixturevalue("postgres_server")
     if server is None:
         request.getfixturevalue("postgres_url")  # skips or fails with the reason
     port = free_port()
-    env = hub_env(tmp_path, inbox, port, server.create_database(f"e2e_jobs_{secrets.token_hex(4)}"))
+    env = hub_env(tmp_path, inbox, port, clock, server.create_database(f"e2e_jobs_{secrets.token_hex(4)}"))
     env["VOXLOOP_ALERT_BATCH_SIZE"] = "4"  # small claims, so the two workers interleave
-    set_up_hub(env, tmp_path, stores=3, managers=8)
+    set_up_hub(env, tmp_path, clock, stores=3, managers=8)
     base = f"http://127.0.0.1:{port}"
     inbox.delay = 0.03  # a real server takes a moment per message
     with running(
@@ -214,8 +228,8 @@ def test_two_job_processes_on_one_postgresql_send_each_alert_once(request, tmp_p
         wait_for(lambda: requests.get(base + "/healthz", timeout=2).ok, 60, "the hub", tmp_path / "hub.log")
         for i in range(3):  # a bad rating with a contact per store: 2 rules x 8 managers = 16 messages each
             terminal = enrolled_terminal(base, env, tmp_path, f"B{i + 1:03d}")
-            batch = make_batch([bad_rating(f"B{i + 1:03d}", 1, f"store {i + 1}", contact=f"c{i}@example.com")])
-            assert terminal.sync(batch, now=datetime.now(UTC)).body["results"][0]["status"] == "accepted"
+            batch = make_batch([bad_rating(f"B{i + 1:03d}", 1, f"store {i + 1}", clock(), contact=f"c{i}@example.com")])
+            assert terminal.sync(batch, now=clock()).body["results"][0]["status"] == "accepted"
         expected = 3 * 2 * 8
 
         logs = [tmp_path / "jobs-a.log", tmp_path / "jobs-b.log"]
@@ -224,7 +238,7 @@ def test_two_job_processes_on_one_postgresql_send_each_alert_once(request, tmp_p
             running([*VOXLOOP, "hub", "jobs"], cwd=tmp_path, env=env, log=logs[1]),
         ):
             inbox.wait_for(expected, timeout=60)
-            time.sleep(1.5)  # a message sent twice (or a digest: the real clock runs) would arrive meanwhile
+            time.sleep(1.5)  # a message sent twice would arrive meanwhile
             with hub_app(env):
                 from hub.models import OutboxMessage
 
