@@ -2,7 +2,11 @@
 voxloop command, people added through hub.services.users, served on 127.0.0.1 on SQLite or
 PostgreSQL; and a real headless Chromium (Debian's, tests/support/browser.py) signed in through
 the login form, watching for what a page must not do (errors, requests to other origins,
-dialogs)."""
+dialogs).
+
+The hub, the test and the browser share one clock (tests/support/clock.py), a weekday morning
+in Berlin unless the test picks another hour, so "today" and "yesterday" mean the same day to
+each of them whatever the hour of the run."""
 
 from __future__ import annotations
 
@@ -13,7 +17,6 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,7 @@ from tests.conftest import missing_system_package
 from tests.e2e.processes import free_port, hub_app, running, wait_for
 from tests.e2e.test_alert_delivery import signed_in
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.clock import STORE_OPEN, ProcessClock
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "dashboards"
@@ -39,6 +43,7 @@ class DashboardHub:
     cwd: Path
     engine: str  # sqlite | pg
     database_url: str | None
+    clock: ProcessClock  # the hub's, shared with the test and its browsers
 
     def voxloop(self, *args: str) -> str:
         result = subprocess.run(
@@ -60,7 +65,7 @@ class DashboardHub:
             from hub.services.users import add_user
 
             chosen = list(Store.select().where(Store.code.in_(stores))) if stores else []
-            add_user(email, name, role, PASSWORD, now=datetime.now(UTC), stores=chosen)
+            add_user(email, name, role, PASSWORD, now=self.clock(), stores=chosen)
 
     def session(self, email: str) -> tuple[requests.Session, str]:
         """A requests session signed in through /login (as a browser would), and its CSRF token."""
@@ -74,11 +79,15 @@ def serving(
     prepare: Callable[[DashboardHub], None],
     extra_env: dict[str, str] | None = None,
     with_jobs: bool = False,
+    clock: ProcessClock | None = None,
 ) -> Iterator[DashboardHub]:
     """`hub init`, ``prepare`` (seed, people), then `hub serve` until the block ends; on the
-    database of ``request.param`` (sqlite or postgres, a fresh database each)."""
+    database of ``request.param`` (sqlite or postgres, a fresh database each), on ``clock``
+    (a Wednesday 11:00 in Berlin unless given)."""
     port = free_port()
+    clock = clock or ProcessClock.starting_at(STORE_OPEN)
     env = {
+        **clock.env,
         "VOXLOOP_INSTANCE_PATH": str(cwd / "instance"),
         "VOXLOOP_SECRET_KEY": "e2e-dashboard-secret",
         "VOXLOOP_PUBLIC_URL": f"http://127.0.0.1:{port}",
@@ -90,7 +99,7 @@ def serving(
         if server is None:
             request.getfixturevalue("postgres_url")  # skips or fails with the reason
         database_url = env["VOXLOOP_DATABASE_URL"] = server.create_database(f"dash_{secrets.token_hex(4)}")
-    hub = DashboardHub(f"http://127.0.0.1:{port}", env, cwd, "pg" if database_url else "sqlite", database_url)
+    hub = DashboardHub(f"http://127.0.0.1:{port}", env, cwd, "pg" if database_url else "sqlite", database_url, clock)
     hub.voxloop("hub", "init")
     prepare(hub)
     log = cwd / "hub.log"
@@ -161,10 +170,17 @@ class Viewer:
         return path
 
 
+def new_context(browser: Any, hub: DashboardHub, **options: Any) -> Any:
+    """A browser context whose pages live on the hub's clock (what a page dates, it dates then)."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(15000)
+    context.clock.install(time=hub.clock())
+    return context
+
+
 def sign_in(browser: Any, hub: DashboardHub, email: str, role: str) -> Viewer:
     """A browser context signed in through the login form."""
-    context = browser.new_context(**DESKTOP)
-    context.set_default_timeout(15000)
+    context = new_context(browser, hub, **DESKTOP)
     viewer = Viewer(hub, context, role)
     page = viewer.new_page()
     page.goto(hub.base + "/login")

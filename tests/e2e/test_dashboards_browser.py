@@ -44,7 +44,7 @@ def hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         with hub_app(hub.env):
             from hub.services.signals import check_signals
 
-            assert check_signals(datetime.now(UTC)), "the planted drop was not signalled"
+            assert check_signals(hub.clock()), "the planted drop was not signalled"
         hub.add_person(HQ, "Henrike HQ", "hq_admin")
         hub.add_person(MANAGER, "Sören Store", "store_manager", stores=("S001",))
 
@@ -304,8 +304,9 @@ def check_signals(page: Any, hub: DashboardHub, session: requests.Session) -> No
 
 
 def check_weather(page: Any, hub: DashboardHub, session: requests.Session) -> None:
-    """Today's count equals the raw answers of today; the comments are the newest ones."""
-    today = datetime.now(ZoneInfo("Europe/Berlin")).date()
+    """Today's count (today by the hub's clock) equals the raw answers of today; the comments
+    are the newest ones."""
+    today = hub.clock().astimezone(ZoneInfo("Europe/Berlin")).date()
     [(raw,)] = hub.query(
         "SELECT COUNT(*) FROM answer a JOIN response r ON r.id = a.response_id "
         "WHERE a.question = 'rating' AND a.number IS NOT NULL AND r.local_day = ?",

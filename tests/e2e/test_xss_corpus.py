@@ -32,7 +32,7 @@ from kiosk.hub_client import HubClient
 from shared.crypto import new_private_key, public_key_text
 from shared.ids import uuid7
 from shared.protocol import format_time, make_batch
-from tests.e2e.dashboard_hub import DashboardHub, Viewer, chromium, cookie_session, serving, sign_in
+from tests.e2e.dashboard_hub import DashboardHub, Viewer, chromium, cookie_session, new_context, serving, sign_in
 from tests.e2e.processes import hub_app, wait_for
 from tests.support import xss
 from tests.support.mail import Inbox, html_of, text_of
@@ -86,7 +86,7 @@ def put_payloads_in(hub: DashboardHub) -> None:
     from hub.services.users import add_user
     from tests.e2e.dashboard_hub import PASSWORD
 
-    now = datetime.now(UTC)
+    now = hub.clock()
     with hub_app(hub.env):
         catalog.add_survey(survey_with_payload_reasons(), now)
         for code, name, region in (
@@ -132,10 +132,11 @@ def enrolled_terminal(hub: DashboardHub, store: str) -> HubClient:
     return HubClient(hub.base, requests.Session(), device_id=answer.json()["device_id"], key=key)
 
 
-def yesterday_noon() -> datetime:
-    """Noon yesterday in the stores' zone: inside the daily reports' period and the dashboards'."""
+def yesterday_noon(hub: DashboardHub) -> datetime:
+    """Noon yesterday in the stores' zone, by the hub's clock: inside the daily reports' period
+    and the dashboards'."""
     zone = ZoneInfo("Europe/Berlin")
-    day = datetime.now(zone).date() - timedelta(days=1)
+    day = hub.clock().astimezone(zone).date() - timedelta(days=1)
     return datetime.combine(day, time(12), zone).astimezone(UTC)
 
 
@@ -143,11 +144,11 @@ def terminal_response(
     seq: int,
     rating: int,
     comment: str | None,
+    at: datetime,
     reasons: tuple[str, ...] = (),
-    at: datetime | None = None,
     store: str = "X001",
 ) -> dict[str, Any]:
-    now = at or datetime.now(UTC)
+    now = at
     answers: list[dict[str, Any]] = [{"question": "rating", "kind": "smiley", "value": rating}]
     if reasons:
         answers.append({"question": "reason", "kind": "choice", "value": list(reasons)})
@@ -173,19 +174,20 @@ def send_comments(hub: DashboardHub) -> None:
     """Every payload as a comment from a terminal; the alerting one (rating 1) carries the markup
     payloads and both payload reasons."""
     terminal = enrolled_terminal(hub, "X001")
-    batch = [terminal_response(1, 1, ALERT_COMMENT, ("evil", "formula"))]
+    yesterday = yesterday_noon(hub)
+    batch = [terminal_response(1, 1, ALERT_COMMENT, hub.clock(), ("evil", "formula"))]
     batch += [
-        terminal_response(i + 2, 2 + i % 3, text, ("evil",) if i % 2 else ("formula",), at=yesterday_noon())
+        terminal_response(i + 2, 2 + i % 3, text, yesterday, ("evil",) if i % 2 else ("formula",))
         for i, text in enumerate(COMMENTS)
     ]
     # enough plain ratings that X001 and X002 are ranked (HQ's report names the best and worst)
-    batch += [terminal_response(100 + i, 3 + i % 2, None, at=yesterday_noon()) for i in range(RANKED)]
+    batch += [terminal_response(100 + i, 3 + i % 2, None, yesterday) for i in range(RANKED)]
     other = enrolled_terminal(hub, "X002")
     for sender, sent in (
         (terminal, batch),
-        (other, [terminal_response(i + 1, 3 + i % 2, None, at=yesterday_noon(), store="X002") for i in range(RANKED)]),
+        (other, [terminal_response(i + 1, 3 + i % 2, None, yesterday, store="X002") for i in range(RANKED)]),
     ):
-        result = sender.sync(make_batch(sent), now=datetime.now(UTC))
+        result = sender.sync(make_batch(sent), now=hub.clock())
         assert [r["status"] for r in result.body["results"]] == ["accepted"] * len(sent), result.body
 
 
@@ -199,7 +201,7 @@ def send_a_drop(hub: DashboardHub) -> None:
     answer = session.post(f"{hub.base}/api/v1/alert-rules", json=rule, headers={"X-CSRF-Token": token}, timeout=10)
     assert answer.status_code == 201, answer.text
     terminal = enrolled_terminal(hub, "X001")
-    last = yesterday_noon()
+    last = yesterday_noon(hub)
     history = []
     for back in range(WINDOW_DAYS + BASELINE_DAYS):
         per_day, faces = (16, (2,)) if back < WINDOW_DAYS else (8, (3, 4))
@@ -211,10 +213,10 @@ def send_a_drop(hub: DashboardHub) -> None:
         ]
     for start in range(0, len(history), 500):
         batch = history[start : start + 500]
-        result = terminal.sync(make_batch(batch), now=datetime.now(UTC))
+        result = terminal.sync(make_batch(batch), now=hub.clock())
         assert {r["status"] for r in result.body["results"]} == {"accepted"}, result.body
     with hub_app(hub.env):
-        assert check_signals(datetime.now(UTC)), "no signal for X001's drop"
+        assert check_signals(hub.clock()), "no signal for X001's drop"
 
 
 def answer_on_the_phone(browser: Any, hub: DashboardHub) -> str:
@@ -223,8 +225,7 @@ def answer_on_the_phone(browser: Any, hub: DashboardHub) -> str:
 
     keys = QrKeys.from_config({"SECRET_KEY": hub.env["VOXLOOP_SECRET_KEY"]})
     url = phone_url(hub.base, make_phone_token(keys, "X001", "door"))
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US", is_mobile=True)
-    context.set_default_timeout(15000)
+    context = new_context(browser, hub, viewport={"width": 390, "height": 844}, locale="en-US", is_mobile=True)
     dialogs: list[str] = []
     page = context.new_page()
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -277,10 +278,10 @@ def queue_digest_and_reports(hub: DashboardHub) -> None:
     from hub.services.reports import queue_reports, set_report_frequency
 
     with hub_app(hub.env):
-        assert queue_digests(datetime.now(UTC), hour=0, public_url=hub.base) >= 1
+        assert queue_digests(hub.clock(), hour=0, public_url=hub.base) >= 1
         for email in (HQ, MANAGER):
             set_report_frequency(User.get(User.email == email), "daily")
-        assert queue_reports(datetime.now(UTC), public_url=hub.base, hour=0) == 2
+        assert queue_reports(hub.clock(), public_url=hub.base, hour=0) == 2
 
 
 @pytest.fixture(scope="module")
