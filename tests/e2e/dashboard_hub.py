@@ -174,7 +174,7 @@ def new_context(browser: Any, hub: DashboardHub, **options: Any) -> Any:
     """A browser context whose pages live on the hub's clock (what a page dates, it dates then)."""
     context = browser.new_context(**options)
     context.set_default_timeout(15000)
-    context.clock.install(time=hub.clock())
+    context.clock.set_system_time(hub.clock())
     return context
 
 

@@ -3,6 +3,9 @@ command), a real headless Chromium at a phone's viewport, real QR codes.
 
 Screenshots land in test-artifacts/phone/. System pieces: Debian's chromium (never a
 downloaded browser), libzbar0 for pyzbar, axe-core from npm (package.json, node_modules/).
+
+The hub and the phones share one clock (tests/support/clock.py): the phone dates an answer in
+the hour its hub believes in, so a run at any hour sees no clock skew.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,7 @@ import requests
 from tests.conftest import missing_system_package
 from tests.e2e.processes import free_port, running, wait_for
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.clock import ProcessClock
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +49,7 @@ class PhoneHub:
     env: dict[str, str]
     cwd: Path
     database_url: str | None
+    clock: ProcessClock
 
     def voxloop(self, *args: str) -> str:
         result = subprocess.run(
@@ -85,7 +90,9 @@ class PhoneHub:
 def hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PhoneHub]:
     cwd = tmp_path_factory.mktemp("phone-hub")
     port = free_port()
+    clock = ProcessClock.wall()
     env = {
+        **clock.env,
         "VOXLOOP_INSTANCE_PATH": str(cwd / "instance"),
         "VOXLOOP_SECRET_KEY": SECRET,
         "VOXLOOP_PUBLIC_URL": f"http://127.0.0.1:{port}",
@@ -96,7 +103,7 @@ def hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         if server is None:
             request.getfixturevalue("postgres_url")  # skips or fails with the reason
         database_url = env["VOXLOOP_DATABASE_URL"] = server.create_database(f"phone_{secrets.token_hex(4)}")
-    phone_hub = PhoneHub(f"http://127.0.0.1:{port}", env, cwd, database_url)
+    phone_hub = PhoneHub(f"http://127.0.0.1:{port}", env, cwd, database_url, clock)
     phone_hub.voxloop("hub", "init")
     phone_hub.voxloop("hub", "add-store", "B001", "Berlin Mitte", "--time-zone", "Europe/Berlin")
     log = cwd / "hub.log"
@@ -157,6 +164,7 @@ class Phone:
 def new_phone(browser: Any, hub: PhoneHub, **options: Any) -> Phone:
     context = browser.new_context(**{**PHONE, "locale": "en-US", **options})
     context.set_default_timeout(10000)
+    context.clock.set_system_time(hub.clock())
     phone = Phone(context, None)
     phone.page = phone.watch(context.new_page(), hub.base)
     return phone
@@ -388,10 +396,10 @@ def _default_survey() -> dict[str, Any]:
 
 def _add_survey_version(hub: PhoneHub, definition: dict[str, Any]) -> None:
     script = (
-        "import json, sys\nfrom datetime import UTC, datetime\nfrom hub import create_app\n"
+        "import json, sys\nfrom hub import create_app\nfrom hub.clock import now\n"
         "from hub.db import database\nfrom hub.services.catalog import add_survey\n"
         "app = create_app()\nwith app.app_context():\n    database.connect(reuse_if_open=True)\n"
-        "    add_survey(json.loads(sys.argv[1]), datetime.now(UTC))\n"
+        "    add_survey(json.loads(sys.argv[1]), now())\n"
     )
     subprocess.run(
         [sys.executable, "-c", script, json.dumps(definition)],
@@ -460,7 +468,7 @@ def test_codes_that_cannot_be_used_get_a_friendly_page(hub: PhoneHub, phone: Pho
     good = hub.url()
     prefix, claims, mac = good.rsplit("/", 1)[1].split(".")
     forged = f"{hub.base}/m/{prefix}.{claims}.{mac[:-4]}AAAA"
-    expired = hub.url(expires=datetime.now(UTC) - timedelta(minutes=1))
+    expired = hub.url(expires=hub.clock() - timedelta(minutes=1))
     wrong_key = hub.url(secret="another hub's secret")
     for url, title in (
         (forged, "This code doesn't work"),
