@@ -4,6 +4,7 @@ changes and the background worker (a real APScheduler thread, the hub a fake tra
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -253,8 +254,9 @@ def test_sync_now_runs_a_round_in_the_background(enrolled_dir, clock):
     try:
         wait_until(lambda: terminal.status()["delivered"] == 1, "the first round")
         clock.advance(1)
+        ticks = counted_ticks(terminal)
         terminal.capture([{**RATING, "value": 4}], "de")
-        time.sleep(1.5)
+        wait_until(lambda: len(ticks) >= 2, "two checks of the worker after the capture")
         assert terminal.status()["queue_depth"] == 1  # a good rating waits for the interval...
 
         terminal.sync_now()
@@ -267,15 +269,31 @@ def test_sync_now_runs_a_round_in_the_background(enrolled_dir, clock):
 def test_stop_ends_the_worker(enrolled_dir, clock):
     transport = FakeTransport(acknowledge())
     terminal = terminal_with(enrolled_dir, transport, clock)
+    before = set(threading.enumerate())
     terminal.start()
     wait_until(lambda: transport.syncs, "the first round")
 
     terminal.stop()
     sent = len(transport.sent)
     terminal.sync_now()
-    time.sleep(1.5)
 
+    # nothing is left that could send: every thread the worker started has ended, so the round
+    # asked for never runs
+    assert [t.name for t in set(threading.enumerate()) - before] == []
     assert len(transport.sent) == sent
+
+
+def counted_ticks(terminal: Terminal) -> list[object]:
+    """The worker's checks from now on, as the scheduler makes them (each second)."""
+    ticks: list[object] = []
+    tick = terminal.worker.tick
+
+    def counting(now):
+        ticks.append(now)
+        return tick(now)
+
+    terminal.worker.tick = counting
+    return ticks
 
 
 def wait_until(check, what: str, timeout: float = 10.0) -> None:
