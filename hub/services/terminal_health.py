@@ -53,7 +53,9 @@ def check_terminals(now: datetime, *, minutes: int) -> HealthRun:
     if run.cleared:
         with write_transaction():
             Terminal.update(silent_since=None).where(Terminal.id.in_(run.cleared)).execute()
-    candidates = (
+    # read them all first: a SELECT still being iterated keeps a SQLite read snapshot open, and
+    # the write below would then fail at once (busy) after another thread's or process's write
+    candidates = list(
         Terminal.select(Terminal, Store, Touchpoint)
         .join(Store, on=(Terminal.store == Store.id))
         .switch(Terminal)

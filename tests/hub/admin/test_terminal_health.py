@@ -111,3 +111,41 @@ def test_the_windows_job_leaves_silent_terminal_rules_alone(app: Any, clock: Clo
     with connected(app):
         assert check_windows(clock()) == 1
     assert {key for (_, key, _, _) in cases(app)} == {"very_unhappy", "negative_share"}
+
+
+def test_a_write_elsewhere_while_the_job_runs_does_not_lock_it_out(
+    app: Any, clock: Clock, terminal: Any, other_terminal: Any, people: Any, monkeypatch: Any
+) -> None:
+    """Another thread (a delivery, a sync) commits while the job goes through its terminals:
+    on SQLite a query still being read would keep its old snapshot and make the job's next
+    write fail at once ("database is locked")."""
+    import threading
+
+    from hub.db import database, write_transaction
+    from hub.models import Region
+    from hub.services import terminal_health
+
+    writes = []
+
+    def write_elsewhere() -> None:
+        with app.app_context():
+            database.connect(reuse_if_open=True)
+            try:
+                with write_transaction():
+                    writes.append(Region.create(name=f"written meanwhile {len(writes)}"))
+            finally:
+                database.close()
+
+    real_is_open = terminal_health.is_open
+
+    def is_open_after_a_write(*args: Any) -> bool:
+        thread = threading.Thread(target=write_elsewhere)
+        thread.start()
+        thread.join()
+        return real_is_open(*args)
+
+    monkeypatch.setattr(terminal_health, "is_open", is_open_after_a_write)
+    clock.advance(minutes=61)
+    assert sorted(run(app, clock).flagged) == sorted([terminal.device_id, other_terminal.device_id])
+    assert {code for (code, _, _, _) in cases(app)} == {"B001", "H002"}
+    assert len(writes) >= 2  # the writes did happen in between
