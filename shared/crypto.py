@@ -8,6 +8,9 @@ nonce; the key id is the device id the hub gave at enrollment::
     Signature-Input: sig1=("@method" "@path" "content-digest");created=1700000000;nonce="...";keyid="...";alg="ed25519"
     Signature: sig1=:<base64>:
 
+Keys derived from the hub's secret: ``derive_key(secret, label)``, HKDF-SHA256 with one label
+per purpose, so a key for one purpose says nothing about another.
+
 QR tokens are compact HMAC-SHA256 tokens: ``v1.<claims>.<mac>`` with base64url parts; the
 claims name the key id (``k``) so keys rotate without breaking codes already printed.
 """
@@ -25,8 +28,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from shared.errors import EnrollmentError, SignatureError, TokenError
 
@@ -36,6 +40,16 @@ MAX_CLOCK_SKEW_SECONDS = 300
 
 
 # --- keys ---------------------------------------------------------------------------------
+
+
+def derive_key(secret: str | bytes, label: str) -> bytes:
+    """A 32-byte key for one purpose (``label``, e.g. ``"voxloop contact v1"``) from a secret.
+
+    HKDF-SHA256 without salt, the label as info. Printed QR codes and sealed contacts depend on
+    the exact bytes, so neither the algorithm nor a label may change once in use.
+    """
+    raw = secret.encode() if isinstance(secret, str) else secret
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label.encode()).derive(raw)
 
 
 def new_private_key() -> Ed25519PrivateKey:

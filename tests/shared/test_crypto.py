@@ -16,6 +16,7 @@ from shared.crypto import (
     b64url,
     check_created,
     content_digest,
+    derive_key,
     load_public_key,
     make_token,
     new_private_key,
@@ -455,3 +456,32 @@ def test_a_token_signed_with_the_old_key_reads_while_the_old_key_is_kept():
 def test_a_token_signed_with_a_retired_key_is_unknown_token_key():
     old_token = make_token(CLAIMS, "k1", SECRET)
     assert token_error(old_token, {"k2": OTHER_SECRET}) == "unknown_token_key"
+
+
+# --- derived keys -------------------------------------------------------------------------
+
+
+def test_derive_key_is_hkdf_sha256_without_salt():
+    # RFC 5869, test case 3 (no salt, no info), first 32 bytes of the output
+    okm = derive_key(bytes.fromhex("0b" * 22), "")
+    assert okm.hex() == "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d"
+
+
+@pytest.mark.parametrize(
+    ("label", "key"),
+    [
+        # printed QR codes and sealed contacts depend on these exact bytes
+        ("voxloop qr k1", "e48552cce9458dec3bc6458e992d0dd24b69629195cfa420fe26721e68327066"),
+        ("voxloop contact v1", "dcf75d67ad57c82101c734861d99f7d9c58d6fa5c24b7d016f6286aa8c19d590"),
+        ("voxloop phone ticket", "16c216af7d4debf4529afaeba9268cf4674bbebdb2d108a879b2d1789929f6a6"),
+        ("voxloop phone csrf", "c0bc082c62f1f30c4d50f7c449df905ed8cc3b93bcb3dc5305fc3b6a4e7d6f28"),
+    ],
+)
+def test_derive_key_gives_the_keys_already_in_use(label, key):
+    assert derive_key("test secret", label).hex() == key
+
+
+def test_derive_key_takes_text_or_bytes_and_separates_labels():
+    assert derive_key("test secret", "a") == derive_key(b"test secret", "a")
+    assert derive_key("test secret", "a") != derive_key("test secret", "b")
+    assert len(derive_key("test secret", "a")) == 32
