@@ -18,10 +18,7 @@ import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-from shared.crypto import b64url, make_token, read_token
+from shared.crypto import b64url, derive_key, make_token, read_token
 from shared.errors import TokenError
 
 _TICKET_KEY_ID = "p1"
@@ -29,13 +26,9 @@ TICKET_LIFETIME = timedelta(days=7)  # a conversation resumed later than this st
 CSRF_COOKIE = "vx_csrf"
 
 
-def _key(secret_key: str, label: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label.encode()).derive(secret_key.encode())
-
-
 def make_ticket(secret_key: str, token_fingerprint: str, now: datetime) -> str:
     claims = {"i": int(now.timestamp() * 1000), "h": token_fingerprint[:16]}
-    return make_token(claims, _TICKET_KEY_ID, _key(secret_key, "voxloop phone ticket"))
+    return make_token(claims, _TICKET_KEY_ID, derive_key(secret_key, "voxloop phone ticket"))
 
 
 def read_ticket(secret_key: str, ticket: object, token_fingerprint: str, now: datetime) -> datetime | None:
@@ -43,7 +36,7 @@ def read_ticket(secret_key: str, ticket: object, token_fingerprint: str, now: da
     if not isinstance(ticket, str) or not ticket:
         return None
     try:
-        claims = read_token(ticket, {_TICKET_KEY_ID: _key(secret_key, "voxloop phone ticket")}, now.timestamp())
+        claims = read_token(ticket, {_TICKET_KEY_ID: derive_key(secret_key, "voxloop phone ticket")}, now.timestamp())
     except TokenError:
         return None
     issued = claims.get("i")
@@ -60,7 +53,7 @@ def new_csrf_cookie() -> str:
 
 
 def csrf_value(secret_key: str, cookie: str) -> str:
-    return b64url(hmac.new(_key(secret_key, "voxloop phone csrf"), cookie.encode(), hashlib.sha256).digest())
+    return b64url(hmac.new(derive_key(secret_key, "voxloop phone csrf"), cookie.encode(), hashlib.sha256).digest())
 
 
 def csrf_ok(secret_key: str, cookie: str | None, value: str | None) -> bool:

@@ -11,16 +11,16 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from shared.crypto import derive_key
 
 _VERSION = b"\x01"
-_LABEL = b"voxloop contact v1"
+_LABEL = "voxloop contact v1"
 
 
 def contact_key(secret_key: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_LABEL).derive(secret_key.encode())
+    return derive_key(secret_key, _LABEL)
 
 
 def seal_contact(key: bytes, contact: Mapping[str, Any], response_id: str) -> bytes:

@@ -23,10 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-from shared.crypto import make_token, read_token
+from shared.crypto import derive_key, make_token, read_token
 from shared.errors import TokenError
 
 CURRENT_KEY_ID = "k1"  # the default signing key id (QR_KEY_IDS)
@@ -35,8 +32,7 @@ _RECEIPT = re.compile(r"^[A-Za-z0-9_.:/-]{1,64}$")
 
 
 def _derive(secret: str, key_id: str) -> bytes:
-    info = f"voxloop qr {key_id}".encode()
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret.encode())
+    return derive_key(secret, f"voxloop qr {key_id}")
 
 
 def _key_ids(key_ids: str | list[str] | tuple[str, ...]) -> list[str]:
