@@ -59,6 +59,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kiosk.local_store import Captured, StoreFull
 from kiosk.qr_texture import qr_texture
 from kiosk.screens import screens
+from shared.terminal_settings import setting
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +68,6 @@ ADMIN_TAPS = 5  # taps on the top-right corner ...
 ADMIN_TAP_WINDOW = 3.0  # ... within this many seconds open the PIN pad
 ADMIN_IDLE_SECONDS = 90  # staff read the admin screen longer than shoppers look at the faces
 THANKS_TAP_GUARD = 0.6  # a bounce of the face tap must not dismiss the thank-you at once
-KIOSK_DEFAULTS = {
-    "press_interval_seconds": 3,
-    "follow_up_timeout_seconds": 8,
-    "thank_you_seconds": 5,
-    "idle_reset_seconds": 20,
-}
 SHOPPER_SCREENS = ("rating", "follow_up", "nps", "thanks", "out_of_order")
 
 
@@ -170,7 +165,7 @@ class Visit:
 
 
 def kiosk_setting(config: Mapping[str, Any], name: str) -> float:
-    return float((config.get("kiosk") or {}).get(name, KIOSK_DEFAULTS[name]))
+    return setting(config.get("kiosk"), name)
 
 
 def read_admin_pin(data_dir: Path) -> str:

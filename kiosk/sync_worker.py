@@ -45,22 +45,15 @@ from kiosk.hub_client import HubAnswer, HubClient, HubError
 from kiosk.identity import APP_VERSION
 from kiosk.local_store import DELIVERED_STATUSES, QUARANTINE_STATUSES, LocalStore, StoreFull
 from shared.protocol import Heartbeat, SurveyDefinition, format_time, make_batch, parse_time
+from shared.terminal_settings import settings_problem, sync_interval
 
 log = logging.getLogger("voxloop.kiosk.sync")
 
 RETENTION = timedelta(days=30)
 PRUNE_EVERY = timedelta(hours=1)
-DEFAULT_SYNC_INTERVAL_SECONDS = 30
 # A round ends after this many batches even if more is pending (it is due again at once), so
 # a misbehaving hub cannot keep one round going forever.
 MAX_BATCHES_PER_ROUND = 200
-KIOSK_NUMBERS = (
-    "press_interval_seconds",
-    "follow_up_timeout_seconds",
-    "thank_you_seconds",
-    "idle_reset_seconds",
-    "sync_interval_seconds",
-)
 REVOKED = "revoked_device: this terminal was revoked by the hub; taps are kept here, ask for re-enrollment"
 
 
@@ -120,14 +113,7 @@ def config_problem(config: object) -> str | None:
         SurveyDefinition.from_dict(survey)
     except ValueError as exc:
         return f"the survey is not usable: {exc}"
-    kiosk = config.get("kiosk", {})
-    if not isinstance(kiosk, dict):
-        return "kiosk settings must be an object"
-    for name in KIOSK_NUMBERS:
-        value = kiosk.get(name, 0)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            return f"kiosk.{name} must be a non-negative number"
-    return None
+    return settings_problem(config.get("kiosk", {}))
 
 
 class _HubDate:
@@ -363,8 +349,7 @@ class SyncWorker:
     def _interval(self) -> float:
         config = self.store.get("config") or {}
         kiosk = config.get("kiosk") if isinstance(config, dict) else None
-        value = (kiosk or {}).get("sync_interval_seconds", DEFAULT_SYNC_INTERVAL_SECONDS)
-        return float(value) if isinstance(value, int | float) and value > 0 else DEFAULT_SYNC_INTERVAL_SECONDS
+        return sync_interval(kiosk if isinstance(kiosk, dict) else None)
 
 
 def _check_answer(answer: HubAnswer, items: list[dict[str, Any]]) -> None:

@@ -28,19 +28,13 @@ from kiosk.hub_client import HubClient, Session
 from kiosk.identity import APP_VERSION, DEFAULT_DATA_DIR, IdentityError
 from kiosk.local_store import Captured, LocalStore
 from kiosk.sync_worker import Backoff, SyncWorker, config_problem
+from shared.scoring import is_low_rating as is_low_answer
+from shared.terminal_settings import with_defaults
 
 log = logging.getLogger("voxloop.kiosk")
 
 SYNC_JOB = "sync"
 SYNC_EXECUTOR = "kiosk_sync"
-# What the UI may rely on being present; the hub sends these (hub/services/terminal_config.py).
-KIOSK_DEFAULTS: dict[str, float] = {
-    "press_interval_seconds": 3,
-    "follow_up_timeout_seconds": 8,
-    "thank_you_seconds": 5,
-    "idle_reset_seconds": 20,
-    "sync_interval_seconds": 30,
-}
 
 
 def system_clock() -> datetime:
@@ -53,14 +47,8 @@ def demo_config() -> dict[str, Any]:
 
 
 def is_low_rating(answers: Sequence[Mapping[str, Any]]) -> bool:
-    """A bad experience the store should hear about now: a smiley of 1 or 2, or an NPS of 0-6."""
-    for answer in answers:
-        value = answer.get("value")
-        if isinstance(value, bool) or not isinstance(value, int):
-            continue
-        if (answer.get("kind") == "smiley" and value <= 2) or (answer.get("kind") == "nps" and value <= 6):
-            return True
-    return False
+    """A bad experience the store should hear about now (shared.scoring.is_low_rating)."""
+    return any(is_low_answer(answer.get("kind"), answer.get("value")) for answer in answers)
 
 
 class Terminal:
@@ -245,4 +233,4 @@ class Terminal:
 
 
 def _with_defaults(config: dict[str, Any]) -> dict[str, Any]:
-    return {**config, "kiosk": {**KIOSK_DEFAULTS, **(config.get("kiosk") or {})}}
+    return {**config, "kiosk": with_defaults(config.get("kiosk"))}

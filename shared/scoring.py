@@ -12,6 +12,11 @@ hub's rollups hold), so a score over a year costs as much as a score over a day.
   much as positives of the same distance from the middle). Interval: normal approximation of
   the mean, clipped to the scale.
 - Mean of any numeric scale, with a normal-approximation interval.
+
+The groups these rest on are defined here once, for the terminal and the hub alike: NPS
+detractors 0-6, passives 7-8, promoters 9-10; a face's mood (lower half negative, upper half
+positive); a low rating, the bad experience a store hears about at once (a face of 1 or 2, an
+NPS of 0-6).
 """
 
 from __future__ import annotations
@@ -21,6 +26,43 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 Z95 = 1.959963984540054
+DETRACTOR_MAX = 6  # NPS 0-6
+PROMOTER_MIN = 9  # NPS 9-10; 7-8 are passives
+LOW_FACE_MAX = 2  # a face of 1 or 2 is a bad experience, on four faces and on five
+
+
+def nps_group(value: int) -> str:
+    """'detractor', 'passive' or 'promoter' for an NPS answer of 0-10."""
+    if value <= DETRACTOR_MAX:
+        return "detractor"
+    return "promoter" if value >= PROMOTER_MIN else "passive"
+
+
+def nps_groups(counts: Mapping[int, int]) -> dict[str, int]:
+    """Answers per NPS group: ``{"promoters": .., "passives": .., "detractors": ..}``."""
+    groups = {"promoters": 0, "passives": 0, "detractors": 0}
+    for value, count in counts.items():
+        groups[nps_group(value) + "s"] += count
+    return groups
+
+
+def mood(face: int | None, faces: int) -> str | None:
+    """'negative' for the lower half of the faces, 'positive' for the upper half (the middle
+    face of five is neither), None without a face."""
+    if face is None:
+        return None
+    if face <= faces // 2:
+        return "negative"
+    if face > (faces + 1) // 2:
+        return "positive"
+    return None
+
+
+def is_low_rating(kind: str | None, value: object) -> bool:
+    """A bad experience the store should hear about now: a face of 1 or 2, or an NPS of 0-6."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return False
+    return (kind == "smiley" and value <= LOW_FACE_MAX) or (kind == "nps" and value <= DETRACTOR_MAX)
 
 
 @dataclass(frozen=True)
@@ -59,8 +101,8 @@ def nps(counts: Mapping[int, int]) -> Score:
     n = _total(counts)
     if n == 0:
         return EMPTY
-    promoters = sum(c for v, c in counts.items() if v >= 9)
-    detractors = sum(c for v, c in counts.items() if v <= 6)
+    groups = nps_groups(counts)
+    promoters, detractors = groups["promoters"], groups["detractors"]
     value = 100.0 * (promoters - detractors) / n
     # adjusted Wald: add 3/4 pseudo-observation to each of promoters, passives, detractors
     n_adj = n + 1.5

@@ -15,15 +15,7 @@ from hub.queries.terminals import touchpoint_setting
 from hub.services.catalog import SurveyCache
 from hub.services.qr_tokens import touchpoint_token
 from shared.protocol import canonical_json
-
-# How a terminal behaves; per-store settings can override these later.
-KIOSK_DEFAULTS = {
-    "press_interval_seconds": 3,  # presses closer together are flagged suspect
-    "follow_up_timeout_seconds": 8,
-    "thank_you_seconds": 5,
-    "idle_reset_seconds": 20,
-    "sync_interval_seconds": 30,
-}
+from shared.terminal_settings import KIOSK_DEFAULTS
 
 
 def terminal_config(terminal: Terminal, *, public_url: str, secret_key: str, surveys: SurveyCache) -> dict[str, Any]:

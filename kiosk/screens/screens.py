@@ -20,6 +20,7 @@ from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
 from kiosk.faces import FaceButton
+from shared.scoring import nps_group
 
 KV_DIR = Path(__file__).parent
 KV_FILES = ("common.kv", "rating.kv", "follow_up.kv", "nps.kv", "thanks.kv", "out_of_order.kv", "pin.kv", "admin.kv")
@@ -227,8 +228,7 @@ class NpsScreen(KioskScreen):
 
     def on_kv_post(self, _base_widget: Any) -> None:
         for value in range(11):
-            kind = "detractor" if value <= 6 else "passive" if value <= 8 else "promoter"
-            button = PillButton(text=str(value), tint=NPS_TINTS[kind])
+            button = PillButton(text=str(value), tint=NPS_TINTS[nps_group(value)])
             button.value = value
             button.bind(on_release=lambda b: App.get_running_app().choose_nps(b.value))
             self.ids.scale.add_widget(button)

@@ -6,7 +6,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.scoring import EMPTY, Score, csat, mean, nps, share, smiley_index, smiley_weight, wilson
+from shared.scoring import (
+    EMPTY,
+    Score,
+    csat,
+    is_low_rating,
+    mean,
+    mood,
+    nps,
+    nps_group,
+    nps_groups,
+    share,
+    smiley_index,
+    smiley_weight,
+    wilson,
+)
 
 approx = pytest.approx
 
@@ -298,3 +312,48 @@ def test_wilson_interval_holds_the_proportion_within_0_and_1(successes_and_n):
     successes, n = successes_and_n
     low, high = wilson(successes, n)
     assert 0.0 <= low <= successes / n <= high <= 1.0
+
+
+# --- the groups both sides agree on -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "group"),
+    [(0, "detractor"), (6, "detractor"), (7, "passive"), (8, "passive"), (9, "promoter"), (10, "promoter")],
+)
+def test_nps_groups_are_detractors_0_to_6_passives_7_8_promoters_9_10(value, group):
+    assert nps_group(value) == group
+
+
+def test_nps_groups_count_answers_per_group():
+    assert nps_groups({0: 2, 6: 1, 7: 4, 9: 3, 10: 1}) == {"promoters": 4, "passives": 4, "detractors": 3}
+
+
+@pytest.mark.parametrize(
+    ("faces", "moods"),
+    [
+        (4, ["negative", "negative", "positive", "positive"]),
+        (5, ["negative", "negative", None, "positive", "positive"]),
+    ],
+)
+def test_a_faces_mood_is_its_half_of_the_scale(faces, moods):
+    assert [mood(face, faces) for face in range(1, faces + 1)] == moods
+    assert mood(None, faces) is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "low"),
+    [
+        ("smiley", 1, True),
+        ("smiley", 2, True),
+        ("smiley", 3, False),
+        ("nps", 6, True),
+        ("nps", 7, False),
+        ("csat", 1, False),
+        ("smiley", True, False),
+        ("smiley", "1", False),
+        (None, 1, False),
+    ],
+)
+def test_a_low_rating_is_a_face_of_1_or_2_or_an_nps_of_0_to_6(kind, value, low):
+    assert is_low_rating(kind, value) is low
