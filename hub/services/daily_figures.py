@@ -13,7 +13,7 @@ from typing import Any
 from hub.models import Store
 from hub.queries import analytics_rows as q
 from hub.services.analytics import Period, Scales
-from shared.scoring import csat, nps, smiley_index
+from shared.scoring import csat, nps, nps_groups, smiley_index
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,7 @@ class StoreDay:
             "faces": {str(face): self.faces.get(face, 0) for face in range(1, scales.faces + 1)},
             "nps": {
                 **nps(self.nps).as_dict(),
-                "promoters": sum(c for v, c in self.nps.items() if v >= 9),
-                "passives": sum(c for v, c in self.nps.items() if 7 <= v <= 8),
-                "detractors": sum(c for v, c in self.nps.items() if v <= 6),
+                **nps_groups(self.nps),
             },
         }
         if self.csat is not None:

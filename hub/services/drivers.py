@@ -33,9 +33,8 @@ from hub.queries import analytics as q
 from hub.queries.scores import reason_counts, score_counts
 from hub.services.access import Scope
 from hub.services.analytics import SMALL_SAMPLE, Period, numeric, survey_scales
-from hub.services.rollups import mood
 from shared.protocol import Question, SurveyDefinition
-from shared.scoring import EMPTY, Score, smiley_index, smiley_weight
+from shared.scoring import EMPTY, Score, mood, smiley_index, smiley_weight
 
 BASELINE_DAYS = 56
 KINDS = ("reason", "touchpoint")

@@ -31,6 +31,7 @@ from hub.queries.rollups import ALL_COMMENTS, TOTAL
 from hub.services.comment_text import LANGUAGES, comment_sentiment, comment_terms
 from hub.services.response_records import rollup_value
 from shared.protocol import AnswerRow, SurveyDefinition
+from shared.scoring import mood
 
 NUMERIC_KINDS = frozenset({"smiley", "csat", "nps"})
 
@@ -38,18 +39,6 @@ NUMERIC_KINDS = frozenset({"smiley", "csat", "nps"})
 def smiley_faces(definition: SurveyDefinition) -> int:
     """How many faces the survey's (first) smiley question has; 5 when it has none."""
     return next((q.faces for q in definition.questions if q.kind == "smiley"), 5)
-
-
-def mood(face: int | None, faces: int) -> str | None:
-    """'negative' for the lower half of the faces, 'positive' for the upper half (the middle
-    face of five is neither), None without a face."""
-    if face is None:
-        return None
-    if face <= faces // 2:
-        return "negative"
-    if face > (faces + 1) // 2:
-        return "positive"
-    return None
 
 
 FALLBACK_LANGUAGE = "en"  # comments in a language we do not analyse are read as English
