@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -98,12 +98,37 @@ def write_transaction() -> Iterator[None]:
             yield
 
 
+# --- values of raw statements ----------------------------------------------------------------
+# Raw statements bypass peewee's field conversion, and the two drivers differ: sqlite3 takes
+# and hands back text (in peewee's form, so raw and ORM rows compare), psycopg dates and
+# datetimes. These four functions are the one place that knows it.
+
+
 def db_time(value: datetime) -> datetime | str:
     """A datetime as naive UTC, in the form the driver takes for raw statements
     (peewee's text form on SQLite, a datetime on PostgreSQL)."""
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     return value.isoformat(sep=" ") if is_sqlite() else value
+
+
+def db_day(day: date | str) -> date | str:
+    """A day (a date, or ISO text such as a day read back from SQLite) in the form the driver
+    takes for raw statements: ISO text on SQLite, a date on PostgreSQL."""
+    if is_sqlite():
+        return day if isinstance(day, str) else day.isoformat()
+    return day if isinstance(day, date) else date.fromisoformat(day)
+
+
+def stored_day(value: date | str) -> date:
+    """A day column read with raw SQL as a date (SQLite hands back text)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def stored_time(value: datetime | str) -> datetime:
+    """A timestamp column read with raw SQL as a datetime, naive UTC as stored (SQLite hands
+    back text)."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
 def placeholders(count: int) -> str:

@@ -19,7 +19,7 @@ from collections.abc import Collection
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from hub.db import database, is_sqlite, placeholders
+from hub.db import database, db_day, is_sqlite, placeholders, stored_day
 
 Grouping = Literal["total", "store", "day", "week", "month", "touchpoint", "channel"]
 GROUPINGS: tuple[str, ...] = ("total", "store", "day", "week", "month", "touchpoint", "channel")
@@ -27,15 +27,6 @@ GROUPINGS: tuple[str, ...] = ("total", "store", "day", "week", "month", "touchpo
 Counts = dict[str, int]
 
 _COLUMNS = {"store": "store_id", "day": "day", "touchpoint": "touchpoint_id", "channel": "channel"}
-
-
-def as_day(value: date | str) -> date:
-    """A day column as a date (SQLite hands back text where peewee does not convert it)."""
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
-def _day_param(day: date) -> date | str:
-    return day.isoformat() if is_sqlite() else day
 
 
 def week_start(day: date) -> date:
@@ -64,7 +55,7 @@ def value_counts(
         return {}
     sql_by = "day" if by in ("week", "month") else by
     column = _COLUMNS.get(sql_by)
-    params: list[Any] = [_day_param(start), _day_param(end), question]
+    params: list[Any] = [db_day(start), db_day(end), question]
     where = "day BETWEEN {p} AND {p} AND question = {p}"
     if store_ids is not None:
         ids = sorted(store_ids)
@@ -82,7 +73,7 @@ def value_counts(
     result: dict[Any, Counts] = defaultdict(dict)
     for key, value, total in cursor.fetchall():
         if sql_by == "day":
-            key = as_day(key)
+            key = stored_day(key)
             key = week_start(key) if by == "week" else month_start(key) if by == "month" else key
         counts = result[key]
         counts[value] = counts.get(value, 0) + int(total)

@@ -13,14 +13,8 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
-from hub.db import database, is_sqlite, placeholders
-from hub.queries.analytics import as_day
+from hub.db import database, db_day, is_sqlite, placeholders, stored_day
 from hub.queries.rollups import TOTAL
-
-
-def _day(day: date) -> date | str:
-    return day.isoformat() if is_sqlite() else day
-
 
 # up to this many stores, SQLite seeks each store's rows through score_daily_store (store_id,
 # question, day) instead of reading the day range of every store in the primary key
@@ -57,17 +51,17 @@ def store_days(
         return []
     p = database.param
     in_stores, ids = _stores(store_ids)
-    params: list[Any] = [question, _day(start), _day(end), TOTAL, *ids]
+    params: list[Any] = [question, db_day(start), db_day(end), TOTAL, *ids]
     where = f"question = {p} AND day BETWEEN {p} AND {p} AND store_id <> {p}{in_stores}"
     if after is not None:
         where += f" AND (day > {p} OR (day = {p} AND store_id > {p}))"
-        params += [_day(after[0]), _day(after[0]), after[1]]
+        params += [db_day(after[0]), db_day(after[0]), after[1]]
     cursor = database.execute_sql(
         f"SELECT day, store_id FROM score_daily{_hint(store_ids)} WHERE {where} "
         f"GROUP BY day, store_id ORDER BY day, store_id LIMIT {int(limit)}",
         tuple(params),
     )
-    return [(as_day(day), int(store)) for day, store in cursor.fetchall()]
+    return [(stored_day(day), int(store)) for day, store in cursor.fetchall()]
 
 
 def store_day_counts(
@@ -85,11 +79,11 @@ def store_day_counts(
         f"SELECT day, store_id, question, {values} FROM score_daily{_hint(stores)} "
         f"WHERE question IN ({placeholders(len(questions))}) AND day BETWEEN {p} AND {p} "
         f"AND store_id IN ({placeholders(len(stores))}) GROUP BY day, store_id, question",
-        (*questions, _day(days[0]), _day(days[-1]), *stores),
+        (*questions, db_day(days[0]), db_day(days[-1]), *stores),
     )
     found: dict[tuple[date, int], dict[str, dict[int, int]]] = {key: {} for key in keys}
     for day, store, question, *counts in cursor.fetchall():
-        key = (as_day(day), int(store))
+        key = (stored_day(day), int(store))
         if key in found:
             found[key][question] = {value: int(n) for value, n in enumerate(counts) if n}
     return found
@@ -120,11 +114,11 @@ def responses_of_store(
     RESPONSE_FIELDS tuples; one store at a time, so the index (store_id, local_day) carries
     both the filter and the order. Never the contact."""
     p = database.param
-    params: list[Any] = [store_id, _day(start), _day(end)]
+    params: list[Any] = [store_id, db_day(start), db_day(end)]
     where = f"r.store_id = {p} AND r.local_day BETWEEN {p} AND {p}"
     if after is not None:
         where += f" AND (r.local_day > {p} OR (r.local_day = {p} AND r.id > {p}))"
-        params += [_day(after[0]), _day(after[0]), after[1]]
+        params += [db_day(after[0]), db_day(after[0]), after[1]]
     cursor = database.execute_sql(
         f"SELECT {', '.join(RESPONSE_FIELDS)} FROM response r "
         "JOIN store s ON s.id = r.store_id JOIN touchpoint t ON t.id = r.touchpoint_id "

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from hub.db import database, is_sqlite, placeholders
+from hub.db import database, db_day, db_time, is_sqlite, placeholders, stored_time
 from hub.services.comment_text import LANGUAGES
 from hub.services.rollups import FALLBACK_LANGUAGE
 
@@ -123,18 +123,6 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _day(value: date) -> date | str:
-    return value.isoformat() if is_sqlite() else value
-
-
-def _moment(value: datetime) -> datetime | str:
-    return value.isoformat(sep=" ") if is_sqlite() else value
-
-
-def _as_time(value: Any) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-
-
 def _walk(criteria: Criteria, position: Position | None) -> tuple[str, list[Any]]:
     """The conditions on the walked responses: scope, the capture times around the date
     range, and the position (this response included: its later answers may remain)."""
@@ -146,10 +134,10 @@ def _walk(criteria: Criteria, position: Position | None) -> tuple[str, list[Any]
         params += ids
     if criteria.start is not None:
         where.append("captured_at >= {p}")
-        params.append(_moment(datetime.combine(criteria.start - timedelta(days=1), datetime.min.time())))
+        params.append(db_time(datetime.combine(criteria.start - timedelta(days=1), datetime.min.time())))
     if criteria.end is not None:
         where.append("captured_at < {p}")
-        params.append(_moment(datetime.combine(criteria.end + timedelta(days=2), datetime.min.time())))
+        params.append(db_time(datetime.combine(criteria.end + timedelta(days=2), datetime.min.time())))
     if position is not None:
         where.append("captured_at <= {p} AND (captured_at < {p} OR id <= {p})")
         params += [position.captured_at, position.captured_at, position.response_id]
@@ -165,10 +153,10 @@ def _filters(criteria: Criteria, position: Position | None) -> tuple[list[str], 
         params += [position.captured_at, position.response_id, position.answer_id]
     if criteria.start is not None:
         where.append("r.local_day >= {p}")
-        params.append(_day(criteria.start))
+        params.append(db_day(criteria.start))
     if criteria.end is not None:
         where.append("r.local_day <= {p}")
-        params.append(_day(criteria.end))
+        params.append(db_day(criteria.end))
     if criteria.touchpoint:
         where.append("t.code = {p}")
         params.append(criteria.touchpoint)
@@ -258,7 +246,7 @@ def _window(criteria: Criteria, position: Position | None, end: Position | None,
         answer_id, captured, response_id, *rest = row
         response_id = str(response_id)
         cursor = encode_cursor(captured, response_id, answer_id)
-        found.append(Comment(int(answer_id), _as_time(captured), cursor, response_id, *rest))
+        found.append(Comment(int(answer_id), stored_time(captured), cursor, response_id, *rest))
     return found
 
 
@@ -318,5 +306,5 @@ def comment_page(
         if walked >= budget:
             _decorate(shown)
             cursor = encode_cursor(end.captured_at, end.response_id, 0)
-            return Page(shown, cursor, searched_to=_as_time(end.captured_at))
+            return Page(shown, cursor, searched_to=stored_time(end.captured_at))
         size = min(size * 8, budget - walked)

@@ -7,10 +7,9 @@ transactions on PostgreSQL take the rows' locks in one order and never deadlock.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from typing import Any
 
-from hub.db import database, is_sqlite, placeholders
+from hub.db import database, db_day, placeholders
 
 TOTAL = 0  # the store_id of the rows that count every store
 ALL_COMMENTS = ""  # the term_daily term that counts every comment
@@ -25,13 +24,6 @@ _ELEVEN = tuple(f"v{k}" for k in range(11))
 _FIVE = tuple(f"v{k}" for k in range(1, 6))
 
 
-def _day(value: Any) -> Any:
-    """A day key (ISO text) as the driver takes it."""
-    if is_sqlite() or isinstance(value, date):
-        return value
-    return date.fromisoformat(value)
-
-
 def _upsert(table: str, key: tuple[str, ...], values: tuple[str, ...], rows: list[tuple]) -> None:
     """INSERT rows (key columns, then value columns); on a clash add the values."""
     if not rows:
@@ -39,7 +31,7 @@ def _upsert(table: str, key: tuple[str, ...], values: tuple[str, ...], rows: lis
     columns = key + values
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in values)
     day_at = key.index("day")
-    rows = [(*row[:day_at], _day(row[day_at]), *row[day_at + 1 :]) for row in rows]
+    rows = [(*row[:day_at], db_day(row[day_at]), *row[day_at + 1 :]) for row in rows]
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders(len(columns))}) "
         f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"

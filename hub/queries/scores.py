@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from hub.db import database, is_sqlite, placeholders
-from hub.queries.analytics import as_day, month_start, week_start
+from hub.db import database, db_day, is_sqlite, placeholders, stored_day
+from hub.queries.analytics import month_start, week_start
 from hub.queries.rollups import ALL_COMMENTS, TOTAL
 
 ScoreGrouping = Literal["total", "store", "day", "week", "month", "channel"]
@@ -25,10 +25,6 @@ SCORE_GROUPINGS = ("total", "store", "day", "week", "month", "channel")
 # up to this many stores, a scoped query seeks each store's rows through the store index;
 # beyond it, reading the day range of the primary key and filtering is cheaper
 _SEEK_STORES = 20
-
-
-def _day(value: date) -> date | str:
-    return value.isoformat() if is_sqlite() else value
 
 
 def _stores(table: str, store_ids: Collection[int] | None, per_store: bool, params: list[Any]) -> tuple[str, str]:
@@ -44,7 +40,7 @@ def _stores(table: str, store_ids: Collection[int] | None, per_store: bool, para
 
 def _fold(key: Any, by: str) -> Any:
     if by in ("day", "week", "month"):
-        day = as_day(key)
+        day = stored_day(key)
         return week_start(day) if by == "week" else month_start(day) if by == "month" else day
     return key
 
@@ -68,7 +64,7 @@ def score_counts(
         raise ValueError(f"unknown grouping {by!r}")
     if store_ids is not None and not store_ids:
         return {}
-    params: list[Any] = [question, _day(start), _day(end)]
+    params: list[Any] = [question, db_day(start), db_day(end)]
     stores, hint = _stores("score_daily", store_ids, by == "store", params)
     column = {"store": "store_id", "channel": "channel", "total": "NULL"}.get(by, "day")
     values = ", ".join(f"SUM(v{k})" for k in range(11))
@@ -88,7 +84,7 @@ def hour_counts(start: date, end: date, store_ids: Collection[int] | None) -> di
     """Smiley counts per (weekday, hour): Monday is 0, hours are store-local 0-23."""
     if store_ids is not None and not store_ids:
         return {}
-    params: list[Any] = [_day(start), _day(end)]
+    params: list[Any] = [db_day(start), db_day(end)]
     stores, hint = _stores("hour_daily", store_ids, False, params)
     values = ", ".join(f"SUM(v{k})" for k in range(1, 6))
     sql = (
@@ -97,7 +93,7 @@ def hour_counts(start: date, end: date, store_ids: Collection[int] | None) -> di
     )
     result: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
     for day, hour, *counts in database.execute_sql(sql.format(p=database.param), tuple(params)).fetchall():
-        _add(result[(as_day(day).weekday(), int(hour))], counts, 1)
+        _add(result[(stored_day(day).weekday(), int(hour))], counts, 1)
     return dict(result)
 
 
@@ -113,7 +109,7 @@ def reason_counts(
         raise ValueError(f"unknown grouping {by!r}")
     if store_ids is not None and not store_ids:
         return {}
-    params: list[Any] = [question, _day(start), _day(end)]
+    params: list[Any] = [question, db_day(start), db_day(end)]
     stores, hint = _stores("reason_daily", store_ids, by == "store", params)
     column = "store_id" if by == "store" else "NULL"
     group = ", store_id" if by == "store" else ""
@@ -165,7 +161,7 @@ def _terms(
 ) -> list[TermCount]:
     if store_ids is not None and not store_ids:
         return []
-    params: list[Any] = [_day(start), _day(end)]
+    params: list[Any] = [db_day(start), db_day(end)]
     stores, hint = _stores("term_daily", store_ids, False, params)
     where = f"day BETWEEN {{p}} AND {{p}} AND {stores} AND term {'=' if every else '<>'} {{p}}"
     params.append(ALL_COMMENTS)

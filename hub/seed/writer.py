@@ -33,7 +33,7 @@ from typing import TextIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from hub.db import database, is_sqlite, write_transaction
+from hub.db import database, db_day, is_sqlite, write_transaction
 from hub.migrations import migrate
 from hub.models import Survey, SurveyVersion, Terminal
 from hub.queries import responses as q
@@ -49,7 +49,6 @@ from hub.seed.generator import (
 )
 from hub.seed.progress import Progress
 from hub.services import catalog
-from hub.services.response_records import day_value
 from hub.services.rollups import Rollups
 from shared.crypto import public_key_text
 from shared.errors import AlreadyExists
@@ -218,7 +217,7 @@ def _rows(
         place = places[r.store]
         day = days.get(r.day)
         if day is None:
-            day = days[r.day] = day_value(r.day)
+            day = days[r.day] = db_day(r.day)
         kiosk = r.channel == "kiosk"
         touchpoint_id = place.exit_id if kiosk else place.poster_id
         given = [_answer(*a) for a in r.answers()]

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from peewee import IntegrityError
 
-from hub.db import database, db_time, is_sqlite, placeholders, write_transaction
+from hub.db import database, db_time, is_sqlite, placeholders, stored_time, write_transaction
 from hub.models import Response, Store, Survey, SurveyVersion, Touchpoint
 from hub.queries import responses as q
 from hub.services.alerts import route_alerts
@@ -39,7 +39,7 @@ from hub.services.catalog import SurveyCache, store_by_code, touchpoint_by_code
 from hub.services.personal_data import open_contact, seal_contact
 from hub.services.qr_tokens import PhoneClaims
 from hub.services.response_records import answer_rows, conflict_row, local_time, response_row
-from hub.services.rollups import Rollups, as_datetime, local_hour, smiley_faces
+from hub.services.rollups import Rollups, local_hour, smiley_faces
 from shared.errors import Problem, RateLimited, RequestError, TokenError
 from shared.protocol import AnswerRow, ValidResponse, validate_response
 
@@ -371,8 +371,8 @@ def _update(
             place,
             day=stored["local_day"],
             hour=local_hour(
-                as_datetime(stored["captured_at"]),
-                as_datetime(stored["received_at"]),
+                stored_time(stored["captured_at"]),
+                stored_time(stored["received_at"]),
                 stored["flags"],
                 ZoneInfo(place.store.time_zone),
             ),

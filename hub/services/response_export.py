@@ -11,9 +11,9 @@ from collections.abc import Collection
 from datetime import UTC, date, datetime
 from typing import Any
 
+from hub.db import stored_day, stored_time
 from hub.models import Store
 from hub.queries import analytics_rows as q
-from hub.queries.analytics import as_day
 from hub.services.analytics import Period
 
 Key = tuple[int, str, str]  # (store id, local day ISO, response id)
@@ -23,7 +23,7 @@ def _utc(value: datetime | str) -> str:
     """A stored time (naive UTC: SQLite's text, PostgreSQL's datetime) in RFC 3339 with Z."""
     if isinstance(value, str) and len(value) >= 19 and "+" not in value[10:] and not value.endswith("Z"):
         return value.replace(" ", "T", 1) + "Z"  # the common case, without parsing (a page has thousands)
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    moment = stored_time(value)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
@@ -67,7 +67,7 @@ def responses(
             "survey_version": version,
             "captured_at": _utc(captured),
             "received_at": _utc(received),
-            "local_day": as_day(day).isoformat(),
+            "local_day": stored_day(day).isoformat(),
             "locale": locale,
             "flags": flags.split() if flags else [],
             "answers": _answers(answers.get(str(rid), [])),
@@ -75,4 +75,4 @@ def responses(
         for rid, _, store_code, touchpoint, channel, survey, version, captured, received, day, locale, flags in rows
     ]
     last = rows[-1] if rows else None
-    return found, (int(last[1]), as_day(last[9]).isoformat(), str(last[0])) if more and last else None
+    return found, (int(last[1]), stored_day(last[9]).isoformat(), str(last[0])) if more and last else None

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.db import db_time, is_sqlite
+from hub.db import db_day, db_time
 from hub.services.personal_data import seal_contact
 from shared.protocol import AnswerRow, ValidResponse, canonical_json
 
@@ -30,13 +30,6 @@ def local_day(r: ValidResponse, received: datetime, zone: ZoneInfo) -> tuple[dat
     """The store's local date of the capture, and the flags that dating adds (clock_skew)."""
     moment, flags = local_time(r, received, zone)
     return moment.date(), flags
-
-
-def day_value(day: date | str) -> date | str:
-    """A day as the driver takes it (a day read back from SQLite is text already)."""
-    if isinstance(day, str):
-        return day
-    return day.isoformat() if is_sqlite() else day
 
 
 def response_row(
@@ -63,7 +56,7 @@ def response_row(
         r.survey_version,
         db_time(r.captured_at),
         db_time(received),
-        day_value(day),
+        db_day(day),
         r.locale,
         r.seq,
         " ".join(sorted(set(flags))),

@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.db import database
+from hub.db import database, stored_time
 from hub.queries import rollups as q
 from hub.queries.rollups import ALL_COMMENTS, TOTAL
 from hub.services.comment_text import LANGUAGES, comment_sentiment, comment_terms
@@ -142,11 +142,6 @@ def local_hour(captured_at: datetime, received_at: datetime, flags: str, zone: Z
 # --- counting again from the raw responses ---------------------------------------------------
 
 
-def as_datetime(value: Any) -> datetime:
-    """A stored timestamp as a datetime (SQLite hands back text)."""
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-
-
 def _stored_responses(chunk: int) -> Iterator[list[tuple]]:
     """Responses with their store's zone and survey version, in chunks, in id order."""
     last = ""
@@ -193,7 +188,7 @@ def rebuild_rollups(chunk: int = 2000) -> int:
                 touchpoint_id=touchpoint_id,
                 channel=channel,
                 day=str(day)[:10],
-                hour=local_hour(as_datetime(captured), as_datetime(received), flags, ZoneInfo(zone)),
+                hour=local_hour(stored_time(captured), stored_time(received), flags, ZoneInfo(zone)),
                 locale=locale,
                 answers=answers.get(str(rid), []),
                 faces=faces_of[key],
