@@ -4,7 +4,8 @@ One SQLite file (WAL, synchronous=FULL): a tap is committed to disk before the t
 screen shows, in one transaction that gives it the next device sequence number. A response
 then moves ``pending`` -> ``delivered`` only when the hub acknowledged it (``accepted`` or
 ``duplicate``), or ``pending`` -> ``quarantined`` when the hub refused it (``invalid``,
-``conflict``): kept and shown, never retried forever. Delivered responses stay for a
+``conflict``): kept and shown, never retried forever. A response the terminal's own protocol
+check refuses is stored ``quarantined`` at once, the same way, and never sent. Delivered responses stay for a
 retention period, so a hub restored from a backup can ask for them again.
 
 The schema version lives in SQLite's ``user_version``; ``SCHEMA`` holds one script per version.
@@ -15,7 +16,7 @@ from __future__ import annotations
 import errno
 import json
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ from typing import Any
 
 from peewee import SqliteDatabase
 
+from shared.errors import Problem
 from shared.ids import uuid7
 from shared.protocol import PROTOCOL_VERSION, format_time
 
@@ -77,6 +79,7 @@ class Captured:
     seq: int
     suspect: bool
     body: dict[str, Any]
+    problems: tuple[Problem, ...] = ()  # what the protocol check refused: stored quarantined
 
 
 class LocalStore:
@@ -151,11 +154,14 @@ class LocalStore:
         random_bytes: bytes,
         press_interval: float,
         contact: Mapping[str, Any] | None = None,
+        check: Callable[[Mapping[str, Any]], Sequence[Problem]] | None = None,
     ) -> Captured:
         """Store one response durably and return it; raises StoreFull when the disk is full.
 
         A press closer than ``press_interval`` seconds to the previous one is kept and flagged
-        ``suspect`` (someone hammering the buttons), never dropped.
+        ``suspect`` (someone hammering the buttons), never dropped. When ``check`` finds problems
+        with the response, it is stored quarantined with them (kept, shown, never sent) and the
+        returned ``Captured`` names them.
         """
         with self._writing():
             seq = self.get("last_seq", 0) + 1
@@ -178,13 +184,24 @@ class LocalStore:
                 body["contact"] = dict(contact)
             if suspect:
                 body["flags"] = ["suspect"]
+            problems = tuple(check(body)) if check is not None else ()
             rating = next((a["value"] for a in answers if a.get("kind") == "smiley"), None)
             self.db.execute_sql(
-                "INSERT INTO response (id, seq, body, rating, captured_at) VALUES (?, ?, ?, ?, ?)",
-                (body["id"], seq, json.dumps(body, separators=(",", ":")), rating, body["captured_at"]),
+                "INSERT INTO response (id, seq, body, rating, captured_at, state, error_code, error_detail) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    body["id"],
+                    seq,
+                    json.dumps(body, separators=(",", ":")),
+                    rating,
+                    body["captured_at"],
+                    "quarantined" if problems else "pending",
+                    problems[0].code if problems else None,
+                    json.dumps([p.as_dict() for p in problems])[:2000] if problems else None,
+                ),
             )
             self._put({"last_seq": seq, "last_capture_at": now.timestamp()})
-        return Captured(id=body["id"], seq=seq, suspect=suspect, body=body)
+        return Captured(id=body["id"], seq=seq, suspect=suspect, body=body, problems=problems)
 
     # --- outbox ---------------------------------------------------------------------------
 

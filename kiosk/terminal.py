@@ -1,6 +1,9 @@
 """The terminal: the one object the kiosk UI talks to.
 
-``capture()`` stores a tap durably before it returns (the thank-you shows after it), ``config``
+``capture()`` checks a tap with the protocol's own validation (``shared.protocol``, the code
+the hub trusts) and stores it durably before it returns (the thank-you shows after it); a tap
+the check refuses is kept quarantined and raises ``InvalidCapture`` instead, so the UI shows
+the error rather than thanks. ``config``
 says what to show, ``status()`` how the terminal is doing, and a background worker syncs with
 the hub (``start()``/``stop()``, ``sync_now()``). A terminal that is not enrolled (no client)
 runs in demo mode: a built-in configuration, taps kept in ``demo.db``, nothing sent.
@@ -28,6 +31,8 @@ from kiosk.hub_client import HubClient, Session
 from kiosk.identity import APP_VERSION, DEFAULT_DATA_DIR, IdentityError
 from kiosk.local_store import Captured, LocalStore
 from kiosk.sync_worker import Backoff, SyncWorker, config_problem
+from shared.errors import Problem
+from shared.protocol import SurveyDefinition, validate_response
 from shared.scoring import is_low_rating as is_low_answer
 from shared.terminal_settings import with_defaults
 
@@ -44,6 +49,31 @@ def system_clock() -> datetime:
 def demo_config() -> dict[str, Any]:
     """The built-in configuration of a terminal that is not enrolled (the hub's default survey)."""
     return json.loads(resources.files("kiosk").joinpath("demo_config.json").read_text(encoding="utf-8"))
+
+
+class InvalidCapture(Exception):
+    """A tap the protocol check refused. It is stored quarantined (kept, on the admin screen,
+    counted in the heartbeat) and never sent; the shopper is not thanked."""
+
+    def __init__(self, captured: Captured) -> None:
+        self.captured = captured
+        first = captured.problems[0]
+        super().__init__(
+            f"response {captured.seq} refused by the protocol check, kept quarantined: {first.code}: {first.message}"
+        )
+
+
+def protocol_check(config: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], list[Problem]]:
+    """The problems ``shared.protocol.validate_response`` finds in a response of ``config``'s survey."""
+    survey = SurveyDefinition.from_dict(config["survey"])
+
+    def lookup(key: str, version: int) -> SurveyDefinition | None:
+        return survey if (key, version) == (survey.key, survey.version) else None
+
+    def check(body: Mapping[str, Any]) -> list[Problem]:
+        return validate_response(dict(body), lookup)[1]
+
+    return check
 
 
 def is_low_rating(answers: Sequence[Mapping[str, Any]]) -> bool:
@@ -69,7 +99,7 @@ class Terminal:
         self.demo = client is None
         database = identity.demo_database_path(self.data_dir) if self.demo else identity.database_path(self.data_dir)
         self.store = LocalStore(database)
-        self._config = _with_defaults(self._initial_config())
+        self._set_config(self._initial_config())
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
         self.worker: SyncWorker | None = None
         if client is not None:
@@ -97,7 +127,7 @@ class Terminal:
     @property
     def config(self) -> dict[str, Any]:
         """The current configuration: store, touchpoint, survey, kiosk settings, phone_url."""
-        return self._config
+        return self._current[0]
 
     def on_config_change(self, callback: Callable[[dict[str, Any]], None]) -> None:
         """Call ``callback(config)`` when a new configuration arrived (from the worker thread)."""
@@ -111,14 +141,19 @@ class Terminal:
                 return config
         raise IdentityError(f"{self.data_dir} holds no usable configuration; re-enroll this terminal")
 
+    def _set_config(self, config: dict[str, Any]) -> None:
+        # One assignment: a capture on the UI thread never pairs a new config with the old check.
+        config = _with_defaults(config)
+        self._current = (config, protocol_check(config))
+
     def _config_arrived(self, config: dict[str, Any]) -> None:
-        self._config = _with_defaults(config)
+        self._set_config(config)
         log.info(
             "new configuration applied: survey %s version %s", config["survey"]["key"], config["survey"]["version"]
         )
         for callback in list(self._listeners):
             try:
-                callback(self._config)
+                callback(self._current[0])
             except Exception:
                 log.exception("a configuration listener failed")
 
@@ -127,10 +162,12 @@ class Terminal:
     def capture(
         self, answers: list[dict[str, Any]], locale: str, *, contact: Mapping[str, Any] | None = None
     ) -> Captured:
-        """Store one response durably, then return it; a bad rating asks for a sync at once.
+        """Check one response, store it durably, then return it; a bad rating asks for a sync
+        at once.
 
-        Raises kiosk.local_store.StoreFull when the disk is full (nothing was stored)."""
-        config = self._config
+        Raises kiosk.local_store.StoreFull when the disk is full (nothing was stored), and
+        InvalidCapture when the protocol check refused it (stored quarantined)."""
+        config, check = self._current
         captured = self.store.record(
             config=config,
             answers=answers,
@@ -139,7 +176,10 @@ class Terminal:
             random_bytes=self.random_bytes(10),
             press_interval=float(config["kiosk"]["press_interval_seconds"]),
             contact=contact,
+            check=check,
         )
+        if captured.problems:
+            raise InvalidCapture(captured)
         if is_low_rating(answers):
             self.sync_now()
         return captured
@@ -149,7 +189,7 @@ class Terminal:
     def status(self) -> dict[str, Any]:
         """What the admin screen and ``voxloop kiosk status`` show."""
         counts = self.store.counts()
-        config, store = self._config, self.store
+        config, store = self._current[0], self.store
         return {
             "mode": "demo" if self.demo else "enrolled",
             "device_id": self.client.device_id if self.client else None,

@@ -14,7 +14,7 @@ import pytest
 from kiosk import identity
 from kiosk.hub_client import HubClient
 from kiosk.sync_worker import Backoff
-from kiosk.terminal import Terminal, demo_config
+from kiosk.terminal import InvalidCapture, Terminal, demo_config
 from shared.crypto import new_private_key
 from shared.protocol import parse_time
 from tests.kiosk.conftest import DEVICE_ID
@@ -65,6 +65,49 @@ def test_a_terminal_that_is_not_enrolled_runs_the_demo_survey_and_sends_nothing(
     assert captured.body["store"] == "DEMO"
     assert terminal.status()["mode"] == "demo"
     assert (tmp_path / "kiosk" / "demo.db").exists() and not (tmp_path / "kiosk" / "terminal.db").exists()
+
+
+# --- the protocol check before thanks ------------------------------------------------------
+
+
+def test_a_tap_is_checked_by_the_protocol_before_it_is_stored_pending(tmp_path):
+    terminal = Terminal.open(tmp_path / "kiosk")
+
+    captured = terminal.capture([{**RATING, "value": 4}], "de")
+
+    assert captured.problems == ()
+    assert terminal.status()["queue_depth"] == 1 and terminal.status()["quarantined"] == 0
+
+
+def test_a_tap_the_protocol_refuses_is_not_thanked_but_kept_quarantined(tmp_path):
+    terminal = Terminal.open(tmp_path / "kiosk")
+
+    with pytest.raises(InvalidCapture) as refused:
+        terminal.capture([{**RATING, "value": 9}], "de")
+
+    assert refused.value.captured.problems[0].code == "value_out_of_range"
+    assert "value_out_of_range" in str(refused.value)
+    status = terminal.status()
+    assert status["queue_depth"] == 0 and status["quarantined"] == 1
+    assert status["quarantine"][0]["code"] == "value_out_of_range"
+    assert status["quarantine"][0]["id"] == refused.value.captured.id
+
+
+def test_a_tap_answering_a_question_the_survey_lacks_is_refused(tmp_path):
+    terminal = Terminal.open(tmp_path / "kiosk")
+
+    with pytest.raises(InvalidCapture) as refused:
+        terminal.capture([{"question": "nope", "kind": "smiley", "value": 1}], "de")
+
+    assert [p.code for p in refused.value.captured.problems] == ["unknown_question", "missing_required"]
+
+
+def test_a_refused_tap_is_never_sent(enrolled_dir, clock):
+    terminal = terminal_with(enrolled_dir, FakeTransport(acknowledge()), clock)
+    with pytest.raises(InvalidCapture):
+        terminal.capture([{**RATING, "value": 0}], "de")
+
+    assert terminal.store.pending(10) == []
 
 
 def test_the_demo_configuration_is_the_hubs_default_survey_and_kiosk_settings():
