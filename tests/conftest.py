@@ -32,6 +32,36 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.update(ProcessClock.starting_at(moved_to).env)
 
 
+# What depends on the hour, the weekday or the day: alerts and opening hours, digests, reports,
+# escalation, signals, "today" on the dashboards, sessions and token expiry, signed requests,
+# the XSS corpus (built on an alert, a digest, reports and a signal). CI runs these again with
+# the wall clock moved to a Sunday night, a weekday evening and a daylight-saving night
+# (scripts/test; select them with -m hours).
+TIME_SENSITIVE = (
+    "tests/e2e/test_alert_delivery.py",
+    "tests/e2e/test_xss_corpus.py",
+    "tests/e2e/test_dashboards_browser.py",
+    "tests/e2e/test_phone_messenger.py",
+    "tests/e2e/test_terminal_sync.py",
+    "tests/hub/test_alerts",
+    "tests/hub/test_reports.py",
+    "tests/hub/test_signals",
+    "tests/hub/test_dashboard_weather.py",
+    "tests/hub/test_sign_in.py",
+    "tests/hub/test_cases.py",
+    "tests/hub/test_clock.py",
+    "tests/kiosk/test_sync_against_hub.py",
+    "tests/kiosk/test_terminal.py",
+    "tests/mobile_web/",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(TIME_SENSITIVE):
+            item.add_marker(pytest.mark.hours)
+
+
 def pytest_report_header(config: pytest.Config) -> str | None:
     moved_to = os.environ.get(WALL_CLOCK_ENV)
     return f"wall clock moved to {moved_to} ({WALL_CLOCK_ENV})" if moved_to else None

@@ -51,7 +51,14 @@ def test_an_app_configured_with_a_start_runs_on_that_clock(tmp_path):
     from hub import create_app
     from hub.clock import now
 
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k", "CLOCK_START": "2026-11-29T03:00:00+01:00"})
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "SECRET_KEY": "k",
+            "CLOCK_START": "2026-11-29T03:00:00+01:00",
+            "CLOCK_ANCHOR": "",
+        }
+    )
     with app.app_context():
         assert abs((now() - SUNDAY_NIGHT).total_seconds()) < 60
     assert app.test_client().get("/healthz").headers["Date"].startswith("Sun, 29 Nov 2026 02:0")
