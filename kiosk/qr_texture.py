@@ -7,9 +7,9 @@ quiet zone of four modules (what the QR standard asks for) in white around it.
 
 from __future__ import annotations
 
+import qrcode
 from kivy.graphics.texture import Texture
-
-from mobile_web.qr_codes import matrix
+from qrcode.constants import ERROR_CORRECT_M
 
 QUIET_ZONE = 4  # modules of white around the code
 _DARK = b"\x1a\x1a\x1a\xff"
@@ -17,16 +17,14 @@ _LIGHT = b"\xff\xff\xff\xff"
 
 
 def qr_modules(text: str, quiet_zone: int = QUIET_ZONE) -> list[list[bool]]:
-    """The code's modules (True = dark) with exactly ``quiet_zone`` light modules around them."""
-    rows = matrix(text)
-    # mobile_web's matrix carries its own border; strip it and add ours, whatever it was.
-    while rows and not any(rows[0]):
-        rows = rows[1:]
-    while rows and not any(rows[-1]):
-        rows = rows[:-1]
-    columns = [i for i in range(len(rows[0])) if any(row[i] for row in rows)]
-    left, right = columns[0], columns[-1]
-    core = [row[left : right + 1] for row in rows]
+    """The code's modules (True = dark) with exactly ``quiet_zone`` light modules around them.
+
+    Error correction M, as on the posters (mobile_web/qr_codes.py): a phone reads a code on a
+    scratched or glaring screen."""
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
+    code.add_data(text)
+    code.make(fit=True)
+    core = [list(row) for row in code.get_matrix()]
     size = len(core[0]) + 2 * quiet_zone
     blank = [False] * size
     pad = [False] * quiet_zone
