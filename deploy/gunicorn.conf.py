@@ -12,6 +12,8 @@ import re
 
 from gunicorn.glogging import Logger
 
+from hub import config as hub_config
+
 wsgi_app = "hub:create_app()"
 bind = os.environ.get("VOXLOOP_BIND", "127.0.0.1:8000")
 
@@ -63,10 +65,12 @@ limit_request_fields = 50
 limit_request_field_size = 8190
 
 # --- Behind the proxy ---------------------------------------------------------------------
-# Trust X-Forwarded-Proto only from the local nginx, and only that one header: the
-# default set also accepts X-Forwarded-Ssl/-Protocol, which a client could add to
-# contradict it.
-forwarded_allow_ips = "127.0.0.1,::1"
+# The peers whose forwarded headers count are the hub's TRUSTED_PROXIES (default 127.0.0.1,::1,
+# the local nginx; VOXLOOP_TRUSTED_PROXIES in hub.env), read the way the hub reads them: the hub
+# takes the client's address from their X-Forwarded-For (hub/client_address.py), gunicorn the
+# scheme from their X-Forwarded-Proto. Only that one header: the default set also accepts
+# X-Forwarded-Ssl/-Protocol, which a client could add to contradict it.
+forwarded_allow_ips = hub_config.load(hub_config.instance_path(), None)["TRUSTED_PROXIES"]
 secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 
 # gunicorn >= 25.1 opens a control socket under $HOME by default; the service does not need
@@ -79,7 +83,8 @@ errorlog = "-"
 loglevel = "info"
 # Never log secrets: no query string (%(q)s), no full request line (%(r)s carries the query),
 # no headers (%({...}i)s), no Referer (%(f)s: a phone page's Referer is the page URL with its
-# token). The client address is nginx's; nginx's own log has the real one.
+# token). %(h)s is the client's address as the hub decided it (the hub rewrites REMOTE_ADDR in the
+# environ this log reads), so gunicorn's and nginx's logs name the same client.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
 
 # The phone page's QR tokens (v1.<claims>.<mac>, see shared/crypto.py) travel in the path,

@@ -7,7 +7,6 @@ and one error handler for everything the hub refuses (hub/problems.py).
 
 from __future__ import annotations
 
-import os
 import secrets
 from email.utils import formatdate
 from pathlib import Path
@@ -24,6 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from hub.auth.account import bp as account_bp
     from hub.auth.pages import bp as auth_bp
     from hub.cases import bp as cases_bp
+    from hub.client_address import ClientAddress, TrustedProxies
     from hub.clock import clock_from, now
     from hub.dashboards import bp as dashboards_bp
     from hub.dashboards.targets import bp as targets_bp
@@ -32,11 +32,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from hub.services.personal_data import contact_key
     from mobile_web.phone_page import bp as phone_bp
 
-    app = Flask(__name__, instance_path=str(_instance_path(test_config)), instance_relative_config=True)
+    app = Flask(__name__, instance_path=str(config.instance_path(test_config)), instance_relative_config=True)
     app.config.update(config.load(Path(app.instance_path), test_config))
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _secret_key(Path(app.instance_path))
     app.config["CLOCK"] = clock_from(app.config)
     app.json.sort_keys = False
+    # one client address for throttling, rate limits and logs: the peer, or what a trusted proxy says
+    app.wsgi_app = ClientAddress(app.wsgi_app, TrustedProxies(app.config["TRUSTED_PROXIES"]))
     db.bind(app.config["DATABASE_URL"], app.config["PG_MAX_CONNECTIONS"])
     state.init_app(app, contact_key(app.config["SECRET_KEY"]))
     problems.init_app(app)
@@ -72,12 +74,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         return response
 
     return app
-
-
-def _instance_path(test_config: dict[str, Any] | None) -> Path:
-    if test_config and test_config.get("INSTANCE_PATH"):
-        return Path(test_config["INSTANCE_PATH"]).resolve()
-    return Path(os.environ.get("VOXLOOP_INSTANCE_PATH", "var")).resolve()
 
 
 def _secret_key(instance: Path) -> str:

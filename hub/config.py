@@ -29,7 +29,9 @@ DEFAULTS: dict[str, Any] = {
     "PHONE_RATE_PER_ADDRESS": 300,
     # A response completed faster than this per answered question is flagged suspect.
     "PHONE_MIN_MS_PER_ANSWER": 1000,
-    # Peers whose X-Forwarded-For names the real client (the local reverse proxy).
+    # Peers whose X-Forwarded-For names the real client: addresses or CIDR networks, comma-
+    # separated (default: the local nginx of deploy/). hub/client_address.py; gunicorn's
+    # forwarded_allow_ips follows it (deploy/gunicorn.conf.py).
     "TRUSTED_PROXIES": "127.0.0.1,::1",
     # Alerts (hub/services/alerts): email goes out over this SMTP server (no host: emails wait in
     # the outbox, shown as failing on HQ's deliveries page, until one is configured).
@@ -62,6 +64,13 @@ DEFAULTS: dict[str, Any] = {
 }
 
 _ENV_PREFIX = "VOXLOOP_"
+
+
+def instance_path(test_config: dict[str, Any] | None = None) -> Path:
+    """The hub's instance directory (database, secret key, voxloop.json): var/ unless set."""
+    if test_config and test_config.get("INSTANCE_PATH"):
+        return Path(test_config["INSTANCE_PATH"]).resolve()
+    return Path(os.environ.get("VOXLOOP_INSTANCE_PATH", "var")).resolve()
 
 
 def load(instance_path: Path, overrides: dict[str, Any] | None) -> dict[str, Any]:

@@ -273,16 +273,6 @@ def _language(place: PhoneTouchpoint, requested: str | None) -> str:
     return choose_language(requested, request.accept_languages, offered)
 
 
-def _client_address() -> str:
-    """The phone's address: the peer, or what a trusted local proxy says the peer was."""
-    peer = request.remote_addr or ""
-    trusted = {p.strip() for p in current_app.config["TRUSTED_PROXIES"].split(",") if p.strip()}
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    if peer in trusted and forwarded:
-        return forwarded.split(",")[-1].strip() or peer
-    return peer
-
-
 def _same_origin() -> bool:
     """A browser names the page's origin in Origin; another site's origin is refused."""
     origin = request.headers.get("Origin")
@@ -297,7 +287,8 @@ def _record(place: PhoneTouchpoint, item: Any, served: datetime | None, at: date
         place,
         item,
         served_at=served,
-        address_key=address_bucket(_client_address(), _secret()),
+        # the client's address as hub/client_address.py decided it (trusted proxies honoured)
+        address_key=address_bucket(request.remote_addr or "", _secret()),
         limits=RateLimits(
             config["PHONE_RATE_WINDOW_SECONDS"], config["PHONE_RATE_PER_TOKEN"], config["PHONE_RATE_PER_ADDRESS"]
         ),

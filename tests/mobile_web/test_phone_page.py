@@ -273,6 +273,24 @@ def test_the_proxy_says_who_the_phone_is(configured, clock, store):
     assert statuses == [200, 200]  # two phones behind the local proxy, not one
 
 
+def test_the_limit_counts_the_phone_behind_the_proxy(configured, clock, store):
+    client = configured(PHONE_RATE_PER_ADDRESS=1).test_client()
+    statuses = []
+    for receipt in ("r-1", "r-2"):
+        phone = TestPhone(client, clock, phone_token(receipt=receipt), address="127.0.0.1")
+        statuses.append(phone.put(phone.version(RATING), **{"X-Forwarded-For": "203.0.113.1"}).status_code)
+    assert statuses == [200, 429]
+
+
+def test_a_phone_cannot_name_another_address_to_escape_the_limit(configured, clock, store):
+    client = configured(PHONE_RATE_PER_ADDRESS=1).test_client()
+    statuses = []
+    for forwarded in ("203.0.113.1", "203.0.113.2"):
+        phone = TestPhone(client, clock, phone_token(receipt=forwarded), address="198.51.100.7")
+        statuses.append(phone.put(phone.version(RATING), **{"X-Forwarded-For": forwarded}).status_code)
+    assert statuses == [200, 429]  # the phone is its own peer: no proxy of ours to believe
+
+
 # --- the plain form (no JavaScript) ---------------------------------------------------------
 
 
