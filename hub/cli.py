@@ -10,24 +10,7 @@ from typing import Any
 
 import click
 
-
-def with_app(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Run the command inside an app context, with an open database connection."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from hub import create_app
-        from hub.db import database
-
-        app = create_app()
-        with app.app_context():
-            database.connect(reuse_if_open=True)
-            try:
-                return command(*args, **kwargs)
-            finally:
-                database.close()
-
-    return wrapper
+from hub.app_context import with_app
 
 
 def _fail_on_domain_errors(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -67,11 +67,10 @@ def _phone_link(store_code: str, touchpoint_code: str, receipt: str | None, expi
     """(store, touchpoint, url, expiry) for a new phone token, signed with the current key."""
     from flask import current_app
 
-    from hub.services import catalog
-    from hub.services.qr_tokens import QrKeys, make_phone_token, phone_url
+    from hub.services.phone import QrKeys, make_phone_token, phone_url, store_by_code, touchpoint_by_code
 
-    store = catalog.store_by_code(store_code)
-    touchpoint = catalog.touchpoint_by_code(store, touchpoint_code)
+    store = store_by_code(store_code)
+    touchpoint = touchpoint_by_code(store, touchpoint_code)
     until = None
     if expires is not None:  # valid through that whole day where the store is
         until = datetime.combine(expires.date() + timedelta(days=1), time(), ZoneInfo(store.time_zone))
@@ -82,13 +81,13 @@ def _phone_link(store_code: str, touchpoint_code: str, receipt: str | None, expi
 
 
 def _lazy(command):
-    """Run inside the hub's app context (hub.cli.with_app, imported when the command runs);
+    """Run inside the hub's app context (hub.app_context.with_app, imported when the command runs);
     refusals become one clear line."""
     import functools
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        from hub.cli import with_app
+        from hub.app_context import with_app
         from shared.errors import VoxloopError
 
         try:
@@ -140,7 +139,7 @@ def keys() -> None:
     """List the QR key ids this hub reads; the first signs new codes (QR_KEY_IDS, QR_SECRETS)."""
     from flask import current_app
 
-    from hub.services.qr_tokens import QrKeys, pinned_secrets
+    from hub.services.phone import QrKeys, pinned_secrets
 
     ring = QrKeys.from_config(current_app.config)
     pinned = pinned_secrets(current_app.config.get("QR_SECRETS"))

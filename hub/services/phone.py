@@ -1,0 +1,39 @@
+"""What the phone page (mobile_web) asks of the hub, named in one place.
+
+mobile_web is served by the hub but is its own part: it reaches the hub's logic only through
+the functions listed here (and the web plumbing every blueprint uses: the clock, problem
+details, the request body reader, the app's state), so a change behind this list cannot break
+the phone page unnoticed. tests/test_import_directions.py holds it to that.
+"""
+
+from __future__ import annotations
+
+from hub.services.catalog import store_by_code, touchpoint_by_code
+from hub.services.phone_responses import (
+    PhoneTouchpoint,
+    RateLimits,
+    address_bucket,
+    open_touchpoint,
+    receipt_answered,
+    record_phone_response,
+)
+from hub.services.qr_tokens import QrKeys, make_phone_token, phone_url, pinned_secrets, read_phone_token
+
+# the conversation (open a touchpoint from its token, store answers, rate limits), QR tokens
+# (read them, make them for posters and receipts, list the key ring), the store and
+# touchpoint a poster is for
+__all__ = [
+    "PhoneTouchpoint",
+    "QrKeys",
+    "RateLimits",
+    "address_bucket",
+    "make_phone_token",
+    "open_touchpoint",
+    "phone_url",
+    "pinned_secrets",
+    "read_phone_token",
+    "receipt_answered",
+    "record_phone_response",
+    "store_by_code",
+    "touchpoint_by_code",
+]
