@@ -1,11 +1,10 @@
 """/dashboard/comments: what customers wrote, newest first, with filters, text search and a
-theme term, a page at a time (keyset, hub/queries/comments.py); the same list as CSV and JSON
-(capped). Comments are user text: the templates escape them and the CSV neutralises them."""
+theme term, a page at a time (hub/services/comment_browser.py, keyset pages); the same list
+as CSV and JSON (capped). Comments are user text: the templates escape them and the CSV neutralises them."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -13,9 +12,8 @@ from flask import Response, jsonify, render_template, request
 
 from hub.auth.guard import current_scope, signed_in
 from hub.dashboards.pages import bp, csv_response
-from hub.models import SurveyVersion
-from hub.queries.comments import WALK_BUDGET, Comment, Criteria, Page, comment_page
-from hub.services import analytics
+from hub.queries.comments import Comment, Criteria
+from hub.services import analytics, comment_browser
 
 PAGE_SIZE = 50
 EXPORT_CAP = 5000
@@ -46,17 +44,6 @@ def _face_glyphs() -> dict[str, str]:
     }
 
 
-def reason_labels() -> dict[str, str]:
-    """Option id -> its text (English where there is one) from every survey version."""
-    labels: dict[str, str] = {}
-    for (definition,) in SurveyVersion.select(SurveyVersion.definition).tuples():
-        for question in definition.get("questions", []):
-            for option in question.get("options", []) or []:
-                text = option.get("text") or {}
-                labels.setdefault(option["id"], text.get("en") or next(iter(text.values()), option["id"]))
-    return labels
-
-
 def _date(name: str) -> date | None:
     try:
         return date.fromisoformat(request.args[name]) if request.args.get(name) else None
@@ -69,43 +56,33 @@ def _int(name: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _term_test(term: str) -> Callable[[Comment], bool]:
-    """Whether a comment holds the theme term the way the themes count it."""
-    from hub.services.comment_text import comment_terms
-    from hub.services.rollups import language_of
-
-    return lambda c: term in comment_terms(c.text, language_of(c.locale))
-
-
-def _asked() -> tuple[Criteria, Callable[[Comment], bool] | None, dict[str, str]]:
-    """The criteria of the request (scoped), the term test, and the filters as given."""
+def _asked() -> tuple[Criteria, str, dict[str, str]]:
+    """The criteria of the request (scoped), its theme term, and the filters as given."""
     scope = current_scope()
-    scales = analytics.survey_scales()
     given = {name: request.args.get(name, "").strip() for name in FILTERS}
     store_ids = scope.store_ids
     if given["store"]:
         store_ids = [analytics.store_in_scope(scope, given["store"]).id]
-    term = given["term"].lower()
-    criteria = Criteria(
-        store_ids=store_ids,
-        smiley_question=scales.smiley,
+    criteria = comment_browser.criteria(
+        store_ids,
+        smiley_question=analytics.survey_scales().smiley,
         touchpoint=given["touchpoint"] or None,
         channel=given["channel"] if given["channel"] in CHANNELS else None,
         face=_int("rating"),
         start=_date("from"),
         end=_date("to"),
-        language=given["language"][:2].lower() or None,
+        language=given["language"],
         search=given["q"] or None,
-        words=tuple(term.split()),
+        term=given["term"],
     )
-    return criteria, (_term_test(term) if term else None), given
+    return criteria, given["term"], given
 
 
 @bp.get("/dashboard/comments")
 @signed_in
 def comments() -> str:
-    criteria, keep, given = _asked()
-    page = comment_page(criteria, request.args.get("after"), PAGE_SIZE, keep)
+    criteria, term, given = _asked()
+    page = comment_browser.comment_page(criteria, term, request.args.get("after"), PAGE_SIZE)
     faces = analytics.survey_scales().faces
     return render_template(
         "dashboards/comments.html",
@@ -116,15 +93,15 @@ def comments() -> str:
         faces=faces,
         face_name=lambda f: face_name(f, faces),
         glyphs=_face_glyphs(),
-        labels=reason_labels(),
+        labels=comment_browser.reason_labels(),
         channels=CHANNELS,
     )
 
 
 def _export_rows() -> tuple[list[Comment], dict[str, str], int]:
-    criteria, keep, _ = _asked()
-    page: Page = comment_page(criteria, None, EXPORT_CAP, keep, budget=WALK_BUDGET * 4)
-    return page.comments, reason_labels(), analytics.survey_scales().faces
+    criteria, term, _ = _asked()
+    found = comment_browser.export(criteria, term, EXPORT_CAP)
+    return found, comment_browser.reason_labels(), analytics.survey_scales().faces
 
 
 def _record(c: Comment, labels: dict[str, str], faces: int) -> dict[str, Any]:

@@ -19,8 +19,9 @@ pages by keyset, never by OFFSET, and bounds what one request reads:
 
 Text search is a case-insensitive substring: ILIKE on PostgreSQL, LIKE on SQLite (which folds
 ASCII letters only: "Ü" does not find "ü" there). ``%`` and ``_`` in the search are literal.
-Rows that SQL cannot judge (a theme term, matched by hub/services/comment_text.py) go to a
-``keep`` test in Python, inside the same bounded walk.
+Rows that SQL cannot judge (a theme term) go to a ``keep`` test the caller passes
+(hub/services/comment_browser.py), inside the same bounded walk. Which languages a language filter
+means is the caller's to say too (``language``, ``not_languages``).
 """
 
 from __future__ import annotations
@@ -33,8 +34,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from hub.db import database, db_day, db_time, is_sqlite, placeholders, stored_time
-from hub.services.comment_text import LANGUAGES
-from hub.services.rollups import FALLBACK_LANGUAGE
 
 FIRST_WINDOW = 2_000
 WALK_BUDGET = 50_000
@@ -52,6 +51,7 @@ class Criteria:
     start: date | None = None  # store-local days, inclusive
     end: date | None = None
     language: str | None = None  # two letters: the locale's first two
+    not_languages: Sequence[str] = ()  # none of these languages (two letters each)
     search: str | None = None
     words: Sequence[str] = ()  # each must occur (a term's words: a cheap first sieve)
 
@@ -166,12 +166,10 @@ def _filters(criteria: Criteria, position: Position | None) -> tuple[list[str], 
     if criteria.face is not None:
         where.append("f.number = {p}")
         params.append(criteria.face)
-    if criteria.language == FALLBACK_LANGUAGE:
-        # the themes read every comment not in another analysed language as English
-        others = [language for language in LANGUAGES if language != FALLBACK_LANGUAGE]
-        where.append(f"LOWER(SUBSTR(r.locale, 1, 2)) NOT IN ({', '.join(['{p}'] * len(others))})")
-        params.extend(others)
-    elif criteria.language:
+    if criteria.not_languages:
+        where.append(f"LOWER(SUBSTR(r.locale, 1, 2)) NOT IN ({', '.join(['{p}'] * len(criteria.not_languages))})")
+        params.extend(criteria.not_languages)
+    if criteria.language:
         where.append("LOWER(SUBSTR(r.locale, 1, 2)) = {p}")
         params.append(criteria.language.lower())
     like = "LIKE" if is_sqlite() else "ILIKE"
