@@ -26,7 +26,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from hub.client_address import ClientAddress, TrustedProxies
     from hub.clock import clock_from, now
     from hub.dashboards import bp as dashboards_bp
-    from hub.dashboards.targets import bp as targets_bp
     from hub.health import bp as health_bp
     from hub.pages import bp as pages_bp
     from hub.services.personal_data import contact_key
@@ -50,7 +49,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(cases_bp)  # /cases: alerts worked to resolution
     app.register_blueprint(admin_bp)  # /admin: stores, surveys, terminals, people, alert rules, posters
     app.register_blueprint(dashboards_bp)  # /dashboard: figures from the daily rollups
-    app.register_blueprint(targets_bp)  # /admin/targets: what each KPI should reach
     guard.init_app(app)
     app.register_blueprint(phone_bp)  # the phone messenger under /m/
 

@@ -1,5 +1,5 @@
 """Management pages under /admin: stores and touchpoints, surveys, terminals, people, alert
-rules and QR posters. Server-rendered, phone-friendly, one module per area.
+rules, targets and QR posters. Server-rendered, phone-friendly, one module per area.
 
 Who may do what: HQ admins change everything; HQ analysts read every page; regional and store
 managers see only the terminals of their own stores, read only; any other admin page answers
@@ -9,7 +9,7 @@ runs). Views parse the form, call a service and render hub/templates/admin/.
 """
 
 # each area adds its routes to ``bp``
-from hub.admin import alert_rules, posters, stores, surveys, terminals, users  # noqa: F401
+from hub.admin import alert_rules, posters, stores, surveys, targets, terminals, users  # noqa: F401
 from hub.admin.base import bp
 
 __all__ = ["bp"]

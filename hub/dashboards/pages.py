@@ -15,12 +15,12 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from hub import charts
 from hub.auth.guard import current_scope, current_user, signed_in
 from hub.clock import now
-from hub.dashboards import targets as target_views
-from hub.dashboards.channels import channel_split
-from hub.dashboards.heatmap import HOURS, SMALL_CELL, WEEKDAYS, hour_grid
+from hub.dashboards.heatmap import HOURS, WEEKDAYS, hour_grid
 from hub.models import Store
-from hub.services import analytics
+from hub.services import analytics, target_gaps
 from hub.services.analytics import Period, Ranking, TrendPoint
+from hub.services.channels import channel_split
+from hub.services.hours import SMALL_CELL, hour_cells
 from shared.scoring import Score
 
 bp = Blueprint("dashboards", __name__)
@@ -113,7 +113,7 @@ def overview() -> str:
         ranking=ranking,
         regions=regions if len(regions.rows) > 1 else None,
         regions_chart=_ranking_chart("Regions by smiley index", regions),
-        targets=target_views.overview_targets(scope, context["overview"]),
+        targets=target_gaps.overview_targets(scope, context["overview"]),
         may_set_targets=user is not None and user.role == "hq_admin",
         ranking_chart=_ranking_chart("Stores by smiley index", ranking),
         **context,
@@ -131,8 +131,8 @@ def store(code: str) -> str:
         "dashboards/store.html",
         store=shop,
         ranking=ranking,
-        targets=target_views.store_targets(shop, context["overview"]),
-        touchpoint_targets=target_views.touchpoint_targets(shop, ranking, context["period"]),
+        targets=target_gaps.store_targets(shop, context["overview"]),
+        touchpoint_targets=target_gaps.touchpoint_targets(shop, ranking, context["period"]),
         ranking_chart=_ranking_chart("Touchpoints by smiley index", ranking),
         **context,
     )
@@ -150,7 +150,7 @@ def hours() -> str:
         "dashboards/hours.html",
         store=shop,
         period=period,
-        grid=hour_grid(store_ids, period, analytics.survey_scales()),
+        grid=hour_grid(hour_cells(store_ids, period, analytics.survey_scales())),
         weekdays=WEEKDAYS,
         hour_names=HOURS,
         small_cell=SMALL_CELL,
@@ -188,9 +188,9 @@ def _table(scope: Any, view: str, shop: Store | None, period: Period) -> tuple[l
     store_ids = [shop.id] if shop else scope.store_ids
     scales = analytics.survey_scales()
     if view == "hours":
-        grid = hour_grid(store_ids, period, scales)
         header = ["weekday", "hour", "smiley_index", "n", "low", "high"]
-        return header, ([WEEKDAYS[c.weekday], c.hour, *_score_cells(c.score)] for c in grid.cells)
+        cells = hour_cells(store_ids, period, scales)
+        return header, ([WEEKDAYS[c.weekday], c.hour, *_score_cells(c.score)] for c in cells)
     if view == "channels":
         header = ["channel", "responses", "share", "smiley_index", "smiley_n", "smiley_low", "smiley_high"]
         header += ["nps", "nps_n", "nps_low", "nps_high"]

@@ -1,5 +1,6 @@
 """The channel split: the exit terminals ("kiosk") next to the phone page ("qr"), each with
-its volume, share, smiley index and NPS (score_daily per channel via hub/queries/scores.py)."""
+its volume, share, smiley index and NPS (score_daily per channel via hub/queries/scores.py),
+for the dashboard and its CSV."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ showing today). A target is met when the figure reaches it (figure >= target).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -159,3 +159,25 @@ def scope_label(target: Target) -> str:
         return f"Store {shop.code} {shop.name}" if shop else f"Store {ident}"
     point = Touchpoint.get_or_none(Touchpoint.id == int(ident))
     return f"Touchpoint {point.store.code}/{point.code} {point.name}" if point else f"Touchpoint {ident}"
+
+
+def places() -> dict[str, Sequence]:
+    """Every region, store and touchpoint a target may be set for, for the admin form."""
+    return {
+        "regions": list(Region.select().order_by(Region.name)),
+        "stores": list(Store.select().order_by(Store.code)),
+        "touchpoints": list(Touchpoint.select(Touchpoint, Store).join(Store).order_by(Store.code, Touchpoint.code)),
+    }
+
+
+def place_named(key: str) -> dict[str, Region | Store | Touchpoint]:
+    """The place a scope key names (``all``, ``region:1``, ``store:2``, ``touchpoint:3``) as
+    the keyword ``set_target`` takes; NotFound for anything else."""
+    kind, _, ident = key.partition(":")
+    if kind == "all" and not ident:
+        return {}
+    model = {"region": Region, "store": Store, "touchpoint": Touchpoint}.get(kind)
+    found = model.get_or_none(model.id == int(ident)) if model and ident.isdigit() else None
+    if found is None:
+        raise NotFound("not_found", "no such region, store or touchpoint")
+    return {kind: found}

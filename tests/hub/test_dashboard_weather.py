@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hub.dashboards.weather import weather_for
 from hub.services import targets
+from hub.services.weather import weather_for
 from shared.protocol import format_time
 from shared.scoring import smiley_index
 from tests.hub.conftest import ADMIN_PASSWORD, PASSWORD, connected, rows
