@@ -31,11 +31,12 @@ from zoneinfo import ZoneInfo
 
 from peewee import IntegrityError
 
-from hub.db import database, db_time, is_sqlite, placeholders, stored_time, write_transaction
-from hub.models import Response, Store, Survey, SurveyVersion, Touchpoint
+from hub.db import db_time, stored_time, write_transaction
+from hub.models import Store, Survey, Touchpoint
+from hub.queries import phone_responses as pq
 from hub.queries import responses as q
 from hub.services.alerts import route_alerts
-from hub.services.catalog import SurveyCache, store_by_code, touchpoint_by_code
+from hub.services.catalog import SurveyCache, current_survey, store_by_code, touchpoint_by_code
 from hub.services.personal_data import open_contact, seal_contact
 from hub.services.qr_tokens import PhoneClaims
 from hub.services.response_records import answer_rows, conflict_row, local_time, response_row
@@ -55,10 +56,7 @@ class PhoneTouchpoint:
 
     def current_survey(self) -> dict[str, Any]:
         """The definition the page asks now (the survey's current version)."""
-        row = SurveyVersion.get(
-            (SurveyVersion.survey == self.survey) & (SurveyVersion.version == self.survey.current_version)
-        )
-        return row.definition
+        return current_survey(self.survey).definition
 
 
 @dataclass(frozen=True)
@@ -80,7 +78,7 @@ def open_touchpoint(claims: PhoneClaims) -> PhoneTouchpoint:
     """The store and touchpoint named by a verified token; NotFound when either is gone."""
     store = store_by_code(claims.store)
     touchpoint = touchpoint_by_code(store, claims.touchpoint)
-    return PhoneTouchpoint(store, touchpoint, Survey.get_by_id(touchpoint.survey_id), claims)
+    return PhoneTouchpoint(store, touchpoint, touchpoint.survey, claims)
 
 
 def receipt_answered(place: PhoneTouchpoint) -> bool:
@@ -88,12 +86,8 @@ def receipt_answered(place: PhoneTouchpoint) -> bool:
     A receipt claimed by an unfinished response still opens, so its owner can resume."""
     if place.claims.receipt is None:
         return False
-    row = database.execute_sql(
-        "SELECT r.flags FROM phone_receipt p JOIN response r ON r.id = p.response_id "
-        f"WHERE p.store_id = {database.param} AND p.receipt = {database.param}",
-        (place.store.id, place.claims.receipt),
-    ).fetchone()
-    return row is not None and "partial" not in row[0].split()
+    flags = pq.receipt_flags(place.store.id, place.claims.receipt)
+    return flags is not None and "partial" not in flags.split()
 
 
 def address_bucket(address: str, secret_key: str) -> str:
@@ -175,14 +169,6 @@ def _too_fast(response: ValidResponse, served_at: datetime | None, now: datetime
 
 # --- rate limits ----------------------------------------------------------------------------
 
-_TAKE = (
-    "INSERT INTO phone_rate_limit (bucket, window_start, hits) VALUES ({p}, {p}, 1) "
-    "ON CONFLICT (bucket) DO UPDATE SET "
-    "hits = CASE WHEN phone_rate_limit.window_start = excluded.window_start "
-    "THEN phone_rate_limit.hits + 1 ELSE 1 END, window_start = excluded.window_start "
-    "RETURNING hits"
-)
-
 
 def _take_rate_limits(buckets: list[tuple[str, int]], window: int, now: datetime) -> int | None:
     """Count one request in each bucket's current window; seconds to wait when any is over."""
@@ -190,11 +176,11 @@ def _take_rate_limits(buckets: list[tuple[str, int]], window: int, now: datetime
     start = at - at % window
     over, fresh = False, False
     for bucket, limit in buckets:
-        hits = database.execute_sql(_TAKE.format(p=database.param), (bucket, start)).fetchall()[0][0]
+        hits = pq.count_hit(bucket, start)
         over |= hits > limit
         fresh |= hits == 1
     if fresh:  # a new window began for some bucket: forget the windows that have passed
-        database.execute_sql(f"DELETE FROM phone_rate_limit WHERE window_start < {database.param}", (start,))
+        pq.forget_windows_before(start)
     return max(1, start + window - at) if over else None
 
 
@@ -213,52 +199,22 @@ def _store(
     receipt = place.claims.receipt
     if receipt is not None:
         _check_receipt(place.store.id, receipt, response.id)
-    stored = _stored(response.id)
+    stored = pq.stored_response(response.id)
     if stored is None:
         result = _insert(place, response, server_flags, contact_key, surveys, now)
     else:
         result = _update(place, stored, response, raw, server_flags, contact_key, surveys, now)
     if receipt is not None and stored is None:
-        database.execute_sql(
-            f"INSERT INTO phone_receipt (store_id, receipt, response_id, claimed_at) VALUES ({placeholders(4)}) "
-            "ON CONFLICT (store_id, receipt) DO NOTHING",
-            (place.store.id, receipt, response.id, db_time(now)),
-        )
+        pq.claim_receipt(place.store.id, receipt, response.id, now)
         _check_receipt(place.store.id, receipt, response.id)  # another id may have won a race
     route_alerts([response] if result.status in ("accepted", "updated") else [], now=now)  # skips "partial"
     return result
 
 
 def _check_receipt(store_id: int, receipt: str, response_id: str) -> None:
-    row = database.execute_sql(
-        f"SELECT response_id FROM phone_receipt WHERE store_id = {database.param} AND receipt = {database.param}",
-        (store_id, receipt),
-    ).fetchone()
-    if row is not None and str(row[0]) != response_id:
+    owner = pq.receipt_owner(store_id, receipt)
+    if owner is not None and owner != response_id:
         raise TokenError("token_used", "feedback for this receipt was already given; thank you")
-
-
-_STORED_COLUMNS = (
-    "channel",
-    "store_id",
-    "touchpoint_id",
-    "survey_version",
-    "captured_at",
-    "received_at",
-    "local_day",
-    "flags",
-    "content_hash",
-    "contact_sealed",
-    "locale",
-)
-
-
-def _stored(response_id: str) -> dict[str, Any] | None:
-    lock = "" if is_sqlite() else " FOR UPDATE"
-    row = database.execute_sql(
-        f"SELECT {', '.join(_STORED_COLUMNS)} FROM response WHERE id = {database.param}{lock}", (response_id,)
-    ).fetchone()
-    return None if row is None else dict(zip(_STORED_COLUMNS, row, strict=True))
 
 
 def _insert(
@@ -288,7 +244,7 @@ def _insert(
     q.insert_responses([row])
     q.insert_answers(answer_rows(r.id, r.answers))
     _count(r.answers, place, day=day, hour=moment.hour, locale=r.locale, face=None, faces=smiley_faces(definition))
-    return PhoneResult(r.id, "accepted", "partial" not in flags, tuple(sorted(flags)))
+    return _result(r.id, "accepted", flags)
 
 
 def _count(
@@ -334,61 +290,99 @@ def _update(
     surveys: SurveyCache,
     now: datetime,
 ) -> PhoneResult:
+    """Another version of a stored response: a duplicate, a conflict, or what it adds."""
     stored_flags = set(stored["flags"].split())
     if stored["content_hash"] == r.content_hash:
-        return PhoneResult(r.id, "duplicate", "partial" not in stored_flags, tuple(sorted(stored_flags)))
-    stored_answers = database.execute_sql(
-        f"SELECT question, number, text, kind FROM answer WHERE response_id = {database.param}", (r.id,)
-    ).fetchall()
-    have = _answers_by_question(row[:3] for row in stored_answers)
-    new = _answers_by_question((a.question, a.number, a.text) for a in r.answers)
+        return _result(r.id, "duplicate", stored_flags)
+    answers = pq.stored_answers(r.id)
+    have = _answers_by_question(row[:3] for row in answers)
+    stored_contact = _stored_contact(stored, r.id, contact_key)
+    if _conflicts(place, stored, r, have, stored_contact):
+        _keep_conflict(r, raw, contact_key, now)
+        return _result(r.id, "conflict", stored_flags)
+
+    added = tuple(a for a in r.answers if a.question not in have)
+    new_contact = r.contact if r.contact and not stored_contact else None
+    flags = _merged_flags(stored_flags, server_flags, set(r.flags))
+    if not added and new_contact is None and flags == stored_flags and r.locale == stored["locale"]:
+        # an older, less complete version arriving late: everything it holds is stored
+        return _result(r.id, "duplicate", stored_flags)
+    if added:
+        q.insert_answers(answer_rows(r.id, added))
+        face = next((number for _, number, _, kind in answers if kind == "smiley"), None)
+        _count_added(place, stored, r, added, face, surveys)
+    pq.complete_response(
+        r.id,
+        flags=" ".join(sorted(flags)),
+        content_hash=r.content_hash,
+        locale=r.locale,
+        contact_sealed=seal_contact(contact_key, new_contact, r.id) if new_contact is not None else None,
+    )
+    return _result(r.id, "updated", flags)
+
+
+def _stored_contact(stored: dict[str, Any], response_id: str, contact_key: bytes) -> dict[str, Any] | None:
     sealed = stored["contact_sealed"]
-    stored_contact = open_contact(contact_key, bytes(sealed), r.id) if sealed else None
-    same_facts = (
+    return open_contact(contact_key, bytes(sealed), response_id) if sealed else None
+
+
+def _result(response_id: str, status: str, flags: set[str]) -> PhoneResult:
+    return PhoneResult(response_id, status, "partial" not in flags, tuple(sorted(flags)))
+
+
+def _conflicts(
+    place: PhoneTouchpoint,
+    stored: dict[str, Any],
+    r: ValidResponse,
+    have: dict[str, tuple],
+    stored_contact: dict[str, Any] | None,
+) -> bool:
+    """Whether ``r`` contradicts the stored response: other facts, another answer to a
+    question already answered, or another contact."""
+    new = _answers_by_question((a.question, a.number, a.text) for a in r.answers)
+    changed = any(question in have and have[question] != values for question, values in new.items())
+    other_contact = bool(stored_contact and r.contact and dict(r.contact) != stored_contact)
+    return changed or other_contact or not _same_facts(place, stored, r)
+
+
+def _same_facts(place: PhoneTouchpoint, stored: dict[str, Any], r: ValidResponse) -> bool:
+    """Channel, store, touchpoint, survey version and capture time as stored."""
+    return (
         stored["channel"] == r.channel
         and stored["store_id"] == place.store.id
         and stored["touchpoint_id"] == place.touchpoint.id
         and stored["survey_version"] == r.survey_version
         and str(stored["captured_at"]) == str(db_time(r.captured_at))
     )
-    changed = [question for question in new if question in have and have[question] != new[question]]
-    if not same_facts or changed or (stored_contact and r.contact and dict(r.contact) != stored_contact):
-        _keep_conflict(r, raw, contact_key, now)
-        return PhoneResult(r.id, "conflict", "partial" not in stored_flags, tuple(sorted(stored_flags)))
 
-    added = tuple(a for a in r.answers if a.question not in have)
-    new_contact = r.contact if r.contact and not stored_contact else None
-    flags = stored_flags | server_flags | (set(r.flags) - {"partial"})
-    if "partial" not in r.flags:
-        flags.discard("partial")  # finished; a late partial never reopens a finished response
-    if not added and new_contact is None and flags == stored_flags and r.locale == stored["locale"]:
-        # an older, less complete version arriving late: everything it holds is stored
-        return PhoneResult(r.id, "duplicate", "partial" not in stored_flags, tuple(sorted(stored_flags)))
-    if added:
-        q.insert_answers(answer_rows(r.id, added))
-        _count(
-            added,
-            place,
-            day=stored["local_day"],
-            hour=local_hour(
-                stored_time(stored["captured_at"]),
-                stored_time(stored["received_at"]),
-                stored["flags"],
-                ZoneInfo(place.store.time_zone),
-            ),
-            locale=r.locale,
-            face=next((number for _, number, _, kind in stored_answers if kind == "smiley"), None),
-            faces=smiley_faces(surveys.get(r.survey, r.survey_version)[1]),
-        )
-    changes: dict[Any, Any] = {
-        Response.flags: " ".join(sorted(flags)),
-        Response.content_hash: r.content_hash,
-        Response.locale: r.locale,
-    }
-    if new_contact is not None:
-        changes[Response.contact_sealed] = seal_contact(contact_key, new_contact, r.id)
-    Response.update(changes).where(Response.id == r.id).execute()
-    return PhoneResult(r.id, "updated", "partial" not in flags, tuple(sorted(flags)))
+
+def _merged_flags(stored: set[str], server: set[str], sent: set[str]) -> set[str]:
+    """The stored flags with the new ones; ``partial`` goes once the conversation is finished,
+    and a late partial version never reopens a finished response."""
+    flags = stored | server | (sent - {"partial"})
+    if "partial" not in sent:
+        flags.discard("partial")
+    return flags
+
+
+def _count_added(
+    place: PhoneTouchpoint,
+    stored: dict[str, Any],
+    r: ValidResponse,
+    added: tuple[AnswerRow, ...],
+    face: int | None,
+    surveys: SurveyCache,
+) -> None:
+    """Count the added answers on the stored response's day and hour; ``face``: its stored
+    smiley answer, so a reason given after the smiley is counted by it."""
+    hour = local_hour(
+        stored_time(stored["captured_at"]),
+        stored_time(stored["received_at"]),
+        stored["flags"],
+        ZoneInfo(place.store.time_zone),
+    )
+    faces = smiley_faces(surveys.get(r.survey, r.survey_version)[1])
+    _count(added, place, day=stored["local_day"], hour=hour, locale=r.locale, face=face, faces=faces)
 
 
 def _keep_conflict(r: ValidResponse, raw: Any, contact_key: bytes, now: datetime) -> None:
