@@ -1,12 +1,13 @@
-"""Adding counts to the rollups (hub/services/rollups.py says what each holds).
+"""Adding counts to the rollups (hub/services/rollups.py says what each holds), and reading
+the raw responses to count them all again.
 
-Each statement is an upsert that adds to what is there. Keys are sorted first, so concurrent
-transactions on PostgreSQL take the rows' locks in one order and never deadlock.
+Each adding statement is an upsert that adds to what is there. Keys are sorted first, so
+concurrent transactions on PostgreSQL take the rows' locks in one order and never deadlock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from hub.db import database, db_day, placeholders
@@ -58,3 +59,40 @@ def add_reasons(counts: Iterable[tuple[tuple, list[int]]]) -> None:
 
 def add_terms(counts: Iterable[tuple[tuple, list[Any]]]) -> None:
     _upsert("term_daily", _TERM_KEY, ("n", "negative", "positive", "sentiment"), [(*k, *v) for k, v in sorted(counts)])
+
+
+# --- counting again from the raw responses ---------------------------------------------------
+
+
+def empty_rollups() -> None:
+    for table in TABLES:
+        database.execute_sql(f"DELETE FROM {table}")
+
+
+def stored_responses(chunk: int) -> Iterator[list[tuple]]:
+    """Responses in id order, ``chunk`` at a time, as rows of (id, store_id, touchpoint_id,
+    channel, local_day, captured_at, received_at, flags, locale, the store's time zone, the
+    survey version's definition)."""
+    last = ""
+    while True:
+        rows = database.execute_sql(
+            "SELECT r.id, r.store_id, r.touchpoint_id, r.channel, r.local_day, r.captured_at, r.received_at, "
+            "r.flags, r.locale, s.time_zone, v.definition "
+            "FROM response r JOIN store s ON s.id = r.store_id "
+            "JOIN survey_version v ON v.survey_id = r.survey_id AND v.version = r.survey_version "
+            f"WHERE CAST(r.id AS TEXT) > {database.param} ORDER BY CAST(r.id AS TEXT) LIMIT {int(chunk)}",
+            (last,),
+        ).fetchall()
+        if not rows:
+            return
+        yield rows
+        last = str(rows[-1][0])
+
+
+def answers_of(response_ids: Sequence[str]) -> list[tuple]:
+    """(response_id, question, kind, number, text) of the responses' answers, in answer order."""
+    return database.execute_sql(
+        "SELECT response_id, question, kind, number, text FROM answer "
+        f"WHERE CAST(response_id AS TEXT) IN ({placeholders(len(response_ids))}) ORDER BY id",
+        list(response_ids),
+    ).fetchall()

@@ -18,14 +18,15 @@ What each table holds (hub/models.py; ``store_id = 0`` rows are the total over e
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.db import database, stored_time
+from hub.db import stored_time
 from hub.queries import rollups as q
 from hub.queries.rollups import ALL_COMMENTS, TOTAL
 from hub.services.comment_text import LANGUAGES, comment_sentiment, comment_terms
@@ -142,41 +143,14 @@ def local_hour(captured_at: datetime, received_at: datetime, flags: str, zone: Z
 # --- counting again from the raw responses ---------------------------------------------------
 
 
-def _stored_responses(chunk: int) -> Iterator[list[tuple]]:
-    """Responses with their store's zone and survey version, in chunks, in id order."""
-    last = ""
-    while True:
-        rows = database.execute_sql(
-            "SELECT r.id, r.store_id, r.touchpoint_id, r.channel, r.local_day, r.captured_at, r.received_at, "
-            "r.flags, r.locale, s.time_zone, v.definition "
-            "FROM response r JOIN store s ON s.id = r.store_id "
-            "JOIN survey_version v ON v.survey_id = r.survey_id AND v.version = r.survey_version "
-            f"WHERE CAST(r.id AS TEXT) > {database.param} ORDER BY CAST(r.id AS TEXT) LIMIT {int(chunk)}",
-            (last,),
-        ).fetchall()
-        if not rows:
-            return
-        yield rows
-        last = str(rows[-1][0])
-
-
 def rebuild_rollups(chunk: int = 2000) -> int:
     """Empty every rollup and count all stored responses again; returns how many."""
-    import json
-
-    for table in q.TABLES:
-        database.execute_sql(f"DELETE FROM {table}")
+    q.empty_rollups()
     faces_of: dict[str, int] = {}
     done = 0
-    for rows in _stored_responses(chunk):
-        ids = [str(row[0]) for row in rows]
+    for rows in q.stored_responses(chunk):
         answers: dict[str, list[AnswerRow]] = defaultdict(list)
-        marks = ", ".join([database.param] * len(ids))
-        for response_id, question, kind, number, text in database.execute_sql(
-            "SELECT response_id, question, kind, number, text FROM answer "
-            f"WHERE CAST(response_id AS TEXT) IN ({marks}) ORDER BY id",
-            ids,
-        ).fetchall():
+        for response_id, question, kind, number, text in q.answers_of([str(row[0]) for row in rows]):
             answers[str(response_id)].append(AnswerRow(question, kind, number, text))
         acc = Rollups()
         for rid, store_id, touchpoint_id, channel, day, captured, received, flags, locale, zone, definition in rows:
