@@ -8,7 +8,7 @@
                                                   them; the service worker imports the script)
     GET  /m/sw.js                                 the service worker (scope /m/)
 
-Views parse, call hub/services/phone_responses.py and render. Refusals a person sees are
+Views parse, call the hub through hub/services/phone.py and render. Refusals a person sees are
 friendly pages in their language (never a trace); the JSON endpoint answers RFC 9457 problems.
 """
 
@@ -28,15 +28,16 @@ from werkzeug.exceptions import NotFound as HttpNotFound
 from hub.api.request_body import json_body
 from hub.clock import now
 from hub.problems import problem
-from hub.services.phone_responses import (
+from hub.services.phone import (
     PhoneTouchpoint,
+    QrKeys,
     RateLimits,
     address_bucket,
     open_touchpoint,
+    read_phone_token,
     receipt_answered,
     record_phone_response,
 )
-from hub.services.qr_tokens import QrKeys, read_phone_token
 from hub.state import state
 from mobile_web import assets, tickets
 from mobile_web.conversation import (
