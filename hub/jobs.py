@@ -3,7 +3,7 @@ terminals.
 
 ``voxloop hub jobs`` runs them in their own process; ``voxloop hub serve --with-jobs`` (or
 JOBS_IN_SERVE=1) inside the web process. Several job processes may run against one
-PostgreSQL: delivery claims each message for one worker (hub/queries/alerts.py), escalation
+PostgreSQL: delivery claims each message for one worker (hub/queries/outbox.py), escalation
 steps are compare-and-set, escalation and digest messages carry dedupe keys.
 
 Each job is a plain function of ``now`` (``JOBS``); the scheduler only calls them with the
@@ -23,14 +23,14 @@ from typing import Any
 from flask import Flask
 
 from hub.db import database
-from hub.services.alerts.delivery import Deliverer, RetryPolicy, Senders
-from hub.services.alerts.digests import queue_digests
-from hub.services.alerts.escalation import escalate_due
-from hub.services.alerts.messages import Links
-from hub.services.alerts.routing import alerts_state
+from hub.services.alerts.escalation import escalate_due, undeliverable
 from hub.services.alerts.windows import check_windows
-from hub.services.notify.email import SmtpSender
-from hub.services.notify.webhook import WebhookSender
+from hub.services.digests import queue_digests
+from hub.services.outbox import wakers
+from hub.services.outbox.delivery import Deliverer, RetryPolicy, Senders
+from hub.services.outbox.links import Links
+from hub.services.outbox.transports.email import SmtpSender
+from hub.services.outbox.transports.webhook import WebhookSender
 from hub.services.reports import queue_reports
 from hub.services.signals import check_signals
 from hub.services.terminal_health import check_terminals
@@ -44,7 +44,8 @@ INTERVALS = {"escalate": 15, "windows": 60, "digests": 300, "reports": 300, "sig
 
 
 def deliverer_for(app: Flask, *, worker: str | None = None) -> Deliverer:
-    """The delivery settings of ``app``: its SMTP server, webhook timeout, links and retries."""
+    """The delivery settings of ``app``: its SMTP server, webhook timeout, links and retries;
+    a message that fails for good escalates its case (hub/services/alerts/escalation.py)."""
     from hub.state import state
 
     c = app.config
@@ -72,6 +73,7 @@ def deliverer_for(app: Flask, *, worker: str | None = None) -> Deliverer:
             batch=int(c["ALERT_BATCH_SIZE"]),
         ),
         worker=worker or f"{socket.gethostname()}:{os.getpid()}",
+        on_failed=undeliverable,
     )
 
 
@@ -149,7 +151,7 @@ class JobRunner:
         scheduler.start()
         self._scheduler = scheduler
         with self.app.app_context():
-            alerts_state().wakers.append(self.wake)
+            wakers().add(self.wake)
 
     def wake(self) -> None:
         """Run delivery as soon as possible: a message was queued in this process. The queuing
@@ -168,8 +170,6 @@ class JobRunner:
     def stop(self) -> None:
         scheduler, self._scheduler = self._scheduler, None
         with self.app.app_context():
-            state = alerts_state()
-            if self.wake in state.wakers:
-                state.wakers.remove(self.wake)
+            wakers().discard(self.wake)
         if scheduler is not None:
             scheduler.shutdown(wait=True)

@@ -7,18 +7,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from peewee import fn
 from werkzeug.wrappers import Response
 
 from hub.auth.guard import current_scope, current_user, require_role, signed_in
 from hub.clock import now
-from hub.db import write_transaction
-from hub.models import Case, OutboxMessage, Store
+from hub.models import Case
 from hub.services import cases
-from hub.services.alerts.links import LinkError, read_ack_token
-from hub.services.alerts.messages import summary_line
-from hub.services.alerts.routing import LEVELS, first_reachable
+from hub.services.alerts.recipients import LEVELS, first_reachable
 from hub.services.alerts.rules import StoreFacts
+from hub.services.outbox import overview
+from hub.services.outbox.links import LinkError, read_ack_token
+from hub.services.outbox.render.alert import summary_line
+from hub.services.response_views import case_response_ids, response_views
 from hub.state import state
 from shared.errors import NotFound, VoxloopError
 
@@ -73,7 +73,7 @@ def my_cases() -> str:
 def show(case_id: int) -> str:
     scope = current_scope()
     case = cases.get_case(scope, case_id)
-    views = cases.response_views(cases.case_response_ids(case.id), case.store.time_zone)
+    views = response_views(case_response_ids(case.id), case.store.time_zone)
     contacts = cases.contacts(scope, case, state().contact_key)
     store = case.store
     facts = StoreFacts(store.id, store.code, store.name, store.region_id, store.time_zone, store.opening_hours or {})
@@ -192,28 +192,13 @@ def acknowledge_link(case_id: int, token: str) -> Response:
 @bp.get("/deliveries")
 @require_role("hq_admin", "hq_analyst")
 def deliveries() -> str:
-    counts = {
-        state_name: n
-        for state_name, n in OutboxMessage.select(OutboxMessage.state, fn.COUNT(OutboxMessage.id))
-        .group_by(OutboxMessage.state)
-        .tuples()
-    }
-    troubled = list(
-        OutboxMessage.select()
-        .where(OutboxMessage.state.in_(("failed", "retry", "sending", "pending")))
-        .order_by(OutboxMessage.state, OutboxMessage.due_at)
-        .limit(200)
-    )
-    recent = list(
-        OutboxMessage.select().where(OutboxMessage.state == "sent").order_by(OutboxMessage.sent_at.desc()).limit(20)
-    )
-    stores = {s.id: s.code for s in Store.select(Store.id, Store.code)}
+    found = overview.overview()
     return render_template(
         "cases/deliveries.html",
-        counts=counts,
-        troubled=troubled,
-        recent=recent,
-        stores=stores,
+        counts=found.counts,
+        troubled=found.troubled,
+        recent=found.recent,
+        stores=found.stores,
         misrouted=cases.misrouted_cases(current_scope()),
     )
 
@@ -221,12 +206,6 @@ def deliveries() -> str:
 @bp.post("/deliveries/<int:message_id>/retry")
 @require_role("hq_admin")
 def retry_delivery(message_id: int) -> Response:
-    at = now().replace(tzinfo=None)
-    with write_transaction():
-        changed = (
-            OutboxMessage.update(state="retry", due_at=at, created_at=at)
-            .where((OutboxMessage.id == message_id) & (OutboxMessage.state == "failed"))
-            .execute()
-        )
+    changed = overview.send_again(message_id, now=now())
     flash("Queued again." if changed else "Only failed messages can be sent again.", "ok" if changed else "error")
     return redirect(url_for("cases.deliveries"))

@@ -15,32 +15,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from peewee import JOIN
 
 from hub.db import write_transaction
-from hub.models import (
-    AlertRule,
-    Answer,
-    Case,
-    CaseEvent,
-    CaseResponse,
-    OutboxMessage,
-    Response,
-    Store,
-    SurveyVersion,
-    Touchpoint,
-    User,
-)
-from hub.queries import alerts as q
+from hub.models import AlertRule, Case, CaseEvent, CaseResponse, OutboxMessage, Response, Store, User
+from hub.queries import cases as q
 from hub.services.access import Scope, scope_for
-from hub.services.alerts.routing import alerts_state, new_message
+from hub.services.outbox import queue
 from hub.services.personal_data import open_contact
+from hub.services.response_views import iso_utc
 from shared.errors import CaseStateError, NotFound, RequestError, VoxloopError
 
 STATES = ("open", "acknowledged", "resolved")
@@ -55,10 +42,6 @@ RESOLUTION_CATEGORIES = (
 )
 MAX_TEXT = 4000
 _EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
-FACE_NAMES = {
-    4: ("very unhappy", "unhappy", "happy", "very happy"),
-    5: ("very unhappy", "unhappy", "neutral", "happy", "very happy"),
-}
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -125,120 +108,6 @@ def messages(case: Case) -> list[OutboxMessage]:
     return list(OutboxMessage.select().where(OutboxMessage.case == case.id).order_by(OutboxMessage.id))
 
 
-@dataclass(frozen=True)
-class ResponseView:
-    """One response as people read it: in the store's local time, with labels, never the contact."""
-
-    id: str
-    received_at: datetime  # UTC
-    local_time: str
-    touchpoint: str
-    channel: str
-    rating: int | None
-    faces: int | None
-    rating_label: str | None
-    nps: int | None
-    reasons: tuple[str, ...]
-    reason_ids: tuple[str, ...]
-    comment: str | None
-    contact_left: bool
-    locale: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "received_at": iso_utc(self.received_at),
-            "touchpoint": self.touchpoint,
-            "channel": self.channel,
-            "rating": None if self.rating is None else {"value": self.rating, "faces": self.faces},
-            "nps": self.nps,
-            "reasons": list(self.reason_ids),
-            "comment": self.comment,
-            "contact_left": self.contact_left,
-        }
-
-
-def case_response_ids(case_id: int, limit: int = 500) -> list[str]:
-    rows = (
-        CaseResponse.select(CaseResponse.response)
-        .join(Response, on=(CaseResponse.response == Response.id))
-        .where(CaseResponse.case == case_id)
-        .order_by(Response.received_at.desc())
-        .limit(limit)
-        .tuples()
-    )
-    return [str(r[0]) for r in rows]
-
-
-def response_views(response_ids: Sequence[str], time_zone: str) -> list[ResponseView]:
-    """The responses, newest first, as people read them (labels in English)."""
-    if not response_ids:
-        return []
-    zone = ZoneInfo(time_zone)
-    responses = list(
-        Response.select(Response, Touchpoint)
-        .join(Touchpoint, on=(Response.touchpoint == Touchpoint.id))
-        .where(Response.id.in_(list(response_ids)))
-        .order_by(Response.received_at.desc())
-    )
-    answers: dict[str, list[Answer]] = {}
-    for a in Answer.select().where(Answer.response.in_(list(response_ids))).order_by(Answer.id):
-        answers.setdefault(str(a.response_id), []).append(a)
-    definitions = _definitions({(r.survey_id, r.survey_version) for r in responses})
-    views = []
-    for r in responses:
-        questions = {q["id"]: q for q in definitions.get((r.survey_id, r.survey_version), {}).get("questions", [])}
-        rating = faces = nps = None
-        comment = None
-        reasons: list[tuple[str, str]] = []
-        for a in answers.get(str(r.id), []):
-            question = questions.get(a.question, {})
-            if a.kind in ("smiley", "csat") and rating is None:
-                rating = a.number
-                faces = int(question.get("faces", 5)) if a.kind == "smiley" else 5
-            elif a.kind == "nps":
-                nps = a.number
-            elif a.kind == "text":
-                comment = a.text
-            elif a.kind == "choice":
-                labels = {o["id"]: o.get("text", {}) for o in question.get("options", [])}
-                text = labels.get(a.text, {})
-                reasons.append((a.text, text.get("en") or next(iter(text.values()), a.text)))
-        received = r.received_at.replace(tzinfo=UTC)
-        label = None
-        if rating is not None and faces in FACE_NAMES and 1 <= rating <= faces:
-            label = f"{rating} of {faces} ({FACE_NAMES[faces][rating - 1]})"
-        elif rating is not None:
-            label = f"{rating} of {faces}"
-        views.append(
-            ResponseView(
-                id=str(r.id),
-                received_at=received,
-                local_time=received.astimezone(zone).strftime("%a %d %b %H:%M"),
-                touchpoint=r.touchpoint.name,
-                channel=r.channel,
-                rating=rating,
-                faces=faces,
-                rating_label=label,
-                nps=nps,
-                reasons=tuple(label for _, label in reasons),
-                reason_ids=tuple(i for i, _ in reasons),
-                comment=comment,
-                contact_left=r.contact_sealed is not None,
-                locale=r.locale,
-            )
-        )
-    return views
-
-
-def _definitions(keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], dict[str, Any]]:
-    found = {}
-    for survey_id, version in keys:
-        row = SurveyVersion.get_or_none((SurveyVersion.survey == survey_id) & (SurveyVersion.version == version))
-        found[(survey_id, version)] = row.definition if row else {}
-    return found
-
-
 def contacts(scope: Scope, case: Case, contact_key: bytes) -> dict[str, str]:
     """The customers' contact addresses of the case by response id: only for people who work
     it (everyone else gets nothing). Opened here, never stored in clear."""
@@ -256,13 +125,6 @@ def contacts(scope: Scope, case: Case, contact_key: bytes) -> dict[str, str]:
         except (ValueError, KeyError):  # a contact sealed under another key: say so, do not fail the page
             found[str(row.id)] = "(cannot be opened with this hub's key)"
     return found
-
-
-def iso_utc(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return value.isoformat().replace("+00:00", "Z")
 
 
 def case_as_dict(case: Case, *, public_url: str) -> dict[str, Any]:
@@ -430,24 +292,19 @@ def resolve(
             raise CaseStateError(f"case {case.id} is resolved already")
         _event(case, user, "resolved", now, text, category=category)
         for response_id in reachable:
-            q.insert_message(
-                new_message(
-                    kind="close_loop",
-                    channel="email",
-                    recipient="customer",
-                    case_id=case.id,
-                    rule_id=case.rule_id,
-                    store_id=case.store_id,
-                    dedupe_key=f"close_loop:{case.id}:{response_id}",
-                    payload={"response_id": response_id, "message": message, "by": user.name},
-                    now=now,
-                ),
-                conflict="dedupe",
+            queue(
+                kind="close_loop",
+                channel="email",
+                recipient="customer",
+                case_id=case.id,
+                rule_id=case.rule_id,
+                store_id=case.store_id,
+                dedupe_key=f"close_loop:{case.id}:{response_id}",
+                payload={"response_id": response_id, "message": message, "by": user.name},
+                now=now,
             )
         if reachable:
             _event(case, user, "customer_notified", now, f"close-the-loop email queued ({len(reachable)})")
-    if reachable:
-        alerts_state().wake()
     return get_case(scope, case.id)
 
 

@@ -2,7 +2,8 @@
 open cases and what yesterday brought (cases opened and resolved, responses).
 
 It is queued once per person and local day (the outbox's dedupe key), at ``hour`` o'clock in
-the time zone of the person's first store, and only when there is something to report.
+the time zone of the person's first store, and only when there is something to report. The
+figures are computed when it is queued (hub/services/outbox/render/personal.py renders them).
 """
 
 from __future__ import annotations
@@ -10,12 +11,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from hub.db import write_transaction
-from hub.models import Case, OutboxMessage, Response, Store, User
-from hub.queries import alerts as q
+from hub.models import Case, Response, Store, User
 from hub.services.access import scope_for
-from hub.services.alerts.routing import alerts_state, new_message
 from hub.services.cases import list_cases
+from hub.services.outbox import already_queued, queue_personal_email
 
 DIGEST_ROLES = ("store_manager", "regional_manager")
 
@@ -38,7 +37,7 @@ def queue_digests(now: datetime, *, hour: int, public_url: str) -> int:
         if local.hour < hour:
             continue
         key = f"digest:{user.id}:{local.date().isoformat()}"
-        if OutboxMessage.select().where(OutboxMessage.dedupe_key == key).exists():
+        if already_queued(key):
             continue
         day_start = datetime.combine(local.date(), time(0), zone).astimezone(UTC).replace(tzinfo=None)
         yesterday_start = day_start - timedelta(days=1)
@@ -84,25 +83,4 @@ def queue_digests(now: datetime, *, hour: int, public_url: str) -> int:
             "yesterday": {"opened": opened, "resolved": resolved, "responses": responses},
         }
         queued += queue_personal_email("digest", user, key, payload, now)
-    if queued:
-        alerts_state().wake()
     return queued
-
-
-def queue_personal_email(kind: str, user: User, key: str, payload: dict, now: datetime) -> bool:
-    """Queue one email for ``user`` in its own transaction, unless a message with ``key``
-    exists (another job process was quicker: nothing twice); whether this call queued it."""
-    with write_transaction():
-        made = q.insert_message(
-            new_message(
-                kind=kind,
-                channel="email",
-                recipient=user.email,
-                user_id=user.id,
-                dedupe_key=key,
-                payload=payload,
-                now=now,
-            ),
-            conflict="dedupe",
-        )
-    return made is not None

@@ -24,12 +24,11 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from hub.db import write_transaction
-from hub.models import Case, OutboxMessage, Store, User
+from hub.models import Case, Store, User
 from hub.services import analytics, drivers, themes
 from hub.services.access import Scope, scope_for
-from hub.services.alerts.digests import queue_personal_email
-from hub.services.alerts.routing import alerts_state
 from hub.services.analytics import Figure, Period, Ranked
+from hub.services.outbox import already_queued, queue_personal_email
 from shared.errors import RequestError
 
 FREQUENCIES = ("weekly", "daily", "off")
@@ -175,10 +174,8 @@ def queue_reports(now: datetime, *, public_url: str, hour: int = REPORT_HOUR) ->
         if period is None:
             continue
         key = f"report:{user.id}:{user.report_frequency}:{period.start.isoformat()}"
-        if OutboxMessage.select().where(OutboxMessage.dedupe_key == key).exists():
+        if already_queued(key):
             continue
         payload = build_report(user, scope, user.report_frequency, period, public_url=public_url)
         queued += queue_personal_email("report", user, key, payload, now)
-    if queued:
-        alerts_state().wake()
     return queued

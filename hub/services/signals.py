@@ -60,14 +60,15 @@ from zoneinfo import ZoneInfo
 
 from hub.db import db_time, write_transaction
 from hub.models import Signal, Store
-from hub.queries import alerts as alerts_q
 from hub.queries import scores
 from hub.services.access import Scope
 from hub.services.alerts.conditions import SignalCondition
 from hub.services.alerts.opening_hours import next_open_moment
-from hub.services.alerts.routing import alerts_state, first_reachable, new_message
+from hub.services.alerts.recipients import first_reachable
+from hub.services.alerts.routing import alerts_state
 from hub.services.alerts.rules import RuleFacts, StoreFacts
 from hub.services.analytics import survey_scales
+from hub.services.outbox import queue
 from shared.errors import NotFound, VoxloopError
 from shared.scoring import smiley_weight
 from shared.stats import Comparison, mean_drop, overdispersion, proportion_rise
@@ -198,8 +199,6 @@ def check_signals(now: datetime) -> list[int]:
     made: list[int] = []
     for end, stores in sorted(by_end.items()):
         made += _check_day(Window.ending(end), stores, scales.smiley, scales.faces, book.signal_rules, now)
-    if made:
-        alerts_state().wake()
     return made
 
 
@@ -319,7 +318,7 @@ def _announce(signal: Signal, store: StoreFacts, rules: list[RuleFacts], now: da
             _level, people = first_reachable(store)
             to += [(f"u{p.user_id}", dict(channel="email", recipient=p.email, user_id=p.user_id)) for p in people]
         for suffix, recipient in to:
-            message = new_message(
+            made = queue(
                 kind="signal",
                 rule_id=rule.id,
                 store_id=store.id,
@@ -329,7 +328,7 @@ def _announce(signal: Signal, store: StoreFacts, rules: list[RuleFacts], now: da
                 now=now,
                 **recipient,
             )
-            queued += alerts_q.insert_message(message, conflict="dedupe") is not None
+            queued += made is not None
     return queued
 
 

@@ -75,8 +75,6 @@ def check_terminals(now: datetime, *, minutes: int) -> HealthRun:
                 continue
             run.flagged.append(t.id)
             run.alerts += _alert(book, t, now)
-    if run.alerts:
-        alerts_state().wake()
     return run
 
 

@@ -274,7 +274,7 @@ def rename_rule(hub: DashboardHub) -> None:
 def queue_digest_and_reports(hub: DashboardHub) -> None:
     """Today's digest for the manager, and yesterday's daily report for HQ and the manager."""
     from hub.models import User
-    from hub.services.alerts.digests import queue_digests
+    from hub.services.digests import queue_digests
     from hub.services.reports import queue_reports, set_report_frequency
 
     with hub_app(hub.env):

@@ -11,7 +11,7 @@ import pytest
 from hub.models import Case, OutboxMessage, Store, User
 from hub.services import cases
 from hub.services.access import scope_for
-from hub.services.alerts.digests import queue_digests
+from hub.services.digests import queue_digests
 from hub.services.alerts.opening_hours import next_open_moment
 from hub.services.alerts.rules import forget_book, update_rule
 from hub.services.alerts.windows import check_windows

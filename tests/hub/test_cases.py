@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from hub.models import Case, CaseEvent
-from hub.services.alerts.links import ack_token
+from hub.services.outbox.links import ack_token
 from tests.hub.alerting import deliver, outbox, rating, send, sign_in_as
 from tests.hub.conftest import connected
 from tests.hub.test_openapi import check_answer

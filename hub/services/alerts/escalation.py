@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from hub.db import database, db_time, write_transaction
-from hub.models import AlertRule, Case, Store
-from hub.queries import alerts as q
-from hub.services.alerts.routing import LEVELS, TOP_LEVEL, alerts_state, first_reachable, new_message
+from hub.db import write_transaction
+from hub.models import AlertRule, Case, OutboxMessage, Store
+from hub.queries import cases as q
+from hub.services.alerts.recipients import LEVELS, TOP_LEVEL, first_reachable
 from hub.services.alerts.rules import StoreFacts
+from hub.services.outbox import queue
 
 
 def escalate_due(now: datetime) -> int:
@@ -48,13 +49,13 @@ def escalate_case(case_id: int, *, now: datetime, reason: str, from_level: int |
         store = StoreFacts(row.id, row.code, row.name, row.region_id, row.time_zone, row.opening_hours or {})
         rule = AlertRule.get_by_id(case.rule_id)
         level, people = first_reachable(store, case.escalation_level + 1)
-        p = database.param
-        cursor = database.execute_sql(
-            f"UPDATE alert_case SET escalation_level = {p}, ack_due_at = {p} "
-            f"WHERE id = {p} AND escalation_level = {p} AND state = 'open'",
-            (level, db_time(now + timedelta(minutes=rule.sla_minutes)), case.id, case.escalation_level),
+        moved = q.raise_level(
+            case.id,
+            from_level=case.escalation_level,
+            to_level=level,
+            ack_due_at=now + timedelta(minutes=rule.sla_minutes),
         )
-        if cursor.rowcount != 1:
+        if not moved:
             return False
         if reason == "sla":
             why = f"not acknowledged within {rule.sla_minutes} min: escalated to {LEVELS[level]}"
@@ -63,20 +64,25 @@ def escalate_case(case_id: int, *, now: datetime, reason: str, from_level: int |
         data = json.dumps({"from": case.escalation_level, "to": level, "reason": reason})
         q.add_events([(case.id, now, None, "escalated", why, data)])
         for person in people:
-            q.insert_message(
-                new_message(
-                    kind="escalation",
-                    channel="email",
-                    recipient=person.email,
-                    user_id=person.user_id,
-                    case_id=case.id,
-                    rule_id=rule.id,
-                    store_id=store.id,
-                    dedupe_key=f"escalation:{case.id}:{level}:{person.user_id}",
-                    payload={"level": level, "reason": reason, "why": why},
-                    now=now,
-                ),
-                conflict="dedupe",
+            queue(
+                kind="escalation",
+                channel="email",
+                recipient=person.email,
+                user_id=person.user_id,
+                case_id=case.id,
+                rule_id=rule.id,
+                store_id=store.id,
+                dedupe_key=f"escalation:{case.id}:{level}:{person.user_id}",
+                payload={"level": level, "reason": reason, "why": why},
+                now=now,
             )
-    alerts_state().wake()
     return True
+
+
+def undeliverable(message: OutboxMessage, now: datetime) -> bool:
+    """A message the outbox gave up on: when it was an alert or escalation of an open case,
+    the case goes one level up, so the next people hear of it (the outbox's ``on_failed``)."""
+    if not message.case_id or message.kind not in ("alert", "escalation"):
+        return False
+    level = (message.payload or {}).get("level")
+    return escalate_case(message.case_id, now=now, reason="undeliverable", from_level=level)

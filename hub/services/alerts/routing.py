@@ -8,51 +8,38 @@ from the in-memory rule book, and only when one matches touches the database:
 1. the case of the store and rule: opened, or joined when one is open (partial unique index);
 2. who hears of it: the store's active store managers (level 0); a store without one is
    *misrouted* to its regional managers (level 1), and without those to the HQ admins (2);
-3. one message per recipient (and one per webhook) gathers the alerts of a store and rule:
-   the first goes out at once (or at the store's next opening, when the rule keeps quiet
-   hours), later ones wait the rule's throttle period after it and report everything that came
-   in meanwhile.
+3. one message per recipient (and one per webhook) gathers the alerts of a store and rule
+   (hub/services/outbox ``queue`` with a group key): the first goes out at once (or at the
+   store's next opening, when the rule keeps quiet hours), later ones wait the rule's throttle
+   period after it and report everything that came in meanwhile.
 
-The delivery job (hub/jobs.py) is woken in this process; other processes poll.
+Who is at which level is hub/services/alerts/recipients.py; what the messages say and how
+they go out is the outbox's business.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
 
-from hub.db import db_time
-from hub.models import User, UserRegion, UserStore
-from hub.queries import alerts as q
+from hub.queries import cases as q
 from hub.services.alerts.opening_hours import next_open_moment
+from hub.services.alerts.recipients import LEVELS, first_reachable
 from hub.services.alerts.rules import BookCache, RuleFacts, StoreFacts, new_book_cache
+from hub.services.outbox import queue
 from shared.protocol import ValidResponse
-
-log = logging.getLogger("voxloop.alerts")
-
-LEVELS = ("store managers", "regional managers", "HQ admins")
-TOP_LEVEL = len(LEVELS) - 1
 
 
 @dataclass
 class AlertsState:
-    """Per app: the rule book in memory, and whom to wake when a message is queued."""
+    """Per app: the rule book in memory."""
 
     book: BookCache = field(default_factory=new_book_cache)
-    wakers: list[Callable[[], None]] = field(default_factory=list)
-
-    def wake(self) -> None:
-        for waker in list(self.wakers):
-            try:
-                waker()
-            except Exception:
-                log.exception("waking the delivery job failed")
 
 
 def alerts_state() -> AlertsState:
@@ -77,47 +64,10 @@ def route_alerts(responses: Sequence[ValidResponse], *, now: datetime) -> int:
         for rule in book.rules:
             if rule.applies_to(response) and rule.condition.matches(response.answers, response.contact is not None):
                 matches.setdefault((response.store, rule.id), []).append(response.id)
-    queued = 0
-    for (store_code, rule_id), ids in matches.items():
-        queued += raise_alert(book.store(store_code), rules[rule_id], ids, now=now)
-    if queued:
-        state.wake()
-    return queued
-
-
-@dataclass(frozen=True)
-class Recipient:
-    user_id: int
-    email: str
-
-
-def recipients_at(store: StoreFacts, level: int) -> list[Recipient]:
-    """The active people of one level for a store."""
-    if level == 0:
-        query = (
-            User.select(User.id, User.email)
-            .join(UserStore, on=(UserStore.user == User.id))
-            .where((UserStore.store == store.id) & (User.role == "store_manager"))
-        )
-    elif level == 1:
-        in_region = UserRegion.select(UserRegion.user).where(UserRegion.region == store.region_id)
-        direct = UserStore.select(UserStore.user).where(UserStore.store == store.id)
-        query = User.select(User.id, User.email).where(
-            (User.role == "regional_manager") & (User.id.in_(in_region) | User.id.in_(direct))
-        )
-    else:
-        query = User.select(User.id, User.email).where(User.role == "hq_admin")
-    rows = query.where(User.active == True).order_by(User.id)  # noqa: E712
-    return [Recipient(u.id, u.email) for u in rows]
-
-
-def first_reachable(store: StoreFacts, start: int = 0) -> tuple[int, list[Recipient]]:
-    """The first level from ``start`` up that has someone to tell, and those people."""
-    for level in range(start, TOP_LEVEL + 1):
-        people = recipients_at(store, level)
-        if people:
-            return level, people
-    return TOP_LEVEL, []
+    return sum(
+        raise_alert(book.store(store_code), rules[rule_id], ids, now=now)
+        for (store_code, rule_id), ids in matches.items()
+    )
 
 
 def raise_alert(
@@ -165,113 +115,26 @@ def raise_alert(
     q.attach_responses(case_id, fresh)
     q.add_events(events)
 
-    touched = 0
     payload = {"level": level, **({"figures": summary} if summary else {})}
+    to: list[tuple[str, dict[str, Any]]] = []
     if rule.email:
-        for person in people:
-            touched += _gather(
-                f"alert:{rule.id}:{store.id}:u{person.user_id}",
-                dict(channel="email", recipient=person.email, user_id=person.user_id),
-                case_id,
-                rule,
-                store,
-                fresh,
-                payload,
-                earliest=first_at,
-                now=now,
-            )
+        to += [(f"u{p.user_id}", {"channel": "email", "recipient": p.email, "user_id": p.user_id}) for p in people]
     if rule.webhook_url:
-        touched += _gather(
-            f"alert:{rule.id}:{store.id}:webhook",
-            dict(channel="webhook", recipient=rule.webhook_url, user_id=None),
-            case_id,
-            rule,
-            store,
-            fresh,
-            payload,
-            earliest=first_at,
+        to.append(("webhook", {"channel": "webhook", "recipient": rule.webhook_url}))
+    for suffix, recipient in to:
+        # one message per recipient gathers the store's alerts of this rule (hub/services/outbox)
+        queue(
+            kind="alert",
+            case_id=case_id,
+            rule_id=rule.id,
+            store_id=store.id,
+            group_key=f"alert:{rule.id}:{store.id}:{suffix}",
+            throttle=timedelta(minutes=rule.throttle_minutes),
+            items=fresh,
+            count=max(1, len(fresh)),
+            payload=payload,
+            deliver_after=first_at,
             now=now,
+            **recipient,
         )
-    return touched
-
-
-def _gather(
-    group_key: str,
-    to: dict[str, Any],
-    case_id: int,
-    rule: RuleFacts,
-    store: StoreFacts,
-    response_ids: Sequence[str],
-    payload: dict[str, Any],
-    *,
-    earliest: datetime,
-    now: datetime,
-) -> int:
-    """Add the responses to the group's gathering message, or start one: due at ``earliest``,
-    or one throttle period after the group's last message, whichever is later."""
-    count = max(1, len(response_ids))
-    for _attempt in range(3):
-        message_id = q.gather(group_key, count)
-        if message_id is not None:
-            break
-        last = q.last_scheduled(group_key)
-        at = max(earliest, last + timedelta(minutes=rule.throttle_minutes)) if last else earliest
-        message_id = q.insert_message(
-            new_message(
-                kind="alert",
-                case_id=case_id,
-                rule_id=rule.id,
-                store_id=store.id,
-                group_key=group_key,
-                payload=payload,
-                count=count,
-                deliver_after=at,
-                now=now,
-                **to,
-            ),
-            conflict="gathering",
-        )
-        if message_id is not None:
-            break
-    else:  # pragma: no cover - three races in a row with other hub processes
-        raise RuntimeError(f"could not queue a message for {group_key}")
-    q.add_items([(message_id, r) for r in response_ids])
-    return 1
-
-
-def new_message(
-    *,
-    kind: str,
-    channel: str,
-    recipient: str,
-    now: datetime,
-    user_id: int | None = None,
-    case_id: int | None = None,
-    rule_id: int | None = None,
-    store_id: int | None = None,
-    group_key: str | None = None,
-    dedupe_key: str | None = None,
-    payload: dict[str, Any] | None = None,
-    count: int = 0,
-    deliver_after: datetime | None = None,
-) -> dict[str, Any]:
-    """The column values of a new outbox message (hub/queries/alerts.py, MESSAGE_COLUMNS)."""
-    at = db_time(deliver_after or now)
-    return {
-        "kind": kind,
-        "channel": channel,
-        "recipient": recipient,
-        "user_id": user_id,
-        "case_id": case_id,
-        "rule_id": rule_id,
-        "store_id": store_id,
-        "group_key": group_key,
-        "dedupe_key": dedupe_key,
-        "payload": json.dumps(payload or {}, sort_keys=True),
-        "state": "pending",
-        "item_count": count,
-        "deliver_after": at,
-        "due_at": at,
-        "attempts": 0,
-        "created_at": db_time(now),
-    }
+    return len(to)

@@ -12,8 +12,7 @@ from datetime import datetime
 
 from hub.db import write_transaction
 from hub.models import AlertRule, Store, User
-from hub.queries import alerts as q
-from hub.services.alerts.routing import alerts_state, new_message
+from hub.services.outbox import queue
 
 
 def queue_test_alert(rule: AlertRule, *, to: Sequence[str] = (), now: datetime) -> list[int]:
@@ -30,16 +29,7 @@ def queue_test_alert(rule: AlertRule, *, to: Sequence[str] = (), now: datetime) 
     ids = []
     with write_transaction():
         if rule.email:
-            for user_id, address in people:
-                made = q.insert_message(
-                    new_message(channel="email", recipient=address, user_id=user_id, **common), conflict="dedupe"
-                )
-                ids.append(made)
+            ids += [queue(channel="email", recipient=address, user_id=user_id, **common) for user_id, address in people]
         if rule.webhook_url:
-            ids.append(
-                q.insert_message(
-                    new_message(channel="webhook", recipient=rule.webhook_url, **common), conflict="dedupe"
-                )
-            )
-    alerts_state().wake()
+            ids.append(queue(channel="webhook", recipient=rule.webhook_url, **common))
     return [i for i in ids if i is not None]

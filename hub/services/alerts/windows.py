@@ -18,8 +18,9 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from hub.db import database, db_time, write_transaction
+from hub.db import write_transaction
 from hub.models import Case, SurveyVersion
+from hub.queries import windows as q
 from hub.services.alerts.conditions import TERMINAL_SILENT, WindowCondition, WindowFigures
 from hub.services.alerts.opening_hours import is_open
 from hub.services.alerts.routing import alerts_state, raise_alert
@@ -27,15 +28,6 @@ from hub.services.alerts.rules import RuleFacts, StoreFacts
 from shared import scoring
 
 MAX_ATTACHED = 50  # negative responses attached to one window alert
-
-_SMILEYS = (
-    "SELECT r.id, r.store_id, t.code, s.key, r.survey_id, r.survey_version, a.question, a.number "
-    "FROM response r JOIN answer a ON a.response_id = r.id "
-    "JOIN touchpoint t ON t.id = r.touchpoint_id JOIN survey s ON s.id = r.survey_id "
-    "WHERE r.captured_at >= {p} AND r.captured_at < {p} AND a.kind = 'smiley' AND a.number IS NOT NULL "
-    "AND r.flags NOT LIKE {p} "
-    "ORDER BY r.captured_at DESC"
-)
 
 
 def check_windows(now: datetime) -> int:
@@ -55,9 +47,7 @@ def check_windows(now: datetime) -> int:
             continue
         if condition.window_minutes not in rows_by_window:
             since = now - timedelta(minutes=condition.window_minutes)
-            rows_by_window[condition.window_minutes] = database.execute_sql(
-                _SMILEYS.format(p=database.param), (db_time(since), db_time(now), "%partial%")
-            ).fetchall()
+            rows_by_window[condition.window_minutes] = q.smiley_answers(since, now)
         rows = [r for r in rows_by_window[condition.window_minutes] if _in_scope(rule, r, codes)]
         faces = _faces({(r[4], r[5], r[6]) for r in rows})
         by_store: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
@@ -122,13 +112,9 @@ def _volume(rule: RuleFacts, condition: WindowCondition, store: StoreFacts, now:
         and is_open(store.opening_hours, store.time_zone, now - window)
     ):
         return 0
-    count_sql = (
-        f"SELECT COUNT(*) FROM response WHERE store_id = {database.param} "
-        f"AND captured_at >= {database.param} AND captured_at < {database.param}"
-    )
 
     def count(end: datetime) -> int:
-        return database.execute_sql(count_sql, (store.id, db_time(end - window), db_time(end))).fetchone()[0]
+        return q.response_count(store.id, end - window, end)
 
     days = condition.baseline_days
     baseline = sum(count(now - timedelta(days=d)) for d in range(1, days + 1)) / days

@@ -1,7 +1,7 @@
 """Delivery: the outbox's due messages go out, each once, with retries and backoff.
 
 One run (``deliver_due(now, channel=...)``) claims due messages of one channel in a short
-write transaction (hub/queries/alerts.py: ``claim``), sends them outside any transaction
+write transaction (hub/queries/outbox.py: ``claim``), sends them outside any transaction
 (emails over one SMTP session), and records each outcome if it still holds the claim:
 
 - sent: done;
@@ -11,8 +11,9 @@ write transaction (hub/queries/alerts.py: ``claim``), sends them outside any tra
 - a permanent failure (a refused recipient, a webhook answering 4xx, a deactivated recipient):
   ``failed`` at once.
 
-A failed alert or escalation is never dropped silently: it stays on HQ's deliveries page, and
-its open case moves one level up (the next people hear of it). A worker that dies mid-send
+A failed message is never dropped silently: it stays on HQ's deliveries page, and the
+deliverer's ``on_failed`` hears of it (hub/jobs.py hands in the alerts' escalation, so the open
+case of a failed alert moves one level up and the next people hear of it). A worker that dies mid-send
 leaves its claim to run out (``lease``); the message is then sent again: delivery is at least
 once, and exactly once whenever the sender reports back.
 """
@@ -20,19 +21,20 @@ once, and exactly once whenever the sender reports back.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from hub.db import write_transaction
 from hub.models import AlertRule, OutboxMessage, User
-from hub.queries import alerts as q
-from hub.services.alerts.escalation import escalate_case
-from hub.services.alerts.messages import Links, render_email, webhook_body
-from hub.services.notify import DeliveryError
-from hub.services.notify.email import SmtpSender
-from hub.services.notify.webhook import WebhookSender
+from hub.queries import outbox as q
+from hub.services.outbox.links import Links
+from hub.services.outbox.render import render_email, webhook_body
+from hub.services.outbox.transports import DeliveryError
+from hub.services.outbox.transports.email import SmtpSender
+from hub.services.outbox.transports.webhook import WebhookSender
 
-log = logging.getLogger("voxloop.alerts.delivery")
+log = logging.getLogger("voxloop.outbox.delivery")
 
 CHANNELS = ("email", "webhook")
 
@@ -69,13 +71,15 @@ class DeliveryRun:
 
 @dataclass(frozen=True)
 class Deliverer:
-    """What a delivery run needs besides the clock: senders, links, the contact key, a policy."""
+    """What a delivery run needs besides the clock: senders, links, the contact key, a policy,
+    and whom to tell when a message failed for good (``on_failed(message, now)``)."""
 
     senders: Senders
     links: Links
     contact_key: bytes
     policy: RetryPolicy = RetryPolicy()
     worker: str = "hub"
+    on_failed: Callable[[OutboxMessage, datetime], object] | None = None
 
     def lease(self, channel: str) -> timedelta:
         timeout = self.senders.email.timeout if channel == "email" else self.senders.webhook.timeout
@@ -190,9 +194,8 @@ class Deliverer:
         {"sent": run.sent, "retry": run.retrying, "failed": run.failed}[state].append(message.id)
         if state == "failed":
             log.warning("outbox message %s (%s to %s) failed: %s", message.id, message.kind, message.recipient, reason)
-            if message.case_id and message.kind in ("alert", "escalation"):
-                level = (message.payload or {}).get("level")
-                escalate_case(message.case_id, now=now, reason="undeliverable", from_level=level)
+            if self.on_failed is not None:
+                self.on_failed(message, now)
 
 
 def _aware(value: datetime) -> datetime:

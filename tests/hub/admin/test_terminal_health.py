@@ -46,7 +46,7 @@ def test_a_terminal_silent_for_an_hour_of_opening_time_is_flagged_and_alerts_onc
     assert mail == [("email", "mia@example.org", "alert")]
     with connected(app):
         from hub.models import Case
-        from hub.services.alerts.messages import summary_line
+        from hub.services.outbox.render.alert import summary_line
 
         line = summary_line(Case.get().summary)
     assert line.startswith("Terminal ") and "has not been heard from since" in line

@@ -3,7 +3,7 @@
 Each sender raises ``DeliveryError`` when a message did not go out; ``permanent`` says that
 trying again cannot help (a recipient refused with a 5xx reply, a webhook answering 4xx), so
 the outbox gives up on it and shows it to HQ instead of retrying. Anything else is retried
-with backoff (hub/services/alerts/delivery.py). Tests pass real senders pointed at a local
+with backoff (hub/services/outbox/delivery.py). Tests pass real senders pointed at a local
 SMTP server and HTTP receiver.
 """
 

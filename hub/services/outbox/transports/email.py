@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from hub.services.notify import DeliveryError
+from hub.services.outbox.transports import DeliveryError
 
 
 @dataclass(frozen=True)

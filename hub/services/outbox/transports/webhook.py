@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-from hub.services.notify import DeliveryError
+from hub.services.outbox.transports import DeliveryError
 
 SIGNATURE_HEADER = "X-Voxloop-Signature"
 DELIVERY_HEADER = "X-Voxloop-Delivery"

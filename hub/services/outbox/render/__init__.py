@@ -1,0 +1,42 @@
+"""What an outbox message says, rendered when it is sent from what the database holds then.
+
+One module per kind of message; this picks the one for a message's kind:
+
+    alert.py       alert, escalation and test messages (email, and JSON / Slack / Teams webhooks)
+    signal.py      signal.detected (email and webhooks)
+    personal.py    digests and reports (email)
+    close_loop.py  the close-the-loop email to a customer
+    envelope.py    the headers and parts every email shares
+    chat.py        Slack and Teams shapes and their escaping
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.message import EmailMessage
+
+from hub.models import OutboxMessage
+from hub.services.outbox.links import Links
+from hub.services.outbox.render.alert import alert_email, alert_webhook
+from hub.services.outbox.render.chat import as_json
+from hub.services.outbox.render.close_loop import close_loop_email
+from hub.services.outbox.render.personal import personal_email
+from hub.services.outbox.render.signal import signal_email, signal_webhook
+
+
+def render_email(
+    message: OutboxMessage, *, links: Links, sender: str, contact_key: bytes, now: datetime
+) -> EmailMessage:
+    if message.kind == "close_loop":
+        return close_loop_email(message, sender=sender, contact_key=contact_key, now=now)
+    if message.kind in ("digest", "report"):
+        return personal_email(message, links=links, sender=sender, now=now)
+    if message.kind == "signal":
+        return signal_email(message, links=links, sender=sender, now=now)
+    return alert_email(message, links=links, sender=sender, now=now)
+
+
+def webhook_body(message: OutboxMessage, *, links: Links, now: datetime, form: str) -> bytes:
+    if message.kind == "signal":
+        return as_json(signal_webhook(message, links=links, form=form))
+    return as_json(alert_webhook(message, links=links, now=now, form=form))
