@@ -1,5 +1,5 @@
-"""Alert rules: the defaults, adding and changing rules (each checked before it is kept), and
-the rule book the ingest path reads from memory.
+"""Alert rules: the defaults, adding and changing rules, each checked before it is kept.
+The ingest path reads the kept rules compiled into a rule book (rule_book.py).
 
 A rule's scope is every store (``all``) or one ``region`` (by name), ``store`` (by code),
 ``touchpoint`` (store code and touchpoint code) or ``survey`` (by key). Channels: email to the
@@ -10,29 +10,29 @@ json, slack or teams, signed with a secret the hub makes and shows to HQ admins)
 from __future__ import annotations
 
 import secrets
-import threading
-import time
-import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from hub.db import write_transaction
 from hub.models import AlertRule, Region, Store, Survey, SurveyVersion, Touchpoint
-from hub.services.alerts.conditions import (
-    ResponseCondition,
-    SignalCondition,
-    WindowCondition,
-    parse_response_condition,
-    parse_signal_condition,
-    parse_window_condition,
+from hub.services.alerts.conditions import parse_response_condition, parse_signal_condition, parse_window_condition
+
+# The rule book's names stay importable from here for the modules that read them from rules.
+from hub.services.alerts.rule_book import (  # noqa: F401
+    KINDS,
+    BookCache,
+    RuleBook,
+    RuleFacts,
+    StoreFacts,
+    compile_rule,
+    forget_book,
+    load_book,
+    new_book_cache,
 )
 from shared.errors import NotFound, RuleError
-from shared.protocol import ValidResponse
 
-KINDS = ("response", "window", "signal")
 SCOPES = ("all", "region", "store", "touchpoint", "survey")
 WEBHOOK_FORMATS = ("json", "slack", "teams")
 
@@ -178,56 +178,26 @@ def rule_as_dict(rule: AlertRule, *, with_secret: bool) -> dict[str, Any]:
     return body
 
 
+_NEW_RULE = {
+    "scope": "all",
+    "email": True,
+    "webhook_url": None,
+    "webhook_format": None,
+    "throttle_minutes": 5,
+    "quiet_hours": True,
+    "active": True,
+    "sla_minutes": 30,
+}
+_NUMBERS = (("throttle_minutes", 0, 24 * 60), ("sla_minutes", 1, 7 * 24 * 60))
+
+
 def _checked(current: Mapping[str, Any], changes: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
     """The model values of ``current`` settings with ``changes`` applied, or RuleError."""
-    if not isinstance(changes, Mapping):
-        raise RuleError("send the rule as a JSON object")
-    unknown = sorted(set(changes) - _SETTINGS)
-    if unknown:
-        raise RuleError(f"unknown setting {unknown[0]!r}; rules have {', '.join(sorted(_SETTINGS))}", unknown[0])
-    s = {
-        "scope": "all",
-        "email": True,
-        "webhook_url": None,
-        "webhook_format": None,
-        "throttle_minutes": 5,
-        "quiet_hours": True,
-        "active": True,
-        "sla_minutes": 30,
-        **current,
-        **changes,
-    }
-    if creating:
-        for required in ("name", "kind", "condition"):
-            if required not in changes:
-                raise RuleError(f"a rule needs {required!r}", required)
-    if not isinstance(s["name"], str) or not s["name"].strip() or len(s["name"]) > 120:
-        raise RuleError("name must be a text of 1 to 120 characters", "name")
-    if s["kind"] not in KINDS:
-        raise RuleError(f"kind must be one of {', '.join(KINDS)}", "kind")
-    if s["kind"] == "response":
-        parse_response_condition(s["condition"], known_reasons())
-    elif s["kind"] == "signal":
-        parse_signal_condition(s["condition"])
-    else:
-        parse_window_condition(s["condition"])
-    for flag in ("email", "quiet_hours", "active"):
-        if not isinstance(s[flag], bool):
-            raise RuleError(f"{flag} must be true or false", flag)
-    for number, low, high in (("throttle_minutes", 0, 24 * 60), ("sla_minutes", 1, 7 * 24 * 60)):
-        value = s[number]
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise RuleError(f"{number} must be a whole number from {low} to {high}", number)
-    url, form = s["webhook_url"], s["webhook_format"]
-    if url is not None:
-        parts = urlsplit(url) if isinstance(url, str) else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000:
-            raise RuleError("webhook_url must be an http:// or https:// URL", "webhook_url")
-        form = form or "json"
-        if form not in WEBHOOK_FORMATS:
-            raise RuleError(f"webhook_format must be one of {', '.join(WEBHOOK_FORMATS)}", "webhook_format")
-    else:
-        form = None
+    _check_changes(changes, creating=creating)
+    s = {**_NEW_RULE, **current, **changes}
+    _check_name_and_condition(s)
+    _check_flags_and_numbers(s)
+    url, form = _webhook(s["webhook_url"], s["webhook_format"])
     if not s["email"] and url is None:
         raise RuleError("a rule needs a channel: email true, a webhook_url, or both", "email")
     values = {
@@ -244,6 +214,54 @@ def _checked(current: Mapping[str, Any], changes: Mapping[str, Any], *, creating
     }
     values.update(_scope(s))
     return values
+
+
+def _check_changes(changes: Mapping[str, Any], *, creating: bool) -> None:
+    if not isinstance(changes, Mapping):
+        raise RuleError("send the rule as a JSON object")
+    unknown = sorted(set(changes) - _SETTINGS)
+    if unknown:
+        raise RuleError(f"unknown setting {unknown[0]!r}; rules have {', '.join(sorted(_SETTINGS))}", unknown[0])
+    if creating:
+        for required in ("name", "kind", "condition"):
+            if required not in changes:
+                raise RuleError(f"a rule needs {required!r}", required)
+
+
+def _check_name_and_condition(s: Mapping[str, Any]) -> None:
+    if not isinstance(s["name"], str) or not s["name"].strip() or len(s["name"]) > 120:
+        raise RuleError("name must be a text of 1 to 120 characters", "name")
+    if s["kind"] not in KINDS:
+        raise RuleError(f"kind must be one of {', '.join(KINDS)}", "kind")
+    if s["kind"] == "response":
+        parse_response_condition(s["condition"], known_reasons())
+    elif s["kind"] == "signal":
+        parse_signal_condition(s["condition"])
+    else:
+        parse_window_condition(s["condition"])
+
+
+def _check_flags_and_numbers(s: Mapping[str, Any]) -> None:
+    for flag in ("email", "quiet_hours", "active"):
+        if not isinstance(s[flag], bool):
+            raise RuleError(f"{flag} must be true or false", flag)
+    for number, low, high in _NUMBERS:
+        value = s[number]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise RuleError(f"{number} must be a whole number from {low} to {high}", number)
+
+
+def _webhook(url: object, form: object) -> tuple[str | None, str | None]:
+    """The webhook URL and its format (json when none is given); no format without a URL."""
+    if url is None:
+        return None, None
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000:
+        raise RuleError("webhook_url must be an http:// or https:// URL", "webhook_url")
+    form = form or "json"
+    if form not in WEBHOOK_FORMATS:
+        raise RuleError(f"webhook_format must be one of {', '.join(WEBHOOK_FORMATS)}", "webhook_format")
+    return url, form
 
 
 def _scope(s: Mapping[str, Any]) -> dict[str, Any]:
@@ -276,156 +294,3 @@ def _scope(s: Mapping[str, Any]) -> dict[str, Any]:
         if found["survey"] is None:
             raise RuleError(f"there is no survey {s['survey']!r}", "survey")
     return found
-
-
-# --- the rule book: what the ingest path reads from memory -----------------------------------
-
-
-@dataclass(frozen=True)
-class StoreFacts:
-    id: int
-    code: str
-    name: str
-    region_id: int | None
-    time_zone: str
-    opening_hours: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class RuleFacts:
-    id: int
-    name: str
-    kind: str
-    condition: ResponseCondition | WindowCondition | SignalCondition
-    store_codes: frozenset[str] | None  # None: every store
-    touchpoint: tuple[str, str] | None  # (store code, touchpoint code)
-    survey: str | None
-    email: bool
-    webhook_url: str | None
-    throttle_minutes: int
-    sla_minutes: int
-    quiet_hours: bool
-
-    def applies_to(self, response: ValidResponse) -> bool:
-        if self.store_codes is not None and response.store not in self.store_codes:
-            return False
-        if self.touchpoint is not None and self.touchpoint != (response.store, response.touchpoint):
-            return False
-        return self.survey is None or self.survey == response.survey
-
-    def covers_store(self, store_code: str) -> bool:
-        return self.store_codes is None or store_code in self.store_codes
-
-
-@dataclass
-class RuleBook:
-    rules: list[RuleFacts]  # active single-response rules
-    window_rules: list[RuleFacts]
-    stores: dict[str, StoreFacts]  # by code
-    loaded_at: float = field(default_factory=time.monotonic)
-    signal_rules: list[RuleFacts] = field(default_factory=list)
-
-    def store(self, code: str) -> StoreFacts:
-        return self.stores[code]
-
-
-def load_book() -> RuleBook:
-    stores = {
-        s.code: StoreFacts(s.id, s.code, s.name, s.region_id, s.time_zone, s.opening_hours or {})
-        for s in Store.select()
-    }
-    by_id = {s.id: s for s in stores.values()}
-    touchpoints = {
-        t.id: (by_id[t.store_id].code, t.code)
-        for t in Touchpoint.select(Touchpoint.id, Touchpoint.store, Touchpoint.code)
-    }
-    surveys = {s.id: s.key for s in Survey.select(Survey.id, Survey.key)}
-    by_kind: dict[str, list[RuleFacts]] = {kind: [] for kind in KINDS}
-    for row in AlertRule.select().where(AlertRule.active == True).order_by(AlertRule.id):  # noqa: E712
-        facts = compile_rule(row, stores, touchpoints, surveys)
-        if facts is not None:
-            by_kind[row.kind].append(facts)
-    return RuleBook(by_kind["response"], by_kind["window"], stores, signal_rules=by_kind["signal"])
-
-
-def compile_rule(
-    row: AlertRule,
-    stores: Mapping[str, StoreFacts],
-    touchpoints: Mapping[int, tuple[str, str]],
-    surveys: Mapping[int, str],
-) -> RuleFacts | None:
-    """A rule as the routing reads it; None for a rule that cannot be applied (kept rules are
-    checked when saved, so this only guards against a scope deleted since)."""
-    parsers = {"response": parse_response_condition, "signal": parse_signal_condition}
-    parse = parsers.get(row.kind, parse_window_condition)
-    try:
-        condition = parse(row.condition)
-    except RuleError:
-        return None
-    store_codes: frozenset[str] | None = None
-    touchpoint = None
-    if row.scope == "region":
-        store_codes = frozenset(s.code for s in stores.values() if s.region_id == row.region_id)
-    elif row.scope == "store":
-        store_codes = frozenset(s.code for s in stores.values() if s.id == row.store_id)
-    elif row.scope == "touchpoint":
-        touchpoint = touchpoints.get(row.touchpoint_id)
-        if touchpoint is None:
-            return None
-        store_codes = frozenset({touchpoint[0]})
-    survey = surveys.get(row.survey_id) if row.scope == "survey" else None
-    if row.scope == "survey" and survey is None:
-        return None
-    return RuleFacts(
-        id=row.id,
-        name=row.name,
-        kind=row.kind,
-        condition=condition,
-        store_codes=store_codes,
-        touchpoint=touchpoint,
-        survey=survey,
-        email=bool(row.email),
-        webhook_url=row.webhook_url,
-        throttle_minutes=row.throttle_minutes,
-        sla_minutes=row.sla_minutes,
-        quiet_hours=bool(row.quiet_hours),
-    )
-
-
-class BookCache:
-    """The rule book, reloaded when a rule changes in this process or after ``ttl`` seconds
-    (a rule changed by another hub process is applied within that time)."""
-
-    def __init__(self, ttl: float = 2.0) -> None:
-        self.ttl = ttl
-        self._book: RuleBook | None = None
-        self._lock = threading.Lock()
-
-    def get(self, *, stale_store: str | None = None) -> RuleBook:
-        book = self._book
-        if (
-            book is None
-            or time.monotonic() - book.loaded_at > self.ttl
-            or (stale_store is not None and stale_store not in book.stores)
-        ):
-            with self._lock:
-                book = self._book = load_book()
-        return book
-
-    def forget(self) -> None:
-        self._book = None
-
-
-_caches: weakref.WeakSet[BookCache] = weakref.WeakSet()
-
-
-def forget_book() -> None:
-    """A rule or store changed: every app in this process reloads its book on next use."""
-    for cache in list(_caches):
-        cache.forget()
-
-
-def new_book_cache(ttl: float = 2.0) -> BookCache:
-    cache = BookCache(ttl)
-    _caches.add(cache)
-    return cache
