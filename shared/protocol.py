@@ -237,58 +237,13 @@ def validate_response(item: object, surveys: SurveyLookup) -> tuple[ValidRespons
         return None, [Problem("not_an_object", "each response must be a JSON object")]
     problems: list[Problem] = []
     add = problems.append
-
-    response_id = item.get("id")
-    if not is_uuid(response_id):
-        add(Problem("bad_id", "id must be a lower-case hyphenated UUID", "id"))
-    version = item.get("v")
-    if not _one_of(version, SUPPORTED_VERSIONS):
-        add(_unsupported(version))
-    channel = item.get("channel")
-    if not _one_of(channel, CHANNELS):
-        add(Problem("unknown_channel", f"channel must be one of {sorted(CHANNELS)}", "channel"))
-    for name in ("store", "touchpoint", "survey"):
-        if not _code(item.get(name)):
-            add(Problem("missing_field", f"{name} must be a non-empty string of at most {MAX_CODE_LENGTH}", name))
-    survey_version = item.get("survey_version")
-    if not _int(survey_version):
-        add(Problem("missing_field", "survey_version must be an integer", "survey_version"))
-    captured_at = parse_time(item.get("captured_at"))
-    if captured_at is None:
-        add(Problem("bad_time", "captured_at must be an RFC 3339 timestamp with a zone", "captured_at"))
-    locale = item.get("locale", "und")
-    if not isinstance(locale, str) or (locale != "und" and not _LOCALE.fullmatch(locale)):
-        add(Problem("bad_locale", "locale must be a language tag such as 'de' or 'en-GB'", "locale"))
-    seq = item.get("seq")
-    if channel == "kiosk" and not (_int(seq) and seq > 0):
-        add(Problem("bad_sequence", "a terminal response needs seq, a positive integer", "seq"))
-    elif channel == "qr" and seq is not None:
-        add(Problem("bad_sequence", "a phone response carries no seq", "seq"))
-    flags = item.get("flags", [])
-    if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
-        add(Problem("wrong_type", "flags must be a list of strings", "flags"))
-        flags = []
-    for flag in flags:
-        if flag not in FLAGS:
-            add(Problem("unknown_flag", f"flag {flag!r} is not one of {sorted(FLAGS)}", "flags"))
+    _check_envelope(item, add)
+    captured_at, locale = _check_capture(item, add)
+    flags = _check_flags(item.get("flags", []), add)
     contact = item.get("contact")
     if contact is not None and not _contact_ok(contact):
         add(Problem("bad_contact", "contact needs an address of at most 200 characters and consent true", "contact"))
-
-    survey = None
-    if _code(item.get("survey")) and _int(survey_version):
-        survey = surveys(item["survey"], survey_version)
-        if survey is None:
-            add(Problem("unknown_survey", f"survey {item['survey']!r} version {survey_version} is not known", "survey"))
-    answers = item.get("answers")
-    rows: list[AnswerRow] = []
-    if not isinstance(answers, list):
-        add(Problem("wrong_type", "answers must be a list", "answers"))
-    elif not answers:
-        add(Problem("no_answers", "a response needs at least one answer", "answers"))
-    elif survey is not None:
-        rows = _check_answers(answers, survey, "partial" in flags, add)
-
+    rows = _check_survey_answers(item, surveys, "partial" in flags, add)
     if problems:
         return None, problems
     try:
@@ -297,15 +252,15 @@ def validate_response(item: object, surveys: SurveyLookup) -> tuple[ValidRespons
         return None, [Problem("bad_text", "a string holds an invalid Unicode escape (a lone surrogate)")]
     return (
         ValidResponse(
-            id=response_id,
-            channel=channel,
+            id=item["id"],
+            channel=item["channel"],
             store=item["store"],
             touchpoint=item["touchpoint"],
             survey=item["survey"],
-            survey_version=survey_version,
+            survey_version=item["survey_version"],
             captured_at=captured_at,
             locale=locale,
-            seq=seq,
+            seq=item.get("seq"),
             answers=tuple(rows),
             contact=contact,
             flags=tuple(sorted(set(flags))),
@@ -313,6 +268,69 @@ def validate_response(item: object, surveys: SurveyLookup) -> tuple[ValidRespons
         ),
         [],
     )
+
+
+def _check_envelope(item: Mapping[str, Any], add: Callable[[Problem], None]) -> None:
+    """The id, the protocol version, the channel, the codes and the survey version."""
+    if not is_uuid(item.get("id")):
+        add(Problem("bad_id", "id must be a lower-case hyphenated UUID", "id"))
+    version = item.get("v")
+    if not _one_of(version, SUPPORTED_VERSIONS):
+        add(_unsupported(version))
+    if not _one_of(item.get("channel"), CHANNELS):
+        add(Problem("unknown_channel", f"channel must be one of {sorted(CHANNELS)}", "channel"))
+    for name in ("store", "touchpoint", "survey"):
+        if not _code(item.get(name)):
+            add(Problem("missing_field", f"{name} must be a non-empty string of at most {MAX_CODE_LENGTH}", name))
+    if not _int(item.get("survey_version")):
+        add(Problem("missing_field", "survey_version must be an integer", "survey_version"))
+
+
+def _check_capture(item: Mapping[str, Any], add: Callable[[Problem], None]) -> tuple[datetime | None, Any]:
+    """When, in which language and as which device sequence number it was captured."""
+    captured_at = parse_time(item.get("captured_at"))
+    if captured_at is None:
+        add(Problem("bad_time", "captured_at must be an RFC 3339 timestamp with a zone", "captured_at"))
+    locale = item.get("locale", "und")
+    if not isinstance(locale, str) or (locale != "und" and not _LOCALE.fullmatch(locale)):
+        add(Problem("bad_locale", "locale must be a language tag such as 'de' or 'en-GB'", "locale"))
+    channel, seq = item.get("channel"), item.get("seq")
+    if channel == "kiosk" and not (_int(seq) and seq > 0):
+        add(Problem("bad_sequence", "a terminal response needs seq, a positive integer", "seq"))
+    elif channel == "qr" and seq is not None:
+        add(Problem("bad_sequence", "a phone response carries no seq", "seq"))
+    return captured_at, locale
+
+
+def _check_flags(flags: object, add: Callable[[Problem], None]) -> list[str]:
+    """The flags; an empty list when they are not a list of strings."""
+    if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
+        add(Problem("wrong_type", "flags must be a list of strings", "flags"))
+        return []
+    for flag in flags:
+        if flag not in FLAGS:
+            add(Problem("unknown_flag", f"flag {flag!r} is not one of {sorted(FLAGS)}", "flags"))
+    return flags
+
+
+def _check_survey_answers(
+    item: Mapping[str, Any], surveys: SurveyLookup, partial: bool, add: Callable[[Problem], None]
+) -> list[AnswerRow]:
+    """The survey it names, and the answers checked against it."""
+    survey = None
+    survey_version = item.get("survey_version")
+    if _code(item.get("survey")) and _int(survey_version):
+        survey = surveys(item["survey"], survey_version)
+        if survey is None:
+            add(Problem("unknown_survey", f"survey {item['survey']!r} version {survey_version} is not known", "survey"))
+    answers = item.get("answers")
+    if not isinstance(answers, list):
+        add(Problem("wrong_type", "answers must be a list", "answers"))
+    elif not answers:
+        add(Problem("no_answers", "a response needs at least one answer", "answers"))
+    elif survey is not None:
+        return _check_answers(answers, survey, partial, add)
+    return []
 
 
 def _unsupported(version: object) -> Problem:
