@@ -17,17 +17,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from hub.db import database, db_time, is_sqlite, placeholders
-
-
-def as_utc(value: Any) -> datetime | None:
-    """A timestamp read with raw SQL (text on SQLite, naive on PostgreSQL) as aware UTC."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
+from hub.db import database, db_time, is_sqlite, placeholders, stored_time
 
 MESSAGE_COLUMNS = (
     "kind",
@@ -65,7 +55,8 @@ def last_scheduled(group_key: str) -> datetime | None:
     row = database.execute_sql(
         f"SELECT MAX(deliver_after) FROM outbox_message WHERE group_key = {database.param}", (group_key,)
     ).fetchone()
-    return as_utc(row[0]) if row else None
+    value = row[0] if row else None
+    return None if value is None else stored_time(value).replace(tzinfo=UTC)
 
 
 def insert_message(values: dict[str, Any], *, conflict: str) -> int | None:
