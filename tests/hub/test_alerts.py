@@ -12,8 +12,8 @@ import pytest
 
 from hub.models import Case, CaseResponse, OutboxItem, OutboxMessage, User, UserStore
 from hub.services.alerts.conditions import parse_response_condition, parse_window_condition
-from hub.services.outbox.delivery import RetryPolicy
 from hub.services.alerts.rules import create_rule, update_rule
+from hub.services.outbox.delivery import RetryPolicy
 from shared.errors import RuleError
 from tests.hub.alerting import add_person, deliver, outbox, rating, send
 from tests.hub.conftest import connected
