@@ -13,7 +13,8 @@ from werkzeug.wrappers import Response
 
 from hub.admin.base import attempt, bp, editors, may_edit, readers
 from hub.clock import now
-from hub.models import AlertRule, Region, Store, Survey, Touchpoint
+from hub.models import AlertRule
+from hub.services import listings
 from hub.services.alerts import rules
 from hub.services.alerts.conditions import describe
 from shared.errors import RuleError
@@ -76,10 +77,10 @@ def _choices() -> dict[str, Any]:
         "kinds": rules.KINDS,
         "scopes": rules.SCOPES,
         "formats": rules.WEBHOOK_FORMATS,
-        "regions": list(Region.select().order_by(Region.name)),
-        "stores": list(Store.select(Store.code, Store.name).order_by(Store.code)),
-        "places": list(Touchpoint.select(Touchpoint, Store).join(Store).order_by(Store.code, Touchpoint.code)),
-        "surveys": list(Survey.select().order_by(Survey.key)),
+        "regions": listings.regions(),
+        "stores": listings.all_stores(),
+        "places": listings.places(),
+        "surveys": listings.surveys(),
         "examples": {k: v for k, v in EXAMPLES.items() if k in rules.KINDS},
         "kind_names": KIND_NAMES,
         "may_edit": may_edit(),
@@ -99,10 +100,7 @@ def alert_rules() -> Any:
 
 
 def _render_list(values: Any, status: int = 200) -> Any:
-    listed = [
-        (rule, rules.rule_settings(rule), describe(rule.kind, rule.condition))
-        for rule in AlertRule.select().order_by(AlertRule.id)
-    ]
+    listed = [(rule, rules.rule_settings(rule), describe(rule.kind, rule.condition)) for rule in listings.alert_rules()]
     defaults = {
         "kind": "response",
         "scope": "all",

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, flash, render_template
 
 from hub.auth.guard import current_user, require_role
-from hub.models import BaseModel, Store, Touchpoint
+from hub.models import Store, Touchpoint
 from hub.services import catalog
 from shared.errors import NotFound, VoxloopError
 
@@ -42,14 +42,6 @@ def attempt(action: Callable[[], Any], done: str) -> tuple[bool, Any]:
         return False, None
     flash(done, "ok")
     return True, result
-
-
-def one(model: type[BaseModel], where: Any, what: str) -> Any:
-    """The row of ``model`` matching ``where``, or a 404 naming ``what``."""
-    row = model.get_or_none(where)
-    if row is None:
-        raise NotFound("not_found", f"no such {what}")
-    return row
 
 
 def place(text: str) -> tuple[Store, Touchpoint]:

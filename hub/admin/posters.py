@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 from hub.admin.base import bp, may_edit, place, readers
 from hub.auth.guard import current_scope
 from hub.models import Store, Touchpoint
+from hub.services import listings
 from hub.services.qr_tokens import QrKeys, make_phone_token, phone_url
 from mobile_web.conversation import page_languages
 from mobile_web.qr_codes import Poster, write_poster
@@ -51,8 +52,7 @@ def poster_for(store: Store, touchpoint: Touchpoint, language: str | None, last_
 @bp.get("/posters")
 @readers
 def posters() -> str:
-    query = Touchpoint.select(Touchpoint, Store).join(Store).order_by(Store.code, Touchpoint.code)
-    places = list(current_scope().restrict(query, Touchpoint.store))
+    places = listings.places(current_scope())
     return render_template(
         "admin/posters.html",
         places=places,

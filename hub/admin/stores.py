@@ -8,14 +8,13 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from flask import redirect, render_template, request, url_for
-from peewee import JOIN
 from werkzeug.wrappers import Response
 
-from hub.admin.base import attempt, bp, editors, form_list, may_edit, one, readers
+from hub.admin.base import attempt, bp, editors, form_list, may_edit, readers
 from hub.auth.guard import current_scope
 from hub.clock import now
-from hub.models import Region, Store, Survey, Touchpoint, User, UserStore
-from hub.services import catalog, users
+from hub.models import Store
+from hub.services import catalog, listings, users
 from hub.services.alerts.opening_hours import DAYS
 from hub.services.alerts.rules import forget_book
 from shared.errors import RequestError
@@ -46,14 +45,7 @@ def hours_text(hours: dict[str, Any] | None) -> dict[str, str]:
 
 
 def _store(code: str) -> Store:
-    store = one(Store, Store.code == code, "store")
-    current_scope().require_store(store.id)  # every store for HQ; kept should roles widen
-    return store
-
-
-def _store_list() -> list[Store]:
-    query = Store.select(Store, Region).join(Region, JOIN.LEFT_OUTER).order_by(Store.code)
-    return list(current_scope().restrict(query, Store.id))
+    return listings.store(code, current_scope())  # every store for HQ; kept should roles widen
 
 
 @bp.get("/stores")
@@ -63,13 +55,10 @@ def stores() -> str:
 
 
 def _render_list(values: Any, status: int = 200) -> Any:
-    counts: dict[int, int] = {}
-    for t in Touchpoint.select(Touchpoint.store):
-        counts[t.store_id] = counts.get(t.store_id, 0) + 1
     page = render_template(
         "admin/stores.html",
-        stores=_store_list(),
-        touchpoints=counts,
+        stores=listings.stores(current_scope()),
+        touchpoints=listings.touchpoint_counts(),
         values=values,
         days=DAYS,
         zones=sorted(available_timezones()),
@@ -111,12 +100,6 @@ def store(code: str) -> Any:
 
 
 def _render_store(store: Store, values: Any, status: int = 200) -> Any:
-    managers = {
-        u.id
-        for u in User.select(User.id)
-        .join(UserStore, on=(UserStore.user == User.id))
-        .where((UserStore.store == store.id) & (User.role == "store_manager"))
-    }
     page = render_template(
         "admin/store.html",
         store=store,
@@ -130,16 +113,11 @@ def _render_store(store: Store, values: Any, status: int = 200) -> Any:
         },
         days=DAYS,
         zones=sorted(available_timezones()),
-        touchpoints=list(
-            Touchpoint.select(Touchpoint, Survey)
-            .join(Survey)
-            .where(Touchpoint.store == store.id)
-            .order_by(Touchpoint.code)
-        ),
-        surveys=list(Survey.select().order_by(Survey.key)),
+        touchpoints=listings.store_touchpoints(store),
+        surveys=listings.surveys(),
         kinds=catalog.TOUCHPOINT_KINDS,
-        candidates=list(User.select().where(User.role == "store_manager").order_by(User.name)),
-        managers=managers,
+        candidates=listings.store_managers(),
+        managers=listings.managers_of(store),
         may_edit=may_edit(),
     )
     return page, status

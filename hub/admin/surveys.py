@@ -11,27 +11,15 @@ from typing import Any
 from flask import redirect, render_template, request, url_for
 
 from hub.admin import survey_form
-from hub.admin.base import attempt, bp, editors, may_edit, one, readers
+from hub.admin.base import attempt, bp, editors, may_edit, readers
 from hub.clock import now
-from hub.models import Survey, SurveyVersion, Touchpoint
-from hub.services import catalog
-from shared.errors import NotFound
+from hub.models import Survey, SurveyVersion
+from hub.services import catalog, listings
 
 NEW_SURVEY = {k: v for k, v in catalog.DEFAULT_SURVEY.items() if k != "version"} | {
     "key": "new_survey",
     "name": "New survey",
 }
-
-
-def _survey(key: str) -> Survey:
-    return one(Survey, Survey.key == key, "survey")
-
-
-def _version(survey: Survey, number: int) -> SurveyVersion:
-    row = SurveyVersion.get_or_none((SurveyVersion.survey == survey.id) & (SurveyVersion.version == number))
-    if row is None:
-        raise NotFound("not_found", f"survey {survey.key!r} has no version {number}")
-    return row
 
 
 def _without_version(definition: dict[str, Any]) -> dict[str, Any]:
@@ -54,9 +42,8 @@ def surveys() -> Any:
 
 
 def _render_list(text: str, found: list[str], preview: dict[str, Any] | None, status: int = 200) -> Any:
-    rows = list(Survey.select().order_by(Survey.key))
-    versions = {s.id: SurveyVersion.select().where(SurveyVersion.survey == s.id).count() for s in rows}
-    used = {s.id: Touchpoint.select().where(Touchpoint.survey == s.id).count() for s in rows}
+    rows = listings.surveys()
+    versions, used = listings.survey_use(rows)
     page = render_template(
         "admin/surveys.html",
         surveys=rows,
@@ -85,7 +72,7 @@ def create_survey() -> Any:
     definition, found = _parsed(text)
     if found or request.form.get("action") == "preview":
         return _render_list(text, found, None if found else definition, 400 if found else 200)
-    if Survey.get_or_none(Survey.key == definition["key"]) is not None:
+    if listings.survey_exists(definition["key"]):
         return _render_list(text, [f"key: a survey {definition['key']!r} exists already"], None, 400)
     ok, _ = attempt(lambda: _save({**definition, "version": 1}, None), "Survey added.")
     if not ok:
@@ -96,9 +83,9 @@ def create_survey() -> Any:
 @bp.get("/surveys/<key>")
 @readers
 def survey(key: str) -> Any:
-    row = _survey(key)
+    row = listings.survey(key)
     number = request.args.get("version", "")
-    shown = _version(row, int(number)) if number.isdigit() else catalog.current_survey(row)
+    shown = listings.survey_version(row, int(number)) if number.isdigit() else catalog.current_survey(row)
     return _render_survey(row, shown)
 
 
@@ -121,10 +108,8 @@ def _render_survey(
         shown_version=shown.version,
         current=current.definition,
         languages=languages,
-        versions=list(
-            SurveyVersion.select().where(SurveyVersion.survey == row.id).order_by(SurveyVersion.version.desc())
-        ),
-        touchpoints=list(Touchpoint.select().where(Touchpoint.survey == row.id)),
+        versions=listings.survey_versions(row),
+        touchpoints=listings.survey_touchpoints(row),
         text=text or json.dumps(_without_version(current.definition), indent=2, ensure_ascii=False),
         problems=found or [],
         preview=preview,
@@ -137,7 +122,7 @@ def _render_survey(
 @editors
 def edit_survey(key: str) -> Any:
     """The translation form: texts, reasons added, removed or renamed, languages."""
-    row = _survey(key)
+    row = listings.survey(key)
     current = catalog.current_survey(row)
     languages = survey_form.languages_from(request.form.get("languages", ""))
     definition = survey_form.edited(current.definition, request.form, languages)
@@ -155,7 +140,7 @@ def edit_survey(key: str) -> Any:
 @editors
 def edit_survey_json(key: str) -> Any:
     """The JSON editor: preview shows the definition as the form would, save makes a version."""
-    row = _survey(key)
+    row = listings.survey(key)
     current = catalog.current_survey(row)
     text = request.form.get("definition", "")
     definition, found = _parsed(text)

@@ -17,11 +17,11 @@ from werkzeug.wrappers import Response
 from hub.admin.base import EVERYONE, bp, editors, may_edit, place
 from hub.auth.guard import current_scope, require_role
 from hub.clock import now
-from hub.models import Store, SyncLog, Terminal, Touchpoint
-from hub.services import enrollment
+from hub.models import Store, Terminal
+from hub.services import enrollment, listings
 from hub.services.terminal_health import is_silent
 from mobile_web.qr_codes import matrix
-from shared.errors import NotFound, RequestError
+from shared.errors import RequestError
 
 viewers = require_role(*EVERYONE)
 
@@ -43,18 +43,11 @@ def _in_scope(store_code: str | None) -> Store | None:
     """The store filter asked for, if any; a store outside the scope is "not found"."""
     if not store_code:
         return None
-    store = Store.get_or_none(Store.code == store_code)
-    if store is None:
-        raise NotFound("not_found", "no such store")
-    current_scope().require_store(store.id)
-    return store
+    return listings.store(store_code, current_scope())
 
 
 def _terminal(terminal_id: str) -> Terminal:
-    terminal = Terminal.get_or_none(Terminal.id == terminal_id)
-    if terminal is None or not current_scope().sees(terminal.store_id):
-        raise NotFound("not_found", "no such terminal")
-    return terminal
+    return listings.terminal(terminal_id, current_scope())
 
 
 @bp.get("/terminals")
@@ -62,25 +55,13 @@ def _terminal(terminal_id: str) -> Terminal:
 def terminals() -> str:
     scope = current_scope()
     only = _in_scope(request.args.get("store"))
-    query = (
-        Terminal.select(Terminal, Store, Touchpoint)
-        .join(Store, on=(Terminal.store == Store.id))
-        .switch(Terminal)
-        .join(Touchpoint, on=(Terminal.touchpoint == Touchpoint.id))
-        .order_by(Store.code, Terminal.status, Terminal.enrolled_at)
-    )
-    if only is not None:
-        query = query.where(Terminal.store == only.id)
-    found = list(scope.restrict(query, Terminal.store))
-    places = scope.restrict(
-        Touchpoint.select(Touchpoint, Store).join(Store).order_by(Store.code, Touchpoint.code), Touchpoint.store
-    )
+    found = listings.terminals(scope, only)
     return render_template(
         "admin/terminals.html",
         terminals=found,
         silent={t.id for t in found if is_silent(t)},
         store=only,
-        places=list(places) if may_edit() else [],
+        places=listings.places(scope) if may_edit() else [],
         may_edit=may_edit(),
         ttl=current_app.config["ENROLLMENT_CODE_TTL_HOURS"],
     )
@@ -90,7 +71,7 @@ def terminals() -> str:
 @viewers
 def terminal(terminal_id: str) -> str:
     t = _terminal(terminal_id)
-    logs = list(SyncLog.select().where(SyncLog.terminal == t.id).order_by(SyncLog.received_at.desc()).limit(20))
+    logs = listings.sync_log(t)
     return render_template("admin/terminal.html", t=t, silent=is_silent(t), logs=logs, may_edit=may_edit())
 
 

@@ -8,12 +8,11 @@ from typing import Any
 from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from hub.admin.base import attempt, bp, editors, form_list, may_edit, one, readers
+from hub.admin.base import attempt, bp, editors, form_list, may_edit, readers
 from hub.auth.guard import current_user
 from hub.clock import now
-from hub.models import Region, Store, User, UserRegion, UserStore
-from hub.services import users
-from shared.errors import NotFound
+from hub.models import Region, Store, User
+from hub.services import listings, users
 
 ROLE_NAMES = {
     "hq_admin": "HQ admin (changes everything)",
@@ -23,35 +22,15 @@ ROLE_NAMES = {
 }
 
 
-def _user(user_id: int) -> User:
-    return one(User, User.id == user_id, "person")
-
-
 def _picked(form: Any) -> tuple[list[Store], list[Region]]:
-    codes = form_list(form, "store")
-    names = form_list(form, "region")
-    stores = list(Store.select().where(Store.code.in_(codes or [""])))
-    regions = list(Region.select().where(Region.name.in_(names or [""])))
-    if len(stores) != len(set(codes)) or len(regions) != len(set(names)):
-        raise NotFound("not_found", "no such store or region")
-    return stores, regions
-
-
-def _links() -> tuple[dict[int, list[str]], dict[int, list[str]]]:
-    stores: dict[int, list[str]] = {}
-    for user_id, code in UserStore.select(UserStore.user, Store.code).join(Store).order_by(Store.code).tuples():
-        stores.setdefault(user_id, []).append(code)
-    regions: dict[int, list[str]] = {}
-    for user_id, name in UserRegion.select(UserRegion.user, Region.name).join(Region).order_by(Region.name).tuples():
-        regions.setdefault(user_id, []).append(name)
-    return stores, regions
+    return listings.picked_places(form_list(form, "store"), form_list(form, "region"))
 
 
 def _choices() -> dict[str, Any]:
     return {
         "roles": ROLE_NAMES,
-        "all_stores": list(Store.select(Store.code, Store.name).order_by(Store.code)),
-        "all_regions": list(Region.select().order_by(Region.name)),
+        "all_stores": listings.all_stores(),
+        "all_regions": listings.regions(),
         "may_edit": may_edit(),
     }
 
@@ -63,8 +42,8 @@ def users_page() -> str:
 
 
 def _render_list(values: Any, status: int = 200) -> Any:
-    stores, regions = _links()
-    people = list(User.select().order_by(User.active.desc(), User.role, User.name))
+    stores, regions = listings.people_places()
+    people = listings.people()
     page = render_template(
         "admin/users.html", people=people, stores=stores, regions=regions, values=values, **_choices()
     )
@@ -97,8 +76,8 @@ def create_user() -> Any:
 @bp.get("/users/<int:user_id>")
 @readers
 def user(user_id: int) -> str:
-    person = _user(user_id)
-    stores, regions = _links()
+    person = listings.person(user_id)
+    stores, regions = listings.people_places()
     return render_template(
         "admin/user.html",
         person=person,
@@ -112,7 +91,7 @@ def user(user_id: int) -> str:
 @bp.post("/users/<int:user_id>")
 @editors
 def change_user(user_id: int) -> Response:
-    person, form = _user(user_id), request.form
+    person, form = listings.person(user_id), request.form
 
     def change() -> User:
         stores, regions = _picked(form)
@@ -133,6 +112,6 @@ def change_user(user_id: int) -> Response:
 @bp.post("/users/<int:user_id>/password")
 @editors
 def reset_password(user_id: int) -> Response:
-    person = _user(user_id)
+    person = listings.person(user_id)
     attempt(lambda: users.set_password(person, request.form.get("password", "")), "New password set.")
     return redirect(url_for("admin.user", user_id=user_id))
