@@ -9,7 +9,7 @@ ever be delivered otherwise). Nothing here touches the database.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -57,6 +57,17 @@ def next_open_moment(hours: Mapping[str, Any] | None, zone: str, now: datetime) 
 
 def is_open(hours: Mapping[str, Any] | None, zone: str, now: datetime) -> bool:
     return next_open_moment(hours, zone, now) == now
+
+
+def opening_intervals(hours: Mapping[str, Any] | None, zone: str, day: date) -> list[tuple[datetime, datetime]]:
+    """When the store is open on its local ``day``: (opens, closes) pairs in UTC, in order; none
+    on a closed day, the whole day for a store with no hours at all (as ``is_open`` sees it)."""
+    tz = ZoneInfo(zone)
+    if not hours or not any(_intervals(hours, d) for d in DAYS):
+        found = [(0, 24 * 60)]
+    else:
+        found = _intervals(hours, DAYS[day.weekday()])
+    return [(_at(day, start, tz).astimezone(UTC), _at(day, end, tz).astimezone(UTC)) for start, end in found]
 
 
 def _at(day: Any, minutes: int, tz: ZoneInfo) -> datetime:
