@@ -22,7 +22,6 @@ LEFT_OUT = ("hub/seed/",)
 BEING_SPLIT = frozenset(
     {
         "hub/charts.py:line_chart",
-        "hub/services/rollups.py:Rollups.add",
         "hub/services/response_views.py:response_views",
         "hub/services/alerts/windows.py:check_windows",
         "hub/services/alerts/conditions.py:parse_response_condition",
