@@ -50,6 +50,7 @@ TIME_SENSITIVE = (
     "tests/hub/test_sign_in.py",
     "tests/hub/test_cases.py",
     "tests/hub/test_clock.py",
+    "tests/hub/test_demo_run.py",
     "tests/kiosk/test_sync_against_hub.py",
     "tests/kiosk/test_terminal.py",
     "tests/mobile_web/",
