@@ -99,7 +99,7 @@ class Deployment:
     system_nginx_before: dict[str, tuple[int, int]]
 
     def hub_command(self, *args: str) -> str:
-        """`voxloop ...` as deploy/README.md runs it: the service's user and environment."""
+        """`voxloop ...` as deploy/README.md runs it: in /opt/voxloop, with the service's environment."""
         return run([str(self.opt / ".venv" / "bin" / "voxloop"), *args], environment=self.service_env, cwd=self.opt)
 
     def terminal_command(self, *args: str) -> str:
