@@ -57,12 +57,6 @@ def adapt_site(shipped: str, *, ports: Ports, certificate: ServerCertificate, di
     site = _replace(
         site, "return 301 https://$host$request_uri;", f"return 301 https://$host:{ports.https}$request_uri;"
     )
-    # on 443 the Host a browser sends has no port, so $host is all of it; on another port the
-    # hub must hear the port too, or the phone page's same-origin check refuses every answer
-    site = _replace(site, "proxy_set_header Host $host;", f"proxy_set_header Host $host:{ports.https};")
-    site = _replace(
-        site, "proxy_set_header X-Forwarded-Host $host;", f"proxy_set_header X-Forwarded-Host $host:{ports.https};"
-    )
     site = _replace(site, "server_name hub.example.org;", "server_name 127.0.0.1;", count=2)
     site = _replace(site, "root /var/www/html;", f"root {directory / 'acme'};")
     site = _replace(site, "/etc/letsencrypt/live/hub.example.org/fullchain.pem;", f"{certificate.chain};")
