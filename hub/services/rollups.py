@@ -83,30 +83,44 @@ class Rollups:
         smiley among ``answers`` is taken, and counted by ``hour`` (None: not known)."""
         answers = list(answers)
         day_key = day if isinstance(day, str) else day.isoformat()
-        smiley = next((a for a in answers if a.kind == "smiley" and a.number is not None), None)
-        if face is None and smiley is not None:
-            face = smiley.number
-            if hour is not None and 1 <= face <= 5:
-                for store in (store_id, TOTAL):
-                    row = self.hours[(day_key, store, hour)]
-                    row[0] += 1
-                    row[face] += 1
+        if face is None:
+            face = self._add_smiley(answers, day_key, store_id, hour)
         feeling = mood(face, faces)
         for a in answers:
             self.daily[(store_id, touchpoint_id, channel, a.question, day_key, rollup_value(a))] += 1
             if a.kind in NUMERIC_KINDS and a.number is not None and 0 <= a.number <= 10:
-                for store in (store_id, TOTAL):
-                    row = self.scores[(a.question, day_key, store, channel)]
-                    row[0] += 1
-                    row[1 + a.number] += 1
+                self._add_score(a.question, a.number, day_key, store_id, channel)
             elif a.kind == "choice" and a.text:
-                for store in (store_id, TOTAL):
-                    row = self.reasons[(a.question, day_key, store, a.text)]
-                    row[0] += 1
-                    if face is not None and 1 <= face <= 5:
-                        row[face] += 1
+                self._add_reason(a.question, a.text, day_key, store_id, face)
             elif a.kind == "text" and a.text and a.text.strip():
                 self._add_comment(a.text, locale, day_key, store_id, feeling)
+
+    def _add_smiley(self, answers: list[AnswerRow], day: str, store_id: int, hour: int | None) -> int | None:
+        """The first smiley answer's face (None without one), counted by ``hour`` when known."""
+        smiley = next((a for a in answers if a.kind == "smiley" and a.number is not None), None)
+        if smiley is None:
+            return None
+        face = smiley.number
+        if hour is not None and 1 <= face <= 5:
+            for store in (store_id, TOTAL):
+                row = self.hours[(day, store, hour)]
+                row[0] += 1
+                row[face] += 1
+        return face
+
+    def _add_score(self, question: str, number: int, day: str, store_id: int, channel: str) -> None:
+        for store in (store_id, TOTAL):
+            row = self.scores[(question, day, store, channel)]
+            row[0] += 1
+            row[1 + number] += 1
+
+    def _add_reason(self, question: str, option: str, day: str, store_id: int, face: int | None) -> None:
+        """Count a chosen option, by the face of the response it came with."""
+        for store in (store_id, TOTAL):
+            row = self.reasons[(question, day, store, option)]
+            row[0] += 1
+            if face is not None and 1 <= face <= 5:
+                row[face] += 1
 
     def _add_comment(self, text: str, locale: str, day: str, store_id: int, feeling: str | None) -> None:
         """Count the comment under each of its terms, and under the term ``ALL_COMMENTS`` (every
