@@ -7,6 +7,7 @@ kiosk/identity.py for what it holds). Heavy imports happen inside the commands, 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import socket
@@ -32,9 +33,19 @@ data_dir_option = click.option(
 )
 
 
+# What every terminal command needs beyond the core install (the kiosk extra; Kivy only for `run`).
+TERMINAL_PACKAGES = ("requests", "peewee", "apscheduler")
+
+
 @click.group()
 def kiosk() -> None:
     """Enroll and run an exit terminal (data in --data-dir, default var/kiosk)."""
+    missing = [name for name in TERMINAL_PACKAGES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise click.ClickException(
+            f"the terminal needs {', '.join(missing)}, which is not installed here. "
+            "Install it with: pip install 'voxloop[kiosk]'"
+        )
 
 
 @kiosk.command()

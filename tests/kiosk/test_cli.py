@@ -136,3 +136,12 @@ def test_run_starts_the_touch_screen_app_on_the_data_dir(monkeypatch, tmp_path, 
 
     assert result.exit_code == 0
     assert started == [(tmp_path, fullscreen)]
+
+
+def test_a_machine_without_the_terminal_packages_is_told_what_to_install(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "requests", None)  # as if the kiosk extra was not installed
+
+    result = CliRunner().invoke(kiosk, ["status", "--data-dir", str(tmp_path)])
+
+    assert result.exit_code == 1
+    assert "needs requests" in result.output and "pip install 'voxloop[kiosk]'" in result.output
