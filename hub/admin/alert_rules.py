@@ -15,7 +15,7 @@ from hub.admin.base import attempt, bp, editors, may_edit, readers
 from hub.clock import now
 from hub.models import AlertRule
 from hub.services import listings
-from hub.services.alerts import rules
+from hub.services.alerts import rule_book, rules
 from hub.services.alerts.conditions import describe
 from shared.errors import RuleError
 
@@ -74,14 +74,14 @@ def settings_from_form(form: Any) -> dict[str, Any]:
 
 def _choices() -> dict[str, Any]:
     return {
-        "kinds": rules.KINDS,
+        "kinds": rule_book.KINDS,
         "scopes": rules.SCOPES,
         "formats": rules.WEBHOOK_FORMATS,
         "regions": listings.regions(),
         "stores": listings.all_stores(),
         "places": listings.places(),
         "surveys": listings.surveys(),
-        "examples": {k: v for k, v in EXAMPLES.items() if k in rules.KINDS},
+        "examples": {k: v for k, v in EXAMPLES.items() if k in rule_book.KINDS},
         "kind_names": KIND_NAMES,
         "may_edit": may_edit(),
     }

@@ -16,7 +16,7 @@ from hub.clock import now
 from hub.models import Store
 from hub.services import catalog, listings, users
 from hub.services.alerts.opening_hours import DAYS
-from hub.services.alerts.rules import forget_book
+from hub.services.alerts.rule_book import forget_book
 from shared.errors import RequestError
 
 _INTERVAL = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")

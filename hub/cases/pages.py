@@ -14,7 +14,7 @@ from hub.clock import now
 from hub.models import Case
 from hub.services import cases
 from hub.services.alerts.recipients import LEVELS, first_reachable
-from hub.services.alerts.rules import StoreFacts
+from hub.services.alerts.rule_book import StoreFacts
 from hub.services.outbox import overview
 from hub.services.outbox.links import LinkError, read_ack_token
 from hub.services.outbox.render.alert import summary_line

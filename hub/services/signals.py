@@ -66,7 +66,7 @@ from hub.services.alerts.conditions import SignalCondition
 from hub.services.alerts.opening_hours import next_open_moment
 from hub.services.alerts.recipients import first_reachable
 from hub.services.alerts.routing import alerts_state
-from hub.services.alerts.rules import RuleFacts, StoreFacts
+from hub.services.alerts.rule_book import RuleFacts, StoreFacts
 from hub.services.analytics import survey_scales
 from hub.services.outbox import queue
 from shared.errors import NotFound, VoxloopError

@@ -24,7 +24,7 @@ from hub.models import Store, Terminal, Touchpoint
 from hub.services.alerts.conditions import TERMINAL_SILENT, WindowCondition
 from hub.services.alerts.opening_hours import is_open
 from hub.services.alerts.routing import alerts_state, raise_alert
-from hub.services.alerts.rules import RuleBook, RuleFacts
+from hub.services.alerts.rule_book import RuleBook, RuleFacts
 
 
 @dataclass

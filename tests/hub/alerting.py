@@ -16,7 +16,7 @@ from hub.db import database
 from hub.jobs import deliverer_for
 from hub.models import OutboxMessage, Region, Store, User, UserRegion, UserStore
 from hub.services.alerts.escalation import escalate_due
-from hub.services.alerts.rules import forget_book
+from hub.services.alerts.rule_book import forget_book
 from hub.services.outbox.delivery import DeliveryRun, RetryPolicy
 from tests.hub.conftest import Clock, TestTerminal, connected
 from tests.support.mail import Inbox

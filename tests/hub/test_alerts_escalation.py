@@ -12,7 +12,8 @@ from hub.models import Case, OutboxMessage, Store, User
 from hub.services import cases
 from hub.services.access import scope_for
 from hub.services.alerts.opening_hours import next_open_moment
-from hub.services.alerts.rules import forget_book, update_rule
+from hub.services.alerts.rule_book import forget_book
+from hub.services.alerts.rules import update_rule
 from hub.services.alerts.windows import check_windows
 from hub.services.digests import queue_digests
 from tests.hub.alerting import add_person, deliver, escalate, outbox, rating, send

@@ -15,7 +15,7 @@ from hub.db import write_transaction
 from hub.models import AlertRule, Case, OutboxMessage, Store
 from hub.queries import cases as q
 from hub.services.alerts.recipients import LEVELS, TOP_LEVEL, first_reachable
-from hub.services.alerts.rules import StoreFacts
+from hub.services.alerts.rule_book import StoreFacts
 from hub.services.outbox import queue
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hub.models import User, UserRegion, UserStore
-from hub.services.alerts.rules import StoreFacts
+from hub.services.alerts.rule_book import StoreFacts
 
 LEVELS = ("store managers", "regional managers", "HQ admins")
 TOP_LEVEL = len(LEVELS) - 1

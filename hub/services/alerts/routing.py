@@ -30,7 +30,7 @@ from flask import current_app
 from hub.queries import cases as q
 from hub.services.alerts.opening_hours import next_open_moment
 from hub.services.alerts.recipients import LEVELS, first_reachable
-from hub.services.alerts.rules import BookCache, RuleFacts, StoreFacts, new_book_cache
+from hub.services.alerts.rule_book import BookCache, RuleFacts, StoreFacts, new_book_cache
 from hub.services.outbox import queue
 from shared.protocol import ValidResponse
 

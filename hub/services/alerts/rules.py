@@ -18,19 +18,7 @@ from urllib.parse import urlsplit
 from hub.db import write_transaction
 from hub.models import AlertRule, Region, Store, Survey, SurveyVersion, Touchpoint
 from hub.services.alerts.conditions import parse_response_condition, parse_signal_condition, parse_window_condition
-
-# The rule book's names stay importable from here for the modules that read them from rules.
-from hub.services.alerts.rule_book import (  # noqa: F401
-    KINDS,
-    BookCache,
-    RuleBook,
-    RuleFacts,
-    StoreFacts,
-    compile_rule,
-    forget_book,
-    load_book,
-    new_book_cache,
-)
+from hub.services.alerts.rule_book import KINDS, forget_book
 from shared.errors import NotFound, RuleError
 
 SCOPES = ("all", "region", "store", "touchpoint", "survey")

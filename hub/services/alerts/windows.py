@@ -24,7 +24,7 @@ from hub.queries import windows as q
 from hub.services.alerts.conditions import TERMINAL_SILENT, WindowCondition, WindowFigures
 from hub.services.alerts.opening_hours import is_open
 from hub.services.alerts.routing import alerts_state, raise_alert
-from hub.services.alerts.rules import RuleFacts, StoreFacts
+from hub.services.alerts.rule_book import RuleFacts, StoreFacts
 from shared import scoring
 
 MAX_ATTACHED = 50  # negative responses attached to one window alert
