@@ -22,6 +22,7 @@ every hub process agrees on them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from dataclasses import dataclass
@@ -41,8 +42,11 @@ from hub.services.personal_data import open_contact, seal_contact
 from hub.services.qr_tokens import PhoneClaims
 from hub.services.response_records import answer_rows, conflict_row, local_time, response_row
 from hub.services.rollups import Rollups, local_hour, smiley_faces
+from shared.crypto import derive_key
 from shared.errors import Problem, RateLimited, RequestError, TokenError
 from shared.protocol import AnswerRow, ValidResponse, validate_response
+
+_BUCKET_LABEL = "voxloop phone address bucket"
 
 
 @dataclass(frozen=True)
@@ -91,9 +95,16 @@ def receipt_answered(place: PhoneTouchpoint) -> bool:
 
 
 def address_bucket(address: str, secret_key: str) -> str:
-    """The rate-limit bucket of a client address: a keyed hash, never the address itself."""
-    digest = hmac.new(secret_key.encode(), b"phone address " + address.encode(), hashlib.sha256).hexdigest()
+    """The rate-limit bucket of a client address: a keyed hash, never the address itself, under
+    a key derived for this purpose alone (shared/crypto.py)."""
+    digest = hmac.new(_bucket_key(secret_key), address.encode(), hashlib.sha256).hexdigest()
     return "a:" + digest[:32]
+
+
+@functools.lru_cache(maxsize=4)
+def _bucket_key(secret_key: str) -> bytes:
+    # derived once per secret: every phone answer names its bucket
+    return derive_key(secret_key, _BUCKET_LABEL)
 
 
 def record_phone_response(
