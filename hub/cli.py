@@ -236,7 +236,7 @@ def enroll_code(store_code: str, touchpoint_code: str, ttl_hours: int | None, qr
     from flask import current_app
 
     from hub.services import catalog, enrollment
-    from mobile_web.qr_codes import ascii_qr
+    from hub.services.qr_codes import ascii_qr
 
     store = catalog.store_by_code(store_code)
     touchpoint = catalog.touchpoint_by_code(store, touchpoint_code)

@@ -19,7 +19,7 @@ _LIGHT = b"\xff\xff\xff\xff"
 def qr_modules(text: str, quiet_zone: int = QUIET_ZONE) -> list[list[bool]]:
     """The code's modules (True = dark) with exactly ``quiet_zone`` light modules around them.
 
-    Error correction M, as on the posters (mobile_web/qr_codes.py): a phone reads a code on a
+    Error correction M, as on the posters (hub/services/qr_codes.py): a phone reads a code on a
     scratched or glaring screen."""
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
     code.add_data(text)

@@ -11,13 +11,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
-
-from mobile_web.qr_codes import ascii_qr
 
 
 @click.group()
@@ -33,6 +30,8 @@ def qr() -> None:
 def text(text: str, output: Path | None) -> None:
     """Draw TEXT as a QR code in the terminal, or write it to a PNG or SVG file."""
     if output is None:
+        from hub.services.phone import ascii_qr
+
         click.echo(ascii_qr(text))
         return
     import qrcode
@@ -67,13 +66,18 @@ def _phone_link(store_code: str, touchpoint_code: str, receipt: str | None, expi
     """(store, touchpoint, url, expiry) for a new phone token, signed with the current key."""
     from flask import current_app
 
-    from hub.services.phone import QrKeys, make_phone_token, phone_url, store_by_code, touchpoint_by_code
+    from hub.services.phone import (
+        QrKeys,
+        make_phone_token,
+        phone_url,
+        store_by_code,
+        touchpoint_by_code,
+        valid_through,
+    )
 
     store = store_by_code(store_code)
     touchpoint = touchpoint_by_code(store, touchpoint_code)
-    until = None
-    if expires is not None:  # valid through that whole day where the store is
-        until = datetime.combine(expires.date() + timedelta(days=1), time(), ZoneInfo(store.time_zone))
+    until = valid_through(store, expires.date() if expires is not None else None)
     token = make_phone_token(
         QrKeys.from_config(current_app.config), store.code, touchpoint.code, receipt=receipt, expires=until
     )
@@ -106,21 +110,13 @@ def _lazy(command):
 @_lazy
 def poster(store_code: str, touchpoint_code: str, receipt: str | None, expires: datetime | None, output: Path) -> None:
     """A printable poster whose QR code opens the phone page for a store's touchpoint."""
-    from mobile_web.conversation import page_languages
-    from mobile_web.qr_codes import Poster, write_poster
-    from mobile_web.texts import texts
+    from hub.services.phone import poster_for, write_poster
 
     store, touchpoint, url, until = _phone_link(store_code, touchpoint_code, receipt, expires)
-    languages = page_languages(store.languages, store.languages)
-    words = [texts(lang, store.name) for lang in languages]
-    valid = None
-    if until is not None:
-        last_day = (until - timedelta(days=1)).strftime("%d.%m.%Y")
-        valid = " · ".join(w["poster_valid"].replace("{date}", last_day) for w in words)
-    calls = tuple((w["poster_call"], w["poster_scan"]) for w in words)
     if output.suffix.lower() not in (".png", ".pdf", ".svg"):
         raise click.ClickException("the poster file must end in .png, .pdf or .svg")
-    write_poster(Poster(url=url, store=store.name, touchpoint=touchpoint.name, calls=calls, valid_until=valid), output)
+    last_day = expires.date() if expires is not None else None
+    write_poster(poster_for(store, touchpoint, url, last_day=last_day), output)
     through = f", valid through {until - timedelta(days=1):%Y-%m-%d}" if until else ""
     click.echo(f"wrote {output} for {store.code}/{touchpoint.code}{through}")
 

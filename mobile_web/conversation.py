@@ -10,7 +10,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from mobile_web.texts import FALLBACK, LANGUAGE_NAMES, LANGUAGES, texts
+from mobile_web.texts import texts
+from shared.languages import FALLBACK, LANGUAGE_NAMES, LANGUAGES
 from shared.protocol import PROTOCOL_VERSION, SurveyDefinition, format_time
 
 

@@ -1,4 +1,4 @@
-"""What the phone page and the posters say, in the languages voxloop speaks (German, English).
+"""What the phone page says, in the languages voxloop speaks (shared/languages.py).
 
 The survey's questions come with their own translations (the survey definition); these are
 the words around them. ``{store}`` is replaced by the store's name.
@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-LANGUAGES = ("de", "en")
-FALLBACK = "en"
-LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
+from shared.languages import FALLBACK
 
 TEXTS: dict[str, dict[str, Any]] = {
     "de": {
@@ -57,9 +55,6 @@ TEXTS: dict[str, dict[str, Any]] = {
         "submit": "Feedback senden",
         "form_hint": "Beantworten Sie, was Sie möchten, und senden Sie das Formular ab.",
         "rating_needed": "Bitte wählen Sie zuerst, wie es war.",
-        "poster_call": "Wie war Ihr Besuch? Sagen Sie es uns – in unter einer Minute.",
-        "poster_scan": "Code mit der Handykamera scannen",
-        "poster_valid": "Gültig bis {date}",
         "problems": {
             "invalid": (
                 "Dieser Code funktioniert nicht",
@@ -162,9 +157,6 @@ TEXTS: dict[str, dict[str, Any]] = {
         "submit": "Send feedback",
         "form_hint": "Answer what you like and send the form.",
         "rating_needed": "Please choose how it was first.",
-        "poster_call": "How was your visit? Tell us – in under a minute.",
-        "poster_scan": "Scan the code with your phone's camera",
-        "poster_valid": "Valid until {date}",
         "problems": {
             "invalid": (
                 "This code doesn't work",

@@ -273,12 +273,6 @@ def test_every_hub_module_is_in_a_layer():
 # gone (so the list only shrinks).
 CROSSINGS_BEING_REMOVED = frozenset(
     {
-        # posters and enrollment codes draw QR codes with the phone page's poster code
-        ("hub/admin/posters.py", "mobile_web.conversation"),
-        ("hub/admin/posters.py", "mobile_web.qr_codes"),
-        ("hub/admin/posters.py", "mobile_web.texts"),
-        ("hub/admin/terminals.py", "mobile_web.qr_codes"),
-        ("hub/cli.py", "mobile_web.qr_codes"),
         # the comment browser reads its page straight from queries
         ("hub/dashboards/comments.py", "hub.queries.comments"),
         # a data migration that counts rollups with today's service

@@ -19,8 +19,8 @@ from hub.auth.guard import current_scope, require_role
 from hub.clock import now
 from hub.models import Store, Terminal
 from hub.services import enrollment, listings
+from hub.services.qr_codes import matrix
 from hub.services.terminal_health import is_silent
-from mobile_web.qr_codes import matrix
 from shared.errors import RequestError
 
 viewers = require_role(*EVERYONE)

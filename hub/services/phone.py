@@ -17,23 +17,29 @@ from hub.services.phone_responses import (
     receipt_answered,
     record_phone_response,
 )
+from hub.services.posters import poster_for, valid_through
+from hub.services.qr_codes import ascii_qr, write_poster
 from hub.services.qr_tokens import QrKeys, make_phone_token, phone_url, pinned_secrets, read_phone_token
 
 # the conversation (open a touchpoint from its token, store answers, rate limits), QR tokens
 # (read them, make them for posters and receipts, list the key ring), the store and
-# touchpoint a poster is for
+# touchpoint a poster is for, the poster and QR codes drawn (``voxloop qr``)
 __all__ = [
     "PhoneTouchpoint",
     "QrKeys",
     "RateLimits",
     "address_bucket",
+    "ascii_qr",
     "make_phone_token",
     "open_touchpoint",
     "phone_url",
     "pinned_secrets",
+    "poster_for",
     "read_phone_token",
     "receipt_answered",
     "record_phone_response",
     "store_by_code",
     "touchpoint_by_code",
+    "valid_through",
+    "write_poster",
 ]

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
+from hub.services.qr_codes import Poster, matrix, write_poster
 from hub.services.qr_tokens import phone_url
 from mobile_web.cli import qr
-from mobile_web.qr_codes import Poster, matrix, write_poster
 from shared.crypto import unb64url
 from tests.conftest import missing_system_package
 from tests.mobile_web.conftest import SECRET, phone_token

@@ -53,7 +53,7 @@ def test_an_enrollment_code_made_on_the_page_enrolls_a_terminal(admin: Any, app:
 def test_the_qr_code_carries_the_hub_and_the_code(admin: Any) -> None:
     from hub.admin.terminals import qr_svg
     from hub.services.enrollment import enrollment_payload
-    from mobile_web.qr_codes import matrix
+    from hub.services.qr_codes import matrix
 
     payload = enrollment_payload("https://hub.example.org", "ABCD-EFGH-JKLM")
     svg = str(qr_svg(payload))

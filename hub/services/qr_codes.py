@@ -1,5 +1,5 @@
-"""QR codes drawn for screens and files: the enrollment code in a terminal, and the posters
-and receipts that open the phone page.
+"""QR codes drawn for screens and files: the enrollment code on the admin page and in the
+command line, and the posters that open the phone page (what a poster says: posters.py).
 
 A poster says who asks (the store and touchpoint), why to scan (a call to action in each of
 the store's languages) and carries the code. PNG and PDF are drawn with Pillow (the PDF holds
