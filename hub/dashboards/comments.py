@@ -12,8 +12,8 @@ from flask import Response, jsonify, render_template, request
 
 from hub.auth.guard import current_scope, signed_in
 from hub.dashboards.pages import bp, csv_response
-from hub.queries.comments import Comment, Criteria
 from hub.services import analytics, comment_browser
+from hub.services.comment_browser import Comment, Criteria
 
 PAGE_SIZE = 50
 EXPORT_CAP = 5000

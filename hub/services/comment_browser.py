@@ -18,6 +18,10 @@ from hub.queries.comments import Comment, Criteria, Page
 from hub.services.comment_text import LANGUAGES, comment_terms
 from hub.services.rollups import FALLBACK_LANGUAGE, language_of
 
+# What views use: the functions, and the records they take and give (a comment, the
+# criteria, a page), which are defined beside the statements that fill them.
+__all__ = ["Comment", "Criteria", "Page", "comment_page", "criteria", "export", "latest", "reason_labels"]
+
 # an export may read more responses than a page before it stops
 EXPORT_BUDGET_FACTOR = 4
 
