@@ -45,10 +45,9 @@ def hub() -> None:
 @with_app
 def migrate() -> None:
     """Apply pending schema migrations."""
-    from hub.db import database
-    from hub.migrations import migrate as run
+    from hub.services.setup import migrate_schema
 
-    ran = run(database.obj)
+    ran = migrate_schema()
     click.echo("applied: " + ", ".join(ran) if ran else "the schema is up to date")
 
 

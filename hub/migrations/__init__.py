@@ -5,12 +5,18 @@ statement after replacing the few dialect words that differ between SQLite and P
 ({serial}, {bytes}, {ts}, {bool}, {uuid}, {double}: an 8-byte float, as PostgreSQL's REAL has 4;
 {without_rowid}: a table kept in its primary key's order on SQLite). A migration never changes
 once released: later ones alter.
+
+A migration that adds rollups sets ``COUNTS_ROLLUPS = True``; ``migrate`` then has the
+responses a hub already holds counted into them, in the migration's transaction, by the
+``count_rollups`` its caller hands in (hub/services/setup.py: the service that counts at
+ingest), since the migrations sit below the services and counting is theirs.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from peewee import Database, SqliteDatabase
@@ -52,8 +58,12 @@ def applied(db: Database) -> set[int]:
     return {row[0] for row in db.execute_sql("SELECT version FROM schema_migration").fetchall()}
 
 
-def migrate(db: Database, now: datetime | None = None) -> list[str]:
-    """Apply every pending migration, each in its own transaction; returns what was applied."""
+def migrate(
+    db: Database, now: datetime | None = None, count_rollups: Callable[[Database], None] | None = None
+) -> list[str]:
+    """Apply every pending migration, each in its own transaction; returns what was applied.
+    ``count_rollups(db)`` counts held responses into new rollups; without it, a migration that
+    adds rollups to a database holding responses is refused."""
     dialect = _DIALECT["sqlite" if isinstance(db, SqliteDatabase) else "postgres"]
 
     def sql(statement: str) -> None:
@@ -72,12 +82,21 @@ def migrate(db: Database, now: datetime | None = None) -> list[str]:
         module = importlib.import_module(f"{__name__}.{name}")
         with db.atomic():
             module.up(db, sql)
+            if getattr(module, "COUNTS_ROLLUPS", False):
+                _count_held_responses(db, name, count_rollups)
             db.execute_sql(
                 f"INSERT INTO schema_migration (version, name, applied_at) VALUES ({db.param}, {db.param}, {db.param})",
                 (version, name, (now or datetime.now(UTC)).replace(tzinfo=None)),
             )
         ran.append(name)
     return ran
+
+
+def _count_held_responses(db: Database, name: str, count_rollups: Callable[[Database], None] | None) -> None:
+    if count_rollups is not None:
+        count_rollups(db)
+    elif db.execute_sql("SELECT 1 FROM response LIMIT 1").fetchone() is not None:
+        raise RuntimeError(f"{name} counts the held responses into rollups: migrate with count_rollups")
 
 
 def pending(db: Database) -> list[str]:

@@ -4,8 +4,10 @@ settings and the silent-terminal flag.
 Every rollup holds one row per key with a count column per answer value, so a year of a
 store is 365 rows, not thousands, and ``store_id = 0`` rows hold the total over every store
 (no foreign key: 0 is no store), so HQ reads a few hundred rows for a year of the fleet.
-They are filled at ingest (hub/services/rollups.py) and, for a database that already holds
-responses, rebuilt here from the raw responses."""
+They are filled at ingest (hub/services/rollups.py). A database that already holds
+responses gets them counted from the raw responses in this migration's transaction
+(``COUNTS_ROLLUPS``): by the counter ``migrate`` is handed, the hub's counting of today, as
+rollups must agree with what ingest counts now; a copy frozen here would drift from it."""
 
 _COUNTS_11 = ", ".join(f"v{k} INTEGER NOT NULL DEFAULT 0" for k in range(11))
 _FACES = ", ".join(f"v{k} INTEGER NOT NULL DEFAULT 0" for k in range(1, 6))
@@ -84,24 +86,9 @@ STATEMENTS = [
 ]
 
 
+COUNTS_ROLLUPS = True
+
+
 def up(db, sql) -> None:
     for statement in STATEMENTS:
         sql(statement)
-    count_existing(db)
-
-
-def count_existing(db) -> None:
-    """A hub that already holds responses gets its new rollups from them (in the migration's
-    transaction: ``db`` is bound to the models for the while, as ``migrate`` may run before
-    the app binds it)."""
-    if db.execute_sql("SELECT 1 FROM response LIMIT 1").fetchone() is None:
-        return
-    from hub.db import database
-    from hub.services.rollups import rebuild_rollups
-
-    previous = database.obj
-    database.initialize(db)
-    try:
-        rebuild_rollups()
-    finally:
-        database.obj = previous

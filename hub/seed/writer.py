@@ -34,7 +34,6 @@ from typing import TextIO
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hub.db import database, db_day, is_sqlite, write_transaction
-from hub.migrations import migrate
 from hub.models import Survey, SurveyVersion, Terminal
 from hub.queries import responses as q
 from hub.seed.generator import (
@@ -50,6 +49,7 @@ from hub.seed.generator import (
 from hub.seed.progress import Progress
 from hub.services import catalog
 from hub.services.rollups import Rollups
+from hub.services.setup import migrate_schema
 from shared.crypto import public_key_text
 from shared.errors import AlreadyExists
 from shared.protocol import AnswerRow
@@ -86,7 +86,7 @@ class _Place:
 def seed(plan: Plan, *, now: datetime, out: TextIO | None = None) -> SeedReport:
     """Migrate, make the fleet and write the plan's responses and rollups (app context with
     an open connection required). Raises AlreadyExists when the database holds responses."""
-    migrate(database.obj, now)
+    migrate_schema(now)
     _refuse_unless_empty()
     survey_id = _survey_id(now)
     generator = Generator(plan)

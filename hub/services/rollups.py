@@ -4,7 +4,8 @@ Ingest (terminal batches), the phone page (answers that arrive one by one) and t
 all count through ``Rollups``, so a figure means the same whichever way its responses came.
 ``write`` adds the counts in the caller's transaction: a response and its counts commit
 together or not at all. ``rebuild_rollups`` counts everything again from the raw responses
-(migration v0005 uses it for a hub that already held responses; tests compare with it).
+(so does a migration that adds rollups to a hub that already held responses:
+``count_held_responses``; tests compare with it).
 
 What each table holds (hub/models.py; ``store_id = 0`` rows are the total over every store):
 - rollup_daily: every answer value per store, touchpoint, channel, question and local day;
@@ -26,7 +27,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.db import stored_time
+from peewee import Database
+
+from hub.db import database, stored_time
 from hub.queries import rollups as q
 from hub.queries.rollups import ALL_COMMENTS, TOTAL
 from hub.services.comment_text import LANGUAGES, comment_sentiment, comment_terms
@@ -184,3 +187,15 @@ def rebuild_rollups(chunk: int = 2000) -> int:
         acc.write()
         done += len(rows)
     return done
+
+
+def count_held_responses(db: Database) -> None:
+    """Count the responses ``db`` holds into rollups a migration has just added (``migrate``'s
+    ``count_rollups``). ``db`` is bound to the models for the while: migrating may come before
+    the app binds them."""
+    previous = database.obj
+    database.initialize(db)
+    try:
+        rebuild_rollups()
+    finally:
+        database.obj = previous

@@ -126,12 +126,12 @@ def test_comment_terms_are_counted_with_their_mood_and_sentiment(app, terminal, 
 
 def test_the_migration_counts_the_responses_a_hub_already_held(app, terminal, other_terminal):
     from hub.db import database
-    from hub.migrations import v0005_insights
+    from hub.services.rollups import count_held_responses
 
     send_terminal_feedback(terminal, other_terminal)
     counted = snapshot(app)
     with connected(app):
         for table in TABLES:
             database.execute_sql(f"DELETE FROM {table}")
-        v0005_insights.count_existing(database.obj)
+        count_held_responses(database.obj)
     assert snapshot(app) == counted
