@@ -268,15 +268,6 @@ def test_every_hub_module_is_in_a_layer():
     assert unplaced == []
 
 
-# Borders still crossed in modules whose move is under way, as (path, imported): each goes when
-# its move lands. The test fails on any crossing not listed here, and on a listed one that is
-# gone (so the list only shrinks).
-CROSSINGS_BEING_REMOVED = frozenset({})
-
-
 def test_the_parts_and_layers_import_only_in_the_allowed_directions():
     found = violations(REPO)
-    new = [v for v in found if (v.path, v.imported) not in CROSSINGS_BEING_REMOVED]
-    gone = CROSSINGS_BEING_REMOVED - {(v.path, v.imported) for v in found}
-    assert new == [], report(new)
-    assert gone == set(), f"no longer crossed, take them off CROSSINGS_BEING_REMOVED: {sorted(gone)}"
+    assert found == [], report(found)
