@@ -13,7 +13,7 @@ JavaScript. Every label is escaped here; the result is ``Markup`` for the templa
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -45,22 +45,40 @@ def _num(value: float) -> str:
 
 def line_chart(title: str, points: Sequence[Point], lowest: float = -100.0, highest: float = 100.0) -> Markup:
     """A line with its interval band; runs of empty points break the line and the band."""
-    inner = WIDTH - PAD_LEFT - PAD_RIGHT
-    step = inner / max(len(points) - 1, 1)
-
-    def x(i: int) -> float:
-        return PAD_LEFT + (step * i if len(points) > 1 else inner / 2)
-
+    x = _line_x(len(points))
     parts = [
         f'<svg class="chart line" viewBox="0 0 {WIDTH} {LINE_HEIGHT}" role="img" '
-        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
+        *_line_grid(lowest, highest),
     ]
+    for run in _runs(points):
+        parts += _line_run(points, run, x, lowest, highest)
+    parts += _line_labels(points, x)
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 (every text in parts went through escape())
+
+
+def _line_x(count: int) -> Callable[[int], float]:
+    """Where the i-th of ``count`` points stands: spread across the width, a lone one in the middle."""
+    inner = WIDTH - PAD_LEFT - PAD_RIGHT
+    step = inner / max(count - 1, 1)
+    return lambda i: PAD_LEFT + (step * i if count > 1 else inner / 2)
+
+
+def _line_grid(lowest: float, highest: float) -> list[str]:
+    """Grid lines and ticks at the top, the middle and the bottom of the scale."""
+    parts = []
     for tick in (highest, (highest + lowest) / 2, lowest):
         y = _y(tick, lowest, highest)
         parts.append(
             f'<line x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" y1="{_num(y)}" y2="{_num(y)}" class="grid"/>'
             f'<text x="{PAD_LEFT - 6}" y="{_num(y + 4)}" text-anchor="end" class="tick">{tick:.0f}</text>'
         )
+    return parts
+
+
+def _runs(points: Sequence[Point]) -> list[list[int]]:
+    """The indexes of the points with a value, in runs broken by empty points."""
     runs: list[list[int]] = [[]]
     for i, p in enumerate(points):
         if p.value is None:
@@ -68,35 +86,52 @@ def line_chart(title: str, points: Sequence[Point], lowest: float = -100.0, high
                 runs.append([])
         else:
             runs[-1].append(i)
-    for run in (r for r in runs if r):
-        banded = [i for i in run if points[i].low is not None and points[i].high is not None]
-        if len(banded) > 1:
-            upper = [f"{_num(x(i))},{_num(_y(points[i].high, lowest, highest))}" for i in banded]
-            lower = [f"{_num(x(i))},{_num(_y(points[i].low, lowest, highest))}" for i in reversed(banded)]
-            parts.append(f'<polygon class="band" points="{" ".join(upper + lower)}"/>')
-        if len(run) == 1 and banded:  # a lone point: its interval as a whisker, no band
-            i = run[0]
-            parts.append(
-                f'<line class="whisker" x1="{_num(x(i))}" x2="{_num(x(i))}" '
-                f'y1="{_num(_y(points[i].high, lowest, highest))}" y2="{_num(_y(points[i].low, lowest, highest))}"/>'
-            )
-        line = " ".join(f"{_num(x(i))},{_num(_y(points[i].value, lowest, highest))}" for i in run)
-        parts.append(f'<polyline class="series" points="{line}"/>')
-        for i in run:
-            parts.append(
-                f'<circle class="dot" cx="{_num(x(i))}" cy="{_num(_y(points[i].value, lowest, highest))}" r="3">'
-                f"<title>{escape(points[i].label)}: {_num(points[i].value)}</title></circle>"
-            )
-    if points:
-        last = len(points) - 1
-        for i in sorted({0, last // 2, last}):
-            anchor = "start" if i == 0 and last else "end" if i == last and last else "middle"
-            parts.append(
-                f'<text x="{_num(x(i))}" y="{LINE_HEIGHT - 8}" text-anchor="{anchor}" class="tick">'
-                f"{escape(points[i].label)}</text>"
-            )
-    parts.append("</svg>")
-    return Markup("".join(parts))  # noqa: S704 (every text in parts went through escape())
+    return [run for run in runs if run]
+
+
+def _line_run(
+    points: Sequence[Point], run: list[int], x: Callable[[int], float], lowest: float, highest: float
+) -> list[str]:
+    """One unbroken run: its interval band (a whisker for a lone point), the line and its dots."""
+
+    def y(value: float) -> str:
+        return _num(_y(value, lowest, highest))
+
+    parts = []
+    banded = [i for i in run if points[i].low is not None and points[i].high is not None]
+    if len(banded) > 1:
+        upper = [f"{_num(x(i))},{y(points[i].high)}" for i in banded]
+        lower = [f"{_num(x(i))},{y(points[i].low)}" for i in reversed(banded)]
+        parts.append(f'<polygon class="band" points="{" ".join(upper + lower)}"/>')
+    if len(run) == 1 and banded:  # a lone point: its interval as a whisker, no band
+        i = run[0]
+        parts.append(
+            f'<line class="whisker" x1="{_num(x(i))}" x2="{_num(x(i))}" '
+            f'y1="{y(points[i].high)}" y2="{y(points[i].low)}"/>'
+        )
+    line = " ".join(f"{_num(x(i))},{y(points[i].value)}" for i in run)
+    parts.append(f'<polyline class="series" points="{line}"/>')
+    for i in run:
+        parts.append(
+            f'<circle class="dot" cx="{_num(x(i))}" cy="{y(points[i].value)}" r="3">'
+            f"<title>{escape(points[i].label)}: {_num(points[i].value)}</title></circle>"
+        )
+    return parts
+
+
+def _line_labels(points: Sequence[Point], x: Callable[[int], float]) -> list[str]:
+    """The labels of the first, the middle and the last point under the axis."""
+    if not points:
+        return []
+    parts = []
+    last = len(points) - 1
+    for i in sorted({0, last // 2, last}):
+        anchor = "start" if i == 0 and last else "end" if i == last and last else "middle"
+        parts.append(
+            f'<text x="{_num(x(i))}" y="{LINE_HEIGHT - 8}" text-anchor="{anchor}" class="tick">'
+            f"{escape(points[i].label)}</text>"
+        )
+    return parts
 
 
 LABEL_CHARS = 24  # what fits left of the bars at the label's font size; longer ones are cut
