@@ -23,7 +23,6 @@ BEING_SPLIT = frozenset(
     {
         "hub/services/response_views.py:response_views",
         "hub/services/alerts/windows.py:check_windows",
-        "hub/services/alerts/conditions.py:parse_response_condition",
     }
 )
 

@@ -150,13 +150,35 @@ def _is_number(value: object) -> bool:
 
 def parse_response_condition(data: object, known_reasons: Iterable[str] | None = None) -> ResponseCondition:
     """The condition of a single-response rule, or RuleError saying what cannot work."""
+    data = _condition_object(data)
+    rating, nps = data.get("rating_at_most"), data.get("nps_at_most")
+    _check_thresholds(rating, nps)
+    _check_flags(data)
+    reasons = data.get("reason_in")
+    if reasons is not None:
+        _check_reasons(reasons, known_reasons)
+    return ResponseCondition(
+        rating_at_most=rating,
+        nps_at_most=nps,
+        with_comment=data.get("with_comment") is True,
+        contact_requested=data.get("contact_requested") is True,
+        reason_in=frozenset(reasons or ()),
+    )
+
+
+def _condition_object(data: object) -> dict[str, Any]:
+    """``data`` when it is a non-empty object of known keys; a windowed measure gets a hint to the right kind."""
     if not isinstance(data, dict) or not data:
         raise RuleError(f"condition must be an object with one or more of {', '.join(RESPONSE_KEYS)}", "condition")
     unknown = sorted(set(data) - set(RESPONSE_KEYS))
     if unknown:
         hint = " (that is a windowed condition: use kind 'window')" if set(unknown) & set(WINDOW_MEASURES) else ""
         raise RuleError(f"unknown condition {unknown[0]!r}{hint}; use {', '.join(RESPONSE_KEYS)}", "condition")
-    rating, nps = data.get("rating_at_most"), data.get("nps_at_most")
+    return data
+
+
+def _check_thresholds(rating: object, nps: object) -> None:
+    """Thresholds that some answer can be at or below, and some not."""
     if rating is not None and not (_is_int(rating) and 1 <= rating <= MAX_RATING):
         raise RuleError(
             f"rating_at_most must be a whole number from 1 to {MAX_RATING} (ratings start at 1, so "
@@ -165,27 +187,25 @@ def parse_response_condition(data: object, known_reasons: Iterable[str] | None =
         )
     if nps is not None and not (_is_int(nps) and 0 <= nps <= 10):
         raise RuleError("nps_at_most must be a whole number from 0 to 10", "condition.nps_at_most")
+
+
+def _check_flags(data: dict[str, Any]) -> None:
     for flag in ("with_comment", "contact_requested"):
         if flag in data and data[flag] is not True:
             raise RuleError(f"{flag} can only be true (leave it out otherwise)", f"condition.{flag}")
-    reasons = data.get("reason_in")
-    if reasons is not None:
-        if not isinstance(reasons, list) or not reasons or not all(isinstance(r, str) and r for r in reasons):
-            raise RuleError("reason_in must be a non-empty list of reason ids", "condition.reason_in")
-        if known_reasons is not None:
-            strangers = sorted(set(reasons) - set(known_reasons))
-            if strangers:
-                raise RuleError(
-                    f"no survey offers the reason {strangers[0]!r}; known: {', '.join(sorted(known_reasons))}",
-                    "condition.reason_in",
-                )
-    return ResponseCondition(
-        rating_at_most=rating,
-        nps_at_most=nps,
-        with_comment=data.get("with_comment") is True,
-        contact_requested=data.get("contact_requested") is True,
-        reason_in=frozenset(reasons or ()),
-    )
+
+
+def _check_reasons(reasons: object, known_reasons: Iterable[str] | None) -> None:
+    """A non-empty list of reason ids, each offered by some survey (when the caller knows them)."""
+    if not isinstance(reasons, list) or not reasons or not all(isinstance(r, str) and r for r in reasons):
+        raise RuleError("reason_in must be a non-empty list of reason ids", "condition.reason_in")
+    if known_reasons is not None:
+        strangers = sorted(set(reasons) - set(known_reasons))
+        if strangers:
+            raise RuleError(
+                f"no survey offers the reason {strangers[0]!r}; known: {', '.join(sorted(known_reasons))}",
+                "condition.reason_in",
+            )
 
 
 def parse_window_condition(data: object) -> WindowCondition:
