@@ -22,7 +22,6 @@ LEFT_OUT = ("hub/seed/",)
 BEING_SPLIT = frozenset(
     {
         "hub/services/response_views.py:response_views",
-        "hub/services/alerts/windows.py:check_windows",
     }
 )
 

@@ -30,11 +30,16 @@ from shared import scoring
 MAX_ATTACHED = 50  # negative responses attached to one window alert
 
 
+# q.smiley_answers: response id, store id, touchpoint code, survey key, survey id, version, question, face
+Row = tuple[Any, ...]
+FaceKey = tuple[int, int, str]  # survey id, version, question
+
+
 def check_windows(now: datetime) -> int:
     """Check every active window rule for every store in its scope; returns alerts raised."""
     book = alerts_state().book.get()
     raised = 0
-    rows_by_window: dict[int, list[tuple[Any, ...]]] = {}
+    rows_by_window: dict[int, list[Row]] = {}
     codes = {s.id: s.code for s in book.stores.values()}
     for rule in book.window_rules:
         condition = rule.condition
@@ -49,36 +54,58 @@ def check_windows(now: datetime) -> int:
             since = now - timedelta(minutes=condition.window_minutes)
             rows_by_window[condition.window_minutes] = q.smiley_answers(since, now)
         rows = [r for r in rows_by_window[condition.window_minutes] if _in_scope(rule, r, codes)]
-        faces = _faces({(r[4], r[5], r[6]) for r in rows})
-        by_store: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-        for row in rows:
-            by_store[row[1]].append(row)
-        for store in stores:
-            store_rows = by_store.get(store.id, [])
-            if not store_rows:
-                continue
-            counts: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-            for row in store_rows:
-                counts[faces[(row[4], row[5], row[6])]][row[7]] += 1
-            figures = condition.figures(counts)
-            if not condition.holds(figures) or _fired_within(rule, store, condition.window_minutes, now):
-                continue
-            negative = [
-                str(row[0]) for row in store_rows if scoring.smiley_weight(row[7], faces[(row[4], row[5], row[6])]) < 0
-            ][:MAX_ATTACHED]
-            with write_transaction():
-                raised += raise_alert(store, rule, negative, now=now, summary=figures.as_dict()) > 0
+        raised += _check_smileys(rule, condition, stores, rows, now)
     return raised
 
 
-def _in_scope(rule: RuleFacts, row: tuple[Any, ...], codes: dict[int, str]) -> bool:
+def _check_smileys(
+    rule: RuleFacts, condition: WindowCondition, stores: list[StoreFacts], rows: list[Row], now: datetime
+) -> int:
+    """A rule on the window's smiley answers (``rows``, already in the rule's scope), store by store."""
+    faces = _faces({_face_key(r) for r in rows})
+    by_store: dict[int, list[Row]] = defaultdict(list)
+    for row in rows:
+        by_store[row[1]].append(row)
+    raised = 0
+    for store in stores:
+        store_rows = by_store.get(store.id, [])
+        if store_rows:
+            raised += _check_store(rule, condition, store, store_rows, faces, now)
+    return raised
+
+
+def _check_store(
+    rule: RuleFacts,
+    condition: WindowCondition,
+    store: StoreFacts,
+    rows: list[Row],
+    faces: dict[FaceKey, int],
+    now: datetime,
+) -> int:
+    """1 when the store's window figures hold the condition and raise an alert, else 0."""
+    counts: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        counts[faces[_face_key(row)]][row[7]] += 1
+    figures = condition.figures(counts)
+    if not condition.holds(figures) or _fired_within(rule, store, condition.window_minutes, now):
+        return 0
+    negative = [str(row[0]) for row in rows if scoring.smiley_weight(row[7], faces[_face_key(row)]) < 0]
+    with write_transaction():
+        return int(raise_alert(store, rule, negative[:MAX_ATTACHED], now=now, summary=figures.as_dict()) > 0)
+
+
+def _face_key(row: Row) -> FaceKey:
+    return (row[4], row[5], row[6])
+
+
+def _in_scope(rule: RuleFacts, row: Row, codes: dict[int, str]) -> bool:
     if rule.touchpoint is not None and rule.touchpoint != (codes.get(row[1]), row[2]):
         return False
     return rule.survey is None or rule.survey == row[3]
 
 
-def _faces(keys: Iterable[tuple[int, int, str]]) -> dict[tuple[int, int, str], int]:
-    found: dict[tuple[int, int, str], int] = {}
+def _faces(keys: Iterable[FaceKey]) -> dict[FaceKey, int]:
+    found: dict[FaceKey, int] = {}
     definitions: dict[tuple[int, int], dict[str, Any]] = {}
     for survey_id, version, question in keys:
         if (survey_id, version) not in definitions:
