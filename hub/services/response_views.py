@@ -6,7 +6,7 @@ The case page, the cases API and alert messages show a case's responses the same
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -89,47 +89,66 @@ def response_views(response_ids: Sequence[str], time_zone: str) -> list[Response
     views = []
     for r in responses:
         questions = {q["id"]: q for q in definitions.get((r.survey_id, r.survey_version), {}).get("questions", [])}
-        rating = faces = nps = None
-        comment = None
-        reasons: list[tuple[str, str]] = []
-        for a in answers.get(str(r.id), []):
-            question = questions.get(a.question, {})
-            if a.kind in ("smiley", "csat") and rating is None:
-                rating = a.number
-                faces = int(question.get("faces", 5)) if a.kind == "smiley" else 5
-            elif a.kind == "nps":
-                nps = a.number
-            elif a.kind == "text":
-                comment = a.text
-            elif a.kind == "choice":
-                labels = {o["id"]: o.get("text", {}) for o in question.get("options", [])}
-                text = labels.get(a.text, {})
-                reasons.append((a.text, text.get("en") or next(iter(text.values()), a.text)))
-        received = r.received_at.replace(tzinfo=UTC)
-        label = None
-        if rating is not None and faces in FACE_NAMES and 1 <= rating <= faces:
-            label = f"{rating} of {faces} ({FACE_NAMES[faces][rating - 1]})"
-        elif rating is not None:
-            label = f"{rating} of {faces}"
-        views.append(
-            ResponseView(
-                id=str(r.id),
-                received_at=received,
-                local_time=received.astimezone(zone).strftime("%a %d %b %H:%M"),
-                touchpoint=r.touchpoint.name,
-                channel=r.channel,
-                rating=rating,
-                faces=faces,
-                rating_label=label,
-                nps=nps,
-                reasons=tuple(label for _, label in reasons),
-                reason_ids=tuple(i for i, _ in reasons),
-                comment=comment,
-                contact_left=r.contact_sealed is not None,
-                locale=r.locale,
-            )
-        )
+        views.append(_view(r, _read(answers.get(str(r.id), []), questions), zone))
     return views
+
+
+@dataclass
+class _Answered:
+    """What a response's answers say: the first rating (smiley or CSAT), NPS, comment, reasons."""
+
+    rating: int | None = None
+    faces: int | None = None
+    nps: int | None = None
+    comment: str | None = None
+    reasons: list[tuple[str, str]] = field(default_factory=list)  # (option id, English label)
+
+
+def _read(answers: Iterable[Answer], questions: dict[str, dict[str, Any]]) -> _Answered:
+    found = _Answered()
+    for a in answers:
+        question = questions.get(a.question, {})
+        if a.kind in ("smiley", "csat") and found.rating is None:
+            found.rating = a.number
+            found.faces = int(question.get("faces", 5)) if a.kind == "smiley" else 5
+        elif a.kind == "nps":
+            found.nps = a.number
+        elif a.kind == "text":
+            found.comment = a.text
+        elif a.kind == "choice":
+            labels = {o["id"]: o.get("text", {}) for o in question.get("options", [])}
+            text = labels.get(a.text, {})
+            found.reasons.append((a.text, text.get("en") or next(iter(text.values()), a.text)))
+    return found
+
+
+def _rating_label(rating: int | None, faces: int | None) -> str | None:
+    """ "2 of 4 (unhappy)"; without the face's name when the scale has none."""
+    if rating is None:
+        return None
+    if faces in FACE_NAMES and 1 <= rating <= faces:
+        return f"{rating} of {faces} ({FACE_NAMES[faces][rating - 1]})"
+    return f"{rating} of {faces}"
+
+
+def _view(r: Response, answered: _Answered, zone: ZoneInfo) -> ResponseView:
+    received = r.received_at.replace(tzinfo=UTC)
+    return ResponseView(
+        id=str(r.id),
+        received_at=received,
+        local_time=received.astimezone(zone).strftime("%a %d %b %H:%M"),
+        touchpoint=r.touchpoint.name,
+        channel=r.channel,
+        rating=answered.rating,
+        faces=answered.faces,
+        rating_label=_rating_label(answered.rating, answered.faces),
+        nps=answered.nps,
+        reasons=tuple(label for _, label in answered.reasons),
+        reason_ids=tuple(i for i, _ in answered.reasons),
+        comment=answered.comment,
+        contact_left=r.contact_sealed is not None,
+        locale=r.locale,
+    )
 
 
 def _definitions(keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], dict[str, Any]]:
