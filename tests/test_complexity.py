@@ -17,9 +17,6 @@ REPO = Path(__file__).resolve().parents[1]
 LIMIT = 20
 PACKAGES = ("shared", "kiosk", "mobile_web", "hub")
 LEFT_OUT = ("hub/seed/",)
-# Functions above the limit whose split is under way, as "path:name": the test fails on any
-# other, and on a listed one that has come down (so the list only shrinks).
-BEING_SPLIT = frozenset({})
 
 
 def _functions(blocks: list) -> Iterator[Function]:
@@ -54,9 +51,5 @@ def test_the_reader_sees_functions_methods_and_closures():
 
 
 def test_no_function_is_more_complex_than_the_limit():
-    found = complexities()
-    over = {name: cc for name, cc in found.items() if cc > LIMIT}
-    new = sorted(f"{name} (cc {cc})" for name, cc in over.items() if name not in BEING_SPLIT)
-    done = sorted(name for name in BEING_SPLIT if name not in over)
-    assert new == [], f"{len(new)} functions above cc {LIMIT}: split them into named steps:\n" + "\n".join(new)
-    assert done == [], f"at or below cc {LIMIT} now, take them off BEING_SPLIT: {done}"
+    over = sorted(f"{name} (cc {cc})" for name, cc in complexities().items() if cc > LIMIT)
+    assert over == [], f"{len(over)} functions above cc {LIMIT}: split them into named steps:\n" + "\n".join(over)
