@@ -513,3 +513,21 @@ class Signal(BaseModel):
 
 
 ALL_MODELS += [ScoreDaily, HourDaily, ReasonDaily, TermDaily, Target, Signal]
+
+
+class ApiToken(BaseModel):
+    """A person's bearer token for /api/v1 (hub/services/api_tokens.py): only its SHA-256 is
+    kept; ``prefix`` names it in lists; ``scopes`` space-separated."""
+
+    id = _AutoField()
+    user = ForeignKeyField(User, backref="api_tokens")
+    name = TextField()
+    prefix = TextField()
+    token_hash = TextField(unique=True)
+    scopes = TextField()
+    created_at = DateTimeField()
+    last_used_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+
+
+ALL_MODELS += [ApiToken]
