@@ -24,6 +24,7 @@ from flask import Blueprint, Response, current_app, jsonify, make_response, rend
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound as HttpNotFound
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from hub.api.request_body import json_body
 from hub.clock import now
@@ -224,6 +225,12 @@ def refused(error: VoxloopError) -> Response:
 @bp.errorhandler(HttpNotFound)
 def not_found(_error: HttpNotFound) -> Response:
     return _problem_page("not_found", 404)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_error: RequestEntityTooLarge) -> Response:
+    # a refusal of the client's request, not a failure of the hub: 413, never the catch-all's 500
+    return problem("body_too_large") if _wants_json() else _problem_page("body_too_large", 413)
 
 
 @bp.errorhandler(Exception)

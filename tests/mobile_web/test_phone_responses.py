@@ -271,3 +271,16 @@ def test_every_answer_is_the_one_the_openapi_document_describes(app, client, clo
         Draft202012Validator(schema).validate(answer.get_json())
     request_schema = {"$ref": "#/components/schemas/PhoneResponseRequest", "components": doc["components"]}
     Draft202012Validator(request_schema).validate({"response": phone.version(RATING), "ticket": None})
+
+
+def test_a_body_over_the_limit_is_refused_with_413_body_too_large(app, phone):
+    item = phone.version(RATING, {"question": "comment", "kind": "text", "value": "x" * (2 * 1024 * 1024)})
+    answer = phone.put(item)
+    assert_problem(answer, 413, "body_too_large")
+    assert count(app, "response") == 0
+
+
+def test_a_form_post_over_the_limit_gets_a_413_page(client, store):
+    answer = client.post(f"/m/{phone_token()}", data={"comment": "x" * (2 * 1024 * 1024 + 1)})
+    assert answer.status_code == 413
+    assert answer.mimetype == "text/html"
