@@ -29,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from hub.health import bp as health_bp
     from hub.pages import bp as pages_bp
     from hub.services.personal_data import contact_key
+    from hub.url_ids import DatabaseId
     from mobile_web.phone_page import bp as phone_bp
 
     app = Flask(__name__, instance_path=str(config.instance_path(test_config)), instance_relative_config=True)
@@ -41,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.bind(app.config["DATABASE_URL"], app.config["PG_MAX_CONNECTIONS"])
     state.init_app(app, contact_key(app.config["SECRET_KEY"]))
     problems.init_app(app)
+    app.url_map.converters["int"] = DatabaseId  # before the blueprints: every <int:...> id fits a column
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(pages_bp)
