@@ -61,6 +61,7 @@ def app(database_url: str, tmp_path: Path, clock: Clock) -> Iterator[Flask]:
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "SECRET_KEY": "test-secret-key",
             "CLOCK": clock,
+            "PASSWORD_SCRYPT_LOG2_N": 10,  # fast tests; production hashes at 2^17
         }
     )
     with app.app_context(), pytest.MonkeyPatch.context() as patch:
