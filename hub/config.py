@@ -17,6 +17,9 @@ DEFAULTS: dict[str, Any] = {
     "SYNC_MAX_ITEMS": 500,
     "SIGNATURE_MAX_SKEW_SECONDS": 300,
     "ENROLLMENT_CODE_TTL_HOURS": 72,
+    # A person's session ends this long after sign-in, or after this long without a request.
+    "SESSION_HOURS": 12,
+    "SESSION_IDLE_MINUTES": 60,
     "PG_MAX_CONNECTIONS": 8,
     # QR tokens of the phone page (mobile_web/README.md, "Keys and rotation"): the key ids this
     # hub reads, comma-separated; the first one signs new codes. Each key is derived from

@@ -210,6 +210,8 @@ class User(BaseModel):
     active = BooleanField()
     created_at = DateTimeField()
     report_frequency = TextField(default="weekly")  # weekly | daily | off (hub/services/reports.py)
+    # named by every session of this person; raised to end them all (hub/auth/guard.py)
+    session_version = IntegerField(default=0)
 
     class Meta:
         table_name = "app_user"

@@ -1,7 +1,11 @@
 """The session, the signed-in user, CSRF on every form, and role checks for views.
 
 Sessions are Flask's signed cookies: HttpOnly, SameSite=Lax, Secure when the hub's public
-URL is https, and started afresh at every sign-in (nothing from before survives it). Every
+URL is https, and started afresh at every sign-in (nothing from before survives it). A session
+names its person's session version (hub/services/users.py: ``end_sessions``), which signing
+out, a new password and switching the person off raise, so every session of that person ends
+at once in every hub process; it also ends after SESSION_IDLE_MINUTES without a request and
+SESSION_HOURS after sign-in, by the hub's clock. Every
 POST to a page (not the signed terminal API, not the phone page with its own check) must
 carry the session's CSRF token.
 """
@@ -15,10 +19,12 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, g, redirect, request, session, url_for
+from flask import Flask, current_app, g, redirect, request, session, url_for
 
+from hub.clock import now
 from hub.models import User
 from hub.services.access import Scope, scope_for
+from hub.services.users import end_sessions
 from shared.errors import VoxloopError
 
 # blueprints whose POSTs are checked elsewhere: the signed device API and the phone page
@@ -31,7 +37,7 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=str(app.config["PUBLIC_URL"]).startswith("https://"),
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=app.config["SESSION_HOURS"]),
     )
     app.before_request(_check_csrf)
     app.jinja_env.globals["csrf_token"] = csrf_token
@@ -44,9 +50,15 @@ def start_session(user: User) -> None:
     session.permanent = True
     session["user_id"] = user.id
     session["csrf"] = secrets.token_urlsafe(32)
+    session["version"] = user.session_version
+    session["started"] = session["seen"] = now().timestamp()
 
 
 def end_session() -> None:
+    """Sign out: every session of this person ends, on every device, not only this one."""
+    user = current_user()
+    if user is not None:
+        end_sessions(user)
     session.clear()
 
 
@@ -71,8 +83,24 @@ def current_user() -> User | None:
     if "user" not in g:
         user_id = session.get("user_id")
         user = User.get_or_none(User.id == user_id) if user_id else None
-        g.user = user if user is not None and user.active else None
+        g.user = user if user is not None and user.active and _session_is_current(user) else None
     return g.user
+
+
+def _session_is_current(user: User) -> bool:
+    """The session names the person's session version and is neither idle nor old; a
+    request at least a minute after the last one moves its idle time on."""
+    at, config = now().timestamp(), current_app.config
+    started, seen = session.get("started", 0.0), session.get("seen", 0.0)
+    if (
+        session.get("version") != user.session_version
+        or at - started > config["SESSION_HOURS"] * 3600
+        or at - seen > config["SESSION_IDLE_MINUTES"] * 60
+    ):
+        return False
+    if at - seen >= 60:
+        session["seen"] = at
+    return True
 
 
 def current_scope() -> Scope:

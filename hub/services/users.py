@@ -69,7 +69,11 @@ def change_user(
     if user.id == acting.id and (role != "hq_admin" or not active):
         raise RequestError("malformed_request", "you cannot remove your own admin role or deactivate yourself")
     with write_transaction():
-        User.update(name=name.strip(), role=role, active=active).where(User.id == user.id).execute()
+        # switched off: every session ends now, and none comes back when switched on again
+        version = User.session_version + (0 if active else 1)
+        User.update(name=name.strip(), role=role, active=active, session_version=version).where(
+            User.id == user.id
+        ).execute()
         UserStore.delete().where(UserStore.user == user.id).execute()
         UserRegion.delete().where(UserRegion.user == user.id).execute()
         for store in dict.fromkeys(stores):
@@ -80,11 +84,20 @@ def change_user(
 
 
 def set_password(user: User, password: str) -> None:
-    """A new password (scrypt, hub/services/passwords.py)."""
+    """A new password (scrypt, hub/services/passwords.py); every session of the person ends."""
     _check_password(password)
     password_hash = hash_password(password)  # slow on purpose: outside the write lock
     with write_transaction():
-        User.update(password_hash=password_hash).where(User.id == user.id).execute()
+        User.update(password_hash=password_hash, session_version=User.session_version + 1).where(
+            User.id == user.id
+        ).execute()
+
+
+def end_sessions(user: User) -> None:
+    """End every session of ``user``, in every hub process (hub/auth/guard.py checks the
+    version on each request)."""
+    with write_transaction():
+        User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()
 
 
 def set_store_managers(store: Store, user_ids: Iterable[int]) -> None:
