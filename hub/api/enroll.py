@@ -31,6 +31,7 @@ def enroll() -> Response:
         name=name if isinstance(name, str) else None,
         app_version=version if isinstance(version, str) else None,
         now=at,
+        address=request.remote_addr or "?",
     )
     config = state().terminal_config(terminal)
     response = jsonify({"device_id": terminal.id, "hub_time": format_time(at), "config": config})

@@ -4,6 +4,7 @@ time and the terminal's configuration out."""
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 
@@ -162,3 +163,41 @@ def test_the_hub_keeps_only_a_hash_of_the_code(app, code):
     assert len(stored) == 1
     assert code.replace("-", "") not in stored[0][0]
     assert re.fullmatch(r"[0-9a-f]{64}", stored[0][0])
+
+
+def enroll_from(client, address: str, code: str):
+    body = {"code": code, "public_key": public_key_text(new_private_key())}
+    return client.post("/api/v1/enroll", json=body, environ_base={"REMOTE_ADDR": address})
+
+
+def test_after_ten_wrong_codes_a_client_waits_even_with_the_right_one(client, code):
+    for _ in range(10):
+        assert_problem(enroll_from(client, "198.51.100.7", "AAAA-BBBB-CCCC"), 400, "unknown_code")
+
+    assert_problem(enroll_from(client, "198.51.100.7", code), 429, "too_many_attempts")
+    assert enroll_from(client, "198.51.100.8", code).status_code == 201  # another client is not held up
+
+
+def test_wrong_codes_leave_the_window_after_fifteen_minutes(client, clock, code):
+    for _ in range(10):
+        enroll_from(client, "198.51.100.7", "AAAA-BBBB-CCCC")
+
+    clock.advance(minutes=15, seconds=1)
+
+    assert enroll_from(client, "198.51.100.7", code).status_code == 201
+
+
+def test_a_wrong_code_is_answered_without_the_write_lock(app, client, code):
+    """While another writer holds the hub's write lock (SQLite), a guess is still answered."""
+    from hub.db import _write_lock
+
+    answers = []
+    with _write_lock:
+        guesser = threading.Thread(target=lambda: answers.append(enroll_from(client, "198.51.100.7", "AAAA-BBBB-CCCC")))
+        guesser.start()
+        guesser.join(timeout=10)
+        held_up = guesser.is_alive()
+    guesser.join()
+
+    assert not held_up
+    assert_problem(answers[0], 400, "unknown_code")
