@@ -28,7 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from hub.dashboards import bp as dashboards_bp
     from hub.health import bp as health_bp
     from hub.pages import bp as pages_bp
-    from hub.services.personal_data import contact_key
+    from hub.services.personal_data import contact_key, content_hash_key
     from hub.url_ids import DatabaseId
     from mobile_web.phone_page import bp as phone_bp
 
@@ -40,7 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # one client address for throttling, rate limits and logs: the peer, or what a trusted proxy says
     app.wsgi_app = ClientAddress(app.wsgi_app, TrustedProxies(app.config["TRUSTED_PROXIES"]))
     db.bind(app.config["DATABASE_URL"], app.config["PG_MAX_CONNECTIONS"])
-    state.init_app(app, contact_key(app.config["SECRET_KEY"]))
+    state.init_app(app, contact_key(app.config["SECRET_KEY"]), content_hash_key(app.config["SECRET_KEY"]))
     problems.init_app(app)
     app.url_map.converters["int"] = DatabaseId  # before the blueprints: every <int:...> id fits a column
     app.register_blueprint(api_bp)

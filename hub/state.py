@@ -19,6 +19,7 @@ from hub.services.terminal_config import config_etag, terminal_config
 class HubState:
     surveys: SurveyCache
     contact_key: bytes
+    content_key: bytes
 
     def terminal_config(self, terminal: Terminal) -> dict[str, Any]:
         config = current_app.config
@@ -30,8 +31,8 @@ class HubState:
         return config_etag(self.terminal_config(terminal))
 
 
-def init_app(app: Flask, contact_key: bytes) -> None:
-    app.extensions["voxloop"] = HubState(surveys=SurveyCache(), contact_key=contact_key)
+def init_app(app: Flask, contact_key: bytes, content_key: bytes) -> None:
+    app.extensions["voxloop"] = HubState(surveys=SurveyCache(), contact_key=contact_key, content_key=content_key)
 
 
 def state() -> HubState:

@@ -302,6 +302,7 @@ def _record(place: PhoneTouchpoint, item: Any, served: datetime | None, at: date
         ),
         surveys=state().surveys,
         contact_key=state().contact_key,
+        content_key=state().content_key,
         min_ms_per_answer=config["PHONE_MIN_MS_PER_ANSWER"],
         now=at,
     )

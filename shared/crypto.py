@@ -52,6 +52,14 @@ def derive_key(secret: str | bytes, label: str) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label.encode()).derive(raw)
 
 
+def keyed_content_hash(key: bytes, content_hash: str) -> str:
+    """What the hub stores for a response's ``content_hash``: its HMAC-SHA256 under a key derived
+    from the hub's secret. Equal content still gives equal values (a retry is a duplicate, other
+    content a conflict), but a copy of the database no longer confirms a guessed contact, since
+    nobody can hash a guess without the key."""
+    return hmac.new(key, content_hash.encode("ascii"), hashlib.sha256).hexdigest()
+
+
 def new_private_key() -> Ed25519PrivateKey:
     return Ed25519PrivateKey.generate()
 

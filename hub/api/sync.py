@@ -19,7 +19,9 @@ def sync() -> Response:
     at = now()
     sender = authenticate(request, raw, at.timestamp())
     batch = read_batch(json_body(request, raw), current_app.config["SYNC_MAX_ITEMS"])
-    result = ingest_batch(sender, batch, surveys=state().surveys, contact_key=state().contact_key, now=at)
+    result = ingest_batch(
+        sender, batch, surveys=state().surveys, contact_key=state().contact_key, content_key=state().content_key, now=at
+    )
     return jsonify(
         {
             "hub_time": format_time(at),

@@ -9,7 +9,9 @@ once released: later ones alter.
 A migration that adds rollups sets ``COUNTS_ROLLUPS = True``; ``migrate`` then has the
 responses a hub already holds counted into them, in the migration's transaction, by the
 ``count_rollups`` its caller hands in (hub/services/setup.py: the service that counts at
-ingest), since the migrations sit below the services and counting is theirs.
+ingest), since the migrations sit below the services and counting is theirs. A migration that sets
+``USES_CONTENT_KEY = True`` (v0008, keyed content hashes) is called ``up(db, sql, content_key)``
+with the key the caller derived from the hub's secret, which the migrations never read.
 """
 
 from __future__ import annotations
@@ -59,11 +61,15 @@ def applied(db: Database) -> set[int]:
 
 
 def migrate(
-    db: Database, now: datetime | None = None, count_rollups: Callable[[Database], None] | None = None
+    db: Database,
+    now: datetime | None = None,
+    count_rollups: Callable[[Database], None] | None = None,
+    content_key: bytes | None = None,
 ) -> list[str]:
     """Apply every pending migration, each in its own transaction; returns what was applied.
     ``count_rollups(db)`` counts held responses into new rollups; without it, a migration that
-    adds rollups to a database holding responses is refused."""
+    adds rollups to a database holding responses is refused. ``content_key`` keys the content
+    hashes held (v0008); without it, that migration refuses a database holding responses."""
     dialect = _DIALECT["sqlite" if isinstance(db, SqliteDatabase) else "postgres"]
 
     def sql(statement: str) -> None:
@@ -81,7 +87,10 @@ def migrate(
             continue
         module = importlib.import_module(f"{__name__}.{name}")
         with db.atomic():
-            module.up(db, sql)
+            if getattr(module, "USES_CONTENT_KEY", False):
+                module.up(db, sql, content_key)
+            else:
+                module.up(db, sql)
             if getattr(module, "COUNTS_ROLLUPS", False):
                 _count_held_responses(db, name, count_rollups)
             db.execute_sql(

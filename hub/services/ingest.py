@@ -24,6 +24,7 @@ from hub.queries import responses as q
 from hub.queries.terminals import StorePlaces, lock_sequence_state, record_sync, store_places
 from hub.services.alerts import route_alerts
 from hub.services.catalog import SurveyCache
+from hub.services.personal_data import keyed
 from hub.services.response_records import answer_rows, conflict_row, local_time, response_row
 from hub.services.rollups import Rollups, smiley_faces
 from shared.errors import Problem, SignatureError
@@ -51,7 +52,7 @@ class Sender:
 
 
 def ingest_batch(
-    sender: Sender, batch: Batch, *, surveys: SurveyCache, contact_key: bytes, now: datetime
+    sender: Sender, batch: Batch, *, surveys: SurveyCache, contact_key: bytes, content_key: bytes, now: datetime
 ) -> SyncResult:
     terminal = sender.terminal
     store = store_places(terminal.store_id)
@@ -73,7 +74,7 @@ def ingest_batch(
             result.results[index] = entry
             problems_seen.append({"id": entry["id"], "code": entry["code"]})
             continue
-        valid.append((index, response))
+        valid.append((index, keyed(response, content_key)))
 
     received = now.astimezone(UTC)
     with write_transaction():

@@ -9,18 +9,32 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from shared.crypto import derive_key
+from shared.crypto import derive_key, keyed_content_hash
+from shared.protocol import ValidResponse
 
 _VERSION = b"\x01"
 _LABEL = "voxloop contact v1"
+_CONTENT_HASH_LABEL = "voxloop content hash v1"
 
 
 def contact_key(secret_key: str) -> bytes:
     return derive_key(secret_key, _LABEL)
+
+
+def content_hash_key(secret_key: str) -> bytes:
+    """The key of the stored content hashes (migration v0008 keyed the ones held before)."""
+    return derive_key(secret_key, _CONTENT_HASH_LABEL)
+
+
+def keyed(response: ValidResponse, key: bytes) -> ValidResponse:
+    """The response with the content hash the hub stores and compares: keyed, since the plain
+    SHA-256 of a body with a contact would let a copy of the database confirm a guessed one."""
+    return replace(response, content_hash=keyed_content_hash(key, response.content_hash))
 
 
 def seal_contact(key: bytes, contact: Mapping[str, Any], response_id: str) -> bytes:

@@ -38,7 +38,7 @@ from hub.queries import phone_responses as pq
 from hub.queries import responses as q
 from hub.services.alerts import route_alerts
 from hub.services.catalog import SurveyCache, current_survey, store_by_code, touchpoint_by_code
-from hub.services.personal_data import open_contact, seal_contact
+from hub.services.personal_data import keyed, open_contact, seal_contact
 from hub.services.qr_tokens import PhoneClaims
 from hub.services.response_records import answer_rows, conflict_row, local_time, response_row
 from hub.services.rollups import Rollups, local_hour, smiley_faces
@@ -116,13 +116,14 @@ def record_phone_response(
     limits: RateLimits,
     surveys: SurveyCache,
     contact_key: bytes,
+    content_key: bytes,
     min_ms_per_answer: int,
     now: datetime,
 ) -> PhoneResult:
     """Store or complete one phone response. Raises RequestError (invalid, 422), TokenError
     (token_used, 410) or RateLimited (429); a conflict is returned, not raised, because it is
     kept aside in the same transaction."""
-    response = _validate(place, item, surveys)
+    response = keyed(_validate(place, item, surveys), content_key)
     server_flags = set()
     if "partial" not in response.flags and _too_fast(response, served_at, now, min_ms_per_answer):
         server_flags.add("suspect")

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
+
 from hub.db import database
 from hub.migrations import migrate
 from hub.models import Survey, User
 from hub.services.alerts.rules import ensure_default_rules
 from hub.services.catalog import DEFAULT_SURVEY, add_survey
+from hub.services.personal_data import content_hash_key
 from hub.services.rollups import count_held_responses
 from hub.services.users import add_user
 
 
 def migrate_schema(now: datetime | None = None) -> list[str]:
-    """Apply the pending migrations; held responses are counted into new rollups as ingest counts them."""
-    return migrate(database.obj, now, count_rollups=count_held_responses)
+    """Apply the pending migrations (app context: the hub's secret keys the held content hashes);
+    held responses are counted into new rollups as ingest counts them."""
+    content_key = content_hash_key(current_app.config["SECRET_KEY"])
+    return migrate(database.obj, now, count_rollups=count_held_responses, content_key=content_key)
 
 
 def initialise(*, admin_email: str, admin_name: str, admin_password: str, now: datetime) -> list[str]:

@@ -6,7 +6,12 @@ from __future__ import annotations
 import logging
 import secrets
 
-from tests.hub.conftest import assert_problem, count, rows
+from hub.db import database
+from hub.services.personal_data import content_hash_key
+from hub.services.setup import migrate_schema
+from shared.crypto import keyed_content_hash
+from shared.protocol import content_hash
+from tests.hub.conftest import assert_problem, connected, count, rows
 from tests.mobile_web.conftest import (
     COMMENT,
     NPS,
@@ -284,3 +289,24 @@ def test_a_form_post_over_the_limit_gets_a_413_page(client, store):
     answer = client.post(f"/m/{phone_token()}", data={"comment": "x" * (2 * 1024 * 1024 + 1)})
     assert answer.status_code == 413
     assert answer.mimetype == "text/html"
+
+
+def test_a_phone_response_is_stored_with_a_keyed_hash_not_one_that_confirms_its_contact(app, phone):
+    item = phone.version(RATING, partial=False, contact={"address": "+49 151 23456789", "consent": True})
+    phone.put(item)
+    key = content_hash_key("test-secret-key")
+    assert stored(app, phone.id)["hash"] == keyed_content_hash(key, content_hash(item)) != content_hash(item)
+
+
+def test_a_phone_retry_of_a_response_stored_before_v0008_is_a_duplicate_and_a_change_a_conflict(app, phone):
+    item = phone.version(RATING, NPS, partial=False)
+    phone.put(item)
+    with connected(app), database.atomic():  # as a hub before v0008 left it: the plain SHA-256
+        database.execute_sql(f"UPDATE response SET content_hash = {database.param}", (content_hash(item),))
+        database.execute_sql("DELETE FROM schema_migration WHERE version = 8")
+    with connected(app):
+        migrate_schema()
+
+    assert phone.put(item).get_json()["status"] == "duplicate"
+    changed = phone.version({**RATING, "value": 4}, NPS, partial=False)
+    assert_problem(phone.put(changed), 409, "response_conflict")
