@@ -72,6 +72,10 @@ CODES: dict[str, tuple[int, str]] = {
     "too_many_attempts": (429, "Too many failed sign-ins; wait a while and try again."),
     "sign_in_required": (401, "Sign in first."),
     "forbidden": (403, "Your role may not do this."),
+    # API tokens (hub/services/api_tokens.py)
+    "bad_api_token": (401, "The API token is not known, was revoked or belongs to a person switched off."),
+    "insufficient_scope": (403, "The API token's scopes do not allow this request."),
+    "bad_token_request": (422, "The API token cannot be made as asked."),
     # lookups
     "not_found": (404, "Not found."),
     "unknown_store": (404, "The store is not known."),

@@ -1,7 +1,8 @@
 """/api/v1/analytics/...: the dashboards' figures as JSON for BI tools, for signed-in people
-(session cookie), each within the caller's scope: a store outside it answers 404 like one that
-does not exist. The figures come from the same services as the pages (hub/services/analytics.py),
-so the API and the dashboards never disagree.
+(session cookie) and API tokens with the scope analytics:read, each within the caller's
+scope: a store outside it answers 404 like one that does not exist. The figures come from the
+same services as the pages (hub/services/analytics.py), so the API and the dashboards never
+disagree.
 
 Parameters: ``from`` and ``to`` (inclusive store-local days, YYYY-MM-DD; default the 28 days up
 to today), ``store`` (a store code), ``grain`` (day, week, month); lists take ``limit`` and
@@ -76,7 +77,7 @@ def _figure(figure: Figure) -> dict[str, Any]:
 
 
 @bp.get("/analytics/overview")
-@person()
+@person(grant="analytics:read")
 def analytics_overview(user: User, scope: Scope) -> Response:
     store = _store(scope)
     period = _period(store)
@@ -92,7 +93,7 @@ def analytics_overview(user: User, scope: Scope) -> Response:
 
 
 @bp.get("/analytics/trend")
-@person()
+@person(grant="analytics:read")
 def analytics_trend(user: User, scope: Scope) -> Response:
     store = _store(scope)
     period = _period(store)
@@ -140,7 +141,7 @@ def _ranked(row: Ranked, kind: str) -> dict[str, Any]:
 
 
 @bp.get("/analytics/stores")
-@person()
+@person(grant="analytics:read")
 def analytics_stores(user: User, scope: Scope) -> Response:
     period = _period(None)
     page = page_request("stores", _RANK_SHAPE)
@@ -155,7 +156,7 @@ def analytics_stores(user: User, scope: Scope) -> Response:
 
 
 @bp.get("/analytics/touchpoints")
-@person()
+@person(grant="analytics:read")
 def analytics_touchpoints(user: User, scope: Scope) -> Response:
     store = _store(scope)
     period = _period(store)
@@ -173,7 +174,7 @@ def analytics_touchpoints(user: User, scope: Scope) -> Response:
 
 
 @bp.get("/analytics/daily")
-@person()
+@person(grant="analytics:read")
 def analytics_daily(user: User, scope: Scope) -> Response:
     store = _store(scope)
     period = _period(store, MAX_EXPORT_DAYS)
@@ -193,7 +194,7 @@ def analytics_daily(user: User, scope: Scope) -> Response:
 
 
 @bp.get("/analytics/responses")
-@person()
+@person(grant="analytics:read")
 def analytics_responses(user: User, scope: Scope) -> Response:
     store = _store(scope)
     period = _period(store, MAX_EXPORT_DAYS)

@@ -65,33 +65,33 @@ def _detail(scope: Scope, case: Case) -> dict[str, Any]:
 
 
 @bp.get("/cases")
-@person()
+@person(grant="cases:read")
 def list_cases(user: User, scope: Scope) -> Response:
     found = cases.list_cases(scope, state=request.args.get("state", "unresolved"))
     return jsonify({"cases": [cases.case_as_dict(c, public_url=_public_url()) for c in found]})
 
 
 @bp.get("/cases/<int:case_id>")
-@person()
+@person(grant="cases:read")
 def get_case(user: User, scope: Scope, case_id: int) -> Response:
     return jsonify(_detail(scope, cases.get_case(scope, case_id)))
 
 
 @bp.post("/cases/<int:case_id>/acknowledge")
-@person(write=True)
+@person(write=True, grant="cases:write")
 def acknowledge(user: User, scope: Scope, case_id: int) -> Response:
     return jsonify(_detail(scope, cases.acknowledge(scope, user, case_id, now=now())))
 
 
 @bp.post("/cases/<int:case_id>/comments")
-@person(write=True)
+@person(write=True, grant="cases:write")
 def comment(user: User, scope: Scope, case_id: int) -> tuple[Response, int]:
     cases.comment(scope, user, case_id, _body().get("text"), now=now())
     return jsonify(_detail(scope, cases.get_case(scope, case_id))), 201
 
 
 @bp.post("/cases/<int:case_id>/assign")
-@person(write=True)
+@person(write=True, grant="cases:write")
 def assign(user: User, scope: Scope, case_id: int) -> Response:
     body = _body()
     if "assignee" not in body:
@@ -100,13 +100,13 @@ def assign(user: User, scope: Scope, case_id: int) -> Response:
 
 
 @bp.post("/cases/<int:case_id>/called-back")
-@person(write=True)
+@person(write=True, grant="cases:write")
 def called_back(user: User, scope: Scope, case_id: int) -> Response:
     return jsonify(_detail(scope, cases.called_back(scope, user, case_id, note=_body().get("note"), now=now())))
 
 
 @bp.post("/cases/<int:case_id>/resolve")
-@person(write=True)
+@person(write=True, grant="cases:write")
 def resolve(user: User, scope: Scope, case_id: int) -> Response:
     body = _body()
     notify = body.get("notify_customer", False)

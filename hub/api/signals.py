@@ -16,7 +16,7 @@ from hub.services.access import Scope
 
 
 @bp.get("/analytics/signals")
-@person()
+@person(grant="analytics:read")
 def analytics_signals(user: User, scope: Scope) -> Response:
     code = request.args.get("store", "")
     store = analytics.store_in_scope(scope, code) if code else None
