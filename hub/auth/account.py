@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from hub.auth.guard import current_scope, current_user, signed_in
 from hub.models import Store
-from hub.services import reports
+from hub.services import api_tokens, reports
 from shared.errors import VoxloopError
 
 bp = Blueprint("account", __name__)
@@ -33,6 +33,8 @@ def show() -> str:
         choices=CHOICES,
         zone=reports.report_zone(scope).key,
         hour=reports.REPORT_HOUR,
+        api_tokens=api_tokens.tokens_of(current_user()),
+        api_token_scopes=api_tokens.SCOPES,
     )
 
 
@@ -46,3 +48,7 @@ def set_report() -> Response:
     else:
         flash("Saved: " + CHOICES[request.form["report_frequency"]].lower() + ".", "ok")
     return redirect(url_for("account.show"))
+
+
+# the API token routes register on bp
+from hub.auth import api_tokens as _api_token_routes  # noqa: E402,F401

@@ -193,3 +193,49 @@ def test_the_last_use_is_recorded_by_the_hub_clock_at_most_once_a_minute(app, cl
     client.get("/api/v1/analytics/overview", headers=bearer(token))
     assert stored(app).last_used_at == clock().replace(tzinfo=None)
 
+
+# --- /account ---------------------------------------------------------------------------------
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def test_a_person_makes_a_token_on_account_and_sees_it_once(app, client, people):
+    sign_in_as(client, people["mia"])
+    form = client.get("/account").get_data(as_text=True)
+    made = client.post(
+        "/account/api-tokens",
+        data={"csrf_token": csrf_of(form), "name": "Excel", "scope": ["analytics:read", "cases:read"]},
+    )
+
+    assert made.status_code == 201
+    assert made.headers["Cache-Control"] == "no-store"
+    token = re.search(r'<code id="api-token">([^<]+)</code>', made.get_data(as_text=True)).group(1)
+    assert client.get("/api/v1/cases", headers=bearer(token)).status_code == 200
+    listing = client.get("/account").get_data(as_text=True)
+    assert "Excel" in listing and token[:12] in listing and token not in listing
+
+
+def test_making_a_token_on_account_needs_the_csrf_token(app, client, people):
+    sign_in_as(client, people["mia"])
+    answer = client.post("/account/api-tokens", data={"name": "Excel", "scope": ["analytics:read"]})
+    assert answer.status_code == 403
+    assert count_tokens(app) == 0
+
+
+def count_tokens(app) -> int:
+    with connected(app):
+        return ApiToken.select().count()
+
+
+def test_a_person_revokes_their_token_on_account(app, clock, client, people):
+    token = make(app, clock, people["mia"], "analytics:read")
+    sign_in_as(client, people["mia"])
+    form = client.get("/account").get_data(as_text=True)
+    answer = client.post(f"/account/api-tokens/{stored(app).id}/revoke", data={"csrf_token": csrf_of(form)})
+
+    assert answer.status_code == 302
+    assert stored(app).revoked_at == clock().replace(tzinfo=None)
+    assert client.get("/api/v1/analytics/overview", headers=bearer(token)).status_code == 401
+    assert "revoked" in client.get("/account").get_data(as_text=True)
