@@ -304,3 +304,58 @@ def terminals() -> None:
     for t in rows:
         seen = f"{t.last_seen_at:%Y-%m-%d %H:%M}" if t.last_seen_at else "never"
         click.echo(f"{t.id}  {t.store.code:<10} {t.status:<8} last seen {seen}  queue {t.queue_depth or 0}  {t.name}")
+
+
+@hub.group("api-token")
+def api_token() -> None:
+    """API tokens for BI tools and scripts: make, list, revoke."""
+
+
+@api_token.command("make")
+@click.argument("email")
+@click.option("--name", required=True, help="what will use it, e.g. 'Power BI'")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    default=("analytics:read",),
+    show_default=True,
+    help="analytics:read, cases:read or cases:write (repeatable)",
+)
+@with_app
+@_fail_on_domain_errors
+def api_token_make(email: str, name: str, scopes: tuple[str, ...]) -> None:
+    """Make an API token of the person with EMAIL (prints it, shown once): it sees what they see."""
+    from hub.models import User
+    from hub.services.api_tokens import make_token
+
+    user = User.get_or_none(User.email == email.strip().lower())
+    if user is None:
+        raise click.ClickException(f"no person with the email {email!r}")
+    row, token = make_token(user, name, list(scopes), now=_now())
+    click.echo(f"API token {row.id} ({row.prefix}…) for {user.email}: {row.scopes}")
+    click.echo(f"token: {token}  (shown once; send it as 'Authorization: Bearer <token>')")
+
+
+@api_token.command("list")
+@with_app
+def api_token_list() -> None:
+    """List every API token with its person, scopes and last use (never the token itself)."""
+    from hub.services.api_tokens import all_tokens
+
+    for t in all_tokens():
+        used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
+        state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "live"
+        click.echo(f"{t.id:>4}  {t.prefix}…  {t.user.email:<28} {state:<24} last used {used}  {t.scopes}  {t.name}")
+
+
+@api_token.command("revoke")
+@click.argument("token_id", type=int)
+@with_app
+@_fail_on_domain_errors
+def api_token_revoke(token_id: int) -> None:
+    """Revoke an API token (by its id, from 'api-token list'): refused from now on."""
+    from hub.services.api_tokens import revoke_token
+
+    row = revoke_token(token_id, now=_now())
+    click.echo(f"API token {row.id} ({row.prefix}…, {row.name}) revoked")

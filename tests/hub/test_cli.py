@@ -132,3 +132,31 @@ def test_rebuild_rollups_counts_the_stored_responses_again(voxloop, database_url
     assert "rollups counted again from" in output and " 0 responses" not in output
     assert sorted(counts()) == seeded
     db.close()
+
+
+def test_api_token_make_prints_the_token_once_and_list_never_shows_it(voxloop):
+    voxloop("hub", "init", "--admin-email", "hq@example.org")
+    output = voxloop(
+        "hub", "api-token", "make", "hq@example.org", "--name", "Power BI", "--scope", "analytics:read"
+    ).output
+    token = re.search(r"token: (vxl_[0-9a-f]{8}_\S{43})", output).group(1)
+    assert "API token 1 (" in output and "analytics:read" in output
+
+    listed = voxloop("hub", "api-token", "list").output
+    assert token[:12] in listed and "hq@example.org" in listed and "live" in listed and "Power BI" in listed
+    assert token not in listed
+
+
+def test_api_token_revoke_marks_the_token_revoked(voxloop):
+    voxloop("hub", "init", "--admin-email", "hq@example.org")
+    voxloop("hub", "api-token", "make", "hq@example.org", "--name", "script")
+    assert "API token 1 (" in voxloop("hub", "api-token", "revoke", "1").output
+    assert "revoked" in voxloop("hub", "api-token", "list").output
+
+
+def test_api_token_make_refuses_unknown_people_and_scopes(voxloop):
+    voxloop("hub", "init", "--admin-email", "hq@example.org")
+    nobody = voxloop("hub", "api-token", "make", "who@example.org", "--name", "x", ok=False)
+    assert "no person with the email" in nobody.output
+    bad = voxloop("hub", "api-token", "make", "hq@example.org", "--name", "x", "--scope", "all", ok=False)
+    assert "[bad_token_request]" in bad.output
