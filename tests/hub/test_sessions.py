@@ -7,8 +7,11 @@ import pytest
 
 from hub.models import User
 from hub.services import users
+from tests.hub import test_sign_in
 from tests.hub.conftest import ADMIN_PASSWORD, connected
-from tests.hub.test_sign_in import csrf_of, people, sign_in  # noqa: F401 (people: a fixture)
+from tests.hub.test_sign_in import csrf_of, sign_in
+
+people = test_sign_in.people  # the store manager and others of the sign-in specification
 
 
 def signed_in_as_manager(app):
