@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask
 
+from hub.clock import now
 from hub.db import database
 from hub.jobs import deliverer_for
 from hub.models import OutboxMessage, Region, Store, User, UserRegion, UserStore
@@ -123,9 +124,13 @@ def sign_in_as(client: Any, user: User) -> str:
     """A signed-in session for ``user`` without the (slow, separately tested) password check;
     returns the session's CSRF token."""
     token = secrets.token_urlsafe(32)
+    with client.application.app_context():
+        signed_in_at = now().timestamp()
     with client.session_transaction() as session:
         session["user_id"] = user.id
         session["csrf"] = token
+        session["version"] = user.session_version  # as start_session names it (hub/auth/guard.py)
+        session["started"] = session["seen"] = signed_in_at
     return token
 
 
