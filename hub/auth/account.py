@@ -1,14 +1,16 @@
-"""/account: the signed-in person's own settings; for now how often their email report comes
-(hub/services/reports.py). The form carries the session's CSRF token like every form."""
+"""/account: the signed-in person's own settings: how often their email report comes
+(hub/services/reports.py), and their password (the current one required). The forms carry
+the session's CSRF token like every form."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from hub.auth.guard import current_scope, current_user, signed_in
+from hub.auth.guard import current_scope, current_user, signed_in, start_session
+from hub.clock import now
 from hub.models import Store
-from hub.services import api_tokens, reports
+from hub.services import api_tokens, reports, users
 from shared.errors import VoxloopError
 
 bp = Blueprint("account", __name__)
@@ -36,6 +38,29 @@ def show() -> str:
         api_tokens=api_tokens.tokens_of(current_user()),
         api_token_scopes=api_tokens.SCOPES,
     )
+
+
+@bp.post("/account/password")
+@signed_in
+def change_password() -> Response:
+    form = request.form
+    if form.get("new_password", "") != form.get("repeat_password", ""):
+        flash("The two new passwords differ; nothing was changed.", "error")
+        return redirect(url_for("account.show"))
+    try:
+        user = users.change_own_password(
+            current_user(),
+            form.get("current_password", ""),
+            form.get("new_password", ""),
+            address=request.remote_addr or "?",
+            now=now(),
+        )
+    except VoxloopError as error:
+        flash(error.detail[:1].upper() + error.detail[1:] + ".", "error")
+    else:
+        start_session(user)  # every other session of this person has ended
+        flash("Your password is changed; you are signed out everywhere else.", "ok")
+    return redirect(url_for("account.show"))
 
 
 @bp.post("/account/report")

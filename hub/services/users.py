@@ -8,7 +8,8 @@ from datetime import datetime
 from hub.db import write_transaction
 from hub.models import Region, Store, User, UserRegion, UserStore
 from hub.services.passwords import hash_password
-from shared.errors import AlreadyExists, RequestError
+from hub.services.sign_in import sign_in
+from shared.errors import AlreadyExists, RequestError, VoxloopError
 
 
 def add_user(
@@ -91,6 +92,21 @@ def set_password(user: User, password: str) -> None:
         User.update(password_hash=password_hash, session_version=User.session_version + 1).where(
             User.id == user.id
         ).execute()
+
+
+def change_own_password(user: User, current: str, new: str, *, address: str, now: datetime) -> User:
+    """A person's own new password, given their current one (checked and throttled like a
+    sign-in, so a forgotten open session is no way to guess it). Every session of the person
+    ends; the caller starts a new one for the device that asked."""
+    _check_password(new)
+    try:
+        sign_in(user.email, current, address=address, now=now)
+    except VoxloopError as error:
+        if error.code == "bad_credentials":
+            raise RequestError("malformed_request", "your current password is not right") from None
+        raise
+    set_password(user, new)
+    return User.get_by_id(user.id)
 
 
 def end_sessions(user: User) -> None:
