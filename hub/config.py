@@ -46,6 +46,9 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_STARTTLS": 0,
     "SMTP_TIMEOUT_SECONDS": 10,
     "WEBHOOK_TIMEOUT_SECONDS": 5,
+    # Internal addresses (loopback, private, link-local, metadata) webhooks may be sent to:
+    # addresses or CIDR networks, comma-separated; none unless the operator names them.
+    "WEBHOOK_ALLOWED_NETWORKS": "",
     # The delivery job looks for due messages this often (and at once when this process queued one).
     "ALERT_POLL_MS": 200,
     "ALERT_RETRY_BASE_SECONDS": 5,

@@ -34,6 +34,7 @@ from hub.services.outbox.transports.webhook import WebhookSender
 from hub.services.reports import queue_reports
 from hub.services.signals import check_signals
 from hub.services.terminal_health import check_terminals
+from hub.services.webhook_targets import WebhookTargets
 
 log = logging.getLogger("voxloop.jobs")
 
@@ -62,7 +63,10 @@ def deliverer_for(app: Flask, *, worker: str | None = None) -> Deliverer:
                 starttls=bool(int(c["SMTP_STARTTLS"])),
                 timeout=float(c["SMTP_TIMEOUT_SECONDS"]),
             ),
-            webhook=WebhookSender(timeout=float(c["WEBHOOK_TIMEOUT_SECONDS"])),
+            webhook=WebhookSender(
+                timeout=float(c["WEBHOOK_TIMEOUT_SECONDS"]),
+                targets=WebhookTargets.from_setting(c["WEBHOOK_ALLOWED_NETWORKS"]),
+            ),
         ),
         links=Links(c["PUBLIC_URL"], c["SECRET_KEY"], timedelta(hours=int(c["ALERT_LINK_TTL_HOURS"]))),
         contact_key=contact_key,

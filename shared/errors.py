@@ -22,7 +22,8 @@ The hierarchy, by what the caller should do about it::
      ├── FormError               a form post cannot be trusted: reload the page (csrf_failed)
      ├── NotFound                (not_found, unknown_store, unknown_touchpoint)
      ├── AlreadyExists           (already_exists)
-     ├── RuleError               an alert rule that cannot work (invalid_rule)
+     ├── RuleError               an alert rule that cannot work (invalid_rule,
+     │                               webhook_address_not_allowed)
      └── CaseStateError          a case step out of order, e.g. resolving twice (case_state)
 
 Validation of single items does not raise: it returns ``Problem`` values (same code table),
@@ -83,6 +84,7 @@ CODES: dict[str, tuple[int, str]] = {
     "already_exists": (409, "Something with this code exists already."),
     # alerts and cases
     "invalid_rule": (422, "The alert rule cannot be used as given."),
+    "webhook_address_not_allowed": (422, "The webhook URL points at an internal address the hub may not call."),
     "case_state": (409, "The case is not in a state that allows this."),
     "method_not_allowed": (405, "The method is not allowed for this resource."),
     "internal_error": (500, "The hub failed to process the request; nothing was stored."),
@@ -179,8 +181,8 @@ class AlreadyExists(VoxloopError):
 class RuleError(VoxloopError):
     """An alert rule that cannot work: an impossible condition, an unknown scope, a bad channel."""
 
-    def __init__(self, detail: str, field: str = "") -> None:
-        super().__init__("invalid_rule", detail, field=field)
+    def __init__(self, detail: str, field: str = "", code: str = "invalid_rule") -> None:
+        super().__init__(code, detail, field=field)
         self.field = field
 
 

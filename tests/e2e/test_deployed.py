@@ -230,6 +230,7 @@ def deployment(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
                 "VOXLOOP_SMTP_HOST": "127.0.0.1",
                 "VOXLOOP_SMTP_PORT": str(inbox.port),
                 "VOXLOOP_SMTP_FROM": "feedback@example.org",
+                "VOXLOOP_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1",  # the test receiver is local
                 "VOXLOOP_DIGEST_HOUR": "-1",
                 **clock.env,
             },

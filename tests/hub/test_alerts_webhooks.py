@@ -17,7 +17,8 @@ from tests.support.webhook_receiver import WebhookReceiver
 
 
 @pytest.fixture
-def receiver():
+def receiver(app):
+    app.config["WEBHOOK_ALLOWED_NETWORKS"] = "127.0.0.1"  # the receiver is local: allowed, as an operator would
     server = WebhookReceiver().start()
     yield server
     server.stop()

@@ -34,7 +34,8 @@ BAD_DAY = [4] * 7 + [3] * 5 + [2] * 4 + [1] * 4  # 20 answers: 8 unhappy
 
 
 @pytest.fixture
-def receiver():
+def receiver(app):
+    app.config["WEBHOOK_ALLOWED_NETWORKS"] = "127.0.0.1"  # the receiver is local: allowed, as an operator would
     server = WebhookReceiver().start()
     yield server
     server.stop()

@@ -15,10 +15,13 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask import current_app
+
 from hub.db import write_transaction
 from hub.models import AlertRule, Region, Store, Survey, SurveyVersion, Touchpoint
 from hub.services.alerts.conditions import parse_response_condition, parse_signal_condition, parse_window_condition
 from hub.services.alerts.rule_book import KINDS, forget_book
+from hub.services.webhook_targets import WebhookTargets
 from shared.errors import NotFound, RuleError
 
 SCOPES = ("all", "region", "store", "touchpoint", "survey")
@@ -244,8 +247,9 @@ def _webhook(url: object, form: object) -> tuple[str | None, str | None]:
     if url is None:
         return None, None
     parts = urlsplit(url) if isinstance(url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000:
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
         raise RuleError("webhook_url must be an http:// or https:// URL", "webhook_url")
+    WebhookTargets.from_setting(current_app.config["WEBHOOK_ALLOWED_NETWORKS"]).check_url_host(parts.hostname)
     form = form or "json"
     if form not in WEBHOOK_FORMATS:
         raise RuleError(f"webhook_format must be one of {', '.join(WEBHOOK_FORMATS)}", "webhook_format")

@@ -5,18 +5,26 @@ the header reads ``X-Voxloop-Signature: t=<unix seconds>,v1=<hex digest>`` (the 
 and others use), so a receiver checks the digest and refuses old timestamps (replays).
 ``X-Voxloop-Delivery`` carries the message id: a receiver that saw it already can ignore a
 redelivery. 2xx is delivered; 408, 429 and 5xx, timeouts and refused connections are retried;
-other 4xx answers are permanent (the receiver will not take it).
+other answers are permanent (the receiver will not take it; a redirect is not followed, since it
+could lead to an address that was never checked).
+
+The host is resolved here, every address it has is checked (hub/services/webhook_targets.py:
+internal ones only where the operator allows them), and the connection goes to the checked
+address, the URL's name still sent as Host and used for TLS, so DNS rebinding gains nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
+import http.client
+import socket
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from hub.services.outbox.transports import DeliveryError
+from hub.services.webhook_targets import Resolver, WebhookTargets, resolve
+from shared.errors import RuleError
 
 SIGNATURE_HEADER = "X-Voxloop-Signature"
 DELIVERY_HEADER = "X-Voxloop-Delivery"
@@ -41,25 +49,50 @@ def verify(secret: str, body: bytes, header: str, *, now: float, tolerance: floa
 @dataclass(frozen=True)
 class WebhookSender:
     timeout: float = 5.0
+    targets: WebhookTargets = field(default_factory=WebhookTargets)
+    resolver: Resolver = resolve
 
     def post(self, url: str, body: bytes, *, secret: str, delivery_id: str, now: float) -> int:
-        request = urllib.request.Request(  # noqa: S310 - http(s) only, checked when the rule is saved
-            url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "User-Agent": "voxloop-hub",
-                SIGNATURE_HEADER: signature(secret, body, int(now)),
-                DELIVERY_HEADER: delivery_id,
-            },
-        )
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "voxloop-hub",
+            SIGNATURE_HEADER: signature(secret, body, int(now)),
+            DELIVERY_HEADER: delivery_id,
+        }
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310
-                return answer.status
-        except urllib.error.HTTPError as exc:
-            retry = exc.code in (408, 425, 429) or exc.code >= 500
-            raise DeliveryError(f"webhook answered {exc.code} {exc.reason}", permanent=not retry) from None
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise DeliveryError(f"webhook unreachable: {type(reason).__name__}: {reason}") from None
+            connection, target = self._connection(url)
+            try:
+                connection.request("POST", target, body=body, headers=headers)
+                status = connection.getresponse().status
+            finally:
+                connection.close()
+        except RuleError as exc:
+            raise DeliveryError(f"webhook refused: {exc.detail}", permanent=True) from None
+        except ValueError as exc:  # a port that is not a number, an address that is not one
+            raise DeliveryError(f"webhook_url cannot be used: {exc}", permanent=True) from None
+        except (http.client.HTTPException, TimeoutError, OSError) as exc:
+            raise DeliveryError(f"webhook unreachable: {type(exc).__name__}: {exc}") from None
+        if 200 <= status < 300:
+            return status
+        retry = status in (408, 425, 429) or status >= 500
+        raise DeliveryError(
+            f"webhook answered {status} {http.client.responses.get(status, '')}".rstrip(), permanent=not retry
+        )
+
+    def _connection(self, url: str) -> tuple[http.client.HTTPConnection, str]:
+        """A connection to the checked address of the URL's host, and the request target."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise RuleError("webhook_url must be an http:// or https:// URL", "webhook_url")
+        secure = parts.scheme == "https"
+        port = parts.port or (443 if secure else 80)
+        address = self.targets.address_for(parts.hostname, port, self.resolver)
+        kind = http.client.HTTPSConnection if secure else http.client.HTTPConnection
+        connection = kind(parts.hostname, port, timeout=self.timeout)
+
+        def pinned(_where: tuple[str, int], *args: object, **kwargs: object) -> socket.socket:
+            return socket.create_connection((address, port), *args, **kwargs)  # type: ignore[arg-type]
+
+        connection._create_connection = pinned  # the name stays for Host and TLS; the address is fixed
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return connection, target
