@@ -287,6 +287,25 @@ class UserRegion(BaseModel):
 ALL_MODELS += [LoginAttempt, UserRegion]
 
 
+class PasswordReset(BaseModel):
+    """A request for a password reset link (hub/services/password_resets.py): only the SHA-256
+    of the link's token is kept; no person and no token when the email was nobody's."""
+
+    id = _AutoField()
+    user = ForeignKeyField(User, null=True)
+    token_hash = TextField(null=True, unique=True)
+    address = TextField()
+    requested_at = DateTimeField()
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("user", "requested_at"), False), (("address", "requested_at"), False))
+
+
+ALL_MODELS += [PasswordReset]
+
+
 # --- alerts and cases (hub/services/alerts, hub/services/cases.py; migration v0004) ---------
 
 

@@ -45,7 +45,8 @@ def add_user(
     return user
 
 
-def _check_password(password: str) -> None:
+def check_new_password(password: str) -> None:
+    """Raise ``malformed_request`` unless ``password`` is long enough to be set."""
     if len(password) < 12:
         raise RequestError("malformed_request", "a password needs 12 characters or more")
 
@@ -86,7 +87,7 @@ def change_user(
 
 def set_password(user: User, password: str) -> None:
     """A new password (scrypt, hub/services/passwords.py); every session of the person ends."""
-    _check_password(password)
+    check_new_password(password)
     password_hash = hash_password(password)  # slow on purpose: outside the write lock
     with write_transaction():
         User.update(password_hash=password_hash, session_version=User.session_version + 1).where(
@@ -98,7 +99,7 @@ def change_own_password(user: User, current: str, new: str, *, address: str, now
     """A person's own new password, given their current one (checked and throttled like a
     sign-in, so a forgotten open session is no way to guess it). Every session of the person
     ends; the caller starts a new one for the device that asked."""
-    _check_password(new)
+    check_new_password(new)
     try:
         sign_in(user.email, current, address=address, now=now)
     except VoxloopError as error:

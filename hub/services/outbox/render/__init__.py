@@ -6,6 +6,7 @@ One module per kind of message; this picks the one for a message's kind:
     signal.py      signal.detected (email and webhooks)
     personal.py    digests and reports (email)
     close_loop.py  the close-the-loop email to a customer
+    password_reset.py  the link to set a new password (email)
     envelope.py    the headers and parts every email shares
     chat.py        Slack and Teams shapes and their escaping
 """
@@ -20,6 +21,7 @@ from hub.services.outbox.links import Links
 from hub.services.outbox.render.alert import alert_email, alert_webhook
 from hub.services.outbox.render.chat import as_json
 from hub.services.outbox.render.close_loop import close_loop_email
+from hub.services.outbox.render.password_reset import password_reset_email
 from hub.services.outbox.render.personal import personal_email
 from hub.services.outbox.render.signal import signal_email, signal_webhook
 
@@ -29,6 +31,8 @@ def render_email(
 ) -> EmailMessage:
     if message.kind == "close_loop":
         return close_loop_email(message, sender=sender, contact_key=contact_key, now=now)
+    if message.kind == "password_reset":
+        return password_reset_email(message, links=links, sender=sender, contact_key=contact_key, now=now)
     if message.kind in ("digest", "report"):
         return personal_email(message, links=links, sender=sender, now=now)
     if message.kind == "signal":
