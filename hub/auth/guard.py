@@ -32,8 +32,9 @@ _OWN_CHECKS = ("api.", "phone.")
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("SESSION_COOKIE_NAME", "voxloop_session")
     app.config.update(
+        # Flask's default ("session") is already set, so a setdefault never named it
+        SESSION_COOKIE_NAME="voxloop_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=str(app.config["PUBLIC_URL"]).startswith("https://"),
