@@ -10,7 +10,7 @@ layers, top to bottom::
     services  the business processes (hub/services), the app's state
     queries   hub/queries: the SQL
     db        the connection, the models, the migrations
-    core      the clock, problem details, configuration, client addresses, URL ids: usable by all
+    core      the clock, problem details, configuration, client addresses, URL ids, page headers: usable by all
 
 A module imports its own layer or a lower one, never a higher one; views call services, never
 queries (SQL stays behind a service). Every import counts, also one inside a function.
@@ -72,6 +72,7 @@ HUB_LAYERS = {
     "hub.config": "core",
     "hub.client_address": "core",
     "hub.url_ids": "core",
+    "hub.page_headers": "core",
 }
 # Imports that skip a layer downwards although the lower one is allowed: SQL stays behind services.
 LAYER_SKIPS_FORBIDDEN = {("views", "queries")}
