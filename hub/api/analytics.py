@@ -46,8 +46,8 @@ def _period(store: Store | None, max_days: int = analytics.MAX_DAYS) -> Period:
     zone, else UTC)."""
     days: dict[str, date] = {}
     for name in ("from", "to"):
-        text = request.args.get(name, "")
-        if text:
+        text = request.args.get(name)
+        if text is not None:  # given, even empty: it must be a day
             try:
                 days[name] = date.fromisoformat(text)
             except ValueError:

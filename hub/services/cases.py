@@ -217,9 +217,7 @@ def assign(scope: Scope, user: User, case_id: int, assignee_id: object, *, now: 
             raise RequestError("malformed_request", "assignee must be a user id or null")
         assignee = User.get_or_none((User.id == assignee_id) & (User.active == True))  # noqa: E712
         if assignee is None or not may_work(scope_for(assignee), case):
-            raise RequestError(
-                "malformed_request", "the assignee must be an active person who works this store's cases"
-            )
+            raise NotFound("not_found", "the assignee must be an active person who works this store's cases")
     with write_transaction():
         if case.state == "resolved":
             raise CaseStateError(f"case {case.id} is resolved")

@@ -288,6 +288,7 @@ def test_strangers_must_sign_in(client, data):
     [
         ("overview?from=2026-13-01", "from"),
         ("overview?to=yesterday", "to"),
+        ("overview?to=", "to"),
         ("overview?from=2026-11-20&to=2026-11-01", "from"),
         ("overview?from=2024-01-01&to=2026-11-01", "from"),
         ("trend?grain=hour", "grain"),

@@ -394,7 +394,7 @@ def test_a_case_cannot_be_assigned_to_someone_from_another_store(client, people,
     answer = client.post(
         f"/api/v1/cases/{berlin_case}/assign", json={"assignee": people["hans"].id}, headers={"X-CSRF-Token": token}
     )
-    assert answer.status_code == 400
+    assert answer.status_code == 404
     assert "works this store's cases" in answer.get_json()["detail"]
 
 
