@@ -1,0 +1,48 @@
+"""What the OpenAPI document says in words but JSON Schema cannot state, told to schemathesis's
+generator (loaded by tests/hub/test_api_schemathesis.py through SCHEMATHESIS_HOOKS).
+
+An analytics period relates two parameters: ``from`` must not come after ``to``, and the
+period spans at most 400 days (3700 for the ``daily`` and ``responses`` lists). A query that
+breaks that is refused with a documented 400 ``bad_parameter``; a generator that cannot know
+it would count those as valid requests refused, so queries with two well-formed days that
+break it are not generated. A page's ``cursor`` is opaque and given out by the hub: a
+well-formed one the generator makes up is refused as the document says, so none is made up
+(the stateful phase follows the real ones in the ``next`` links). Malformed days and cursors
+are still sent, and must still be refused.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+import schemathesis
+
+CURSOR = re.compile(r"[A-Za-z0-9_-]+")
+
+LONG_LISTS = ("/api/v1/analytics/daily", "/api/v1/analytics/responses")
+TODAY = date(2026, 11, 23)  # the hub's clock in the tests (tests/hub/conftest.py START)
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+@schemathesis.hook
+def filter_query(context: Any, query: dict[str, Any] | None) -> bool:
+    operation = getattr(context, "operation", None)
+    if operation is None or not operation.path.startswith("/api/v1/analytics/") or not query:
+        return True
+    if isinstance(query.get("cursor"), str) and CURSOR.fullmatch(query["cursor"]):
+        return False  # a made-up cursor in the form of a real one
+    first, last = _day(query.get("from")), _day(query.get("to"))
+    if ("from" in query and first is None) or ("to" in query and last is None):
+        return True  # a malformed day: the server must refuse it, the document says so
+    end = last or TODAY
+    start = first or end - timedelta(days=27)
+    limit = 3700 if operation.path in LONG_LISTS else 400
+    return start <= end and (end - start).days < limit
