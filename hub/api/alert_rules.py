@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -19,6 +20,8 @@ from hub.services.alerts.trial import queue_test_alert
 from shared.errors import RequestError
 
 HQ = ("hq_admin", "hq_analyst")
+ADDRESS = re.compile(r"^[^@\u0000-\u0020\u007f]+@[^@\u0000-\u0020\u007f]+$")  # as TestInput in openapi.json says
+MAX_TEST_ADDRESSES = 20
 
 
 def _as_dict(rule: AlertRule, user: User) -> dict[str, Any]:
@@ -54,7 +57,10 @@ def get_rule(user: User, scope: Scope, rule_id: int) -> Response:
 @bp.patch("/alert-rules/<int:rule_id>")
 @person(write=True, roles=("hq_admin",))
 def update_rule(user: User, scope: Scope, rule_id: int) -> Response:
-    return jsonify(_as_dict(rules.update_rule(rule_id, _object(), now=now()), user))
+    changes = _object()
+    if ("kind" in changes) != ("condition" in changes):
+        raise RequestError("malformed_request", "kind and condition are changed together (a condition is of its kind)")
+    return jsonify(_as_dict(rules.update_rule(rule_id, changes, now=now()), user))
 
 
 @bp.post("/alert-rules/<int:rule_id>/test")
@@ -62,7 +68,11 @@ def update_rule(user: User, scope: Scope, rule_id: int) -> Response:
 def test_rule(user: User, scope: Scope, rule_id: int) -> tuple[Response, int]:
     body = json_body(request, request.get_data(cache=True)) if request.get_data(cache=True) else {}
     to = body.get("to", []) if isinstance(body, dict) else None
-    if not isinstance(to, list) or not all(isinstance(a, str) and "@" in a for a in to):
-        raise RequestError("malformed_request", "to must be a list of email addresses")
+    if (
+        not isinstance(to, list)
+        or len(to) > MAX_TEST_ADDRESSES
+        or not all(isinstance(a, str) and len(a) <= 254 and ADDRESS.fullmatch(a) for a in to)
+    ):
+        raise RequestError("malformed_request", f"to must be a list of at most {MAX_TEST_ADDRESSES} email addresses")
     ids = queue_test_alert(rules.rule_by_id(rule_id), to=to, now=now())
     return jsonify({"queued": ids}), 202

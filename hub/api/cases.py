@@ -67,7 +67,10 @@ def _detail(scope: Scope, case: Case) -> dict[str, Any]:
 @bp.get("/cases")
 @person(grant="cases:read")
 def list_cases(user: User, scope: Scope) -> Response:
-    found = cases.list_cases(scope, state=request.args.get("state", "unresolved"))
+    wanted = request.args.get("state", "unresolved")
+    if wanted == "":  # the pages' filter takes an empty one as every case; the API names "all"
+        raise RequestError("malformed_request", "state must be one of the listed states, or all")
+    found = cases.list_cases(scope, state=wanted)
     return jsonify({"cases": [cases.case_as_dict(c, public_url=_public_url()) for c in found]})
 
 

@@ -1,7 +1,9 @@
 """schemathesis against a real hub: every operation of the OpenAPI document, every check
 (server errors, status codes, content types, headers and bodies against the document, valid
 requests accepted, invalid ones refused, authentication enforced, the stateful links),
-authenticated with an HQ admin's API token, on SQLite and PostgreSQL: no failure.
+authenticated with an HQ admin's API token, on SQLite and PostgreSQL: no failure. The alert
+rules take a session only (a token gets 403), so a second run tests them with an HQ admin's
+session cookie and its X-CSRF-Token header.
 
 The hub is the test's app (its clock the test clock) serving HTTP on a free port; schemathesis
 runs as its command, deterministically and with a bounded number of examples per operation,
@@ -23,7 +25,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from hub.services import api_tokens
-from tests.hub.alerting import rating, send
+from tests.hub.alerting import rating, send, sign_in_as
 from tests.hub.conftest import connected
 
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
@@ -49,6 +51,11 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403",
 [[operations]]
 include-path-regex = "^/api/v1/analytics/"
 phases.coverage.enabled = false
+
+# likewise an alert rule's settings that name the hub's data or relate two settings (the hooks)
+[[operations]]
+include-path-regex = '^/api/v1/alert-rules(/[^/]+)?$'
+phases.coverage.enabled = false
 """
 
 
@@ -69,12 +76,22 @@ def admin_token(app, clock, people, terminal) -> str:
         return api_tokens.make_token(people["admin"], "schemathesis", list(api_tokens.SCOPES), now=clock())[1]
 
 
-def test_schemathesis_finds_no_failure_with_every_check(served, admin_token, tmp_path):
+@pytest.fixture
+def admin_session(app, client, people) -> tuple[str, str]:
+    """An HQ admin's session cookie and its CSRF token (the alert rules take a session only)."""
+    csrf = sign_in_as(client, people["admin"])
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    return f"{cookie.key}={cookie.value}", csrf
+
+
+def _schemathesis(served: str, tmp_path: Path, headers: list[str], *options: str) -> str:
     config = tmp_path / "schemathesis.toml"
     config.write_text(CONFIG.format(max_examples=MAX_EXAMPLES), encoding="utf-8")
     command = [SCHEMATHESIS, "--config-file", str(config), "run", f"{served}/api/v1/openapi.json", *ARGS, served]
+    for header in headers:
+        command += ["-H", header]
     done = subprocess.run(
-        [*command, "-H", f"Authorization: Bearer {admin_token}"],
+        [*command, *options],
         env={**os.environ, "SCHEMATHESIS_HOOKS": "tests.hub.schemathesis_hooks", "PYTHONPATH": str(ROOT)},
         cwd=tmp_path,
         capture_output=True,
@@ -84,6 +101,20 @@ def test_schemathesis_finds_no_failure_with_every_check(served, admin_token, tmp
 
     report = done.stdout + done.stderr
     assert done.returncode == 0, report
+    return report
+
+
+def test_schemathesis_finds_no_failure_with_every_check(served, admin_token, tmp_path):
+    report = _schemathesis(served, tmp_path, [f"Authorization: Bearer {admin_token}"])
     assert re.search(r"Tested: 25\b", report), report
     generated = int(re.search(r"(\d+) generated", report).group(1))
     assert generated > 25 * MAX_EXAMPLES, report
+
+
+def test_schemathesis_finds_no_failure_in_the_alert_rules_with_a_session(served, admin_session, tmp_path):
+    cookie, csrf = admin_session
+    headers = [f"Cookie: {cookie}", f"X-CSRF-Token: {csrf}"]
+    report = _schemathesis(served, tmp_path, headers, "--include-path-regex", "^/api/v1/alert-rules")
+    assert re.search(r"Tested: 5\b", report), report
+    generated = int(re.search(r"(\d+) generated", report).group(1))
+    assert generated > 5 * MAX_EXAMPLES, report

@@ -141,6 +141,9 @@ class SignalCondition:
 
 
 def _is_int(value: object) -> bool:
+    """A whole number, also when JSON wrote it as 5.0 (JSON Schema's integer takes that too)."""
+    if isinstance(value, float):
+        return value.is_integer()
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -174,6 +177,9 @@ def _condition_object(data: object) -> dict[str, Any]:
     if unknown:
         hint = " (that is a windowed condition: use kind 'window')" if set(unknown) & set(WINDOW_MEASURES) else ""
         raise RuleError(f"unknown condition {unknown[0]!r}{hint}; use {', '.join(RESPONSE_KEYS)}", "condition")
+    empty = sorted(key for key, value in data.items() if value is None)
+    if empty:
+        raise RuleError(f"{empty[0]} has no value (leave it out instead)", f"condition.{empty[0]}")
     return data
 
 
@@ -250,7 +256,7 @@ def parse_window_condition(data: object) -> WindowCondition:
     baseline = data.get("baseline_days", 7)
     if not (_is_int(baseline) and 1 <= baseline <= 28):
         raise RuleError("baseline_days must be a whole number from 1 to 28", "condition.baseline_days")
-    return WindowCondition(measure, float(threshold), window, least, baseline)
+    return WindowCondition(measure, float(threshold), int(window), int(least), int(baseline))
 
 
 def parse_signal_condition(data: object) -> SignalCondition:
@@ -261,7 +267,7 @@ def parse_signal_condition(data: object) -> SignalCondition:
     if unknown:
         raise RuleError(f"unknown condition {unknown[0]!r}; a signal rule takes only kpi_in", "condition")
     kpis = data.get("kpi_in", list(SIGNAL_KPIS))
-    if not isinstance(kpis, list) or not kpis or not set(kpis) <= set(SIGNAL_KPIS):
+    if not isinstance(kpis, list) or not kpis or not all(isinstance(k, str) and k in SIGNAL_KPIS for k in kpis):
         raise RuleError(f"kpi_in must be a non-empty list of {', '.join(SIGNAL_KPIS)}", "condition.kpi_in")
     return SignalCondition(frozenset(kpis))
 

@@ -9,6 +9,7 @@ json, slack or teams, signed with a secret the hub makes and shows to HQ admins)
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping
 from datetime import datetime
@@ -26,6 +27,11 @@ from shared.errors import NotFound, RuleError
 
 SCOPES = ("all", "region", "store", "touchpoint", "survey")
 WEBHOOK_FORMATS = ("json", "slack", "teams")
+# a name: no control characters, something besides blanks (openapi.json says the same)
+_CONTROL = r"\u0000-\u001f\u007f"
+_BLANK = r"\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+NAME = re.compile(f"[^{_CONTROL}]*[^{_BLANK}][^{_CONTROL}]*")
+WEBHOOK_URL = re.compile(r"https?://[!-~]+")  # ASCII without blanks, as openapi.json says
 
 DEFAULT_RULES: list[dict[str, Any]] = [
     {
@@ -220,8 +226,8 @@ def _check_changes(changes: Mapping[str, Any], *, creating: bool) -> None:
 
 
 def _check_name_and_condition(s: Mapping[str, Any]) -> None:
-    if not isinstance(s["name"], str) or not s["name"].strip() or len(s["name"]) > 120:
-        raise RuleError("name must be a text of 1 to 120 characters", "name")
+    if not isinstance(s["name"], str) or not NAME.fullmatch(s["name"]) or len(s["name"]) > 120:
+        raise RuleError("name must be a text of 1 to 120 characters without control characters", "name")
     if s["kind"] not in KINDS:
         raise RuleError(f"kind must be one of {', '.join(KINDS)}", "kind")
     if s["kind"] == "response":
@@ -232,28 +238,34 @@ def _check_name_and_condition(s: Mapping[str, Any]) -> None:
         parse_window_condition(s["condition"])
 
 
-def _check_flags_and_numbers(s: Mapping[str, Any]) -> None:
+def _check_flags_and_numbers(s: dict[str, Any]) -> None:
     for flag in ("email", "quiet_hours", "active"):
         if not isinstance(s[flag], bool):
             raise RuleError(f"{flag} must be true or false", flag)
     for number, low, high in _NUMBERS:
         value = s[number]
+        if isinstance(value, float) and value.is_integer():  # 5.0: JSON Schema's integer takes it
+            value = s[number] = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise RuleError(f"{number} must be a whole number from {low} to {high}", number)
 
 
 def _webhook(url: object, form: object) -> tuple[str | None, str | None]:
     """The webhook URL and its format (json when none is given); no format without a URL."""
+    if form is not None and form not in WEBHOOK_FORMATS:
+        raise RuleError(f"webhook_format must be one of {', '.join(WEBHOOK_FORMATS)}", "webhook_format")
     if url is None:
         return None, None
-    parts = urlsplit(url) if isinstance(url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
+    try:
+        parts = urlsplit(url) if isinstance(url, str) else None
+        port_ok = parts is None or parts.port is None or parts.port > 0
+    except ValueError:  # an unclosed [ or a port that is no number
+        parts, port_ok = None, False
+    well_formed = port_ok and isinstance(url, str) and WEBHOOK_URL.fullmatch(url) and len(url) <= 2000
+    if parts is None or not well_formed or parts.scheme not in ("http", "https") or not parts.hostname:
         raise RuleError("webhook_url must be an http:// or https:// URL", "webhook_url")
     WebhookTargets.from_setting(current_app.config["WEBHOOK_ALLOWED_NETWORKS"]).check_url_host(parts.hostname)
-    form = form or "json"
-    if form not in WEBHOOK_FORMATS:
-        raise RuleError(f"webhook_format must be one of {', '.join(WEBHOOK_FORMATS)}", "webhook_format")
-    return url, form
+    return url, form or "json"
 
 
 def _scope(s: Mapping[str, Any]) -> dict[str, Any]:
@@ -261,6 +273,9 @@ def _scope(s: Mapping[str, Any]) -> dict[str, Any]:
     if scope not in SCOPES:
         raise RuleError(f"scope must be one of {', '.join(SCOPES)}", "scope")
     found: dict[str, Any] = {"scope": scope, "region": None, "store": None, "touchpoint": None, "survey": None}
+    for name in ("region", "store", "touchpoint", "survey"):
+        if s.get(name) is not None and (not isinstance(s[name], str) or "\x00" in s[name]):
+            raise RuleError(f"{name} must be a text (without NUL) or null", name)
     needs = {"region": ("region",), "store": ("store",), "touchpoint": ("store", "touchpoint"), "survey": ("survey",)}
     for name in needs.get(scope, ()):
         if not isinstance(s.get(name), str) or not s[name]:
