@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import requests
 
+from tests.conftest import missing_system_package
 from tests.e2e.processes import free_port, running, wait_for
 from tests.support.nginx import Nginx, Ports, find_nginx
 from tests.support.tls import make_server_certificate
@@ -18,7 +18,7 @@ SHIPPED_SITE = Path(__file__).resolve().parents[2] / "deploy" / "nginx" / "voxlo
 def test_nginx_answers_without_its_version(tmp_path):
     executable = find_nginx()
     if executable is None:
-        pytest.skip("nginx is not installed")
+        missing_system_package("nginx is not installed (apt-get install nginx)")
     ports = Ports(http=free_port(), https=free_port(), upstream=free_port())
     certificate = make_server_certificate(tmp_path / "tls")
     proxy = Nginx.serving(

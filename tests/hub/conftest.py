@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import secrets
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from hub import create_app
 from hub.db import database
@@ -265,3 +267,14 @@ def inbox(app: Flask) -> Iterator[Any]:
     use_inbox(app, server)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def served(app) -> Iterator[str]:
+    """The test app serving real HTTP on a free port (its clock stays the test's clock)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()

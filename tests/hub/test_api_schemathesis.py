@@ -17,12 +17,9 @@ import os
 import re
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from hub.services import api_tokens
 from tests.hub.alerting import rating, send, sign_in_as
@@ -57,16 +54,6 @@ phases.coverage.enabled = false
 include-path-regex = '^/api/v1/alert-rules(/[^/]+)?$'
 phases.coverage.enabled = false
 """
-
-
-@pytest.fixture
-def served(app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
 
 
 @pytest.fixture

@@ -8,13 +8,8 @@ import csv
 import os
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-
-import pytest
-from werkzeug.serving import make_server
 
 from hub.services import api_tokens
 from tests.hub.analytics_data import feedback, send
@@ -22,17 +17,6 @@ from tests.hub.conftest import connected, rows
 
 SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "analytics_load.py"
 DAYS = [(date(2026, 11, d), d % 11, [4, 3, 1, 2, 4][: 2 + d % 4]) for d in range(1, 23)]
-
-
-@pytest.fixture
-def served(app) -> Iterator[str]:
-    """The test app serving real HTTP on a free port (its clock stays the test's clock)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
 
 
 def test_a_requests_script_with_a_token_loads_every_row_of_its_persons_stores(
