@@ -15,7 +15,7 @@ from flask import Flask
 from hub.clock import now
 from hub.db import database
 from hub.jobs import deliverer_for
-from hub.models import OutboxMessage, Region, Store, User, UserRegion, UserStore
+from hub.models import Case, OutboxMessage, Region, Store, User, UserRegion, UserStore
 from hub.services.alerts.escalation import escalate_due
 from hub.services.alerts.rule_book import forget_book
 from hub.services.outbox.delivery import DeliveryRun, RetryPolicy
@@ -142,3 +142,10 @@ def outbox(app: Flask) -> list[OutboxMessage]:
 def sql(app: Flask, statement: str, params: tuple = ()) -> list[tuple]:
     with connected(app):
         return database.execute_sql(statement.replace("?", database.param), params).fetchall()
+
+
+def newest_case_after_bad_rating(app: Flask, terminal: TestTerminal, comment: str) -> int:
+    """Send a rating of 1 with ``comment`` from ``terminal``; the id of the newest case then."""
+    send(terminal, rating(terminal, 1, comment=comment))
+    with connected(app):
+        return Case.select().order_by(Case.id.desc()).get().id

@@ -13,7 +13,7 @@ import pytest
 from hub.models import ApiToken, Case, User
 from hub.services import api_tokens
 from shared.errors import NotFound, VoxloopError
-from tests.hub.alerting import rating, send, sign_in_as
+from tests.hub.alerting import newest_case_after_bad_rating, sign_in_as
 from tests.hub.conftest import assert_problem, connected
 from tests.hub.test_openapi import check_answer
 
@@ -35,16 +35,12 @@ def stored(app, token_id: int | None = None) -> ApiToken:
 
 @pytest.fixture
 def berlin_case(app, people, terminal) -> int:
-    send(terminal, rating(terminal, 1, comment="Niemand an der Kasse"))
-    with connected(app):
-        return Case.select().order_by(Case.id.desc()).get().id
+    return newest_case_after_bad_rating(app, terminal, "Niemand an der Kasse")
 
 
 @pytest.fixture
 def hamburg_case(app, people, other_terminal) -> int:
-    send(other_terminal, rating(other_terminal, 1, comment="Hamburg"))
-    with connected(app):
-        return Case.select().order_by(Case.id.desc()).get().id
+    return newest_case_after_bad_rating(app, other_terminal, "Hamburg")
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 
 from hub.models import Case, CaseEvent
 from hub.services.outbox.links import ack_token
-from tests.hub.alerting import deliver, outbox, rating, send, sign_in_as
+from tests.hub.alerting import deliver, newest_case_after_bad_rating, outbox, rating, send, sign_in_as
 from tests.hub.conftest import connected
 from tests.hub.test_openapi import check_answer
 from tests.support.mail import Inbox, html_of, text_of
@@ -30,9 +30,7 @@ def berlin_case(app, people, terminal) -> int:
 
 @pytest.fixture
 def hamburg_case(app, people, other_terminal) -> int:
-    send(other_terminal, rating(other_terminal, 1, comment="Hamburg"))
-    with connected(app):
-        return Case.select().order_by(Case.id.desc()).get().id
+    return newest_case_after_bad_rating(app, other_terminal, "Hamburg")
 
 
 @pytest.fixture
