@@ -192,14 +192,32 @@ def alerts_test(reference: str, to: tuple[str, ...]) -> None:
 @click.option("--region", default=None)
 @click.option("--languages", default="de,en", show_default=True, help="comma-separated, first is the default")
 @click.option("--touchpoint", default="exit", show_default=True, help="also add this exit touchpoint ('' for none)")
+@click.option("--country", default=None, help="ISO code (DE, AT, CH): the store is closed on its public holidays")
+@click.option("--subdivision", default=None, help="where holidays differ within the country, e.g. BY, ZH")
 @with_app
 @_fail_on_domain_errors
-def add_store(code: str, name: str, time_zone: str, region: str | None, languages: str, touchpoint: str) -> None:
+def add_store(
+    code: str,
+    name: str,
+    time_zone: str,
+    region: str | None,
+    languages: str,
+    touchpoint: str,
+    country: str | None,
+    subdivision: str | None,
+) -> None:
     """Add a store (and its exit touchpoint)."""
     from hub.services import catalog
 
     store = catalog.add_store(
-        code, name, time_zone=time_zone, region=region, languages=languages.split(","), now=_now()
+        code,
+        name,
+        time_zone=time_zone,
+        region=region,
+        languages=languages.split(","),
+        now=_now(),
+        country=country,
+        subdivision=subdivision,
     )
     click.echo(f"store {store.code} ({store.name}, {store.time_zone})")
     if touchpoint:

@@ -69,6 +69,9 @@ class Store(BaseModel):
     opening_hours = JSONText()  # {"mon": [["08:00", "20:00"]], ...} in the store's time zone
     languages = JSONText()  # ["de", "en"], first is the default
     created_at = DateTimeField()
+    # its public holidays are closed days (v0013): ISO country code and subdivision, both optional
+    country = TextField(null=True)
+    subdivision = TextField(null=True)
 
 
 class Survey(BaseModel):

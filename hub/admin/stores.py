@@ -1,4 +1,5 @@
-"""/admin/stores: the stores (name, region, time zone, opening hours, languages, managers)
+"""/admin/stores: the stores (name, region, time zone, opening hours and the country and
+subdivision whose public holidays close them, languages, managers)
 and the touchpoints of each (code, name, kind, survey)."""
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ def create_store() -> Any:
             languages=languages,
             opening_hours=hours,
             now=now(),
+            country=form.get("country"),
+            subdivision=form.get("subdivision"),
         )
         forget_book()  # the alert rules learn the new store
         return store
@@ -109,6 +112,8 @@ def _render_store(store: Store, values: Any, status: int = 200) -> Any:
             "region": store.region.name if store.region_id else "",
             "time_zone": store.time_zone,
             "languages": ", ".join(store.languages or []),
+            "country": store.country or "",
+            "subdivision": store.subdivision or "",
             **{f"hours_{d}": t for d, t in hours_text(store.opening_hours).items()},
         },
         days=DAYS,
@@ -136,8 +141,10 @@ def update_store(code: str) -> Any:
             region=form.get("region"),
             languages=form.get("languages", "").split(","),
             opening_hours=hours_from_form(form),
+            country=form.get("country"),
+            subdivision=form.get("subdivision"),
         )
-        forget_book()  # opening hours and time zones decide when alerts go out
+        forget_book()  # opening hours, holidays and time zones decide when alerts go out
         return changed
 
     ok, _ = attempt(update, "Store saved.")

@@ -76,7 +76,7 @@ def show(case_id: int) -> str:
     views = response_views(case_response_ids(case.id), case.store.time_zone)
     contacts = cases.contacts(scope, case, state().contact_key)
     store = case.store
-    facts = StoreFacts(store.id, store.code, store.name, store.region_id, store.time_zone, store.opening_hours or {})
+    facts = StoreFacts.of(store)
     workers: list[Any] = []
     if cases.may_work(scope, case) and case.state != "resolved":
         seen = set()

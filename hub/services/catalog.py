@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hub.db import write_transaction
 from hub.models import Region, Store, Survey, SurveyVersion, Touchpoint
+from hub.services.alerts.opening_hours import check_place as holiday_place
 from shared.errors import AlreadyExists, NotFound, RequestError
 from shared.protocol import SurveyDefinition
 
@@ -87,9 +88,12 @@ def add_store(
     region: str | None = None,
     languages: list[str] | None = None,
     opening_hours: Mapping[str, Any] | None = None,
+    country: str | None = None,
+    subdivision: str | None = None,
 ) -> Store:
     _check_code(code, "store code")
     _check_zone(time_zone)
+    country, subdivision = check_place(country, subdivision)
     if Store.select().where(Store.code == code).exists():
         raise AlreadyExists("already_exists", f"store {code!r} exists already")
     with write_transaction():
@@ -102,11 +106,21 @@ def add_store(
             languages=languages or ["de", "en"],
             opening_hours=dict(opening_hours or DEFAULT_OPENING_HOURS),
             created_at=now.replace(tzinfo=None),
+            country=country,
+            subdivision=subdivision,
         )
 
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _HOUR = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$")
+
+
+def check_place(country: str | None, subdivision: str | None) -> tuple[str | None, str | None]:
+    """The store's place for its public holidays, checked (malformed_request otherwise)."""
+    try:
+        return holiday_place(country, subdivision)
+    except ValueError as exc:
+        raise RequestError("malformed_request", str(exc)) from None
 
 
 def check_languages(languages: list[str]) -> list[str]:
@@ -144,8 +158,11 @@ def update_store(
     region: str | None,
     languages: list[str],
     opening_hours: Mapping[str, Any],
+    country: str | None = None,
+    subdivision: str | None = None,
 ) -> Store:
-    """Change a store's settings (its code stays: terminals and QR codes carry it)."""
+    """Change a store's settings (its code stays: terminals and QR codes carry it); its country
+    and subdivision name the public holidays on which it is closed (none: no holidays)."""
     if not name.strip() or len(name) > 200:
         raise RequestError("malformed_request", "a store needs a name of 1 to 200 characters")
     _check_zone(time_zone)
@@ -155,6 +172,7 @@ def update_store(
         "languages": check_languages(languages),
         "opening_hours": check_opening_hours(opening_hours),
     }
+    values["country"], values["subdivision"] = check_place(country, subdivision)
     with write_transaction():
         values["region"] = Region.get_or_create(name=region.strip())[0] if region and region.strip() else None
         Store.update(**values).where(Store.id == store.id).execute()

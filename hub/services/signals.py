@@ -63,7 +63,7 @@ from hub.models import Signal, Store
 from hub.queries import scores
 from hub.services.access import Scope
 from hub.services.alerts.conditions import SignalCondition
-from hub.services.alerts.opening_hours import next_open_moment
+from hub.services.alerts.opening_hours import store_opens_at
 from hub.services.alerts.recipients import first_reachable
 from hub.services.alerts.routing import alerts_state
 from hub.services.alerts.rule_book import RuleFacts, StoreFacts
@@ -310,7 +310,7 @@ def _announce(signal: Signal, store: StoreFacts, rules: list[RuleFacts], now: da
     payload = event(signal, store.code, store.name)
     queued = 0
     for rule in rules:
-        at = next_open_moment(store.opening_hours, store.time_zone, now) if rule.quiet_hours else now
+        at = store_opens_at(store, now) if rule.quiet_hours else now
         to: list[tuple[str, dict[str, Any]]] = []
         if rule.webhook_url:
             to.append(("webhook", dict(channel="webhook", recipient=rule.webhook_url)))

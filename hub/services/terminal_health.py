@@ -2,7 +2,8 @@
 TERMINAL_SILENT_MINUTES while its store is open is flagged (``terminal.silent_since``), and
 the flag is cleared once it syncs again.
 
-Silence only counts in opening hours: a terminal switched off overnight is not silent, and
+Silence only counts in opening hours (a public holiday of the store's place is closed): a
+terminal switched off overnight or over Christmas is not silent, and
 one whose store opened ten minutes ago has had only ten minutes to speak. So a terminal is
 flagged when its store is open now and was open ``minutes`` ago (like a volume drop,
 hub/services/alerts/windows.py), and its last contact (or enrollment) is older than that.
@@ -22,7 +23,7 @@ from typing import Any
 from hub.db import write_transaction
 from hub.models import Store, Terminal, Touchpoint
 from hub.services.alerts.conditions import TERMINAL_SILENT, WindowCondition
-from hub.services.alerts.opening_hours import is_open
+from hub.services.alerts.opening_hours import store_is_open
 from hub.services.alerts.routing import alerts_state, raise_alert
 from hub.services.alerts.rule_book import RuleBook, RuleFacts
 
@@ -65,8 +66,7 @@ def check_terminals(now: datetime, *, minutes: int) -> HealthRun:
     )
     book = alerts_state().book.get()
     for t in candidates:
-        hours, zone = t.store.opening_hours or {}, t.store.time_zone
-        if not (is_open(hours, zone, now) and is_open(hours, zone, now - timedelta(minutes=minutes))):
+        if not (store_is_open(t.store, now) and store_is_open(t.store, now - timedelta(minutes=minutes))):
             continue
         with write_transaction():
             # compare-and-set: another job process may flag (and alert on) it at the same time

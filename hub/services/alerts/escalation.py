@@ -46,7 +46,7 @@ def escalate_case(case_id: int, *, now: datetime, reason: str, from_level: int |
         if reason == "sla" and (case.ack_due_at is None or case.ack_due_at > now.replace(tzinfo=None)):
             return False
         row = Store.get_by_id(case.store_id)
-        store = StoreFacts(row.id, row.code, row.name, row.region_id, row.time_zone, row.opening_hours or {})
+        store = StoreFacts.of(row)
         rule = AlertRule.get_by_id(case.rule_id)
         level, people = first_reachable(store, case.escalation_level + 1)
         moved = q.raise_level(

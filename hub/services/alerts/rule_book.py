@@ -35,6 +35,12 @@ class StoreFacts:
     region_id: int | None
     time_zone: str
     opening_hours: Mapping[str, Any]
+    country: str | None = None  # public holidays are closed days (opening_hours.py)
+    subdivision: str | None = None
+
+    @classmethod
+    def of(cls, s: Store) -> StoreFacts:
+        return cls(s.id, s.code, s.name, s.region_id, s.time_zone, s.opening_hours or {}, s.country, s.subdivision)
 
 
 @dataclass(frozen=True)
@@ -76,10 +82,7 @@ class RuleBook:
 
 
 def load_book() -> RuleBook:
-    stores = {
-        s.code: StoreFacts(s.id, s.code, s.name, s.region_id, s.time_zone, s.opening_hours or {})
-        for s in Store.select()
-    }
+    stores = {s.code: StoreFacts.of(s) for s in Store.select()}
     by_id = {s.id: s for s in stores.values()}
     touchpoints = {
         t.id: (by_id[t.store_id].code, t.code)

@@ -138,7 +138,7 @@ def test_a_write_elsewhere_while_the_job_runs_does_not_lock_it_out(
             finally:
                 database.close()
 
-    real_is_open = terminal_health.is_open
+    real_is_open = terminal_health.store_is_open
 
     def is_open_after_a_write(*args: Any) -> bool:
         thread = threading.Thread(target=write_elsewhere)
@@ -146,7 +146,7 @@ def test_a_write_elsewhere_while_the_job_runs_does_not_lock_it_out(
         thread.join()
         return real_is_open(*args)
 
-    monkeypatch.setattr(terminal_health, "is_open", is_open_after_a_write)
+    monkeypatch.setattr(terminal_health, "store_is_open", is_open_after_a_write)
     clock.advance(minutes=61)
     assert sorted(run(app, clock).flagged) == sorted([terminal.device_id, other_terminal.device_id])
     assert {code for (code, _, _, _) in cases(app)} == {"B001", "H002"}
