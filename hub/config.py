@@ -62,6 +62,19 @@ DEFAULTS: dict[str, Any] = {
     "DIGEST_HOUR": 7,  # local time of the manager's store; -1 turns the daily digest off
     # `voxloop hub serve` also runs the background jobs (alert delivery, escalation, digests)
     "JOBS_IN_SERVE": 0,
+    # Operations (deploy/README.md, "Monitoring"). /metrics answers only a scraper that sends
+    # METRICS_TOKEN as a bearer token or whose address is in METRICS_NETWORKS (addresses or CIDR
+    # networks, comma-separated, the client as hub/client_address.py decides it); neither set:
+    # refused to everyone.
+    "METRICS_TOKEN": "",
+    "METRICS_NETWORKS": "",
+    # The jobs process records a heartbeat this often; /readyz is unready when the last one is
+    # older than JOBS_STALE_SECONDS, or when a due message has waited OUTBOX_STUCK_SECONDS.
+    "JOBS_HEARTBEAT_SECONDS": 15,
+    "JOBS_STALE_SECONDS": 120,
+    "OUTBOX_STUCK_SECONDS": 900,
+    # JSON log lines (hub/logs.py) from this level up: DEBUG, INFO, WARNING, ERROR.
+    "LOG_LEVEL": "INFO",
     # A controlled clock for tests and demos (hub/clock.py): the time the hub's clock shows at
     # the real instant CLOCK_ANCHOR (Unix seconds; empty: when the process starts), ticking from
     # there. Empty: the system clock. Never set in production.

@@ -432,6 +432,19 @@ class OutboxItem(BaseModel):
 ALL_MODELS += [AlertRule, Case, CaseResponse, CaseEvent, OutboxMessage, OutboxItem]
 
 
+class JobRun(BaseModel):
+    """When a background job last ran and succeeded, and how often it failed (hub/services/job_runs.py)."""
+
+    name = TextField(primary_key=True)
+    worker = TextField()
+    last_run_at = DateTimeField()
+    last_success_at = DateTimeField(null=True)
+    failures = IntegerField(default=0)
+
+
+ALL_MODELS += [JobRun]
+
+
 # --- insights (hub/services/rollups.py, targets, signals; migration v0005) ------------------
 # The rollups keep one row per key with a count column per answer value; ``store_id = 0``
 # rows hold the total over every store (so the column is no foreign key).
