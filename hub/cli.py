@@ -6,6 +6,7 @@ import functools
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import click
@@ -135,6 +136,43 @@ def jobs() -> None:
     stop.wait()
     runner.stop()
     click.echo("voxloop jobs stopped")
+
+
+@hub.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_app
+@_fail_on_domain_errors
+def backup(file: Path) -> None:
+    """Write a consistent backup of the database to FILE while the hub runs (SQLite: the online
+    backup API; PostgreSQL: pg_dump in custom format). FILE must not exist yet."""
+    from flask import current_app
+
+    from hub.services.backups import backup as make_backup
+
+    done = make_backup(current_app.config["DATABASE_URL"], file, pg_bin=current_app.config.get("PG_BIN_DIR", ""))
+    click.echo(f"backup written to {file}: {done.describe()}")
+
+
+@hub.command()
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--force", is_flag=True, help="replace a database that holds data (stop the hub first)")
+@with_app
+@_fail_on_domain_errors
+def restore(file: Path, force: bool) -> None:
+    """Put the backup FILE in place of the database (stop the hub first). A database that
+    holds data is refused unless --force. Terminals send what the backup lacks at their next sync."""
+    from flask import current_app
+
+    from hub.services.backups import restore as restore_backup
+    from hub.services.setup import pending_migrations
+
+    url = current_app.config["DATABASE_URL"]
+    done = restore_backup(url, file, force=force, pg_bin=current_app.config.get("PG_BIN_DIR", ""))
+    click.echo(f"restored {file} into {url.split('@')[-1]}: {done.describe()}")
+    pending = pending_migrations()
+    if pending:
+        click.echo(f"the backup predates {', '.join(pending)}: run 'voxloop hub migrate' before starting the hub")
+    click.echo("start the hub: each terminal's next sync sends the responses this backup lacks")
 
 
 @hub.group()

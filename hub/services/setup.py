@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import current_app
 
 from hub.db import database
-from hub.migrations import migrate
+from hub.migrations import migrate, pending
 from hub.models import Survey, User
 from hub.services.alerts.rules import ensure_default_rules
 from hub.services.catalog import DEFAULT_SURVEY, add_survey
@@ -21,6 +21,11 @@ def migrate_schema(now: datetime | None = None) -> list[str]:
     held responses are counted into new rollups as ingest counts them."""
     content_key = content_hash_key(current_app.config["SECRET_KEY"])
     return migrate(database.obj, now, count_rollups=count_held_responses, content_key=content_key)
+
+
+def pending_migrations() -> list[str]:
+    """The migrations the database lacks (a restored backup may predate some)."""
+    return pending(database.obj)
 
 
 def initialise(*, admin_email: str, admin_name: str, admin_password: str, now: datetime) -> list[str]:
