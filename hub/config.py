@@ -75,6 +75,17 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_STUCK_SECONDS": 900,
     # JSON log lines (hub/logs.py) from this level up: DEBUG, INFO, WARNING, ERROR.
     "LOG_LEVEL": "INFO",
+    # Retention (docs/data-protection.md; the hourly `retention` job, hub/services/retention.py).
+    # A contact left for a call back is deleted this many days after its case is resolved, or
+    # after receipt when it is in no case; at the latest RETENTION_CONTACT_MAX_DAYS after receipt.
+    "RETENTION_CONTACT_DAYS": 90,
+    "RETENTION_CONTACT_MAX_DAYS": 365,
+    "RETENTION_SIGN_IN_DAYS": 30,  # sign-in attempts and password reset requests
+    "RETENTION_OUTBOX_DAYS": 30,  # what a sent message said (its payload); the record stays
+    "RETENTION_SYNC_LOG_DAYS": 90,
+    "RETENTION_CONFLICT_DAYS": 90,  # kept conflicting versions of responses
+    # the directory of pg_dump and pg_restore (voxloop hub backup/restore); empty: on PATH
+    "PG_BIN_DIR": "",
     # A controlled clock for tests and demos (hub/clock.py): the time the hub's clock shows at
     # the real instant CLOCK_ANCHOR (Unix seconds; empty: when the process starts), ticking from
     # there. Empty: the system clock. Never set in production.
