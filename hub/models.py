@@ -117,6 +117,8 @@ class Terminal(BaseModel):
     clock_offset_ms = IntegerField(null=True)
     last_seq = IntegerField(default=0)
     seq_ranges = JSONText(default=list)  # [[first, last], ...] of sequence numbers received
+    seq_closed = JSONText(default=list)  # ... it will never send: refused, quarantined or forgotten
+    missing_from = IntegerField(default=1)  # where the next page of missing ranges starts
     silent_since = DateTimeField(null=True)  # flagged: no sign of life while its store is open
 
 

@@ -28,6 +28,7 @@ from peewee import SqliteDatabase
 from shared.errors import Problem
 from shared.ids import uuid7
 from shared.protocol import PROTOCOL_VERSION, format_time
+from shared.sequence import Ranges, subtract_numbers
 
 PRAGMAS = {"journal_mode": "wal", "synchronous": "full", "foreign_keys": 1, "busy_timeout": 5000}
 
@@ -247,6 +248,17 @@ class LocalStore:
                 )
                 requeued += cursor.rowcount
         return requeued
+
+    def unsendable(self, ranges: Sequence[Sequence[int]]) -> Ranges:
+        """The sequence numbers in ``ranges`` this terminal will never send: quarantined, or no
+        longer held (forgotten after the retention period)."""
+        sendable: list[int] = []
+        for first, last in ranges:
+            rows = self.db.execute_sql(
+                "SELECT seq FROM response WHERE seq BETWEEN ? AND ? AND state != 'quarantined'", (int(first), int(last))
+            ).fetchall()
+            sendable += (row[0] for row in rows)
+        return subtract_numbers(ranges, sendable)
 
     def prune_delivered(self, now: datetime, keep: timedelta = timedelta(days=30)) -> int:
         """Forget delivered responses older than the retention period (never pending ones)."""

@@ -4,8 +4,10 @@ One *round* (``run_once``) sends the pending responses, oldest first, in signed 
 carry the terminal's heartbeat, until the outbox is empty or something fails. From each answer
 it marks every item by its result (``accepted``/``duplicate``: delivered; ``invalid``/
 ``conflict``: quarantined, kept, never retried), queues again what the hub reports ``missing``
-(a hub restored from a backup), fetches the configuration when the hub's ETag differs from the
-stored one, and forgets delivered responses past the retention period. With nothing pending a
+(a hub restored from a backup) and names in the next heartbeat those of them it will never
+send (``unavailable``: quarantined or forgotten, so the hub stops asking for them), fetches the
+configuration when the hub's ETag differs from the stored one, and forgets delivered responses
+past the retention period. With nothing pending a
 round still sends an empty batch: the heartbeat, and the hub's chance to ask for missing ones.
 
 When a round fails (hub unreachable, 5xx, an answer that is not the protocol's), the next one
@@ -44,7 +46,14 @@ from typing import Any
 from kiosk.hub_client import HubAnswer, HubClient, HubError
 from kiosk.identity import APP_VERSION
 from kiosk.local_store import DELIVERED_STATUSES, QUARANTINE_STATUSES, LocalStore, StoreFull
-from shared.protocol import Heartbeat, SurveyDefinition, format_time, make_batch, parse_time
+from shared.protocol import (
+    MAX_UNAVAILABLE_RANGES,
+    Heartbeat,
+    SurveyDefinition,
+    format_time,
+    make_batch,
+    parse_time,
+)
 from shared.terminal_settings import settings_problem, sync_interval
 
 log = logging.getLogger("voxloop.kiosk.sync")
@@ -174,6 +183,9 @@ class SyncWorker:
         self.revoked = bool(store.get("revoked", False))
         self._wanted = threading.Event()
         self._last_prune: datetime | None = None
+        # sequence numbers the hub asked for that this terminal will never send, for the next
+        # heartbeat; kept in memory only (after a restart the hub asks again)
+        self._unavailable: list[list[int]] = []
 
     # --- when -------------------------------------------------------------------------------
 
@@ -214,7 +226,9 @@ class SyncWorker:
     def _drain(self, now: datetime, started: float, tally: _Tally) -> None:
         while tally.batches < MAX_BATCHES_PER_ROUND:
             items = self.store.pending(self.batch_size)
+            reported = self._unavailable
             answer = self._sync(items, now, started)
+            self._unavailable = []  # the hub has them now
             tally.batches += 1
             tally.last_answer = answer
             marked = self.store.apply_results(answer.body["results"], self._hub_now(now, started))
@@ -223,7 +237,10 @@ class SyncWorker:
             tally.quarantined += marked["quarantined"]
             if answer.body["missing"]:
                 tally.requeued += self.store.requeue_missing(answer.body["missing"])
-            if not self.store.pending(1):
+                self._unavailable = self.store.unsendable(answer.body["missing"])[:MAX_UNAVAILABLE_RANGES]
+            # one more batch to name what will never come, unless the hub asked for exactly what
+            # was just named (a hub that does not read ``unavailable``)
+            if not self.store.pending(1) and self._unavailable in ([], reported):
                 break
 
     def _sync(self, items: list[dict[str, Any]], now: datetime, started: float) -> HubAnswer:
@@ -254,6 +271,7 @@ class SyncWorker:
             quarantined=counts["quarantined"],
             last_error=self.store.get("last_error"),
             last_seq=self.store.get("last_seq", 0),
+            unavailable=tuple((first, last) for first, last in self._unavailable) or None,
         )
 
     def _succeeded(self, now: datetime, started: float, tally: _Tally) -> SyncOutcome:

@@ -40,6 +40,8 @@ CHANNELS = frozenset({"kiosk", "qr"})
 KINDS = frozenset({"smiley", "nps", "csat", "choice", "text"})
 FLAGS = frozenset({"suspect", "partial", "clock_skew"})
 MAX_BATCH_ITEMS = 500
+# a heartbeat names at most this many ranges of sequence numbers it will never send
+MAX_UNAVAILABLE_RANGES = 1000
 MAX_COMMENT_LENGTH = 2000
 MAX_CONTACT_LENGTH = 200
 MAX_CODE_LENGTH = 64
@@ -428,6 +430,9 @@ class Heartbeat:
     quarantined: int | None = None
     last_error: str | None = None
     last_seq: int | None = None
+    # ranges of sequence numbers the hub asked for (``missing``) that this terminal will never
+    # send: quarantined, or forgotten after its retention period; the hub stops asking for them
+    unavailable: tuple[tuple[int, int], ...] | None = None
 
     @classmethod
     def from_dict(cls, data: object) -> Heartbeat:
@@ -458,10 +463,36 @@ class Heartbeat:
             quarantined=number("quarantined"),
             last_error=text("last_error", 500),
             last_seq=number("last_seq"),
+            unavailable=_unavailable(data.get("unavailable")),
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        values = {k: v for k, v in self.__dict__.items() if v is not None}
+        if "unavailable" in values:
+            values["unavailable"] = [list(r) for r in values["unavailable"]]
+        return values
+
+
+def _unavailable(value: object) -> tuple[tuple[int, int], ...] | None:
+    """A heartbeat's ``unavailable``: at most MAX_UNAVAILABLE_RANGES ``[first, last]`` pairs of
+    positive integers with first <= last."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) > MAX_UNAVAILABLE_RANGES:
+        raise RequestError(
+            "malformed_batch", f"heartbeat.unavailable must be a list of at most {MAX_UNAVAILABLE_RANGES} ranges"
+        )
+    ranges = []
+    for pair in value:
+        if not (isinstance(pair, list) and len(pair) == 2 and all(_int(n) and n > 0 for n in pair)) or (
+            pair[0] > pair[1]
+        ):
+            raise RequestError(
+                "malformed_batch",
+                "heartbeat.unavailable holds ranges [first, last] of positive integers, first <= last",
+            )
+        ranges.append((pair[0], pair[1]))
+    return tuple(ranges)
 
 
 @dataclass(frozen=True)

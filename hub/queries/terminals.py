@@ -45,9 +45,17 @@ def lock_sequence_state(terminal_id: str, *, for_update: bool) -> dict[str, Any]
     locked, so two batches of one terminal, a retry racing its original, run one after the other)."""
     lock = " FOR UPDATE" if for_update else ""
     row = database.execute_sql(
-        f"SELECT seq_ranges, last_seq, app_version FROM terminal WHERE id = {database.param}{lock}", (terminal_id,)
+        "SELECT seq_ranges, last_seq, app_version, seq_closed, missing_from FROM terminal "
+        f"WHERE id = {database.param}{lock}",
+        (terminal_id,),
     ).fetchone()
-    return {"seq_ranges": json.loads(row[0]), "last_seq": row[1], "app_version": row[2]}
+    return {
+        "seq_ranges": json.loads(row[0]),
+        "last_seq": row[1],
+        "app_version": row[2],
+        "seq_closed": json.loads(row[3]),
+        "missing_from": row[4],
+    }
 
 
 def record_sync(
@@ -58,14 +66,17 @@ def record_sync(
     columns = (
         "last_seen_at",
         "seq_ranges",
+        "seq_closed",
         "last_seq",
+        "missing_from",
         "clock_offset_ms",
         "app_version",
         "queue_depth",
         "quarantined",
         "last_error",
     )
-    values = [at, json.dumps(heartbeat["seq_ranges"], separators=(",", ":")), *(heartbeat[c] for c in columns[2:])]
+    ranges = [json.dumps(heartbeat[c], separators=(",", ":")) for c in ("seq_ranges", "seq_closed")]
+    values = [at, *ranges, *(heartbeat[c] for c in columns[3:])]
     assignments = ", ".join(f"{c} = {database.param}" for c in columns) + ", silent_since = NULL"
     database.execute_sql(f"UPDATE terminal SET {assignments} WHERE id = {database.param}", (*values, terminal_id))
     database.execute_sql(

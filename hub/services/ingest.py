@@ -28,8 +28,8 @@ from hub.services.personal_data import keyed
 from hub.services.response_records import answer_rows, conflict_row, local_time, response_row
 from hub.services.rollups import Rollups, smiley_faces
 from shared.errors import Problem, SignatureError
-from shared.protocol import Batch, ValidResponse, validate_response
-from shared.sequence import add_to_ranges, missing_ranges
+from shared.protocol import Batch, Heartbeat, ValidResponse, validate_response
+from shared.sequence import add_to_ranges, clip_ranges, missing_page, union_ranges
 
 
 @dataclass
@@ -61,6 +61,7 @@ def ingest_batch(
     result = SyncResult(results=[{} for _ in batch.responses])
     valid: list[tuple[int, ValidResponse]] = []
     problems_seen: list[dict[str, Any]] = []
+    refused_seqs: list[int] = []  # the terminal quarantines what the hub refuses: never sent again
 
     for index, item in enumerate(batch.responses):
         response, problems = validate_response(item, surveys.lookup)
@@ -73,6 +74,7 @@ def ingest_batch(
             entry["problems"] = [p.as_dict() for p in problems]
             result.results[index] = entry
             problems_seen.append({"id": entry["id"], "code": entry["code"]})
+            refused_seqs += _sequence_number(item)
             continue
         valid.append((index, keyed(response, content_key)))
 
@@ -97,8 +99,8 @@ def ingest_batch(
             else:
                 conflicts.append((response, batch.responses[index]))
                 status = "conflict"
-            if status != "conflict" and response.seq is not None:
-                received_seqs.append(response.seq)
+            if response.seq is not None:
+                (refused_seqs if status == "conflict" else received_seqs).append(response.seq)
             entry = {"id": response.id, "status": status}
             if status == "conflict":
                 entry["code"] = "response_conflict"
@@ -113,13 +115,12 @@ def ingest_batch(
                 for r, raw in conflicts
             ]
         )
-        ranges = add_to_ranges(locked["seq_ranges"], received_seqs)
-        last_seq = max([locked["last_seq"], *received_seqs, batch.heartbeat.last_seq or 0])
+        sequence = _sequence_state(locked, received_seqs, refused_seqs, batch.heartbeat)
+        result.missing = sequence.pop("missing")
         beat = batch.heartbeat
         result.counts = Counter(entry["status"] for entry in result.results)
         heartbeat = {
-            "seq_ranges": ranges,
-            "last_seq": last_seq,
+            **sequence,
             "clock_offset_ms": int((sender.created - received.timestamp()) * 1000),
             "app_version": beat.app_version or locked["app_version"],
             "queue_depth": beat.queue_depth,
@@ -127,8 +128,32 @@ def ingest_batch(
             "last_error": beat.last_error,
         }
         record_sync(terminal.id, heartbeat, result.counts, problems_seen[:20], db_time(received))
-    result.missing = missing_ranges(ranges, last_seq)
     return result
+
+
+def _sequence_state(locked: dict[str, Any], received: list[int], refused: list[int], beat: Heartbeat) -> dict[str, Any]:
+    """The terminal's sequence numbers after this batch: received, closed (refused by the hub,
+    or named unavailable by the terminal: they will never come), the highest one, and the next
+    page of missing ranges with where the page after it starts."""
+    ranges = add_to_ranges(locked["seq_ranges"], received)
+    last_seq = max([locked["last_seq"], *received, beat.last_seq or 0])
+    closed = union_ranges(
+        add_to_ranges(locked["seq_closed"], refused), clip_ranges(beat.unavailable or (), 1, last_seq)
+    )
+    missing, missing_from = missing_page(union_ranges(ranges, closed), last_seq, locked["missing_from"])
+    return {
+        "seq_ranges": ranges,
+        "seq_closed": closed,
+        "last_seq": last_seq,
+        "missing_from": missing_from,
+        "missing": missing,
+    }
+
+
+def _sequence_number(item: object) -> list[int]:
+    """The sequence number of a refused item, if it carries a usable one."""
+    seq = item.get("seq") if isinstance(item, dict) else None
+    return [seq] if isinstance(seq, int) and not isinstance(seq, bool) and 0 < seq < 2**63 else []
 
 
 def _belongs_to(response: ValidResponse, store: StorePlaces, touchpoints: dict[str, int]) -> list[Problem]:

@@ -501,6 +501,50 @@ def test_sequence_numbers_up_to_the_heartbeats_last_seq_are_reported_missing(ter
     assert answer.get_json()["missing"] == [[6, 8]]
 
 
+def test_the_sequence_numbers_of_refused_items_are_not_missing(terminal):
+    items = [terminal.response(seq=n) for n in range(1, 7)]
+    terminal.post_batch(items[:1])
+    items[1]["answers"][0]["value"] = 9  # invalid: value_out_of_range
+    items[2]["id"] = items[0]["id"]  # conflict: the id of seq 1 with other content
+    items[2]["answers"][0]["value"] = 1
+
+    answer = terminal.post_batch(items[1:], heartbeat={"last_seq": 6})
+
+    assert statuses(answer) == ["invalid", "conflict", "accepted", "accepted", "accepted"]
+    assert answer.get_json()["missing"] == []
+
+
+def test_sequence_numbers_the_terminal_names_unavailable_are_no_longer_asked_for(terminal):
+    terminal.post_batch([terminal.response(seq=n) for n in (1, 3, 5, 9)], heartbeat={"last_seq": 10})
+
+    answer = terminal.post_batch([], heartbeat={"last_seq": 10, "unavailable": [[2, 2], [6, 7], [10, 40]]})
+
+    assert answer.get_json()["missing"] == [[4, 4], [8, 8]]
+
+
+def test_missing_ranges_come_a_page_at_a_time_until_every_one_was_asked_for(terminal):
+    terminal.post_batch([terminal.response(seq=n) for n in range(1, 500, 2)], heartbeat={"last_seq": 700})
+    # 250 single gaps (2, 4, ..., 498), then 499 is held and 500..700 are missing
+
+    pages = [terminal.post_batch([], heartbeat={"last_seq": 700}).get_json()["missing"] for _ in range(3)]
+
+    assert [len(page) for page in pages] == [100, 100, 100]
+    asked = {tuple(r) for page in pages for r in page}
+    assert asked == {(n, n) for n in range(2, 499, 2)} | {(500, 700)}
+
+
+@pytest.mark.parametrize(
+    "unavailable",
+    [[[0, 3]], [[5, 4]], [[1]], [["1", "2"]], "1-4", [[1, 2]] * 1001],
+    ids=["zero", "backwards", "single", "strings", "text", "too-many"],
+)
+def test_a_malformed_unavailable_refuses_the_batch(app, terminal, unavailable):
+    answer = terminal.post_batch([terminal.response()], heartbeat={"unavailable": unavailable})
+
+    assert_problem(answer, 400, "malformed_batch")
+    assert count(app, "response") == 0
+
+
 def test_the_terminal_row_keeps_the_heartbeat_and_when_it_was_last_seen(app, clock, terminal):
     heartbeat = {"last_seq": 8, "queue_depth": 3, "app_version": "1.4.2", "quarantined": 1, "last_error": "timeout"}
     clock.advance(minutes=7)

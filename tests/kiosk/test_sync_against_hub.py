@@ -20,7 +20,7 @@ import requests
 from kiosk import identity
 from kiosk.local_store import LocalStore
 from kiosk.sync_worker import Backoff
-from kiosk.terminal import Terminal
+from kiosk.terminal import InvalidCapture, Terminal
 from shared.crypto import new_private_key
 from tests.kiosk.hub_process import VOXLOOP, FlakyProxy, Hub, HubTemplate
 
@@ -224,6 +224,48 @@ def test_a_hub_restored_from_a_backup_gets_the_lost_responses_again(hub, data_di
     assert hub.count(device_id) == 230
     assert seq_ranges(hub, device_id) == [[1, 230]]
     assert local_states(terminal) == {"pending": 0, "delivered": 230, "quarantined": 0}
+
+
+def test_a_restored_hub_gets_every_acknowledged_response_again_past_many_scattered_quarantined_ones(hub, data_dir):
+    """More than 100 scattered quarantined sequence numbers (refused by the hub, or by the
+    terminal's own check and never sent) must not crowd out the range a restored hub lacks."""
+    device_id = hub.enroll(data_dir)
+    terminal = open_terminal(data_dir, Clock(datetime.now(UTC)))
+    usual = terminal.config
+    unknown_touchpoint = {**usual, "touchpoint": {**usual["touchpoint"], "code": "side-door"}}
+    for n in range(240):
+        if n % 4 == 1:  # the hub refuses it (wrong_touchpoint): quarantined, never sent again
+            terminal._set_config(unknown_touchpoint)
+            tap(terminal, n)
+            terminal._set_config(usual)
+        elif n % 4 == 3:  # the terminal's own check refuses it: quarantined, never sent
+            with pytest.raises(InvalidCapture):
+                terminal.capture([{"question": "rating", "kind": "smiley", "value": 9}], "de")
+        else:
+            tap(terminal, n)
+    assert terminal.worker.run_once(terminal.clock()).ok
+    assert local_states(terminal) == {"pending": 0, "delivered": 120, "quarantined": 120}
+    hub.stop()
+    backup = hub.snapshot("nightly")  # the backup holds the first 120 acknowledged responses
+    hub.start()
+    for n in range(240, 390):
+        tap(terminal, n)
+    terminal.worker.run_once(terminal.clock.advance(minutes=5))
+    assert hub.count(device_id) == 270
+    hub.stop()
+    hub.restore(backup)
+    hub.start()
+    assert hub.count(device_id) == 120
+
+    rounds = [terminal.worker.run_once(terminal.clock.advance(minutes=5)) for _ in range(3)]
+
+    assert all(outcome.ok for outcome in rounds)
+    acknowledged = {row["response"]["id"] for row in terminal.store.export() if row["state"] == "delivered"}
+    held = {str(row[0]) for row in hub.sql("SELECT id FROM response WHERE terminal_id = ?", (device_id,))}
+    assert len(acknowledged) == 270 and held == acknowledged
+    assert sum(outcome.requeued for outcome in rounds) == 150
+    assert local_states(terminal) == {"pending": 0, "delivered": 270, "quarantined": 120}
+    assert seq_ranges(hub, device_id) == [[n, n] for n in range(1, 241, 2)] + [[241, 390]]
 
 
 def test_a_terminal_whose_clock_says_1970_still_delivers_and_the_hub_flags_clock_skew(hub, data_dir):

@@ -163,8 +163,31 @@ def test_missing_ranges_never_bring_back_quarantined_responses(store, capture):
     outcome = make_worker(store, transport).run_once(NOW + timedelta(minutes=1))
 
     assert outcome.requeued == 0
-    assert len(transport.syncs) == 1
     assert store.counts() == {"pending": 0, "delivered": 2, "quarantined": 1}
+
+
+def test_what_the_hub_asks_for_and_will_never_come_is_named_unavailable_in_one_more_batch(store, capture):
+    capture(6)
+    make_worker(store, FakeTransport(acknowledge(by_seq={2: "invalid", 5: "conflict"}))).run_once(NOW)
+    store.prune_delivered(NOW + timedelta(days=40))  # 1, 3, 4 and 6 are forgotten
+    transport = FakeTransport(acknowledge(missing=[[1, 2], [4, 5]]), acknowledge())
+
+    outcome = make_worker(store, transport).run_once(NOW + timedelta(days=40))
+
+    assert outcome.ok and len(transport.syncs) == 2
+    assert "unavailable" not in transport.syncs[0].json["heartbeat"]
+    assert transport.syncs[1].json["heartbeat"]["unavailable"] == [[1, 2], [4, 5]]
+
+
+def test_a_hub_that_asks_again_for_what_was_named_unavailable_gets_no_endless_batches(store, capture):
+    capture(3)
+    make_worker(store, FakeTransport(acknowledge(by_seq={2: "invalid"}))).run_once(NOW)
+    transport = FakeTransport(acknowledge(missing=[[2, 2]]))  # a hub that does not read ``unavailable``
+
+    outcome = make_worker(store, transport).run_once(NOW + timedelta(minutes=1))
+
+    assert outcome.ok and len(transport.syncs) == 2
+    assert [sent.json["heartbeat"].get("unavailable") for sent in transport.syncs] == [None, [[2, 2]]]
 
 
 # --- failures ------------------------------------------------------------------------------
