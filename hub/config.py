@@ -32,6 +32,11 @@ DEFAULTS: dict[str, Any] = {
     "PHONE_RATE_PER_ADDRESS": 300,
     # A response completed faster than this per answered question is flagged suspect.
     "PHONE_MIN_MS_PER_ANSWER": 1000,
+    # More new phone responses than PHONE_BURST_RESPONSES from one client address within
+    # PHONE_BURST_SECONDS are a burst: every response of it is flagged suspect (a store's
+    # guest Wi-Fi shares one address: raise it there).
+    "PHONE_BURST_RESPONSES": 5,
+    "PHONE_BURST_SECONDS": 60,
     # Peers whose X-Forwarded-For names the real client: addresses or CIDR networks, comma-
     # separated (default: the local nginx of deploy/). hub/client_address.py; gunicorn's
     # forwarded_allow_ips follows it (deploy/gunicorn.conf.py).

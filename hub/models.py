@@ -175,6 +175,22 @@ class RollupDaily(BaseModel):
         primary_key = CompositeKey("store", "touchpoint", "channel", "question", "day", "value")
 
 
+class SuspectDaily(BaseModel):
+    """rollup_daily's counts for the responses flagged ``suspect``, which the other rollups
+    leave out (hub/services/rollups.py)."""
+
+    store = ForeignKeyField(Store)
+    touchpoint = ForeignKeyField(Touchpoint)
+    channel = TextField()
+    question = TextField()
+    day = DateField()
+    value = TextField()
+    count = IntegerField()
+
+    class Meta:
+        primary_key = CompositeKey("store", "touchpoint", "channel", "question", "day", "value")
+
+
 class ResponseConflict(BaseModel):
     id = _AutoField()
     response_id = UUIDText()
@@ -248,6 +264,25 @@ class PhoneRateLimit(BaseModel):
     bucket = TextField(primary_key=True)
     window_start = BigIntegerField()
     hits = IntegerField()
+
+
+class PhoneTicket(BaseModel):
+    """The response a served phone page (its signed ticket, by digest) was used for."""
+
+    ticket = TextField(primary_key=True)
+    response_id = UUIDText()
+    used_at = DateTimeField()
+
+
+class PhoneBurst(BaseModel):
+    """A new phone response of a client address bucket, kept for the burst window only."""
+
+    bucket = TextField()
+    response_id = UUIDText()
+    at = DateTimeField()
+
+    class Meta:
+        primary_key = CompositeKey("bucket", "response_id")
 
 
 ALL_MODELS = [
@@ -570,3 +605,4 @@ class ApiToken(BaseModel):
 
 
 ALL_MODELS += [ApiToken]
+ALL_MODELS += [SuspectDaily, PhoneTicket, PhoneBurst]

@@ -97,7 +97,7 @@ def post_form(token: str) -> Response:
     at = now()
     fingerprint = _fingerprint(token)
     served = tickets.read_ticket(_secret(), request.form.get("ticket"), fingerprint, at)
-    place = _open(token, at, served_at=served)
+    place = _open(token, at, served_at=served.served if served else None)
     language = _language(place, request.form.get("lang"))
     survey = survey_view(place.current_survey(), language, place.store.name)
     if not _same_origin() or not tickets.csrf_ok(
@@ -154,7 +154,7 @@ def put_response(token: str, response_id: str) -> Response:
         raise RequestError("bad_id", "the response's id differs from the id in the URL")
     at = now()
     served = tickets.read_ticket(_secret(), body.get("ticket"), _fingerprint(token), at)
-    place = _open(token, at, served_at=served)
+    place = _open(token, at, served_at=served.served if served else None)
     result = _record(place, item, served, at)
     if result.status == "conflict":
         return problem("response_conflict", "a response with this id exists with other answers; it stays", id=result.id)
@@ -289,16 +289,21 @@ def _same_origin() -> bool:
     return origin.split("://", 1)[-1] == request.host
 
 
-def _record(place: PhoneTouchpoint, item: Any, served: datetime | None, at: datetime) -> Any:
+def _record(place: PhoneTouchpoint, item: Any, served: tickets.PageTicket | None, at: datetime) -> Any:
     config = current_app.config
     return record_phone_response(
         place,
         item,
-        served_at=served,
+        served_at=served.served if served else None,
+        ticket=served.digest if served else None,
         # the client's address as hub/client_address.py decided it (trusted proxies honoured)
         address_key=address_bucket(request.remote_addr or "", _secret()),
         limits=RateLimits(
-            config["PHONE_RATE_WINDOW_SECONDS"], config["PHONE_RATE_PER_TOKEN"], config["PHONE_RATE_PER_ADDRESS"]
+            config["PHONE_RATE_WINDOW_SECONDS"],
+            config["PHONE_RATE_PER_TOKEN"],
+            config["PHONE_RATE_PER_ADDRESS"],
+            config["PHONE_BURST_RESPONSES"],
+            config["PHONE_BURST_SECONDS"],
         ),
         surveys=state().surveys,
         contact_key=state().contact_key,

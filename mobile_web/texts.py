@@ -51,6 +51,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "status_offline": "Auf Ihrem Telefon gespeichert – wird gesendet, sobald Sie wieder online sind.",
         "status_rejected": "Diese Antwort konnte nicht angenommen werden.",
         "status_used": "Für diesen Beleg wurde schon Feedback gegeben.",
+        "status_reused": "Diese Seite hat schon eine Antwort gesendet. Laden Sie sie neu, um noch einmal zu antworten.",
         "again": "Neues Feedback geben",
         "submit": "Feedback senden",
         "form_hint": "Beantworten Sie, was Sie möchten, und senden Sie das Formular ab.",
@@ -69,6 +70,13 @@ TEXTS: dict[str, dict[str, Any]] = {
                     "Danke, dass Sie uns Feedback geben möchten!",
                     "Dieser Code gilt leider nicht mehr.",
                     "Fragen Sie im Markt nach einem aktuellen.",
+                ],
+            ),
+            "ticket_used": (
+                "Schon gesendet – danke!",
+                [
+                    "Diese Seite hat ihre Antwort schon gesendet.",
+                    "Möchten Sie noch einmal antworten? Öffnen Sie den Link noch einmal.",
                 ],
             ),
             "used": (
@@ -153,6 +161,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "status_offline": "Saved on your phone – it will be sent as soon as you are back online.",
         "status_rejected": "This answer could not be accepted.",
         "status_used": "Feedback for this receipt was already given.",
+        "status_reused": "This page has sent an answer already. Reload it to answer again.",
         "again": "Give new feedback",
         "submit": "Send feedback",
         "form_hint": "Answer what you like and send the form.",
@@ -171,6 +180,13 @@ TEXTS: dict[str, dict[str, Any]] = {
                     "Thanks for wanting to give feedback!",
                     "This code is no longer valid.",
                     "Ask in the store for a current one.",
+                ],
+            ),
+            "ticket_used": (
+                "Already sent – thank you!",
+                [
+                    "This page has sent its answer already.",
+                    "Want to answer again? Open the link once more.",
                 ],
             ),
             "used": (
@@ -224,6 +240,7 @@ PROBLEM_PAGES = {
     "unknown_token_key": "invalid",
     "expired_token": "expired",
     "token_used": "used",
+    "ticket_used": "ticket_used",
     "unknown_store": "unknown",
     "unknown_touchpoint": "unknown",
     "not_found": "invalid",

@@ -1,10 +1,11 @@
 """Signed page tickets and the no-JS form's CSRF check.
 
 A page ticket records when the hub served the page for a token, signed so the browser can
-neither move nor forge it. Answers sent with it are checked against how fast a person can
-answer (phone_responses flags faster ones ``suspect``), and a token that expired after the
-page was served still takes the answers of that page, so a conversation begun in time is
-not lost.
+neither move nor forge it, with a random part so every served page has its own. Answers
+sent with it are checked against how fast a person can answer (phone_responses flags faster
+ones ``suspect``); a ticket takes one response (and that response's later versions), named
+by the ticket's digest; and a token that expired after the page was served still takes the
+answers of that page, so a conversation begun in time is not lost.
 
 The no-JS form carries a CSRF value: an HMAC of a random cookie (HttpOnly, SameSite=Strict,
 path /m/). Another site can neither read the cookie nor compute the value, and the browser
@@ -16,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from shared.crypto import b64url, derive_key, make_token, read_token
@@ -26,13 +28,19 @@ TICKET_LIFETIME = timedelta(days=7)  # a conversation resumed later than this st
 CSRF_COOKIE = "vx_csrf"
 
 
+@dataclass(frozen=True)
+class PageTicket:
+    served: datetime  # when the hub served the page
+    digest: str  # names the page's one response (phone_ticket), never the ticket itself
+
+
 def make_ticket(secret_key: str, token_fingerprint: str, now: datetime) -> str:
-    claims = {"i": int(now.timestamp() * 1000), "h": token_fingerprint[:16]}
+    claims = {"i": int(now.timestamp() * 1000), "h": token_fingerprint[:16], "n": secrets.token_urlsafe(9)}
     return make_token(claims, _TICKET_KEY_ID, derive_key(secret_key, "voxloop phone ticket"))
 
 
-def read_ticket(secret_key: str, ticket: object, token_fingerprint: str, now: datetime) -> datetime | None:
-    """When the page was served, or None for a missing, forged, foreign or stale ticket."""
+def read_ticket(secret_key: str, ticket: object, token_fingerprint: str, now: datetime) -> PageTicket | None:
+    """The served page's ticket, or None for a missing, forged, foreign or stale one."""
     if not isinstance(ticket, str) or not ticket:
         return None
     try:
@@ -45,7 +53,7 @@ def read_ticket(secret_key: str, ticket: object, token_fingerprint: str, now: da
     served = datetime.fromtimestamp(issued / 1000, UTC)
     if not now - TICKET_LIFETIME <= served <= now + timedelta(seconds=5):
         return None
-    return served
+    return PageTicket(served, hashlib.sha256(ticket.encode()).hexdigest()[:32])
 
 
 def new_csrf_cookie() -> str:

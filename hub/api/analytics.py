@@ -76,18 +76,29 @@ def _figure(figure: Figure) -> dict[str, Any]:
     }
 
 
+def _with_suspect() -> bool:
+    """?suspect=include adds the suspect responses, which every figure leaves out by default."""
+    value = request.args.get("suspect", "exclude")
+    if value not in ("exclude", "include"):
+        raise bad_parameter("suspect", "suspect must be exclude or include")
+    return value == "include"
+
+
 @bp.get("/analytics/overview")
 @person(grant="analytics:read")
 def analytics_overview(user: User, scope: Scope) -> Response:
     store = _store(scope)
     period = _period(store)
-    result = analytics.overview(_store_ids(scope, store), period, analytics.survey_scales())
+    result = analytics.overview(
+        _store_ids(scope, store), period, analytics.survey_scales(), with_suspect=_with_suspect()
+    )
     return jsonify(
         {
             "store": store.code if store else None,
             "period": _period_dict(result.period),
             "previous_period": _period_dict(result.previous),
             "figures": [_figure(f) for f in result.figures],
+            "suspect": {"responses": result.suspect, "counted": result.with_suspect},
         }
     )
 
@@ -101,7 +112,10 @@ def analytics_trend(user: User, scope: Scope) -> Response:
     if grain not in analytics.GRAINS:
         raise bad_parameter("grain", f"grain must be one of {', '.join(analytics.GRAINS)}")
     page = page_request("trend", (str,))
-    points = analytics.trend(_store_ids(scope, store), period, analytics.survey_scales(), grain)
+    with_suspect = _with_suspect()
+    points = analytics.trend(
+        _store_ids(scope, store), period, analytics.survey_scales(), grain, with_suspect=with_suspect
+    )
 
     def key(point: TrendPoint) -> Key:
         return (point.start.isoformat(),)
@@ -111,6 +125,7 @@ def analytics_trend(user: User, scope: Scope) -> Response:
         "store": store.code if store else None,
         "period": _period_dict(period),
         "grain": grain,
+        "suspect_counted": with_suspect,
         "points": [
             {"start": p.start.isoformat(), "smiley_index": p.smiley.as_dict(), "nps": p.nps.as_dict()} for p in chosen
         ],
@@ -145,10 +160,12 @@ def _ranked(row: Ranked, kind: str) -> dict[str, Any]:
 def analytics_stores(user: User, scope: Scope) -> Response:
     period = _period(None)
     page = page_request("stores", _RANK_SHAPE)
-    ranking = analytics.rank_stores(scope, period, analytics.survey_scales())
+    with_suspect = _with_suspect()
+    ranking = analytics.rank_stores(scope, period, analytics.survey_scales(), with_suspect=with_suspect)
     chosen, next_key = page_of(ranking.rows, _rank_key, page)
     body = {
         "period": _period_dict(period),
+        "suspect_counted": with_suspect,
         "small_sample": analytics.SMALL_SAMPLE,
         "stores": [_ranked(r, "store") for r in chosen],
     }
@@ -162,11 +179,13 @@ def analytics_touchpoints(user: User, scope: Scope) -> Response:
     period = _period(store)
     page = page_request("touchpoints", _RANK_SHAPE)
     wanted = [store.id] if store else None
-    ranking = analytics.rank_touchpoints(scope, wanted, period, analytics.survey_scales())
+    with_suspect = _with_suspect()
+    ranking = analytics.rank_touchpoints(scope, wanted, period, analytics.survey_scales(), with_suspect=with_suspect)
     chosen, next_key = page_of(ranking.rows, _rank_key, page)
     body = {
         "store": store.code if store else None,
         "period": _period_dict(period),
+        "suspect_counted": with_suspect,
         "small_sample": analytics.SMALL_SAMPLE,
         "touchpoints": [_ranked(r, "touchpoint") for r in chosen],
     }

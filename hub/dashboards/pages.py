@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
 from hub import charts
 from hub.auth.guard import current_scope, current_user, signed_in
@@ -50,6 +50,19 @@ def _period(zone: str) -> Period:
     return period
 
 
+def _with_suspect() -> bool:
+    """?suspect=include counts the suspect responses, which the figures leave out by default."""
+    return request.args.get("suspect") == "include"
+
+
+def _suspect_switch(with_suspect: bool) -> str:
+    """This page's address with the suspect responses' switch turned the other way."""
+    args = {k: v for k, v in request.args.items() if k != "suspect"}
+    if not with_suspect:
+        args["suspect"] = "include"
+    return url_for(request.endpoint or "dashboards.overview", **(request.view_args or {}), **args)
+
+
 def _grain() -> str:
     grain = request.args.get("grain", "day")
     return grain if grain in analytics.GRAINS else "day"
@@ -84,15 +97,17 @@ def _ranking_chart(title: str, ranking: Ranking) -> Any:
 
 
 def _figures(store_ids: Collection[int] | None, zone: str) -> dict[str, Any]:
-    period, grain = _period(zone), _grain()
+    period, grain, with_suspect = _period(zone), _grain(), _with_suspect()
     scales = analytics.survey_scales()
-    points = analytics.trend(store_ids, period, scales, grain)
+    points = analytics.trend(store_ids, period, scales, grain, with_suspect=with_suspect)
     return {
         "period": period,
         "grain": grain,
         "grains": analytics.GRAINS,
-        "overview": analytics.overview(store_ids, period, scales),
-        "channels": channel_split(store_ids, period, scales),
+        "with_suspect": with_suspect,
+        "suspect_switch": _suspect_switch(with_suspect),
+        "overview": analytics.overview(store_ids, period, scales, with_suspect=with_suspect),
+        "channels": channel_split(store_ids, period, scales, with_suspect=with_suspect),
         "points": points,
         "trend_charts": _trend_charts(points, grain),
         "small_sample": analytics.SMALL_SAMPLE,
@@ -105,8 +120,9 @@ def _figures(store_ids: Collection[int] | None, zone: str) -> dict[str, Any]:
 def overview() -> str:
     scope = current_scope()
     context = _figures(scope.store_ids, "UTC")
-    ranking = analytics.rank_stores(scope, context["period"], context["scales"])
-    regions = analytics.rank_regions(scope, context["period"], context["scales"])
+    counted = {"with_suspect": context["with_suspect"]}
+    ranking = analytics.rank_stores(scope, context["period"], context["scales"], **counted)
+    regions = analytics.rank_regions(scope, context["period"], context["scales"], **counted)
     user = current_user()
     return render_template(
         "dashboards/overview.html",
@@ -126,7 +142,9 @@ def store(code: str) -> str:
     scope = current_scope()
     shop = analytics.store_in_scope(scope, code)
     context = _figures([shop.id], shop.time_zone)
-    ranking = analytics.rank_touchpoints(scope, [shop.id], context["period"], context["scales"])
+    ranking = analytics.rank_touchpoints(
+        scope, [shop.id], context["period"], context["scales"], with_suspect=context["with_suspect"]
+    )
     return render_template(
         "dashboards/store.html",
         store=shop,
@@ -146,11 +164,13 @@ def hours() -> str:
     shop = analytics.store_in_scope(scope, request.args["store"]) if request.args.get("store") else None
     period = _period(shop.time_zone if shop else "UTC")
     store_ids = [shop.id] if shop else scope.store_ids
+    scales = analytics.survey_scales()
     return render_template(
         "dashboards/hours.html",
         store=shop,
         period=period,
-        grid=hour_grid(hour_cells(store_ids, period, analytics.survey_scales())),
+        grid=hour_grid(hour_cells(store_ids, period, scales)),
+        suspect=analytics.suspect_responses(store_ids, period, scales),
         weekdays=WEEKDAYS,
         hour_names=HOURS,
         small_cell=SMALL_CELL,
@@ -187,6 +207,7 @@ def _table(scope: Any, view: str, shop: Store | None, period: Period) -> tuple[l
     """The header and rows of one of the dashboard's tables (EXPORT_VIEWS)."""
     store_ids = [shop.id] if shop else scope.store_ids
     scales = analytics.survey_scales()
+    counted = {"with_suspect": _with_suspect()}  # the hours are counted without them always
     if view == "hours":
         header = ["weekday", "hour", "smiley_index", "n", "low", "high"]
         cells = hour_cells(store_ids, period, scales)
@@ -196,21 +217,21 @@ def _table(scope: Any, view: str, shop: Store | None, period: Period) -> tuple[l
         header += ["nps", "nps_n", "nps_low", "nps_high"]
         return header, (
             [r.channel, r.responses, _rounded(r.share), *_score_cells(r.smiley), *_score_cells(r.nps)]
-            for r in channel_split(store_ids, period, scales)
+            for r in channel_split(store_ids, period, scales, **counted)
         )
     if view == "trend":
         header = ["start", "smiley_index", "smiley_n", "smiley_low", "smiley_high", "nps", "nps_n", "nps_low"]
         header += ["nps_high"]
         return header, (
             [p.start.isoformat(), *_score_cells(p.smiley), *_score_cells(p.nps)]
-            for p in analytics.trend(store_ids, period, scales, _grain())
+            for p in analytics.trend(store_ids, period, scales, _grain(), **counted)
         )
     if view == "regions":
-        ranking = analytics.rank_regions(scope, period, scales)
+        ranking = analytics.rank_regions(scope, period, scales, **counted)
     elif shop:
-        ranking = analytics.rank_touchpoints(scope, [shop.id], period, scales)
+        ranking = analytics.rank_touchpoints(scope, [shop.id], period, scales, **counted)
     else:
-        ranking = analytics.rank_stores(scope, period, scales)
+        ranking = analytics.rank_stores(scope, period, scales, **counted)
     header = ["rank", "code", "name", "smiley_index", "n", "low", "high", "nps", "nps_n", "small_sample"]
     return header, (
         [

@@ -7,7 +7,8 @@ statement after replacing the few dialect words that differ between SQLite and P
 once released: later ones alter.
 
 A migration that adds rollups sets ``COUNTS_ROLLUPS = True``; ``migrate`` then has the
-responses a hub already holds counted into them, in the migration's transaction, by the
+responses a hub already holds counted into them, in the transaction of the last such
+migration it applies (counting is today's code, which needs every rollup of today), by the
 ``count_rollups`` its caller hands in (hub/services/setup.py: the service that counts at
 ingest), since the migrations sit below the services and counting is theirs. A migration that sets
 ``USES_CONTENT_KEY = True`` (v0008, keyed content hashes) is called ``up(db, sql, content_key)``
@@ -81,17 +82,21 @@ def migrate(
             " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {ts} NOT NULL)"
         )
     done = applied(db)
+    waiting = [(version, name) for version, name in available() if version not in done]
+    # the counting of today needs today's rollups: only the last migration that adds rollups
+    # counts (a database between two of them says so on /healthz: migrations pending)
+    counting = [
+        v for v, name in waiting if getattr(importlib.import_module(f"{__name__}.{name}"), "COUNTS_ROLLUPS", False)
+    ]
     ran = []
-    for version, name in available():
-        if version in done:
-            continue
+    for version, name in waiting:
         module = importlib.import_module(f"{__name__}.{name}")
         with db.atomic():
             if getattr(module, "USES_CONTENT_KEY", False):
                 module.up(db, sql, content_key)
             else:
                 module.up(db, sql)
-            if getattr(module, "COUNTS_ROLLUPS", False):
+            if counting and version == counting[-1]:
                 _count_held_responses(db, name, count_rollups)
             db.execute_sql(
                 f"INSERT INTO schema_migration (version, name, applied_at) VALUES ({db.param}, {db.param}, {db.param})",

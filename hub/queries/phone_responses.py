@@ -57,6 +57,51 @@ def claim_receipt(store_id: int, receipt: str, response_id: str, now: datetime) 
     )
 
 
+# --- page tickets and bursts -----------------------------------------------------------------
+
+
+def ticket_owner(ticket: str) -> str | None:
+    """The id of the response a served page's ticket was used for; None when unused."""
+    row = database.execute_sql(
+        f"SELECT response_id FROM phone_ticket WHERE ticket = {database.param}", (ticket,)
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def claim_ticket(ticket: str, response_id: str, now: datetime) -> None:
+    """Claim a ticket for a response, unless another response claimed it first."""
+    database.execute_sql(
+        f"INSERT INTO phone_ticket (ticket, response_id, used_at) VALUES ({placeholders(3)}) "
+        "ON CONFLICT (ticket) DO NOTHING",
+        (ticket, response_id, db_time(now)),
+    )
+
+
+def forget_tickets_before(moment: datetime) -> None:
+    database.execute_sql(f"DELETE FROM phone_ticket WHERE used_at < {database.param}", (db_time(moment),))
+
+
+def remember_burst(bucket: str, response_id: str, now: datetime) -> None:
+    database.execute_sql(
+        f"INSERT INTO phone_burst (bucket, response_id, at) VALUES ({placeholders(3)}) "
+        "ON CONFLICT (bucket, response_id) DO NOTHING",
+        (bucket, response_id, db_time(now)),
+    )
+
+
+def burst_members(bucket: str, since: datetime) -> list[str]:
+    """The new responses of an address bucket from ``since`` on."""
+    rows = database.execute_sql(
+        f"SELECT response_id FROM phone_burst WHERE bucket = {database.param} AND at >= {database.param}",
+        (bucket, db_time(since)),
+    ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def forget_bursts_before(moment: datetime) -> None:
+    database.execute_sql(f"DELETE FROM phone_burst WHERE at < {database.param}", (db_time(moment),))
+
+
 # --- rate limits ----------------------------------------------------------------------------
 
 _TAKE = (

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from hub.db import database, db_day, placeholders
+from hub.db import database, db_day, is_sqlite, placeholders
 
 TOTAL = 0  # the store_id of the rows that count every store
 ALL_COMMENTS = ""  # the term_daily term that counts every comment
-TABLES = ("rollup_daily", "score_daily", "hour_daily", "reason_daily", "term_daily")
+TABLES = ("rollup_daily", "score_daily", "hour_daily", "reason_daily", "term_daily", "suspect_daily")
 
 _DAILY_KEY = ("store_id", "touchpoint_id", "channel", "question", "day", "value")
 _SCORE_KEY = ("question", "day", "store_id", "channel")
@@ -45,6 +45,10 @@ def add_daily(counts: Iterable[tuple[tuple, int]]) -> None:
     _upsert("rollup_daily", _DAILY_KEY, ("count",), [(*k, n) for k, n in sorted(counts)])
 
 
+def add_suspect(counts: Iterable[tuple[tuple, int]]) -> None:
+    _upsert("suspect_daily", _DAILY_KEY, ("count",), [(*k, n) for k, n in sorted(counts)])
+
+
 def add_scores(counts: Iterable[tuple[tuple, list[int]]]) -> None:
     _upsert("score_daily", _SCORE_KEY, ("n", *_ELEVEN), [(*k, *v) for k, v in sorted(counts)])
 
@@ -69,6 +73,14 @@ def empty_rollups() -> None:
         database.execute_sql(f"DELETE FROM {table}")
 
 
+_STORED = (
+    "SELECT r.id, r.store_id, r.touchpoint_id, r.channel, r.local_day, r.captured_at, r.received_at, "
+    "r.flags, r.locale, s.time_zone, v.definition "
+    "FROM response r JOIN store s ON s.id = r.store_id "
+    "JOIN survey_version v ON v.survey_id = r.survey_id AND v.version = r.survey_version "
+)
+
+
 def stored_responses(chunk: int) -> Iterator[list[tuple]]:
     """Responses in id order, ``chunk`` at a time, as rows of (id, store_id, touchpoint_id,
     channel, local_day, captured_at, received_at, flags, locale, the store's time zone, the
@@ -76,17 +88,30 @@ def stored_responses(chunk: int) -> Iterator[list[tuple]]:
     last = ""
     while True:
         rows = database.execute_sql(
-            "SELECT r.id, r.store_id, r.touchpoint_id, r.channel, r.local_day, r.captured_at, r.received_at, "
-            "r.flags, r.locale, s.time_zone, v.definition "
-            "FROM response r JOIN store s ON s.id = r.store_id "
-            "JOIN survey_version v ON v.survey_id = r.survey_id AND v.version = r.survey_version "
-            f"WHERE CAST(r.id AS TEXT) > {database.param} ORDER BY CAST(r.id AS TEXT) LIMIT {int(chunk)}",
+            _STORED + f"WHERE CAST(r.id AS TEXT) > {database.param} ORDER BY CAST(r.id AS TEXT) LIMIT {int(chunk)}",
             (last,),
         ).fetchall()
         if not rows:
             return
         yield rows
         last = str(rows[-1][0])
+
+
+def responses_by_id(response_ids: Sequence[str]) -> list[tuple]:
+    """The rows of ``stored_responses`` for these ids (locked on PostgreSQL: their flags change)."""
+    if not response_ids:
+        return []
+    lock = "" if is_sqlite() else " FOR UPDATE OF r"
+    return database.execute_sql(
+        _STORED + f"WHERE r.id IN ({placeholders(len(response_ids))}) ORDER BY CAST(r.id AS TEXT){lock}",
+        list(response_ids),
+    ).fetchall()
+
+
+def set_flags(response_id: str, flags: str) -> None:
+    database.execute_sql(
+        f"UPDATE response SET flags = {database.param} WHERE id = {database.param}", (flags, response_id)
+    )
 
 
 def answers_of(response_ids: Sequence[str]) -> list[tuple]:

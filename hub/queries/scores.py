@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any, Literal
 
 from hub.db import database, db_day, is_sqlite, placeholders, stored_day
-from hub.queries.analytics import month_start, week_start
+from hub.queries.analytics import month_start, suspect_counts, week_start
 from hub.queries.rollups import ALL_COMMENTS, TOTAL
 
 ScoreGrouping = Literal["total", "store", "day", "week", "month", "channel"]
@@ -57,9 +57,12 @@ def score_counts(
     end: date,
     store_ids: Collection[int] | None,
     by: ScoreGrouping = "total",
+    *,
+    with_suspect: bool = False,
 ) -> dict[Any, dict[int, int]]:
     """Counts per value of a numeric question, per group: None (total), store id, channel,
-    the day, the Monday of the week or the first of the month."""
+    the day, the Monday of the week or the first of the month. ``with_suspect``: the suspect
+    responses' answers added (suspect_daily; score_daily leaves them out)."""
     if by not in SCORE_GROUPINGS:
         raise ValueError(f"unknown grouping {by!r}")
     if store_ids is not None and not store_ids:
@@ -77,7 +80,21 @@ def score_counts(
     for key, *counts in database.execute_sql(sql.format(p=database.param), tuple(params)).fetchall():
         if any(counts):
             _add(result[_fold(key, by)], counts, 0)
+    if with_suspect:
+        for key, values in suspect_counts(question, start, end, store_ids, by).items():
+            into = result[key]
+            for value, count in values.items():
+                if value.lstrip("-").isdigit():
+                    into[int(value)] = into.get(int(value), 0) + count
     return dict(result)
+
+
+def suspect_total(question: str, start: date, end: date, store_ids: Collection[int] | None) -> int:
+    """How many answers to ``question`` suspect responses gave (the figures leave them out):
+    for the survey's first question, how many suspect responses there are."""
+    if store_ids is not None and not store_ids:
+        return 0
+    return sum(sum(values.values()) for values in suspect_counts(question, start, end, store_ids).values())
 
 
 def hour_counts(start: date, end: date, store_ids: Collection[int] | None) -> dict[tuple[int, int], dict[int, int]]:

@@ -250,6 +250,7 @@ def _rows(
             locale=r.locale,
             answers=given,
             faces=4,
+            suspect=r.suspect,
         )
         if kiosk:
             last_seen[r.store] = r.received_at

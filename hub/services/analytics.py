@@ -10,6 +10,10 @@ math.
 - Trend: smiley index and NPS per day, week or month, each with its n and interval.
 - Rankings: stores, regions or touchpoints by smiley index. Fewer than ``SMALL_SAMPLE`` responses
   are too few to rank: they are listed after the ranked ones, marked, without a rank.
+
+Responses flagged suspect (hammered buttons, answers faster than a person reads, bursts from
+one client) are left out of every figure; ``with_suspect=True`` adds them back, and the
+overview says how many there are either way.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any
 
 from hub.models import Region, Store, Survey, SurveyVersion, Touchpoint
 from hub.queries import analytics as q
-from hub.queries.scores import score_counts
+from hub.queries.scores import score_counts, suspect_total
 from hub.services.access import Scope
 from shared.errors import NotFound
 from shared.protocol import SurveyDefinition
@@ -116,22 +120,34 @@ class Overview:
     period: Period
     previous: Period
     figures: list[Figure]
+    suspect: int = 0  # suspect responses in the period (their smiley answers)
+    with_suspect: bool = False  # ... counted in the figures (else left out)
 
     def figure(self, key: str) -> Figure | None:
         return next((f for f in self.figures if f.key == key), None)
 
 
-def _total(question: str | None, period: Period, store_ids: Collection[int] | None) -> dict[int, int]:
+def _total(
+    question: str | None, period: Period, store_ids: Collection[int] | None, with_suspect: bool
+) -> dict[int, int]:
     if question is None:
         return {}
-    return score_counts(question, period.start, period.end, store_ids).get(None, {})
+    return score_counts(question, period.start, period.end, store_ids, with_suspect=with_suspect).get(None, {})
 
 
-def overview(store_ids: Collection[int] | None, period: Period, scales: Scales) -> Overview:
+def suspect_responses(store_ids: Collection[int] | None, period: Period, scales: Scales) -> int:
+    """How many suspect responses the period holds (the smiley is every response's first answer)."""
+    return suspect_total(scales.smiley, period.start, period.end, store_ids) if scales.smiley else 0
+
+
+def overview(
+    store_ids: Collection[int] | None, period: Period, scales: Scales, *, with_suspect: bool = False
+) -> Overview:
     """The headline figures of ``store_ids`` (None: all) for ``period`` and the period before."""
     before = period.previous()
-    now_counts = {key: _total(key, period, store_ids) for key in (scales.smiley, scales.csat, scales.nps) if key}
-    then_counts = {key: _total(key, before, store_ids) for key in now_counts}
+    keys = [key for key in (scales.smiley, scales.csat, scales.nps) if key]
+    now_counts = {key: _total(key, period, store_ids, with_suspect) for key in keys}
+    then_counts = {key: _total(key, before, store_ids, with_suspect) for key in now_counts}
     figures = []
     if scales.smiley:
         s_now, s_then = now_counts[scales.smiley], then_counts[scales.smiley]
@@ -151,7 +167,7 @@ def overview(store_ids: Collection[int] | None, period: Period, scales: Scales) 
         figures.append(
             Figure("volume", "Responses", volume(now_counts[scales.smiley]), volume(then_counts[scales.smiley]))
         )
-    return Overview(period, before, figures)
+    return Overview(period, before, figures, suspect_responses(store_ids, period, scales), with_suspect)
 
 
 # --- trend ------------------------------------------------------------------------------------
@@ -180,12 +196,24 @@ def buckets(period: Period, grain: str) -> list[date]:
     return found
 
 
-def trend(store_ids: Collection[int] | None, period: Period, scales: Scales, grain: str = "day") -> list[TrendPoint]:
+def trend(
+    store_ids: Collection[int] | None,
+    period: Period,
+    scales: Scales,
+    grain: str = "day",
+    *,
+    with_suspect: bool = False,
+) -> list[TrendPoint]:
     """Smiley index and NPS per bucket; buckets without answers carry empty scores."""
     if grain not in GRAINS:
         raise ValueError(f"unknown grain {grain!r}")
-    smileys = score_counts(scales.smiley, period.start, period.end, store_ids, grain) if scales.smiley else {}
-    promoters = score_counts(scales.nps, period.start, period.end, store_ids, grain) if scales.nps else {}
+
+    def counts(question: str | None) -> dict[Any, dict[int, int]]:
+        if question is None:
+            return {}
+        return score_counts(question, period.start, period.end, store_ids, grain, with_suspect=with_suspect)  # type: ignore[arg-type]
+
+    smileys, promoters = counts(scales.smiley), counts(scales.nps)
     return [
         TrendPoint(start, smiley_index(smileys.get(start, {}), scales.faces), nps(promoters.get(start, {})))
         for start in buckets(period, grain)
@@ -228,14 +256,15 @@ def _rank(rows: list[Ranked]) -> Ranking:
 
 
 def _scores(
-    by: str, store_ids: Collection[int] | None, period: Period, scales: Scales
+    by: str, store_ids: Collection[int] | None, period: Period, scales: Scales, with_suspect: bool
 ) -> tuple[dict[int, Score], dict[int, Score]]:
     def per(question: str | None) -> dict[int, dict[int, int]]:
         if question is None:
             return {}
         if by == "store":
-            return score_counts(question, period.start, period.end, store_ids, "store")
-        return {k: numeric(v) for k, v in q.value_counts(question, period.start, period.end, store_ids, by).items()}
+            return score_counts(question, period.start, period.end, store_ids, "store", with_suspect=with_suspect)
+        found = q.value_counts(question, period.start, period.end, store_ids, by, with_suspect=with_suspect)  # type: ignore[arg-type]
+        return {k: numeric(v) for k, v in found.items()}
 
     smileys, promoters = per(scales.smiley), per(scales.nps)
     return (
@@ -244,10 +273,10 @@ def _scores(
     )
 
 
-def rank_stores(scope: Scope, period: Period, scales: Scales) -> Ranking:
+def rank_stores(scope: Scope, period: Period, scales: Scales, *, with_suspect: bool = False) -> Ranking:
     """Every store in scope by smiley index; stores with few (or no) responses after them."""
     stores = list(scope.restrict(Store.select(Store.id, Store.code, Store.name), Store.id))
-    smileys, promoters = _scores("store", scope.store_ids, period, scales)
+    smileys, promoters = _scores("store", scope.store_ids, period, scales, with_suspect)
     return _rank(
         [
             Ranked(s.id, s.code, s.name, smileys.get(s.id, EMPTY), promoters.get(s.id, EMPTY), None, s.code)
@@ -256,7 +285,7 @@ def rank_stores(scope: Scope, period: Period, scales: Scales) -> Ranking:
     )
 
 
-def rank_regions(scope: Scope, period: Period, scales: Scales) -> Ranking:
+def rank_regions(scope: Scope, period: Period, scales: Scales, *, with_suspect: bool = False) -> Ranking:
     """The regions of the stores in scope by smiley index, each over its stores in scope (a
     regional manager's region counts only the stores they see); stores without a region
     gather under "No region" (id 0)."""
@@ -268,7 +297,10 @@ def rank_regions(scope: Scope, period: Period, scales: Scales) -> Ranking:
     promoters: dict[int, Counter] = defaultdict(Counter)
     for question, into in ((scales.smiley, smileys), (scales.nps, promoters)):
         if question:
-            for store_id, counts in score_counts(question, period.start, period.end, scope.store_ids, "store").items():
+            found = score_counts(
+                question, period.start, period.end, scope.store_ids, "store", with_suspect=with_suspect
+            )
+            for store_id, counts in found.items():
                 if store_id in region_of:
                     into[region_of[store_id]].update(counts)
     return _rank(
@@ -286,7 +318,9 @@ def rank_regions(scope: Scope, period: Period, scales: Scales) -> Ranking:
     )
 
 
-def rank_touchpoints(scope: Scope, store_ids: Collection[int] | None, period: Period, scales: Scales) -> Ranking:
+def rank_touchpoints(
+    scope: Scope, store_ids: Collection[int] | None, period: Period, scales: Scales, *, with_suspect: bool = False
+) -> Ranking:
     """The touchpoints of ``store_ids`` (None: all) within the scope, by smiley index."""
     query = Touchpoint.select(Touchpoint.id, Touchpoint.code, Touchpoint.name, Store.code.alias("store_code")).join(
         Store
@@ -298,7 +332,7 @@ def rank_touchpoints(scope: Scope, store_ids: Collection[int] | None, period: Pe
         wanted = scope.store_ids
     else:
         wanted = set(store_ids) if scope.store_ids is None else set(store_ids) & scope.store_ids
-    smileys, promoters = _scores("touchpoint", wanted, period, scales)
+    smileys, promoters = _scores("touchpoint", wanted, period, scales, with_suspect)
     return _rank(
         [
             Ranked(t.id, t.code, t.name, smileys.get(t.id, EMPTY), promoters.get(t.id, EMPTY), None, t.store_code)

@@ -27,10 +27,18 @@ class ChannelRow:
         return CHANNEL_NAMES.get(self.channel, self.channel)
 
 
-def channel_split(store_ids: Collection[int] | None, period: Period, scales: Scales) -> list[ChannelRow]:
-    """Every known channel (and any other that has answers), terminals first."""
-    smileys = score_counts(scales.smiley, period.start, period.end, store_ids, "channel") if scales.smiley else {}
-    promoters = score_counts(scales.nps, period.start, period.end, store_ids, "channel") if scales.nps else {}
+def channel_split(
+    store_ids: Collection[int] | None, period: Period, scales: Scales, *, with_suspect: bool = False
+) -> list[ChannelRow]:
+    """Every known channel (and any other that has answers), terminals first; suspect
+    responses left out unless ``with_suspect``."""
+
+    def counts(question: str | None) -> dict[str, dict[int, int]]:
+        if question is None:
+            return {}
+        return score_counts(question, period.start, period.end, store_ids, "channel", with_suspect=with_suspect)
+
+    smileys, promoters = counts(scales.smiley), counts(scales.nps)
     channels = [*CHANNEL_NAMES, *sorted(set(smileys) - set(CHANNEL_NAMES))]
     volume = {c: sum(smileys.get(c, {}).values()) for c in channels}
     total = sum(volume.values())

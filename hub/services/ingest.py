@@ -209,6 +209,7 @@ def _store_new(
             locale=r.locale,
             answers=r.answers,
             faces=smiley_faces(definition),
+            suspect="suspect" in r.flags,
         )
     q.insert_responses(response_rows)
     q.insert_answers(answers)

@@ -15,9 +15,18 @@ ends. Every request is idempotent, like a terminal's sync:
   contact sealed), the stored response unchanged.
 
 A receipt-bound token takes one response: the first response id that arrives claims the
-receipt, its own later versions still pass, any other id gets ``token_used``. Rate limits per
-token and per client address are counted in the database inside the same transaction, so
-every hub process agrees on them.
+receipt, its own later versions still pass, any other id gets ``token_used``. So does a
+served page (its signed ticket, mobile_web/tickets.py): the first response id sent with a
+ticket claims it, any other gets ``ticket_used``; a person who wants to answer again loads
+the page again and gets a new ticket.
+
+Stuffing is flagged, not counted: a response finished faster than a person reads (or sent
+without a ticket), and every response of a burst (more than ``burst_responses`` new
+responses from one client address within ``burst_seconds``, the earlier ones of the burst
+included) is flagged ``suspect``; the figures leave suspect responses out unless asked
+(hub/services/rollups.py, hub/services/suspect.py). Rate limits per token and per client
+address are counted in the database inside the same transaction, so every hub process
+agrees on them.
 """
 
 from __future__ import annotations
@@ -42,11 +51,15 @@ from hub.services.personal_data import keyed, open_contact, seal_contact
 from hub.services.qr_tokens import PhoneClaims
 from hub.services.response_records import answer_rows, conflict_row, local_time, response_row
 from hub.services.rollups import Rollups, local_hour, smiley_faces
+from hub.services.suspect import mark_suspect
 from shared.crypto import derive_key
 from shared.errors import Problem, RateLimited, RequestError, TokenError
 from shared.protocol import AnswerRow, ValidResponse, validate_response
 
 _BUCKET_LABEL = "voxloop phone address bucket"
+# a page's ticket is read for 7 days after the page was served (mobile_web/tickets.py): its
+# claim is kept a day longer
+TICKETS_KEPT = timedelta(days=8)
 
 
 @dataclass(frozen=True)
@@ -68,6 +81,8 @@ class RateLimits:
     window_seconds: int
     per_token: int
     per_address: int
+    burst_responses: int = 5  # more new responses than this from one address ...
+    burst_seconds: int = 60  # ... within this: a burst, every response of it suspect
 
 
 @dataclass(frozen=True)
@@ -112,6 +127,7 @@ def record_phone_response(
     item: object,
     *,
     served_at: datetime | None,
+    ticket: str | None = None,
     address_key: str,
     limits: RateLimits,
     surveys: SurveyCache,
@@ -120,9 +136,11 @@ def record_phone_response(
     min_ms_per_answer: int,
     now: datetime,
 ) -> PhoneResult:
-    """Store or complete one phone response. Raises RequestError (invalid, 422), TokenError
-    (token_used, 410) or RateLimited (429); a conflict is returned, not raised, because it is
-    kept aside in the same transaction."""
+    """Store or complete one phone response. ``served_at`` and ``ticket`` (a digest naming
+    the served page) come from the page's signed ticket; None without one. Raises
+    RequestError (invalid, 422), TokenError (token_used, 410; ticket_used, 409) or
+    RateLimited (429); a conflict is returned, not raised, because it is kept aside in the
+    same transaction."""
     response = keyed(_validate(place, item, surveys), content_key)
     server_flags = set()
     if "partial" not in response.flags and _too_fast(response, served_at, now, min_ms_per_answer):
@@ -133,7 +151,8 @@ def record_phone_response(
             with write_transaction():
                 retry_after = _take_rate_limits(buckets, limits.window_seconds, now)
                 if retry_after is None:
-                    result = _store(place, response, item, server_flags, contact_key, surveys, now)
+                    sender = _Sender(ticket, address_key, limits)
+                    result = _store(place, response, item, server_flags, sender, contact_key, surveys, now)
             break
         except IntegrityError:
             # PostgreSQL: a retry raced its original to insert the same new id; the second
@@ -193,7 +212,45 @@ def _take_rate_limits(buckets: list[tuple[str, int]], window: int, now: datetime
         fresh |= hits == 1
     if fresh:  # a new window began for some bucket: forget the windows that have passed
         pq.forget_windows_before(start)
+        pq.forget_tickets_before(now - TICKETS_KEPT)
     return max(1, start + window - at) if over else None
+
+
+# --- one response per page, bursts ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Sender:
+    """Who sent a version: the served page's ticket (None: none) and the address bucket."""
+
+    ticket: str | None
+    bucket: str
+    limits: RateLimits
+
+
+def _check_ticket(ticket: str, response_id: str) -> None:
+    owner = pq.ticket_owner(ticket)
+    if owner is not None and owner != response_id:
+        raise TokenError("ticket_used", "this page has sent its response already; open the link again to answer again")
+
+
+def _claim_ticket(ticket: str, response_id: str, now: datetime) -> None:
+    pq.claim_ticket(ticket, response_id, now)
+    _check_ticket(ticket, response_id)  # another id may have won a race
+
+
+def _in_burst(sender: _Sender, response_id: str, now: datetime) -> bool:
+    """Count a new response of the sender's address; True when it makes a burst, whose
+    earlier responses are then flagged suspect too."""
+    limits = sender.limits
+    since = now - timedelta(seconds=limits.burst_seconds)
+    pq.forget_bursts_before(since)
+    pq.remember_burst(sender.bucket, response_id, now)
+    members = pq.burst_members(sender.bucket, since)
+    if len(members) <= limits.burst_responses:
+        return False
+    mark_suspect(m for m in members if m != response_id)
+    return True
 
 
 # --- storing --------------------------------------------------------------------------------
@@ -204,6 +261,7 @@ def _store(
     response: ValidResponse,
     raw: Any,
     server_flags: set[str],
+    sender: _Sender,
     contact_key: bytes,
     surveys: SurveyCache,
     now: datetime,
@@ -211,8 +269,14 @@ def _store(
     receipt = place.claims.receipt
     if receipt is not None:
         _check_receipt(place.store.id, receipt, response.id)
+    if sender.ticket is not None:
+        _check_ticket(sender.ticket, response.id)
     stored = pq.stored_response(response.id)
     if stored is None:
+        if sender.ticket is not None:
+            _claim_ticket(sender.ticket, response.id, now)
+        if _in_burst(sender, response.id, now):
+            server_flags = server_flags | {"suspect"}
         result = _insert(place, response, server_flags, contact_key, surveys, now)
     else:
         result = _update(place, stored, response, raw, server_flags, contact_key, surveys, now)
@@ -255,7 +319,9 @@ def _insert(
     )
     q.insert_responses([row])
     q.insert_answers(answer_rows(r.id, r.answers))
-    _count(r.answers, place, day=day, hour=moment.hour, locale=r.locale, face=None, faces=smiley_faces(definition))
+    faces = smiley_faces(definition)
+    suspect = "suspect" in flags
+    _count(r.answers, place, day=day, hour=moment.hour, locale=r.locale, face=None, faces=faces, suspect=suspect)
     return _result(r.id, "accepted", flags)
 
 
@@ -268,8 +334,10 @@ def _count(
     locale: str,
     face: int | None,
     faces: int,
+    suspect: bool,
 ) -> None:
-    """Add the answers to the rollups; ``face``: the smiley stored before these answers."""
+    """Add the answers to the rollups (the suspect ones' table for a ``suspect`` response);
+    ``face``: the smiley stored before these answers."""
     rollups = Rollups()
     rollups.add(
         store_id=place.store.id,
@@ -281,6 +349,7 @@ def _count(
         answers=answers,
         face=face,
         faces=faces,
+        suspect=suspect,
     )
     rollups.write()
 
@@ -319,10 +388,13 @@ def _update(
     if not added and new_contact is None and flags == stored_flags and r.locale == stored["locale"]:
         # an older, less complete version arriving late: everything it holds is stored
         return _result(r.id, "duplicate", stored_flags)
+    suspect = "suspect" in flags
+    if suspect and "suspect" not in stored_flags:
+        mark_suspect([r.id])  # finished too fast: what was counted of it moves to the suspect ones
     if added:
         q.insert_answers(answer_rows(r.id, added))
         face = next((number for _, number, _, kind in answers if kind == "smiley"), None)
-        _count_added(place, stored, r, added, face, surveys)
+        _count_added(place, stored, r, added, face, surveys, suspect)
     pq.complete_response(
         r.id,
         flags=" ".join(sorted(flags)),
@@ -384,6 +456,7 @@ def _count_added(
     added: tuple[AnswerRow, ...],
     face: int | None,
     surveys: SurveyCache,
+    suspect: bool,
 ) -> None:
     """Count the added answers on the stored response's day and hour; ``face``: its stored
     smiley answer, so a reason given after the smiley is counted by it."""
@@ -394,7 +467,7 @@ def _count_added(
         ZoneInfo(place.store.time_zone),
     )
     faces = smiley_faces(surveys.get(r.survey, r.survey_version)[1])
-    _count(added, place, day=stored["local_day"], hour=hour, locale=r.locale, face=face, faces=faces)
+    _count(added, place, day=stored["local_day"], hour=hour, locale=r.locale, face=face, faces=faces, suspect=suspect)
 
 
 def _keep_conflict(r: ValidResponse, raw: Any, contact_key: bytes, now: datetime) -> None:

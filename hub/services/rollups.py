@@ -14,7 +14,15 @@ What each table holds (hub/models.py; ``store_id = 0`` rows are the total over e
 - reason_daily: each chosen option of a choice question, by the response's smiley face;
 - term_daily: the words and phrases of comments (hub/services/comment_text.py), with how
   many of those comments came with an unhappy or a happy face and their summed sentiment;
-  the term '' counts every comment of the language.
+  the term '' counts every comment of the language;
+- suspect_daily: rollup_daily's counts for responses flagged ``suspect`` (a terminal's
+  hammered buttons, a phone answer faster than a person reads, a burst from one client).
+  They are counted there only: every other table, and so every figure, leaves them out
+  unless a reader asks to add them back (hub/queries/scores.py ``with_suspect``).
+
+A response flagged suspect after its answers were counted (a phone conversation finished too
+fast, the earlier answers of a burst) is moved: ``Rollups(weight=-1)`` takes its counts
+out of the tables it was in, and it is counted again as suspect (hub/services/suspect.py).
 """
 
 from __future__ import annotations
@@ -60,13 +68,16 @@ def _counts(width: int) -> list:
 
 @dataclass
 class Rollups:
-    """Counts gathered for one transaction, written by ``write``."""
+    """Counts gathered for one transaction, written by ``write``; ``weight`` -1 takes counts
+    out again (a response moved to the suspect ones)."""
 
+    weight: int = 1
     daily: Counter = field(default_factory=Counter)
     scores: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(12)))
     hours: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(6)))
     reasons: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(6)))
     terms: dict[tuple, list[Any]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0, 0.0]))
+    suspect: Counter = field(default_factory=Counter)
 
     def add(
         self,
@@ -80,17 +91,23 @@ class Rollups:
         answers: Iterable[AnswerRow],
         face: int | None = None,
         faces: int = 5,
+        suspect: bool = False,
     ) -> None:
         """Count ``answers`` of one response. ``face`` is the response's smiley answer when it
         is stored already (a phone answer arriving after the smiley); otherwise the first
-        smiley among ``answers`` is taken, and counted by ``hour`` (None: not known)."""
+        smiley among ``answers`` is taken, and counted by ``hour`` (None: not known). The
+        answers of a ``suspect`` response are counted in suspect_daily only."""
         answers = list(answers)
         day_key = day if isinstance(day, str) else day.isoformat()
+        if suspect:
+            for a in answers:
+                self.suspect[(store_id, touchpoint_id, channel, a.question, day_key, rollup_value(a))] += self.weight
+            return
         if face is None:
             face = self._add_smiley(answers, day_key, store_id, hour)
         feeling = mood(face, faces)
         for a in answers:
-            self.daily[(store_id, touchpoint_id, channel, a.question, day_key, rollup_value(a))] += 1
+            self.daily[(store_id, touchpoint_id, channel, a.question, day_key, rollup_value(a))] += self.weight
             if a.kind in NUMERIC_KINDS and a.number is not None and 0 <= a.number <= 10:
                 self._add_score(a.question, a.number, day_key, store_id, channel)
             elif a.kind == "choice" and a.text:
@@ -107,23 +124,23 @@ class Rollups:
         if hour is not None and 1 <= face <= 5:
             for store in (store_id, TOTAL):
                 row = self.hours[(day, store, hour)]
-                row[0] += 1
-                row[face] += 1
+                row[0] += self.weight
+                row[face] += self.weight
         return face
 
     def _add_score(self, question: str, number: int, day: str, store_id: int, channel: str) -> None:
         for store in (store_id, TOTAL):
             row = self.scores[(question, day, store, channel)]
-            row[0] += 1
-            row[1 + number] += 1
+            row[0] += self.weight
+            row[1 + number] += self.weight
 
     def _add_reason(self, question: str, option: str, day: str, store_id: int, face: int | None) -> None:
         """Count a chosen option, by the face of the response it came with."""
         for store in (store_id, TOTAL):
             row = self.reasons[(question, day, store, option)]
-            row[0] += 1
+            row[0] += self.weight
             if face is not None and 1 <= face <= 5:
-                row[face] += 1
+                row[face] += self.weight
 
     def _add_comment(self, text: str, locale: str, day: str, store_id: int, feeling: str | None) -> None:
         """Count the comment under each of its terms, and under the term ``ALL_COMMENTS`` (every
@@ -133,10 +150,10 @@ class Rollups:
         for term in (ALL_COMMENTS, *comment_terms(text, language)):
             for store in (store_id, TOTAL):
                 row = self.terms[(day, store, language, term)]
-                row[0] += 1
-                row[1] += feeling == "negative"
-                row[2] += feeling == "positive"
-                row[3] += sentiment
+                row[0] += self.weight
+                row[1] += self.weight * (feeling == "negative")
+                row[2] += self.weight * (feeling == "positive")
+                row[3] += self.weight * sentiment
 
     def write(self) -> None:
         """Add the counts to the tables (in the caller's transaction) and start afresh."""
@@ -145,7 +162,8 @@ class Rollups:
         q.add_hours(self.hours.items())
         q.add_reasons(self.reasons.items())
         q.add_terms(self.terms.items())
-        self.__init__()  # type: ignore[misc]
+        q.add_suspect(self.suspect.items())
+        self.__init__(weight=self.weight)  # type: ignore[misc]
 
 
 def local_hour(captured_at: datetime, received_at: datetime, flags: str, zone: ZoneInfo) -> int:
@@ -166,27 +184,42 @@ def rebuild_rollups(chunk: int = 2000) -> int:
     faces_of: dict[str, int] = {}
     done = 0
     for rows in q.stored_responses(chunk):
-        answers: dict[str, list[AnswerRow]] = defaultdict(list)
-        for response_id, question, kind, number, text in q.answers_of([str(row[0]) for row in rows]):
-            answers[str(response_id)].append(AnswerRow(question, kind, number, text))
         acc = Rollups()
-        for rid, store_id, touchpoint_id, channel, day, captured, received, flags, locale, zone, definition in rows:
-            key = definition if isinstance(definition, str) else json.dumps(definition, sort_keys=True)
-            if key not in faces_of:
-                faces_of[key] = smiley_faces(SurveyDefinition.from_dict(json.loads(key)))
-            acc.add(
-                store_id=store_id,
-                touchpoint_id=touchpoint_id,
-                channel=channel,
-                day=str(day)[:10],
-                hour=local_hour(stored_time(captured), stored_time(received), flags, ZoneInfo(zone)),
-                locale=locale,
-                answers=answers.get(str(rid), []),
-                faces=faces_of[key],
-            )
+        answers = answers_by_response([str(row[0]) for row in rows])
+        for row in rows:
+            count_stored(acc, row, answers.get(str(row[0]), []), faces_of)
         acc.write()
         done += len(rows)
     return done
+
+
+def answers_by_response(response_ids: list[str]) -> dict[str, list[AnswerRow]]:
+    answers: dict[str, list[AnswerRow]] = defaultdict(list)
+    for response_id, question, kind, number, text in q.answers_of(response_ids):
+        answers[str(response_id)].append(AnswerRow(question, kind, number, text))
+    return answers
+
+
+def count_stored(
+    acc: Rollups, row: tuple, answers: list[AnswerRow], faces_of: dict[str, int], *, suspect: bool | None = None
+) -> None:
+    """Count a stored response (a row of ``q.stored_responses``) with its answers, as suspect
+    when its flags say so (``suspect`` None) or as ``suspect`` says."""
+    _, store_id, touchpoint_id, channel, day, captured, received, flags, locale, zone, definition = row
+    key = definition if isinstance(definition, str) else json.dumps(definition, sort_keys=True)
+    if key not in faces_of:
+        faces_of[key] = smiley_faces(SurveyDefinition.from_dict(json.loads(key)))
+    acc.add(
+        store_id=store_id,
+        touchpoint_id=touchpoint_id,
+        channel=channel,
+        day=str(day)[:10],
+        hour=local_hour(stored_time(captured), stored_time(received), flags, ZoneInfo(zone)),
+        locale=locale,
+        answers=answers,
+        faces=faces_of[key],
+        suspect="suspect" in flags.split() if suspect is None else suspect,
+    )
 
 
 def count_held_responses(db: Database) -> None:

@@ -114,7 +114,8 @@
             // delivered for good: the contact address need not stay on the phone
             if (now.complete && now.sentRev === now.rev && now.contact) now.contact.address = '';
           } else {
-            now.state = answer.code === 'token_used' ? 'used' : res.status === 409 ? 'conflict' : 'rejected';
+            now.state = answer.code === 'token_used' ? 'used' : answer.code === 'ticket_used' ? 'reused'
+              : res.status === 409 ? 'conflict' : 'rejected';
           }
         }).then(function (now) { tell(res.ok ? 'sent' : 'refused', now || rec); });
       });
@@ -425,10 +426,20 @@
     });
   }
 
+  // A served page takes one response: a new one starts on a newly served page (its own
+  // ticket). Without a network the kept copy would bring the used ticket back, so the new
+  // conversation starts here, without a ticket: kept and sent, and counted apart as suspect,
+  // since the hub cannot tell how it was answered.
   function restart() {
+    var done = rec;
     rec = null;
-    while (chat.children.length > 1) chat.lastChild.remove();
-    show(nextStep(), false, true);
+    var dismissed = done ? update(done.id, function (now) { now.dismissed = true; }) : Promise.resolve();
+    dismissed.catch(function () {}).then(function () {
+      if (navigator.onLine) { location.reload(); return; }
+      boot.ticket = null;
+      while (chat.children.length > 1) chat.lastChild.remove();
+      show(nextStep(), false, true);
+    });
   }
 
   // Rebuild a conversation kept on the phone, instantly, in the page's language.
@@ -453,6 +464,7 @@
     var text = '';
     if (what === 'offline' && r && r.rev > r.sentRev) text = T.status_offline;
     else if (r && r.state === 'used') text = T.status_used;
+    else if (r && r.state === 'reused') text = T.status_reused;
     else if (r && (r.state === 'rejected' || r.state === 'conflict')) text = T.status_rejected;
     else if (r && r.complete) text = r.sentRev === r.rev ? T.status_sent : (navigator.onLine ? T.status_saving : T.status_offline);
     else if (r && r.rev > r.sentRev && !navigator.onLine) text = T.status_offline;
@@ -482,7 +494,7 @@
     var mine = recs.filter(function (r) {
       return r.url === boot.responses && r.survey === survey.key;
     }).sort(function (a, b) { return b.updated - a.updated; })[0];
-    if (!mine || mine.state !== 'open' || rec || busy) return; // busy: the first tap came first
+    if (!mine || mine.state !== 'open' || mine.dismissed || rec || busy) return; // busy: the first tap came first
     if (mine.surveyVersion !== survey.version) return; // the survey changed: kept answers go out as they are
     if (mine.complete && Date.now() - mine.finishedAt > RESUME_DONE_MS) return;
     if (!mine.complete && !mine.answers.length && !mine.skipped.length) return;

@@ -91,21 +91,24 @@ def test_seeded_rollups_equal_a_recount_from_the_raw_responses(app, clock):
     with connected(app):
         rebuild_rollups(chunk=500)
     assert_same_rollups(snapshot(app), written)
-    # and, independently of the accumulator: every smiley answer per store, day and channel
+    # and, independently of the accumulator: every smiley answer per store, day and channel,
+    # those of suspect responses in suspect_daily only
     raw = rows(
         app,
-        "SELECT r.store_id, r.local_day, r.channel, a.number, COUNT(*) FROM response r "
-        "JOIN answer a ON a.response_id = r.id WHERE a.question = 'rating' "
-        "GROUP BY r.store_id, r.local_day, r.channel, a.number",
+        "SELECT r.store_id, r.local_day, r.channel, a.number, r.flags FROM response r "
+        "JOIN answer a ON a.response_id = r.id WHERE a.question = 'rating'",
     )
     scores = rows(app, "SELECT store_id, day, channel, v1, v2, v3, v4 FROM score_daily WHERE question = 'rating'")
-    from_raw = Counter({(s, str(d)[:10], c, face): n for s, d, c, face, n in raw})
+    from_raw = Counter((s, str(d)[:10], c, face) for s, d, c, face, flags in raw if "suspect" not in flags.split())
+    suspect_raw = Counter((s, str(d)[:10], c, face) for s, d, c, face, flags in raw if "suspect" in flags.split())
     from_rollup = Counter()
     for s, d, c, *faces in scores:
         for face, n in enumerate(faces, 1):
             if n and s != 0:
                 from_rollup[(s, str(d)[:10], c, face)] = n
     assert from_rollup == from_raw
+    suspect = rows(app, "SELECT store_id, day, channel, value, count FROM suspect_daily WHERE question = 'rating'")
+    assert suspect_raw and Counter({(s, str(d)[:10], c, int(v)): n for s, d, c, v, n in suspect}) == suspect_raw
 
 
 def test_seeded_rollups_equal_what_terminal_and_phone_ingest_count(app, client, clock):
@@ -128,9 +131,10 @@ def test_seeded_rollups_equal_what_terminal_and_phone_ingest_count(app, client, 
     token = make_phone_token(QrKeys.from_config({"SECRET_KEY": SECRET}), "S001", "poster")
     phone = [r.wire("S001") for r in responses if r.channel == "qr"]
     assert phone
-    for item in phone:
+    for number, item in enumerate(phone):
         body = {"response": item, "ticket": ticket(token, clock() - timedelta(minutes=5))}
-        answer = client.put(f"/api/v1/phone/{token}/responses/{item['id']}", json=body)
+        address = {"REMOTE_ADDR": f"198.51.{number // 250}.{number % 250 + 1}"}  # each on a phone of its own
+        answer = client.put(f"/api/v1/phone/{token}/responses/{item['id']}", json=body, environ_base=address)
         assert answer.status_code in (200, 201), answer.get_json()
     assert_same_rollups(snapshot(app), written)
 

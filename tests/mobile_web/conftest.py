@@ -73,6 +73,7 @@ class TestPhone:
     id: str = ""
     answers: list[dict[str, Any]] = field(default_factory=list)
     address: str = "198.51.100.7"
+    tickets: dict[datetime, str] = field(default_factory=dict)  # one page, one ticket
 
     __test__ = False
 
@@ -100,7 +101,8 @@ class TestPhone:
         return item
 
     def put(self, item: dict[str, Any], *, with_ticket: bool = True, **headers: str) -> Any:
-        body = {"response": item, "ticket": ticket(self.token, self.served_at) if with_ticket else None}
+        page = self.tickets.setdefault(self.served_at, ticket(self.token, self.served_at))
+        body = {"response": item, "ticket": page if with_ticket else None}
         return self.client.put(
             f"/api/v1/phone/{self.token}/responses/{item['id']}",
             data=json.dumps(body),
