@@ -33,6 +33,7 @@ from hub.services.outbox.links import Links
 from hub.services.outbox.transports.email import SmtpSender
 from hub.services.outbox.transports.webhook import WebhookSender
 from hub.services.reports import queue_reports
+from hub.services.retention import RetentionPeriods, apply_retention
 from hub.services.signals import check_signals
 from hub.services.terminal_health import check_terminals
 from hub.services.webhook_targets import WebhookTargets
@@ -42,7 +43,15 @@ log = logging.getLogger("voxloop.jobs")
 DELIVERY_JOBS = ("deliver_email", "deliver_webhook")
 WAKE_DELAY = timedelta(milliseconds=25)
 # name -> seconds between runs (delivery: ALERT_POLL_MS)
-INTERVALS = {"escalate": 15, "windows": 60, "digests": 300, "reports": 300, "signals": 3600, "silent_terminals": 60}
+INTERVALS = {
+    "escalate": 15,
+    "windows": 60,
+    "digests": 300,
+    "reports": 300,
+    "signals": 3600,
+    "silent_terminals": 60,
+    "retention": 3600,
+}
 
 
 def deliverer_for(app: Flask, *, worker: str | None = None) -> Deliverer:
@@ -96,6 +105,7 @@ def job_functions(app: Flask, deliverer: Deliverer) -> dict[str, Callable[[datet
         "reports": lambda now: queue_reports(now, public_url=app.config["PUBLIC_URL"]),
         "signals": check_signals,
         "silent_terminals": lambda now: check_terminals(now, minutes=int(app.config["TERMINAL_SILENT_MINUTES"])),
+        "retention": lambda now: apply_retention(now, RetentionPeriods.from_config(app.config)),
     }
 
 
