@@ -409,8 +409,11 @@ class Case(BaseModel):
 
 
 class CaseResponse(BaseModel):
+    """A response in a case: at most one case per response (unique index, v0014)."""
+
     case = ForeignKeyField(Case)
-    response = ForeignKeyField(Response, on_delete="CASCADE")
+    response = ForeignKeyField(Response, on_delete="CASCADE", unique=True)
+    joined_at = DateTimeField(null=True)  # links older than v0014: when their case opened
 
     class Meta:
         primary_key = CompositeKey("case", "response")

@@ -3,7 +3,9 @@
 Routing runs inside the ingest transaction, so its statements are few and batched (see
 hub/queries/responses.py for why). The partial unique index ``alert_case_open`` (one case per
 store and rule is not resolved) is the ``INSERT ... ON CONFLICT`` target of ``open_case``, so
-two hub processes on one PostgreSQL never open two cases. An escalation step is a
+two hub processes on one PostgreSQL never open two cases. The unique index
+``case_response_one_case`` keeps a response in at most one case: ``attach_responses`` says
+which responses it attached, and only those are alerted (docs/cases.md). An escalation step is a
 compare-and-set on the case's level (``raise_level``), so two job processes step it once.
 """
 
@@ -21,15 +23,15 @@ def _executemany(sql: str, rows: Sequence[Sequence[Any]]) -> None:
         database.cursor().executemany(sql, rows)
 
 
-def already_alerted(rule_id: int, response_ids: Sequence[str]) -> set[str]:
-    """Those of ``response_ids`` that are behind a case of this rule already (a phone response
-    sent again when completed, a retried batch): they are not alerted twice."""
+def in_a_case(response_ids: Sequence[str]) -> set[str]:
+    """Those of ``response_ids`` that are in a case already, of any rule and state (a phone
+    response sent again when completed, a retried batch, a window's response that a
+    single-response rule took): a response is in at most one case."""
     if not response_ids:
         return set()
     rows = database.execute_sql(
-        "SELECT cr.response_id FROM case_response cr JOIN alert_case c ON c.id = cr.case_id "
-        f"WHERE c.rule_id = {database.param} AND cr.response_id IN ({placeholders(len(response_ids))})",
-        (rule_id, *response_ids),
+        f"SELECT response_id FROM case_response WHERE response_id IN ({placeholders(len(response_ids))})",
+        tuple(response_ids),
     ).fetchall()
     return {str(row[0]) for row in rows}
 
@@ -72,11 +74,34 @@ def join_case(store_id: int, rule_id: int, *, now: datetime, count: int, summary
     return row[0], row[1], row[2]
 
 
-def attach_responses(case_id: int, response_ids: Sequence[str]) -> None:
-    _executemany(
-        f"INSERT INTO case_response (case_id, response_id) VALUES ({placeholders(2)}) ON CONFLICT DO NOTHING",
-        [(case_id, r) for r in response_ids],
-    )
+def attach_responses(case_id: int, response_ids: Sequence[str], *, now: datetime) -> list[str]:
+    """Link the responses to the case, each unless it is in a case already; the ids linked.
+    One statement with ``RETURNING``: a response another transaction linked meanwhile is left
+    out (on PostgreSQL the insert waits for that transaction, then skips the row)."""
+    if not response_ids:
+        return []
+    ids = list(dict.fromkeys(response_ids))
+    values = ", ".join(f"({placeholders(3)})" for _ in ids)
+    at = db_time(now)
+    rows = database.execute_sql(
+        f"INSERT INTO case_response (case_id, response_id, joined_at) VALUES {values} "
+        "ON CONFLICT (response_id) DO NOTHING RETURNING response_id",
+        tuple(v for r in ids for v in (case_id, r, at)),
+    ).fetchall()
+    linked = {str(row[0]) for row in rows}
+    return [r for r in ids if r in linked]
+
+
+def response_counts(case_ids: Sequence[int]) -> dict[int, int]:
+    """How many responses each case holds (a case without responses is left out)."""
+    if not case_ids:
+        return {}
+    rows = database.execute_sql(
+        f"SELECT case_id, COUNT(*) FROM case_response WHERE case_id IN ({placeholders(len(case_ids))}) "
+        "GROUP BY case_id",
+        tuple(case_ids),
+    ).fetchall()
+    return {row[0]: row[1] for row in rows}
 
 
 def add_events(rows: Sequence[tuple[int, Any, int | None, str, str | None, str | None]]) -> None:

@@ -12,9 +12,10 @@ from typing import Any
 from hub.db import database, db_time
 
 _SMILEYS = (
-    "SELECT r.id, r.store_id, t.code, s.key, r.survey_id, r.survey_version, a.question, a.number "
+    "SELECT r.id, r.store_id, t.code, s.key, r.survey_id, r.survey_version, a.question, a.number, c.state "
     "FROM response r JOIN answer a ON a.response_id = r.id "
     "JOIN touchpoint t ON t.id = r.touchpoint_id JOIN survey s ON s.id = r.survey_id "
+    "LEFT JOIN case_response cr ON cr.response_id = r.id LEFT JOIN alert_case c ON c.id = cr.case_id "
     "WHERE r.captured_at >= {p} AND r.captured_at < {p} AND a.kind = 'smiley' AND a.number IS NOT NULL "
     "AND r.flags NOT LIKE {p} "
     "ORDER BY r.captured_at DESC"
@@ -24,7 +25,7 @@ _SMILEYS = (
 def smiley_answers(start: datetime, end: datetime) -> list[tuple[Any, ...]]:
     """Every smiley answer of a finished response captured in [start, end), newest first, as
     (response id, store id, touchpoint code, survey key, survey id, survey version, question,
-    face)."""
+    face, the state of the case the response is in or None)."""
     return database.execute_sql(
         _SMILEYS.format(p=database.param), (db_time(start), db_time(end), "%partial%")
     ).fetchall()

@@ -7,12 +7,16 @@ who did what when. Every function takes the caller's Scope: a case of a store ou
 contact is opened only for people who work the case (``may_work``).
 
 Resolving can send the customer a close-the-loop email (when they left an email address and
-consented): it goes through the outbox like every message; the address stays sealed there and
-is opened only when the message is sent.
+consented): one per address and case, however many of the case's responses left it (the dedupe
+key names the case and a keyed hash of the address, never the address). It goes through the
+outbox like every message; the address stays sealed there and is opened only when the message
+is sent. What a case is and which responses it holds: docs/cases.md.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 from collections.abc import Iterable
@@ -289,7 +293,7 @@ def resolve(
         if changed != 1:
             raise CaseStateError(f"case {case.id} is resolved already")
         _event(case, user, "resolved", now, text, category=category)
-        for response_id in reachable:
+        for response_id, address_key in reachable:
             queue(
                 kind="close_loop",
                 channel="email",
@@ -297,7 +301,7 @@ def resolve(
                 case_id=case.id,
                 rule_id=case.rule_id,
                 store_id=case.store_id,
-                dedupe_key=f"close_loop:{case.id}:{response_id}",
+                dedupe_key=f"close_loop:{case.id}:{address_key}",
                 payload={"response_id": response_id, "message": message, "by": user.name},
                 now=now,
             )
@@ -306,9 +310,14 @@ def resolve(
     return get_case(scope, case.id)
 
 
-def close_loop_targets(scope: Scope, case: Case, contact_key: bytes | None) -> list[str]:
-    """Responses of the case whose customer left an email address (with consent, which a
-    stored contact always has)."""
+def close_loop_targets(scope: Scope, case: Case, contact_key: bytes | None) -> list[tuple[str, str]]:
+    """One response per email address left in the case (with consent, which a stored contact
+    always has), with a keyed hash of the address: (response id, address key)."""
     if contact_key is None:
         return []
-    return [rid for rid, address in contacts(scope, case, contact_key).items() if _EMAIL.match(address)]
+    found: dict[str, str] = {}
+    for rid, address in sorted(contacts(scope, case, contact_key).items()):
+        if _EMAIL.match(address):
+            key = hmac.new(contact_key, b"close-loop:" + address.strip().lower().encode(), hashlib.sha256)
+            found.setdefault(key.hexdigest()[:32], rid)
+    return [(rid, key) for key, rid in found.items()]

@@ -1,13 +1,17 @@
 """Responses as people read them: in the store's local time, with labels, never the contact.
 
-The case page, the cases API and alert messages show a case's responses the same way.
+The case page, the cases API and alert messages show a case's responses the same way. The
+time shown is when the customer answered (the capture time) in the store's time zone; where
+the hub received it more than ``LATE_AFTER`` later, a short note says so and why ("sent 2 days
+later: terminal was offline"). A capture time the hub did not believe (flag ``clock_skew``,
+hub/services/response_records.py) is not shown: the receive time is, with a note.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,13 +30,39 @@ def iso_utc(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z")
 
 
+LATE_AFTER = timedelta(minutes=10)  # a terminal's normal sync delay stays below this
+TIME_PATTERN = "%a %d %b %H:%M"
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 120:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60)} days"
+
+
+def time_note(captured: datetime, received: datetime, flags: str, channel: str) -> str | None:
+    """Why a response's receive time matters, in a few words, or None when it does not."""
+    device = "terminal" if channel == "kiosk" else "phone"
+    if "clock_skew" in flags.split():
+        return f"time of receipt: the {device}'s clock was wrong"
+    if received - captured > LATE_AFTER:
+        return f"sent {_span(received - captured)} later: {device} was offline"
+    return None
+
+
 @dataclass(frozen=True)
 class ResponseView:
     """One response as people read it: in the store's local time, with labels, never the contact."""
 
     id: str
     received_at: datetime  # UTC
-    local_time: str
+    captured_at: datetime  # UTC; the receive time when the terminal's clock was wrong
+    local_time: str  # the capture in the store's time zone
+    time_note: str | None  # where the receive time differs: how and why
+    received_local: str
     touchpoint: str
     channel: str
     rating: int | None
@@ -64,11 +94,15 @@ def case_response_ids(case_id: int, limit: int = 500) -> list[str]:
         CaseResponse.select(CaseResponse.response)
         .join(Response, on=(CaseResponse.response == Response.id))
         .where(CaseResponse.case == case_id)
-        .order_by(Response.received_at.desc())
+        .order_by(Response.captured_at.desc(), Response.id.desc())
         .limit(limit)
         .tuples()
     )
     return [str(r[0]) for r in rows]
+
+
+def case_response_count(case_id: int) -> int:
+    return CaseResponse.select().where(CaseResponse.case == case_id).count()
 
 
 def response_views(response_ids: Sequence[str], time_zone: str) -> list[ResponseView]:
@@ -80,7 +114,7 @@ def response_views(response_ids: Sequence[str], time_zone: str) -> list[Response
         Response.select(Response, Touchpoint)
         .join(Touchpoint, on=(Response.touchpoint == Touchpoint.id))
         .where(Response.id.in_(list(response_ids)))
-        .order_by(Response.received_at.desc())
+        .order_by(Response.captured_at.desc(), Response.id.desc())
     )
     answers: dict[str, list[Answer]] = {}
     for a in Answer.select().where(Answer.response.in_(list(response_ids))).order_by(Answer.id):
@@ -133,10 +167,16 @@ def _rating_label(rating: int | None, faces: int | None) -> str | None:
 
 def _view(r: Response, answered: _Answered, zone: ZoneInfo) -> ResponseView:
     received = r.received_at.replace(tzinfo=UTC)
+    captured = r.captured_at.replace(tzinfo=UTC)
+    flags = r.flags or ""
+    shown = received if "clock_skew" in flags.split() else captured
     return ResponseView(
         id=str(r.id),
         received_at=received,
-        local_time=received.astimezone(zone).strftime("%a %d %b %H:%M"),
+        captured_at=shown,
+        local_time=shown.astimezone(zone).strftime(TIME_PATTERN),
+        time_note=time_note(captured, received, flags, r.channel),
+        received_local=received.astimezone(zone).strftime(TIME_PATTERN),
         touchpoint=r.touchpoint.name,
         channel=r.channel,
         rating=answered.rating,

@@ -5,13 +5,18 @@ transaction that stored the responses, so a response and its alert commit togeth
 outage delays an alert, it never loses one). It evaluates the active single-response rules
 from the in-memory rule book, and only when one matches touches the database:
 
-1. the case of the store and rule: opened, or joined when one is open (partial unique index);
-2. who hears of it: the store's active store managers (level 0); a store without one is
+1. a response is in at most one case (docs/cases.md): when several rules match it, the
+   oldest rule (lowest id) takes it, and a response in a case already is not alerted again;
+2. the case of the store and rule: opened, or joined when one is not resolved (partial unique
+   index); after a resolution the next matching response opens a new case;
+3. who hears of it: the store's active store managers (level 0); a store without one is
    *misrouted* to its regional managers (level 1), and without those to the HQ admins (2);
-3. one message per recipient (and one per webhook) gathers the alerts of a store and rule
+4. one message per case and recipient (and per webhook) gathers the case's alerts
    (hub/services/outbox ``queue`` with a group key): the first goes out at once (or at the
    store's next opening, when the rule keeps quiet hours), later ones wait the rule's throttle
-   period after it and report everything that came in meanwhile.
+   period after it and report everything that came in meanwhile. A message only ever lists
+   responses of its own case; when it goes out, the case's state then decides what it says
+   (hub/services/outbox/render/alert.py).
 
 Who is at which level is hub/services/alerts/recipients.py; what the messages say and how
 they go out is the outbox's business.
@@ -49,8 +54,9 @@ def alerts_state() -> AlertsState:
 def route_alerts(responses: Sequence[ValidResponse], *, now: datetime) -> int:
     """Alert on the stored ``responses`` that match an active single-response rule; returns
     how many messages were queued or extended. Call inside the write transaction that stored
-    them. Unfinished phone responses (flag ``partial``) wait until they are finished; a
-    response already behind a case of a rule is not alerted again for it."""
+    them. Unfinished phone responses (flag ``partial``) wait until they are finished; each
+    response goes to the first rule (by id) that matches it, and a response in a case
+    already is not alerted again."""
     live = [r for r in responses if "partial" not in r.flags]
     if not live:
         return 0
@@ -59,13 +65,15 @@ def route_alerts(responses: Sequence[ValidResponse], *, now: datetime) -> int:
     if any(r.store not in book.stores for r in live):
         book = state.book.get(stale_store=next(r.store for r in live if r.store not in book.stores))
     matches: dict[tuple[str, int], list[str]] = {}
-    rules = {rule.id: rule for rule in book.rules}
+    rules = sorted(book.rules, key=lambda rule: rule.id)
     for response in live:
-        for rule in book.rules:
+        for rule in rules:
             if rule.applies_to(response) and rule.condition.matches(response.answers, response.contact is not None):
                 matches.setdefault((response.store, rule.id), []).append(response.id)
+                break  # one case per response: the first rule that matches takes it
+    by_id = {rule.id: rule for rule in rules}
     return sum(
-        raise_alert(book.store(store_code), rules[rule_id], ids, now=now)
+        raise_alert(book.store(store_code), by_id[rule_id], ids, now=now)
         for (store_code, rule_id), ids in matches.items()
     )
 
@@ -78,20 +86,19 @@ def raise_alert(
     now: datetime,
     summary: dict[str, Any] | None = None,
 ) -> int:
-    """Open or join the case of ``store`` and ``rule`` for these responses and queue the
-    messages; a window alert passes its figures as ``summary``. Returns messages touched."""
-    if summary is None:
-        seen = q.already_alerted(rule.id, response_ids)
-        fresh = [r for r in dict.fromkeys(response_ids) if r not in seen]
-        if not fresh:
-            return 0
-        count = len(fresh)
-    else:
-        fresh, count = list(dict.fromkeys(response_ids)), 1
+    """Open or join the case of ``store`` and ``rule`` for those of ``response_ids`` that are
+    in no case yet, and queue the messages; a window alert passes its figures as ``summary``
+    (and may come without responses: a volume drop). Returns messages touched."""
+    wanted = list(dict.fromkeys(response_ids))
+    taken = q.in_a_case(wanted)
+    fresh = [r for r in wanted if r not in taken]
+    if not fresh and (summary is None or wanted):
+        return 0  # nothing new: every response is in a case already
     level, people = first_reachable(store)
     # quiet hours hold the alert's messages until the store opens; the SLA runs from then
     first_at = store_opens_at(store, now) if rule.quiet_hours else now
     summary_text = json.dumps(summary, sort_keys=True) if summary else None
+    count = len(fresh) if summary is None else 1
     case_id = q.open_case(
         store.id,
         rule.id,
@@ -102,18 +109,22 @@ def raise_alert(
         ack_due_at=first_at + timedelta(minutes=rule.sla_minutes),
         summary=summary_text,
     )
-    events: list[tuple[int, Any, int | None, str, str | None, str | None]] = []
+    opened = case_id is not None
+    if case_id is None:
+        case_id, _, _ = q.join_case(store.id, rule.id, now=now, count=count, summary=summary_text)
+    fresh = q.attach_responses(case_id, fresh, now=now)
     data = json.dumps({"responses": len(fresh), **({"figures": summary} if summary else {})}, sort_keys=True)
-    if case_id is not None:
+    events: list[tuple[int, Any, int | None, str, str | None, str | None]] = []
+    if opened:
         events.append((case_id, now, None, "opened", rule.name, data))
         if level > 0:
             why = f"store {store.code} has no active store manager; sent to {LEVELS[level]}"
             events.append((case_id, now, None, "misrouted", why, None))
     else:
-        case_id, _, _ = q.join_case(store.id, rule.id, now=now, count=count, summary=summary_text)
         events.append((case_id, now, None, "alerted", rule.name, data))
-    q.attach_responses(case_id, fresh)
     q.add_events(events)
+    if not fresh and summary is None:
+        return 0  # another transaction linked them meanwhile
 
     payload = {"level": level, **({"figures": summary} if summary else {})}
     to: list[tuple[str, dict[str, Any]]] = []
@@ -122,13 +133,13 @@ def raise_alert(
     if rule.webhook_url:
         to.append(("webhook", {"channel": "webhook", "recipient": rule.webhook_url}))
     for suffix, recipient in to:
-        # one message per recipient gathers the store's alerts of this rule (hub/services/outbox)
+        # one message per case and recipient gathers the case's alerts (hub/services/outbox)
         queue(
             kind="alert",
             case_id=case_id,
             rule_id=rule.id,
             store_id=store.id,
-            group_key=f"alert:{rule.id}:{store.id}:{suffix}",
+            group_key=f"alert:{case_id}:{suffix}",
             throttle=timedelta(minutes=rule.throttle_minutes),
             items=fresh,
             count=max(1, len(fresh)),

@@ -4,8 +4,12 @@ For each active window rule and each store in its scope, the smiley answers capt
 last ``window_minutes`` are counted per face and scored with shared/scoring (negative share
 with its n, smiley index); a volume drop compares the window's response count with the same
 window on the days before. A rule that holds raises an alert (hub/services/alerts/routing.py)
-with the figures and the window's negative responses; it fires again for a store only after
-a full window has passed since its last alert, so a bad hour is one case, not sixty.
+with the figures and the window's negative responses that are in no case yet; it fires again
+for a store only after a full window has passed since its last alert, so a bad hour is one
+case, not sixty. Responses of a resolved case were dealt with: they are left out of the
+figures, and a window on the smiley answers fires only when it holds a negative response that
+no case holds yet (docs/cases.md), so resolving a case never reopens it with its own
+complaints, and new complaints after it open a new case.
 
 Capture times are used, not receive times, so a terminal's week of backlog arriving at once
 does not look like a bad quarter of an hour. Unfinished phone responses are not counted.
@@ -30,7 +34,8 @@ from shared import scoring
 MAX_ATTACHED = 50  # negative responses attached to one window alert
 
 
-# q.smiley_answers: response id, store id, touchpoint code, survey key, survey id, version, question, face
+# q.smiley_answers: response id, store id, touchpoint code, survey key, survey id, version, question, face,
+# the state of the response's case (None: in no case)
 Row = tuple[Any, ...]
 FaceKey = tuple[int, int, str]  # survey id, version, question
 
@@ -83,13 +88,18 @@ def _check_store(
     now: datetime,
 ) -> int:
     """1 when the store's window figures hold the condition and raise an alert, else 0."""
+    rows = [row for row in rows if row[8] != "resolved"]  # dealt with already
     counts: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
         counts[faces[_face_key(row)]][row[7]] += 1
     figures = condition.figures(counts)
     if not condition.holds(figures) or _fired_within(rule, store, condition.window_minutes, now):
         return 0
-    negative = [str(row[0]) for row in rows if scoring.smiley_weight(row[7], faces[_face_key(row)]) < 0]
+    negative = [
+        str(row[0]) for row in rows if row[8] is None and scoring.smiley_weight(row[7], faces[_face_key(row)]) < 0
+    ]
+    if not negative:
+        return 0  # every complaint of the window is in a case already
     with write_transaction():
         return int(raise_alert(store, rule, negative[:MAX_ATTACHED], now=now, summary=figures.as_dict()) > 0)
 
@@ -116,19 +126,17 @@ def _faces(keys: Iterable[FaceKey]) -> dict[FaceKey, int]:
     return found
 
 
-def _fired_within(rule: RuleFacts, store: StoreFacts, minutes: int, now: datetime) -> bool:
-    """An open case of this rule at this store was alerted within the last window."""
+def _fired_within(
+    rule: RuleFacts, store: StoreFacts, minutes: int, now: datetime, *, or_resolved: bool = False
+) -> bool:
+    """An open case of this rule at this store was alerted within the last window (with
+    ``or_resolved``, also a case resolved within it: a volume drop has no responses to tell a
+    new alarm from the one just dealt with)."""
     since = (now - timedelta(minutes=minutes)).replace(tzinfo=None)
-    return (
-        Case.select()
-        .where(
-            (Case.store == store.id)
-            & (Case.rule == rule.id)
-            & (Case.state != "resolved")
-            & (Case.last_alert_at > since)
-        )
-        .exists()
-    )
+    recent = (Case.state != "resolved") & (Case.last_alert_at > since)
+    if or_resolved:
+        recent |= (Case.state == "resolved") & (Case.resolved_at > since)
+    return Case.select().where((Case.store == store.id) & (Case.rule == rule.id) & recent).exists()
 
 
 def _volume(rule: RuleFacts, condition: WindowCondition, store: StoreFacts, now: datetime) -> int:
@@ -143,7 +151,7 @@ def _volume(rule: RuleFacts, condition: WindowCondition, store: StoreFacts, now:
     days = condition.baseline_days
     baseline = sum(count(now - timedelta(days=d)) for d in range(1, days + 1)) / days
     figures = WindowFigures(count(now), None, None, baseline)
-    if not condition.holds(figures) or _fired_within(rule, store, condition.window_minutes, now):
+    if not condition.holds(figures) or _fired_within(rule, store, condition.window_minutes, now, or_resolved=True):
         return 0
     with write_transaction():
         return int(raise_alert(store, rule, [], now=now, summary=figures.as_dict()) > 0)

@@ -11,6 +11,9 @@ write transaction (hub/queries/outbox.py: ``claim``), sends them outside any tra
 - a permanent failure (a refused recipient, a webhook answering 4xx, a deactivated recipient):
   ``failed`` at once.
 
+- withdrawn: the message's case moved on since it was queued (resolved; acknowledged with
+  nothing new), so it is not sent (hub/services/outbox/render/alert.py), and says why.
+
 A failed message is never dropped silently: it stays on HQ's deliveries page, and the
 deliverer's ``on_failed`` hears of it (hub/jobs.py hands in the alerts' escalation, so the open
 case of a failed alert moves one level up and the next people hear of it). A worker that dies mid-send
@@ -29,7 +32,7 @@ from hub.db import write_transaction
 from hub.models import AlertRule, OutboxMessage, User
 from hub.queries import outbox as q
 from hub.services.outbox.links import Links
-from hub.services.outbox.render import render_email, webhook_body
+from hub.services.outbox.render import Withdrawn, render_email, webhook_body
 from hub.services.outbox.transports import DeliveryError
 from hub.services.outbox.transports.email import SmtpSender
 from hub.services.outbox.transports.webhook import WebhookSender
@@ -61,12 +64,17 @@ class DeliveryRun:
     sent: list[int] = field(default_factory=list)
     retrying: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    withdrawn: list[int] = field(default_factory=list)
 
     def __iadd__(self, other: DeliveryRun) -> DeliveryRun:
         self.sent += other.sent
         self.retrying += other.retrying
         self.failed += other.failed
+        self.withdrawn += other.withdrawn
         return self
+
+    def handled(self) -> int:
+        return len(self.sent) + len(self.retrying) + len(self.failed) + len(self.withdrawn)
 
 
 @dataclass(frozen=True)
@@ -107,7 +115,7 @@ class Deliverer:
             while True:
                 step = self.deliver_due(now, channel=channel)
                 run += step
-                if len(step.sent) + len(step.retrying) + len(step.failed) < self.policy.batch:
+                if step.handled() < self.policy.batch:
                     break
         return run
 
@@ -123,6 +131,8 @@ class Deliverer:
                     message, links=self.links, sender=self.senders.email.sender, contact_key=self.contact_key, now=now
                 )
                 ready.append((message, email))
+            except Withdrawn as why:
+                self._withdraw(message, str(why), now, run)
             except DeliveryError as error:
                 self._record(message, error, now, run)
             except Exception as error:  # a message that cannot be rendered must not block the rest
@@ -163,6 +173,8 @@ class Deliverer:
                     delivery_id=str(message.id),
                     now=now.timestamp(),
                 )
+            except Withdrawn as why:
+                self._withdraw(message, str(why), now, run)
             except DeliveryError as error:
                 self._record(message, error, now, run)
             except Exception as error:
@@ -178,6 +190,13 @@ class Deliverer:
         user = User.get_or_none(User.id == message.user_id)
         if user is None or not user.active:
             raise DeliveryError("the recipient's account is deactivated", permanent=True)
+
+    def _withdraw(self, message: OutboxMessage, reason: str, now: datetime, run: DeliveryRun) -> None:
+        with write_transaction():
+            held = q.finish(message.id, self.worker, state="withdrawn", now=now, due_at=None, error=reason)
+        if held:
+            run.withdrawn.append(message.id)
+            log.info("outbox message %s (%s) withdrawn: %s", message.id, message.kind, reason)
 
     def _record(self, message: OutboxMessage, error: DeliveryError | None, now: datetime, run: DeliveryRun) -> None:
         if error is None:

@@ -2,7 +2,8 @@
 
 One module per kind of message; this picks the one for a message's kind:
 
-    alert.py       alert, escalation and test messages (email, and JSON / Slack / Teams webhooks)
+    alert.py       alert, escalation and test messages (email, and JSON / Slack / Teams webhooks);
+                   ``Withdrawn`` when the message's case moved on since it was queued
     signal.py      signal.detected (email and webhooks)
     personal.py    digests and reports (email)
     close_loop.py  the close-the-loop email to a customer
@@ -18,12 +19,14 @@ from email.message import EmailMessage
 
 from hub.models import OutboxMessage
 from hub.services.outbox.links import Links
-from hub.services.outbox.render.alert import alert_email, alert_webhook
+from hub.services.outbox.render.alert import Withdrawn, alert_email, alert_webhook
 from hub.services.outbox.render.chat import as_json
 from hub.services.outbox.render.close_loop import close_loop_email
 from hub.services.outbox.render.password_reset import password_reset_email
 from hub.services.outbox.render.personal import personal_email
 from hub.services.outbox.render.signal import signal_email, signal_webhook
+
+__all__ = ["Withdrawn", "render_email", "webhook_body"]
 
 
 def render_email(

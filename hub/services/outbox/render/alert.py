@@ -1,8 +1,16 @@
 """Alert, escalation and test messages: rendered when sent, from what the database holds then.
 
-An alert lists the responses gathered in its message (the newest ``MAX_LISTED``), an
-escalation or a test those of its case. Neither carries the customer's contact: staff see it
-on the case page, where it is opened for those who work the case.
+An alert names its case and lists the responses gathered in its message that are in that case
+(the newest ``MAX_LISTED``), an escalation or a test those of its case. What the case's state
+is when the message goes out decides (docs/cases.md):
+
+- resolved: nothing goes out (``Withdrawn``): its responses were dealt with, and complaints
+  that came after the resolution are in a new case with messages of their own;
+- acknowledged: an escalation is withdrawn; an alert lists only the responses that joined the
+  case after the acknowledgement, and is withdrawn when there are none.
+
+Neither carries the customer's contact: staff see it on the case page, where it is opened for
+those who work the case.
 """
 
 from __future__ import annotations
@@ -13,36 +21,66 @@ from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.models import AlertRule, Case, OutboxItem, OutboxMessage, Response, Store
+from hub.models import AlertRule, Case, CaseResponse, OutboxItem, OutboxMessage, Response, Store, User
 from hub.services.alerts.conditions import describe
 from hub.services.alerts.recipients import LEVELS
 from hub.services.outbox.links import Links, ack_url, case_url
 from hub.services.outbox.render import chat
 from hub.services.outbox.render.envelope import email
-from hub.services.response_views import case_response_ids, response_views
+from hub.services.response_views import case_response_count, case_response_ids, response_views
 
 MAX_LISTED = 20  # responses listed in one message; the rest are on the case page
 
 
+class Withdrawn(Exception):
+    """The message is not sent: its case moved on since it was queued (the reason says how)."""
+
+
+def listed_ids(message: OutboxMessage, case: Case) -> list[str]:
+    """The alert's responses that are in its case, newest capture first; of an acknowledged
+    case only those that joined it after the acknowledgement."""
+    query = (
+        OutboxItem.select(OutboxItem.response)
+        .join(Response, on=(OutboxItem.response == Response.id))
+        .join(CaseResponse, on=(CaseResponse.response == Response.id))
+        .where((OutboxItem.message == message.id) & (CaseResponse.case == case.id))
+    )
+    if case.state == "acknowledged" and case.acknowledged_at is not None:
+        query = query.where(CaseResponse.joined_at > case.acknowledged_at)
+    return [str(r) for (r,) in query.order_by(Response.captured_at.desc(), Response.id.desc()).tuples()]
+
+
+def withdrawn_because(message: OutboxMessage, case: Case, ids: list[str]) -> str | None:
+    """Why an alert or escalation of ``case`` is not sent now, or None when it is."""
+    if case.state == "resolved":
+        return f"case #{case.id} was resolved before this message went out"
+    if message.kind == "escalation" and case.state != "open":
+        return f"case #{case.id} was acknowledged before this escalation went out"
+    if message.kind == "alert" and not ids:
+        if case.state == "acknowledged":
+            return f"case #{case.id} was acknowledged and no response joined it since"
+        if OutboxItem.select().where(OutboxItem.message == message.id).exists():
+            return f"none of its responses is in case #{case.id}"
+    return None
+
+
 def context(message: OutboxMessage, links: Links, now: datetime) -> dict[str, Any]:
-    """Everything a template needs for an alert, escalation or test message."""
+    """Everything a template needs for an alert, escalation or test message; ``Withdrawn``
+    when its case moved on so that it must not go out."""
     payload = message.payload or {}
     store = Store.get_by_id(message.store_id) if message.store_id else None
     rule = AlertRule.get_by_id(message.rule_id) if message.rule_id else None
     case = Case.get_by_id(message.case_id) if message.case_id else None
-    if message.kind == "alert":
-        ids = [
-            str(r)
-            for (r,) in OutboxItem.select(OutboxItem.response)
-            .join(Response, on=(OutboxItem.response == Response.id))
-            .where(OutboxItem.message == message.id)
-            .order_by(Response.received_at.desc())
-            .tuples()
-        ]
+    if message.kind == "alert" and case is not None:
+        ids = listed_ids(message, case)
     elif case is not None:
         ids = case_response_ids(case.id, limit=MAX_LISTED)
     else:
         ids = []
+    if case is not None and message.kind in ("alert", "escalation"):
+        why = withdrawn_because(message, case, ids)
+        if why:
+            raise Withdrawn(why)
     zone = store.time_zone if store else "UTC"
     responses = response_views(ids[:MAX_LISTED], zone)
     ctx: dict[str, Any] = {
@@ -52,8 +90,10 @@ def context(message: OutboxMessage, links: Links, now: datetime) -> dict[str, An
         "condition": describe(rule.kind, rule.condition) if rule else "",
         "case": case,
         "responses": responses,
-        "count": len(ids) or message.item_count,
+        "count": len(ids),
         "more": max(0, len(ids) - MAX_LISTED),
+        "case_total": case_response_count(case.id) if case else 0,
+        "acknowledged_by": _name(case.acknowledged_by_id) if case else None,
         "figures": payload.get("figures"),
         "figures_line": summary_line(payload.get("figures")),
         "level": payload.get("level", 0),
@@ -64,17 +104,28 @@ def context(message: OutboxMessage, links: Links, now: datetime) -> dict[str, An
         "local_now": now.astimezone(ZoneInfo(zone)).strftime("%a %d %b %H:%M"),
         "hub_url": links.public_url.rstrip("/"),
     }
-    if case is not None and message.user_id is not None and message.kind in ("alert", "escalation"):
+    if (
+        case is not None
+        and case.state == "open"
+        and message.user_id is not None
+        and message.kind in ("alert", "escalation")
+    ):
         ctx["ack_url"] = ack_url(links.public_url, links.secret_key, case.id, message.user_id, now + links.ttl)
     return ctx
+
+
+def _name(user_id: int | None) -> str | None:
+    user = User.get_or_none(User.id == user_id) if user_id else None
+    return user.name if user else None
 
 
 def subject(ctx: dict[str, Any]) -> str:
     store, rule, case = ctx["store"], ctx["rule"], ctx["case"]
     where = f"{store.code} {store.name}" if store else "voxloop"
     what = rule.name if rule else "message"
-    count = f" ({ctx['count']} responses)" if ctx["count"] > 1 else ""
-    tag = f" [case #{case.id}]" if case else ""
+    count = f" ({ctx['count']} new responses)" if ctx["count"] > 1 else ""
+    state = ", acknowledged" if case is not None and case.state == "acknowledged" else ""
+    tag = f" [case #{case.id}{state}]" if case else ""
     if ctx["kind"] == "escalation":
         return f"Escalated: {where}: {what} not acknowledged{tag}"
     if ctx["kind"] == "test":
@@ -122,7 +173,11 @@ def alert_webhook(message: OutboxMessage, *, links: Links, now: datetime, form: 
         "delivery": str(message.id),
         "store": {"code": store.code, "name": store.name} if store else None,
         "rule": {"id": rule.id, "key": rule.key, "name": rule.name, "condition": ctx["condition"]} if rule else None,
-        "case": {"id": case.id, "state": case.state, "url": ctx["case_url"]} if case else None,
+        "case": (
+            {"id": case.id, "state": case.state, "url": ctx["case_url"], "responses": ctx["case_total"]}
+            if case
+            else None
+        ),
         "count": ctx["count"],
         "figures": ctx["figures"],
         "responses": [r.as_dict() for r in ctx["responses"]],
@@ -132,7 +187,7 @@ def alert_webhook(message: OutboxMessage, *, links: Links, now: datetime, form: 
 def _lines(ctx: dict[str, Any], escape: Callable[[str], str]) -> list[str]:
     lines = []
     for r in ctx["responses"]:
-        parts = [r.local_time, r.touchpoint]
+        parts = [f"{r.local_time} ({r.time_note})" if r.time_note else r.local_time, r.touchpoint]
         if r.rating_label:
             parts.append(f"rating {r.rating_label}")
         if r.nps is not None:
