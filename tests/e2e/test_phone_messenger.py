@@ -344,6 +344,32 @@ def test_a_reload_mid_way_resumes_where_it_stopped_in_any_language(hub: PhoneHub
     assert stored["locale"] == "de"
 
 
+def test_new_feedback_after_the_thanks_comes_from_a_newly_served_page(hub: PhoneHub, phone: Phone) -> None:
+    """A served page takes one response: "Give new feedback" loads the page again (a new
+    ticket), so the second conversation is stored as well, neither refused nor resumed."""
+    page = phone.page
+    page.goto(hub.url())
+    for answer in ("Good", "Prices", "Send", "7", "Skip", "No, thanks"):
+        button(page, answer).click()
+    page.get_by_text("Sent ✓").wait_for()
+    [first] = phone.response_ids()
+
+    button(page, "Give new feedback").click()
+    page.wait_for_load_state("load")
+    button(page, "Bad").click()
+    assert replies(page) == ["Bad"]  # a new conversation, not the finished one again
+    for answer in ("Skip", "Skip", "Skip", "No, thanks"):
+        button(page, answer).click()
+    page.get_by_text("Sent ✓").wait_for()
+
+    [second] = [i for i in phone.response_ids() if i != first]
+    assert ("rating", 3, None) in hub.stored(first)["answers"]
+    assert ("rating", 2, None) in hub.stored(second)["answers"]
+    assert "partial" not in hub.stored(second)["flags"]
+    tickets = hub.query("SELECT COUNT(DISTINCT ticket) FROM phone_ticket WHERE response_id IN (?, ?)", (first, second))
+    assert tickets == [(2,)]
+
+
 def test_a_reload_without_network_resumes_from_the_phone(hub: PhoneHub, phone: Phone) -> None:
     page = phone.page
     page.goto(hub.url())
