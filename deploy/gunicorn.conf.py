@@ -8,11 +8,12 @@
 # Any setting can still be overridden with GUNICORN_CMD_ARGS, which wins over this file.
 
 import os
-import re
+from pathlib import Path
 
 from gunicorn.glogging import Logger
 
 from hub import config as hub_config
+from hub import logs as hub_logs
 
 wsgi_app = "hub:create_app()"
 bind = os.environ.get("VOXLOOP_BIND", "127.0.0.1:8000")
@@ -70,34 +71,76 @@ limit_request_field_size = 8190
 # takes the client's address from their X-Forwarded-For (hub/client_address.py), gunicorn the
 # scheme from their X-Forwarded-Proto. Only that one header: the default set also accepts
 # X-Forwarded-Ssl/-Protocol, which a client could add to contradict it.
-forwarded_allow_ips = hub_config.load(hub_config.instance_path(), None)["TRUSTED_PROXIES"]
+_settings = hub_config.load(hub_config.instance_path(), None)
+forwarded_allow_ips = _settings["TRUSTED_PROXIES"]
 secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 
 # gunicorn >= 25.1 opens a control socket under $HOME by default; the service does not need
 # one (and $HOME is read-only under the unit's hardening). Older versions ignore this name.
 control_socket_disable = True
 
-# --- Logging: to stdout/stderr, i.e. the journal -----------------------------------------
+# --- Metrics: one directory the workers count into ----------------------------------------
+# prometheus_client's multiprocess mode (hub/metrics.py): each worker writes its counts to files
+# in PROMETHEUS_MULTIPROC_DIR and /metrics, answered by any worker, adds them up. The systemd
+# unit points it at /run/voxloop-hub/metrics (a tmpfs); unset, var/metrics under the instance.
+# Set here, before any worker imports prometheus_client, which reads it once.
+METRICS_DIR = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(hub_config.instance_path() / "metrics")))
+
+
+def on_starting(server):
+    # counts of an earlier run would be added to this one's: start empty
+    METRICS_DIR.mkdir(parents=True, mode=0o750, exist_ok=True)
+    for stale in METRICS_DIR.glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server, worker):
+    # a worker that ended (recycled by max_requests, killed on timeout) keeps its counters, and
+    # its live gauges go
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+# --- Logging: JSON lines on stdout/stderr, i.e. the journal ------------------------------------
+# gunicorn's own lines, its access log and the hub's lines are JSON objects, one a line, with the
+# request's id (hub/logs.py). The hub's loggers write from LOG_LEVEL (VOXLOOP_LOG_LEVEL) up.
 accesslog = "-"
 errorlog = "-"
 loglevel = "info"
-# Never log secrets: no query string (%(q)s), no full request line (%(r)s carries the query),
-# no headers (%({...}i)s), no Referer (%(f)s: a phone page's Referer is the page URL with its
-# token). %(h)s is the client's address as the hub decided it (the hub rewrites REMOTE_ADDR in the
-# environ this log reads), so gunicorn's and nginx's logs name the same client.
-access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
-
-# The phone page's QR tokens (v1.<claims>.<mac>, see shared/crypto.py) travel in the path,
-# and a logged token is a usable link until it expires, so mask them in what is logged.
-_TOKEN = re.compile(r"v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+hub_logs.configure_logging(_settings["LOG_LEVEL"])
 
 
-class RedactingLogger(Logger):
-    def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
-        path = _TOKEN.sub("v1.REDACTED", atoms.get("U") or "")
-        atoms.update(U=path, r=f"{atoms.get('m')} {path} {atoms.get('H')}", q="-", f="-")
-        return atoms
+class JsonLogger(Logger):
+    """gunicorn's lines as JSON. Its access line names the client as the hub decided it (the hub
+    rewrites REMOTE_ADDR, hub/client_address.py, so gunicorn's and nginx's logs name the same
+    client), never a query string, a header or a Referer, and the path without tokens: the
+    route with its arguments, a token argument masked (hub/logs.py ``loggable_path``)."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                handler.setFormatter(hub_logs.JsonFormatter())
+
+    def access(self, resp, req, environ, request_time):
+        if not self.access_log_enabled:
+            return
+        status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
+        path = environ.get(hub_logs.LOG_PATH_KEY) or hub_logs.loggable_path(environ.get("PATH_INFO") or "")
+        fields = {
+            "client": environ.get("REMOTE_ADDR", "-"),
+            "method": environ.get("REQUEST_METHOD"),
+            "path": path,
+            "status": int(status),
+            "bytes": getattr(resp, "sent", None),
+            "duration_ms": round(request_time.total_seconds() * 1000, 1),
+            "request_id": environ.get(hub_logs.REQUEST_ID_KEY),
+        }
+        try:
+            self.access_log.info("%s %s %s", fields["method"], path, status, extra=fields)
+        except Exception:
+            self.exception("cannot write the access line")
 
 
-logger_class = RedactingLogger
+logger_class = JsonLogger

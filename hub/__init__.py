@@ -16,7 +16,7 @@ from flask import Flask, Response
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    from hub import config, db, page_headers, problems, state
+    from hub import config, db, logs, metrics, page_headers, problems, state
     from hub.admin import bp as admin_bp
     from hub.api import bp as api_bp
     from hub.auth import guard
@@ -37,11 +37,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _secret_key(Path(app.instance_path))
     app.config["CLOCK"] = clock_from(app.config)
     app.json.sort_keys = False
-    # one client address for throttling, rate limits and logs: the peer, or what a trusted proxy says
-    app.wsgi_app = ClientAddress(app.wsgi_app, TrustedProxies(app.config["TRUSTED_PROXIES"]))
+    # one client address for throttling, rate limits and logs: the peer, or what a trusted proxy says;
+    # outside it, each request's id for its log lines and its X-Request-Id header (hub/logs.py)
+    proxies = TrustedProxies(app.config["TRUSTED_PROXIES"])
+    app.wsgi_app = logs.RequestIds(ClientAddress(app.wsgi_app, proxies), proxies)
+    TrustedProxies(app.config["METRICS_NETWORKS"], "METRICS_NETWORKS")  # a bad setting fails at start
     db.bind(app.config["DATABASE_URL"], app.config["PG_MAX_CONNECTIONS"])
     state.init_app(app, contact_key(app.config["SECRET_KEY"]), content_hash_key(app.config["SECRET_KEY"]))
     problems.init_app(app)
+    metrics.init_app(app)  # counts every answer (hub/metrics.py); /metrics is in hub/health.py
+    logs.init_app(app)  # the path as the access log may show it
     app.url_map.converters["int"] = DatabaseId  # before the blueprints: every <int:...> id fits a column
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -12,6 +13,8 @@ from typing import Any
 import click
 
 from hub.app_context import with_app
+
+_log = logging.getLogger("voxloop.hub")
 
 
 def _fail_on_domain_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -99,15 +102,17 @@ def serve(host: str, port: int, threads: int, with_jobs: bool | None) -> None:
     from waitress import serve as waitress_serve
 
     from hub import create_app
+    from hub.logs import configure_logging
 
     app = create_app()
+    configure_logging(app.config["LOG_LEVEL"])  # JSON lines on stderr (hub/logs.py)
     runner = None
     if with_jobs if with_jobs is not None else bool(int(app.config["JOBS_IN_SERVE"])):
         from hub.jobs import JobRunner
 
         runner = JobRunner(app)
         runner.start()
-    click.echo(f"voxloop hub on http://{host}:{port}/  (health: /healthz, API: /api/v1/openapi.json)")
+    _log.info("voxloop hub on http://%s:%s/  (health: /healthz, API: /api/v1/openapi.json)", host, port)
     try:
         waitress_serve(app, host=host, port=port, threads=threads, ident="voxloop")
     finally:
@@ -124,18 +129,20 @@ def jobs() -> None:
 
     from hub import create_app
     from hub.jobs import JobRunner
+    from hub.logs import configure_logging
 
     app = create_app()
+    configure_logging(app.config["LOG_LEVEL"])  # JSON lines on stderr, INFO and up by default (hub/logs.py)
     runner = JobRunner(app)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     runner.start()
     smtp = app.config["SMTP_HOST"] or "not configured"
-    click.echo(f"voxloop jobs running as {runner.deliverer.worker} (SMTP {smtp})")
+    _log.info("voxloop jobs running as %s (SMTP %s)", runner.deliverer.worker, smtp)
     stop.wait()
     runner.stop()
-    click.echo("voxloop jobs stopped")
+    _log.info("voxloop jobs stopped")
 
 
 @hub.command()

@@ -39,7 +39,7 @@ class TrustedProxies:
     """The proxies whose X-Forwarded-For is believed: addresses and CIDR networks, as in
     `TRUSTED_PROXIES` ("127.0.0.1,::1", "10.0.0.0/8, 192.168.1.5")."""
 
-    def __init__(self, entries: str | Iterable[str]) -> None:
+    def __init__(self, entries: str | Iterable[str], setting: str = "TRUSTED_PROXIES") -> None:
         if isinstance(entries, str):
             entries = entries.split(",")
         self.networks: list[IPNetwork] = []
@@ -49,10 +49,15 @@ class TrustedProxies:
             try:
                 self.networks.append(ipaddress.ip_network(entry))
             except ValueError as error:
-                raise ValueError(f"TRUSTED_PROXIES: {entry!r} is not an IP address or network ({error})") from None
+                raise ValueError(f"{setting}: {entry!r} is not an IP address or network ({error})") from None
 
     def __contains__(self, address: IPAddress) -> bool:
         return any(address.version == network.version and address in network for network in self.networks)
+
+    def trusts(self, peer: str) -> bool:
+        """Whether the peer ``peer`` (an address as text) is one of these proxies."""
+        address = _address(peer)
+        return address is not None and address in self
 
     def client(self, peer: str, forwarded_for: str | None) -> str:
         """The client's address: the peer, or what the trusted proxies in front of it say."""

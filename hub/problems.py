@@ -9,6 +9,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from peewee import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from hub.logs import loggable_path
 from shared.errors import CODES, VoxloopError
 
 log = logging.getLogger("voxloop.hub")
@@ -30,6 +31,12 @@ def problem(code: str, detail: str | None = None, status: int | None = None, **e
     response.status_code = body["status"]
     response.mimetype = "application/problem+json"
     return response
+
+
+def _path() -> str:
+    """The request's path without its tokens (a password reset link's, say)."""
+    rule = request.url_rule.rule if request.url_rule is not None else None
+    return loggable_path(request.path, rule, request.view_args)
 
 
 def _wants_json() -> bool:
@@ -55,10 +62,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def database_error(error: OperationalError) -> Response:
-        log.error("database error on %s %s: %s", request.method, request.path, error)
+        log.error("database error on %s %s: %s", request.method, _path(), error)
         return problem("database_unavailable")
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, _path())
         return problem("internal_error")

@@ -10,7 +10,8 @@ layers, top to bottom::
     services  the business processes (hub/services), the app's state
     queries   hub/queries: the SQL
     db        the connection, the models, the migrations
-    core      the clock, problem details, configuration, client addresses, URL ids, page headers: usable by all
+    core      the clock, problem details, configuration, client addresses, URL ids, page headers, log
+              lines and request ids, the counters of /metrics: usable by all
 
 A module imports its own layer or a lower one, never a higher one; views call services, never
 queries (SQL stays behind a service). Every import counts, also one inside a function.
@@ -73,6 +74,8 @@ HUB_LAYERS = {
     "hub.client_address": "core",
     "hub.url_ids": "core",
     "hub.page_headers": "core",
+    "hub.logs": "core",
+    "hub.metrics": "core",
 }
 # Imports that skip a layer downwards although the lower one is allowed: SQL stays behind services.
 LAYER_SKIPS_FORBIDDEN = {("views", "queries")}

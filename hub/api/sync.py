@@ -8,6 +8,7 @@ from hub.api import bp
 from hub.api.device_auth import authenticate
 from hub.api.request_body import json_body
 from hub.clock import now
+from hub.metrics import count_ingested
 from hub.services.ingest import ingest_batch
 from hub.state import state
 from shared.protocol import format_time, read_batch
@@ -22,6 +23,7 @@ def sync() -> Response:
     result = ingest_batch(
         sender, batch, surveys=state().surveys, contact_key=state().contact_key, content_key=state().content_key, now=at
     )
+    count_ingested(result.results)
     return jsonify(
         {
             "hub_time": format_time(at),

@@ -7,6 +7,7 @@ trusts (TRUSTED_PROXIES), or anyone could pick an address per guess.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -189,6 +190,7 @@ def test_gunicorns_access_log_names_the_forwarded_client(tmp_path):
         # this test is the local proxy (127.0.0.1, trusted by default)
         requests.get(f"{base}/login?from=proxy", headers={"X-Forwarded-For": CLIENT_A}, timeout=5)
         wait_for(lambda: CLIENT_A in log.read_text(), 10, "the access log line", log)
-    lines = [line for line in log.read_text().splitlines() if '"GET /login ' in line]
-    assert lines[-1].startswith(f'{CLIENT_A} "GET /login HTTP/1.1" 200')
-    assert lines[0].startswith('127.0.0.1 "GET /login HTTP/1.1" 200')  # no header: the peer itself
+    lines = [json.loads(line) for line in log.read_text().splitlines()]  # JSON, one object a line
+    requests_ = [(line["client"], line["status"]) for line in lines if line.get("path") == "/login"]
+    assert requests_[-1] == (CLIENT_A, 200)
+    assert requests_[0] == ("127.0.0.1", 200)  # no header: the peer itself

@@ -211,8 +211,23 @@ class Deliverer:
             log.warning("outbox message %s: the claim ran out before the outcome (%s) was recorded", message.id, state)
             return
         {"sent": run.sent, "retry": run.retrying, "failed": run.failed}[state].append(message.id)
-        if state == "failed":
-            log.warning("outbox message %s (%s to %s) failed: %s", message.id, message.kind, message.recipient, reason)
+        # never the recipient: an address is personal data (the JSON log masks one in a reason)
+        facts = {"outbox_message": message.id, "kind": message.kind, "channel": message.channel}
+        if state == "sent":
+            log.info("outbox message %s (%s, %s) sent", message.id, message.kind, message.channel, extra=facts)
+        elif state == "retry":
+            log.info(
+                "outbox message %s (%s, %s) will be retried: %s",
+                message.id,
+                message.kind,
+                message.channel,
+                reason,
+                extra=facts,
+            )
+        else:
+            log.warning(
+                "outbox message %s (%s, %s) failed: %s", message.id, message.kind, message.channel, reason, extra=facts
+            )
             if self.on_failed is not None:
                 self.on_failed(message, now)
 
