@@ -8,6 +8,15 @@ then moves ``pending`` -> ``delivered`` only when the hub acknowledged it (``acc
 check refuses is stored ``quarantined`` at once, the same way, and never sent. Delivered responses stay for a
 retention period, so a hub restored from a backup can ask for them again.
 
+A full disk must not wedge the outbox. The WAL is kept small (checkpointed every 256 pages,
+cut back to 1 MiB, emptied after every sync round and after a write that found the disk full).
+A *reserve* file of 1 MiB next to the database keeps room for recording acknowledgements:
+a write that marks responses delivered or quarantined (or queues them again, or forgets old
+ones) and finds the disk full gives the reserve up and tries once more; captures never use
+it (a tap is refused as long as the reserve cannot be kept), and it is made again as soon as
+there is room. Bookkeeping (last sync, last error, clock offset) is written only when there
+is room and kept in memory otherwise, so failed rounds on a full disk write nothing.
+
 The schema version lives in SQLite's ``user_version``; ``SCHEMA`` holds one script per version.
 """
 
@@ -15,13 +24,15 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
+import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from peewee import SqliteDatabase
 
@@ -30,7 +41,22 @@ from shared.ids import uuid7
 from shared.protocol import PROTOCOL_VERSION, format_time
 from shared.sequence import Ranges, subtract_numbers
 
-PRAGMAS = {"journal_mode": "wal", "synchronous": "full", "foreign_keys": 1, "busy_timeout": 5000}
+PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": "full",
+    "foreign_keys": 1,
+    "busy_timeout": 5000,
+    # SQLite's defaults let the WAL reach about 4 MiB and keep that size: checkpoint every 256
+    # pages (1 MiB) and cut the file back to 1 MiB when a checkpoint resets it
+    "wal_autocheckpoint": 256,
+    "journal_size_limit": 1 << 20,
+}
+# room kept for recording acknowledgements: more than the WAL frames of marking a batch
+RESERVE_BYTES = 1 << 20
+# below this much free space beside the reserve, bookkeeping stays in memory
+LOW_SPACE_BYTES = 256 << 10
+
+log = logging.getLogger("voxloop.kiosk.store")
 
 SCHEMA = [
     # version 1
@@ -53,6 +79,9 @@ SCHEMA = [
 
 DELIVERED_STATUSES = frozenset({"accepted", "duplicate"})
 QUARANTINE_STATUSES = frozenset({"invalid", "conflict"})
+
+
+T = TypeVar("T")
 
 
 class StoreFull(Exception):
@@ -87,18 +116,43 @@ class LocalStore:
     """All access to the terminal's database. Safe to share between the UI thread and the sync
     worker: writes are serialised by a lock, SQLite's WAL lets reads run alongside."""
 
-    def __init__(self, path: Path | str, *, max_pages: int | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        max_pages: int | None = None,
+        reserve_bytes: int = RESERVE_BYTES,
+        pragmas: Mapping[str, Any] | None = None,
+    ) -> None:
         """``max_pages`` caps the database's size (SQLite's max_page_count, per connection):
-        how tests meet a full disk without filling one."""
+        how tests meet a full database without filling a disk. ``pragmas`` override PRAGMAS
+        (tests only)."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        pragmas = {**PRAGMAS, **({"max_page_count": int(max_pages)} if max_pages else {})}
+        pragmas = {**PRAGMAS, **(pragmas or {}), **({"max_page_count": int(max_pages)} if max_pages else {})}
         self.db = SqliteDatabase(str(self.path), pragmas=pragmas, check_same_thread=False)
         self._lock = threading.Lock()
-        self._migrate()
+        self.reserve_path = self.path.with_name(self.path.name + ".reserve")
+        self.reserve_bytes = reserve_bytes
+        self._unsaved: dict[str, Any] = {}  # bookkeeping not yet written (no room on the disk)
+        self._acknowledgements_fail = False
+        self._open()
 
     def close(self) -> None:
         self.db.close()
+
+    def _open(self) -> None:
+        try:
+            self._migrate()
+        except Exception as exc:
+            if not (_disk_full(exc) or "disk I/O error" in str(exc)):
+                raise
+            # restarted on a full disk: opening needs a little room (the shared-memory index,
+            # the WAL being recovered)
+            self._release_reserve()
+            self.db.close()
+            self._migrate()
+        self.checkpoint()
 
     # --- schema ---------------------------------------------------------------------------
 
@@ -120,21 +174,115 @@ class LocalStore:
                 yield
         except Exception as exc:
             if _disk_full(exc):
+                self._checkpoint_quietly()
                 raise StoreFull(
                     f"the terminal's storage is full (database or disk is full): this change was not stored, "
                     f"everything stored before is intact; free space where {self.path} lives"
                 ) from exc
             raise
 
+    def _acknowledging(self, write: Callable[[], T]) -> T:
+        """A write that records what the hub said (or frees space): on a full disk it gives the
+        reserve up and tries once more, so an acknowledgement is never lost for want of room."""
+        try:
+            with self._writing():
+                result = write()
+        except StoreFull:
+            if not self._release_reserve():
+                self._acknowledgements_fail = True
+                raise
+            try:
+                with self._writing():
+                    result = write()
+            except StoreFull:
+                self._acknowledgements_fail = True
+                raise
+            self._checkpoint_quietly()
+        self._acknowledgements_fail = False
+        return result
+
+    # --- room on the disk -----------------------------------------------------------------
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database and empty it, then make the reserve again if it was
+        given up and there is room. Called after every sync round."""
+        self._checkpoint_quietly()
+        self._keep_reserve()
+
+    def _checkpoint_quietly(self) -> None:
+        """A checkpoint that may not finish on a full disk (the database cannot grow): it is
+        tried again after the next round."""
+        try:
+            with self._lock:
+                self.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        except Exception as exc:
+            if not (_disk_full(exc) or "disk I/O error" in str(exc)):
+                raise
+
+    def _keep_reserve(self) -> bool:
+        """Whether the reserve is in place, making it if it is not and there is room."""
+        if self.reserve_bytes <= 0:
+            return True
+        try:
+            if self.reserve_path.stat().st_size >= self.reserve_bytes:
+                return True
+        except FileNotFoundError:
+            pass
+        try:
+            fd = os.open(self.reserve_path, os.O_WRONLY | os.O_CREAT, 0o600)
+            try:
+                os.posix_fallocate(fd, 0, self.reserve_bytes)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                raise
+            self.reserve_path.unlink(missing_ok=True)
+            return False
+        self._acknowledgements_fail = False
+        return True
+
+    def _release_reserve(self) -> bool:
+        """Give the reserve up; False when there was none to give."""
+        try:
+            self.reserve_path.unlink()
+        except FileNotFoundError:
+            return False
+        log.warning("the disk is full: the reserve kept for recording acknowledgements is used now")
+        return True
+
+    def _room(self) -> bool:
+        stat = os.statvfs(self.path.parent)
+        return stat.f_bavail * stat.f_frsize >= LOW_SPACE_BYTES
+
+    def can_acknowledge(self) -> bool:
+        """Whether what the hub acknowledges can be recorded: False after marking failed even
+        with the reserve given up, until there is room for the reserve again. Sending responses
+        whose acknowledgement cannot be recorded would only send them again and again."""
+        return not self._acknowledgements_fail or self._keep_reserve()
+
     # --- settings -------------------------------------------------------------------------
 
     def get(self, key: str, default: Any = None) -> Any:
+        if key in self._unsaved:
+            return self._unsaved[key]
         row = self.db.execute_sql("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else default
 
     def put(self, **values: Any) -> None:
         with self._writing():
             self._put(values)
+
+    def note(self, **values: Any) -> None:
+        """Bookkeeping (last sync, last error, clock offset): written when the disk has room,
+        else kept in memory (``get`` answers it) and written with the next note that fits."""
+        self._unsaved.update(values)
+        if not self._room():
+            return
+        with suppress(StoreFull):
+            self.put(**self._unsaved)
+            self._unsaved.clear()
 
     def _put(self, values: Mapping[str, Any]) -> None:
         for key, value in values.items():
@@ -164,6 +312,11 @@ class LocalStore:
         with the response, it is stored quarantined with them (kept, shown, never sent) and the
         returned ``Captured`` names them.
         """
+        if not self._keep_reserve():
+            raise StoreFull(
+                "the terminal's storage is full: the room kept for recording deliveries is taken, so no tap is "
+                f"stored; everything stored before is intact; free space where {self.path} lives"
+            )
         with self._writing():
             seq = self.get("last_seq", 0) + 1
             previous = self.get("last_capture_at")
@@ -215,31 +368,34 @@ class LocalStore:
 
     def apply_results(self, results: Sequence[Mapping[str, Any]], now: datetime) -> dict[str, int]:
         """Mark what the hub acknowledged as delivered and what it refused as quarantined."""
-        counts = {"delivered": 0, "quarantined": 0}
         stamp = format_time(now)
-        with self._writing():
-            for result in results:
-                status, response_id = result.get("status"), result.get("id")
-                if status in DELIVERED_STATUSES:
-                    cursor = self.db.execute_sql(
-                        "UPDATE response SET state = 'delivered', delivered_at = ? WHERE id = ? AND state = 'pending'",
-                        (stamp, response_id),
-                    )
-                    counts["delivered"] += cursor.rowcount
-                elif status in QUARANTINE_STATUSES:
-                    detail = json.dumps(result.get("problems") or [])[:2000]
-                    cursor = self.db.execute_sql(
-                        "UPDATE response SET state = 'quarantined', error_code = ?, error_detail = ? "
-                        "WHERE id = ? AND state = 'pending'",
-                        (result.get("code") or status, detail, response_id),
-                    )
-                    counts["quarantined"] += cursor.rowcount
+        return self._acknowledging(lambda: self._mark(results, stamp))
+
+    def _mark(self, results: Sequence[Mapping[str, Any]], stamp: str) -> dict[str, int]:
+        counts = {"delivered": 0, "quarantined": 0}
+        for result in results:
+            status, response_id = result.get("status"), result.get("id")
+            if status in DELIVERED_STATUSES:
+                cursor = self.db.execute_sql(
+                    "UPDATE response SET state = 'delivered', delivered_at = ? WHERE id = ? AND state = 'pending'",
+                    (stamp, response_id),
+                )
+                counts["delivered"] += cursor.rowcount
+            elif status in QUARANTINE_STATUSES:
+                detail = json.dumps(result.get("problems") or [])[:2000]
+                cursor = self.db.execute_sql(
+                    "UPDATE response SET state = 'quarantined', error_code = ?, error_detail = ? "
+                    "WHERE id = ? AND state = 'pending'",
+                    (result.get("code") or status, detail, response_id),
+                )
+                counts["quarantined"] += cursor.rowcount
         return counts
 
     def requeue_missing(self, ranges: Sequence[Sequence[int]]) -> int:
         """The hub lost these sequence numbers (restored from a backup): send them again."""
-        requeued = 0
-        with self._writing():
+
+        def requeue() -> int:
+            requeued = 0
             for first, last in ranges:
                 cursor = self.db.execute_sql(
                     "UPDATE response SET state = 'pending', delivered_at = NULL "
@@ -247,7 +403,9 @@ class LocalStore:
                     (int(first), int(last)),
                 )
                 requeued += cursor.rowcount
-        return requeued
+            return requeued
+
+        return self._acknowledging(requeue)
 
     def unsendable(self, ranges: Sequence[Sequence[int]]) -> Ranges:
         """The sequence numbers in ``ranges`` this terminal will never send: quarantined, or no
@@ -262,11 +420,13 @@ class LocalStore:
 
     def prune_delivered(self, now: datetime, keep: timedelta = timedelta(days=30)) -> int:
         """Forget delivered responses older than the retention period (never pending ones)."""
-        with self._writing():
-            cursor = self.db.execute_sql(
-                "DELETE FROM response WHERE state = 'delivered' AND delivered_at < ?", (format_time(now - keep),)
+        return self._acknowledging(
+            lambda: (
+                self.db.execute_sql(
+                    "DELETE FROM response WHERE state = 'delivered' AND delivered_at < ?", (format_time(now - keep),)
+                ).rowcount
             )
-        return cursor.rowcount
+        )
 
     # --- what the admin screen and `voxloop kiosk status` show ------------------------------
 

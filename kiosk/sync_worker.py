@@ -32,7 +32,6 @@ State kept in the LocalStore settings: ``last_sync_at``, ``last_attempt_at``, ``
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import random
 import threading
@@ -45,7 +44,7 @@ from typing import Any
 
 from kiosk.hub_client import HubAnswer, HubClient, HubError
 from kiosk.identity import APP_VERSION
-from kiosk.local_store import DELIVERED_STATUSES, QUARANTINE_STATUSES, LocalStore, StoreFull
+from kiosk.local_store import DELIVERED_STATUSES, QUARANTINE_STATUSES, LocalStore
 from shared.protocol import (
     MAX_UNAVAILABLE_RANGES,
     Heartbeat,
@@ -212,6 +211,12 @@ class SyncWorker:
         self._wanted.clear()
         if self.revoked:
             return SyncOutcome(ok=False, error=REVOKED, revoked=True, pending=self.store.counts()["pending"])
+        try:
+            return self._round(now)
+        finally:
+            self.store.checkpoint()  # the WAL back to nothing, the reserve made again if it can be
+
+    def _round(self, now: datetime) -> SyncOutcome:
         started = self.monotonic()
         tally = _Tally()
         try:
@@ -225,7 +230,10 @@ class SyncWorker:
 
     def _drain(self, now: datetime, started: float, tally: _Tally) -> None:
         while tally.batches < MAX_BATCHES_PER_ROUND:
-            items = self.store.pending(self.batch_size)
+            # with no room to record acknowledgements, only the heartbeat goes: sending responses
+            # would have them acknowledged and sent again, round after round
+            sendable = self.store.can_acknowledge()
+            items = self.store.pending(self.batch_size) if sendable else []
             reported = self._unavailable
             answer = self._sync(items, now, started)
             self._unavailable = []  # the hub has them now
@@ -240,7 +248,7 @@ class SyncWorker:
                 self._unavailable = self.store.unsendable(answer.body["missing"])[:MAX_UNAVAILABLE_RANGES]
             # one more batch to name what will never come, unless the hub asked for exactly what
             # was just named (a hub that does not read ``unavailable``)
-            if not self.store.pending(1) and self._unavailable in ([], reported):
+            if not (sendable and self.store.pending(1)) and self._unavailable in ([], reported):
                 break
 
     def _sync(self, items: list[dict[str, Any]], now: datetime, started: float) -> HubAnswer:
@@ -287,7 +295,9 @@ class SyncWorker:
         pending = self.store.counts()["pending"]
         more = pending > 0 and tally.batches >= MAX_BATCHES_PER_ROUND
         self.next_due = now if more else now + timedelta(seconds=self._interval())
-        self.store.put(
+        if not self.store.can_acknowledge():
+            warning = "storage_full: the terminal's disk is full; responses wait until there is room"
+        self.store.note(
             last_sync_at=format_time(at),
             last_attempt_at=format_time(at),
             last_error=warning,
@@ -315,7 +325,7 @@ class SyncWorker:
         }
         if exc.code == "revoked_device":
             self.revoked = True
-            self.store.put(
+            self.store.note(
                 revoked=True, revoked_at=format_time(at), last_attempt_at=format_time(at), last_error=REVOKED
             )
             log.error("the hub revoked this terminal: sending stops, capture goes on")
@@ -324,10 +334,8 @@ class SyncWorker:
         delay = self.rng.uniform(0, self.backoff.bound(self.failures))
         self.next_due = now + timedelta(seconds=delay)
         error = f"{exc.code}: {exc.detail}" + (f" (HTTP {exc.status})" if exc.status else "")
-        with contextlib.suppress(StoreFull):  # a full disk may be why the round failed
-            self.store.put(
-                last_error=error, last_attempt_at=format_time(at), clock_offset_seconds=round(self.offset, 3)
-            )
+        # written only when the disk has room: a full disk may be why the round failed
+        self.store.note(last_error=error, last_attempt_at=format_time(at), clock_offset_seconds=round(self.offset, 3))
         log.warning("sync failed (%s); next try in %.1f s", error, delay)
         return SyncOutcome(ok=False, error=error, retry_in_seconds=delay, **done)
 
