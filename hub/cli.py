@@ -182,6 +182,44 @@ def restore(file: Path, force: bool) -> None:
     click.echo("start the hub: each terminal's next sync sends the responses this backup lacks")
 
 
+@hub.command()
+@click.option(
+    "--contact",
+    "address",
+    required=True,
+    help="the email address or phone number the customer left; '-' reads it from standard input"
+    " (kept out of the shell's history and the process list)",
+)
+@with_app
+@_fail_on_domain_errors
+def erase(address: str) -> None:
+    """Erase a customer's contact on request (GDPR Art. 17): the contact and the comments of
+    every response that holds it, and the address wherever a comment names it. Prints what was
+    erased, never the address (docs/data-protection.md)."""
+    import sys
+
+    from hub.services.erasure import erase_contact
+    from hub.state import state
+
+    if address == "-":
+        address = sys.stdin.readline().strip()
+    done = erase_contact(address, contact_key=state().contact_key, now=_now())
+    click.echo(done.describe())
+
+
+@hub.command("anonymise-person")
+@click.argument("email")
+@with_app
+@_fail_on_domain_errors
+def anonymise_person(email: str) -> None:
+    """Replace a staff member's name and email with a pseudonym (their cases' audit trail stays,
+    naming the pseudonym); the account is switched off for good (docs/data-protection.md)."""
+    from hub.services.erasure import anonymise_person as anonymise
+
+    done = anonymise(email, now=_now())
+    click.echo(f"person {done.user_id} is now {done.pseudonym} ({done.email}); switched off, sessions ended")
+
+
 @hub.group()
 def alerts() -> None:
     """Alert rules: list them, send a test alert."""

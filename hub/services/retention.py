@@ -118,13 +118,15 @@ def apply_retention(now: datetime, periods: RetentionPeriods) -> RetentionRun:
 def overwriting_deletes() -> Iterator[None]:
     """On SQLite: this connection zeroes what it deletes or overwrites (secure_delete) while
     inside, so deleted personal data leaves the file's free space too."""
-    if is_sqlite():
-        database.execute_sql("PRAGMA secure_delete = ON")
+    if not is_sqlite():
+        yield
+        return
+    (before,) = database.execute_sql("PRAGMA secure_delete").fetchone()  # Debian's default is on
+    database.execute_sql("PRAGMA secure_delete = ON")
     try:
         yield
     finally:
-        if is_sqlite():
-            database.execute_sql("PRAGMA secure_delete = OFF")
+        database.execute_sql(f"PRAGMA secure_delete = {int(before)}")
 
 
 def checkpoint() -> tuple[int, int, int] | None:
