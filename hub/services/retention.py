@@ -178,7 +178,8 @@ def _expired_contacts(at: datetime, periods: RetentionPeriods) -> int:
     )
     return _in_batches(
         lambda: [r.id for r in Response.select(Response.id).where(expired).limit(BATCH)],
-        lambda ids: Response.update(contact_sealed=None).where(Response.id.in_(ids)).execute(),
+        # the condition again: a job process running at the same time may have cleared them
+        lambda ids: Response.update(contact_sealed=None).where(Response.id.in_(ids) & expired).execute(),
     )
 
 
@@ -214,5 +215,5 @@ def _sent_payloads(at: datetime, periods: RetentionPeriods) -> int:
     old = (OutboxMessage.state == "sent") & (OutboxMessage.sent_at < cutoff) & (OutboxMessage.payload != {})
     return _in_batches(
         lambda: [m.id for m in OutboxMessage.select(OutboxMessage.id).where(old).limit(BATCH)],
-        lambda ids: OutboxMessage.update(payload={}).where(OutboxMessage.id.in_(ids)).execute(),
+        lambda ids: OutboxMessage.update(payload={}).where(OutboxMessage.id.in_(ids) & old).execute(),
     )

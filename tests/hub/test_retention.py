@@ -5,6 +5,8 @@ PostgreSQL. Time is the test's clock: START is Monday 2026-11-23 09:00 UTC."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from hub.jobs import deliverer_for, job_functions
@@ -130,6 +132,26 @@ def test_the_retention_job_runs_with_the_configured_periods(app, clock, terminal
         run = jobs["retention"](clock())
     assert run.counts["contacts"] == 1
     assert contacts(app) == {item["id"]: False}
+
+
+def test_two_job_processes_running_it_together_delete_each_contact_once(app, clock, terminal, people):
+    without_contact_rule(app)
+    send(terminal, *(rating(terminal, 4, contact=f"p{n}@example.org") for n in range(40)))
+    clock.advance(days=91)
+    barrier, counts = threading.Barrier(2), []
+
+    def job() -> None:
+        with connected(app):
+            barrier.wait()
+            counts.append(apply_retention(clock(), PERIODS).counts["contacts"])
+
+    threads = [threading.Thread(target=job) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(counts) == 40
+    assert rows(app, "SELECT COUNT(*) FROM response WHERE contact_sealed IS NOT NULL") == [(0,)]
 
 
 @pytest.mark.parametrize("setting", ["RETENTION_CONTACT_DAYS", "RETENTION_SYNC_LOG_DAYS"])
