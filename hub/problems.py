@@ -40,14 +40,25 @@ def _path() -> str:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.mimetype == "application/json"
+    """The API, a JSON body, and downloads (a script or a spreadsheet asked: no page)."""
+    return (
+        request.path.startswith("/api/")
+        or request.mimetype == "application/json"
+        or request.path.endswith((".csv", ".json"))
+    )
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(VoxloopError)
     def voxloop_error(error: VoxloopError) -> Response | tuple[str, int]:
         if not _wants_json():
-            return render_template("problem.html", title=error.title, detail=error.detail), error.status
+            # a query parameter a page cannot use: the message, and the page without its query
+            asked = error.code == "bad_parameter" and request.method == "GET"
+            title = "This page cannot show what its address asks for" if asked else error.title
+            page = render_template(
+                "problem.html", title=title, detail=error.detail, retry=request.path if asked else None
+            )
+            return page, error.status
         return problem(error.code, error.detail, error.status, **error.extra)
 
     @app.errorhandler(HTTPException)

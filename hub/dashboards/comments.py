@@ -5,12 +5,12 @@ as CSV and JSON (capped). Comments are user text: the templates escape them and 
 from __future__ import annotations
 
 import functools
-from datetime import date
 from typing import Any
 
 from flask import Response, jsonify, render_template, request
 
 from hub.auth.guard import current_scope, signed_in
+from hub.dashboards import params
 from hub.dashboards.pages import bp, csv_response
 from hub.services import analytics, comment_browser
 from hub.services.comment_browser import Comment, Criteria
@@ -44,18 +44,6 @@ def _face_glyphs() -> dict[str, str]:
     }
 
 
-def _date(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args[name]) if request.args.get(name) else None
-    except ValueError:
-        return None
-
-
-def _int(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
 def _asked() -> tuple[Criteria, str, dict[str, str]]:
     """The criteria of the request (scoped), its theme term, and the filters as given."""
     scope = current_scope()
@@ -63,14 +51,18 @@ def _asked() -> tuple[Criteria, str, dict[str, str]]:
     store_ids = scope.store_ids
     if given["store"]:
         store_ids = [analytics.store_in_scope(scope, given["store"]).id]
+    scales = analytics.survey_scales()
+    start, end = params.optional_date("from"), params.optional_date("to")
+    if start and end and end < start:
+        raise params.refuse("to", f"the period ends ({end}) before it starts ({start})")
     criteria = comment_browser.criteria(
         store_ids,
-        smiley_question=analytics.survey_scales().smiley,
+        smiley_question=scales.smiley,
         touchpoint=given["touchpoint"] or None,
-        channel=given["channel"] if given["channel"] in CHANNELS else None,
-        face=_int("rating"),
-        start=_date("from"),
-        end=_date("to"),
+        channel=params.choice("channel", tuple(CHANNELS), "") or None,
+        face=params.optional_int("rating", 1, scales.faces),
+        start=start,
+        end=end,
         language=given["language"],
         search=given["q"] or None,
         term=given["term"],

@@ -18,7 +18,8 @@ from flask import Response, g, jsonify, render_template, request, url_for
 from hub import charts
 from hub.auth.guard import current_scope, signed_in
 from hub.clock import now
-from hub.dashboards.pages import _period, bp, csv_response
+from hub.dashboards import params
+from hub.dashboards.pages import bp, csv_response
 from hub.models import Store
 from hub.services import analytics, drivers, themes
 from hub.services.analytics import Period
@@ -41,7 +42,7 @@ def _where() -> tuple[Store | None, Any, Period]:
     code = request.args.get("store", "").strip()
     shop = analytics.store_in_scope(scope, code) if code else None
     store_ids = [shop.id] if shop else scope.store_ids
-    return shop, store_ids, _period(shop.time_zone if shop else "UTC")
+    return shop, store_ids, params.period(shop.time_zone if shop else "UTC")
 
 
 def _rounded(value: float | None, digits: int = 1) -> float | None:
@@ -169,8 +170,7 @@ def driver_record(d: Driver) -> dict[str, Any]:
 def drivers_csv() -> Response:
     """The table behind a drivers chart: ?view=reasons|touchpoints, scope or ?store=CODE."""
     shop, store_ids, period = _where()
-    view = request.args.get("view", "reasons")
-    view = view if view in DRIVER_VIEWS else "reasons"
+    view = params.choice("view", DRIVER_VIEWS, "reasons")
     name = f"voxloop-drivers-{view}-{shop.code if shop else 'stores'}-{period.start}-{period.end}"
     if view == "stores":
         stores = drivers.store_potentials(current_scope(), period, viewer_language())
@@ -240,8 +240,7 @@ def _theme_charts(found: dict[str, list[Theme]]) -> list[tuple[str, Any, Any]]:
 
 
 def _language() -> str | None:
-    language = request.args.get("language", "")
-    return language if language in LANGUAGES else None
+    return params.choice("language", LANGUAGES, "") or None
 
 
 @bp.get("/dashboard/themes")

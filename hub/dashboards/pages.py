@@ -6,15 +6,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Collection, Iterable, Sequence
-from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
 from hub import charts
 from hub.auth.guard import current_scope, current_user, signed_in
-from hub.clock import now
+from hub.dashboards import params
 from hub.dashboards.heatmap import HOURS, WEEKDAYS, hour_grid
 from hub.models import Store
 from hub.services import analytics, target_gaps
@@ -35,26 +33,6 @@ def figure(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
-def _period(zone: str) -> Period:
-    """The period asked for (?from=YYYY-MM-DD&to=YYYY-MM-DD), else the last 28 days up to today
-    in ``zone``; a range that is malformed, reversed or too long falls back to the default."""
-    today = now().astimezone(ZoneInfo(zone)).date()
-    try:
-        end = date.fromisoformat(request.args.get("to", "")) if request.args.get("to") else today
-        start = date.fromisoformat(request.args["from"]) if request.args.get("from") else None
-    except ValueError:
-        return Period.ending(today)
-    period = Period(start, end) if start else Period.ending(end)
-    if not 1 <= period.days <= analytics.MAX_DAYS:
-        return Period.ending(today)
-    return period
-
-
-def _with_suspect() -> bool:
-    """?suspect=include counts the suspect responses, which the figures leave out by default."""
-    return request.args.get("suspect") == "include"
-
-
 def _suspect_switch(with_suspect: bool) -> str:
     """This page's address with the suspect responses' switch turned the other way."""
     args = {k: v for k, v in request.args.items() if k != "suspect"}
@@ -64,8 +42,7 @@ def _suspect_switch(with_suspect: bool) -> str:
 
 
 def _grain() -> str:
-    grain = request.args.get("grain", "day")
-    return grain if grain in analytics.GRAINS else "day"
+    return params.choice("grain", analytics.GRAINS, "day")
 
 
 def _label(point: TrendPoint, grain: str) -> str:
@@ -97,7 +74,7 @@ def _ranking_chart(title: str, ranking: Ranking) -> Any:
 
 
 def _figures(store_ids: Collection[int] | None, zone: str) -> dict[str, Any]:
-    period, grain, with_suspect = _period(zone), _grain(), _with_suspect()
+    period, grain, with_suspect = params.period(zone), _grain(), params.with_suspect()
     scales = analytics.survey_scales()
     points = analytics.trend(store_ids, period, scales, grain, with_suspect=with_suspect)
     return {
@@ -162,7 +139,7 @@ def hours() -> str:
     """Hour of day x weekday for every store in scope, or one (?store=CODE)."""
     scope = current_scope()
     shop = analytics.store_in_scope(scope, request.args["store"]) if request.args.get("store") else None
-    period = _period(shop.time_zone if shop else "UTC")
+    period = params.period(shop.time_zone if shop else "UTC")
     store_ids = [shop.id] if shop else scope.store_ids
     scales = analytics.survey_scales()
     return render_template(
@@ -207,7 +184,7 @@ def _table(scope: Any, view: str, shop: Store | None, period: Period) -> tuple[l
     """The header and rows of one of the dashboard's tables (EXPORT_VIEWS)."""
     store_ids = [shop.id] if shop else scope.store_ids
     scales = analytics.survey_scales()
-    counted = {"with_suspect": _with_suspect()}  # the hours are counted without them always
+    counted = {"with_suspect": params.with_suspect()}  # the hours are counted without them always
     if view == "hours":
         header = ["weekday", "hour", "smiley_index", "n", "low", "high"]
         cells = hour_cells(store_ids, period, scales)
@@ -251,11 +228,9 @@ def _export_request() -> tuple[list[str], Iterable[Sequence[Any]], str]:
     """The table an export asks for: ?view=trend|ranking|regions|hours|channels, for all
     stores in scope or ?store=CODE (a store outside the scope: not found)."""
     scope = current_scope()
-    view = request.args.get("view", "trend")
-    if view not in EXPORT_VIEWS:
-        view = "trend"
+    view = params.choice("view", EXPORT_VIEWS, "trend")
     shop: Store | None = analytics.store_in_scope(scope, request.args["store"]) if request.args.get("store") else None
-    period = _period(shop.time_zone if shop else "UTC")
+    period = params.period(shop.time_zone if shop else "UTC")
     header, rows = _table(scope, view, shop, period)
     return header, rows, f"voxloop-{view}-{shop.code if shop else 'stores'}-{period.start}-{period.end}"
 

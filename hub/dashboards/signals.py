@@ -10,6 +10,7 @@ from flask import Response, flash, jsonify, redirect, render_template, request, 
 
 from hub.auth.guard import current_scope, signed_in
 from hub.clock import now
+from hub.dashboards import params
 from hub.dashboards.pages import bp, csv_response
 from hub.models import Signal, Store
 from hub.services import analytics, signals
@@ -18,9 +19,7 @@ from hub.services import analytics, signals
 def _listed() -> tuple[list[Signal], str, Store | None]:
     """The signals asked for: ?state=open|dismissed|all, ?store=CODE (within the scope)."""
     scope = current_scope()
-    state = request.args.get("state", "open")
-    if state not in signals.STATES:
-        state = "open"
+    state = params.choice("state", signals.STATES, "open")
     code = request.args.get("store")
     store = analytics.store_in_scope(scope, code) if code else None
     return signals.list_signals(scope, state=state, store_id=store.id if store else None), state, store
