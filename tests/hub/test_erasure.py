@@ -50,8 +50,10 @@ def voxloop(app, monkeypatch):
 
 
 @pytest.fixture
-def logs(caplog):
-    caplog.set_level(logging.INFO)  # the hub's and the jobs' default level (LOG_LEVEL)
+def logs(app, caplog):
+    """Every log record of the run from the feedback on, at the hub's and the jobs' default
+    level (LOG_LEVEL: INFO)."""
+    caplog.set_level(logging.INFO)
     return caplog
 
 
@@ -98,7 +100,7 @@ def checkpoint(path: Path) -> None:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def test_an_erased_contact_leaves_no_byte_in_the_database_file_its_wal_or_the_logs(app, feedback, voxloop, logs):
+def test_an_erased_contact_leaves_no_byte_in_the_database_file_its_wal_or_the_logs(app, logs, feedback, voxloop):
     path = sqlite_path(app)
     sealed = sealed_of(app, feedback["first"])
     (conflict_body,) = rows(app, "SELECT body FROM response_conflict")[0]
