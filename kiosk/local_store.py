@@ -112,6 +112,10 @@ class Captured:
     problems: tuple[Problem, ...] = ()  # what the protocol check refused: stored quarantined
 
 
+def _sqlite(path: str, pragmas: dict[str, Any]) -> SqliteDatabase:
+    return SqliteDatabase(path, pragmas=pragmas, check_same_thread=False)
+
+
 class LocalStore:
     """All access to the terminal's database. Safe to share between the UI thread and the sync
     worker: writes are serialised by a lock, SQLite's WAL lets reads run alongside."""
@@ -123,14 +127,16 @@ class LocalStore:
         max_pages: int | None = None,
         reserve_bytes: int = RESERVE_BYTES,
         pragmas: Mapping[str, Any] | None = None,
+        database: Callable[[str, dict[str, Any]], SqliteDatabase] | None = None,
     ) -> None:
         """``max_pages`` caps the database's size (SQLite's max_page_count, per connection):
         how tests meet a full database without filling a disk. ``pragmas`` override PRAGMAS
-        (tests only)."""
+        and ``database(path, pragmas)`` makes the peewee database (tests only: the power-cut
+        test runs this store on an APSW connection through a disk that records its syncs)."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         pragmas = {**PRAGMAS, **(pragmas or {}), **({"max_page_count": int(max_pages)} if max_pages else {})}
-        self.db = SqliteDatabase(str(self.path), pragmas=pragmas, check_same_thread=False)
+        self.db = (database or _sqlite)(str(self.path), pragmas)
         self._lock = threading.Lock()
         self.reserve_path = self.path.with_name(self.path.name + ".reserve")
         self.reserve_bytes = reserve_bytes
@@ -380,7 +386,7 @@ class LocalStore:
                     "UPDATE response SET state = 'delivered', delivered_at = ? WHERE id = ? AND state = 'pending'",
                     (stamp, response_id),
                 )
-                counts["delivered"] += cursor.rowcount
+                counts["delivered"] += self.db.rows_affected(cursor)
             elif status in QUARANTINE_STATUSES:
                 detail = json.dumps(result.get("problems") or [])[:2000]
                 cursor = self.db.execute_sql(
@@ -388,7 +394,7 @@ class LocalStore:
                     "WHERE id = ? AND state = 'pending'",
                     (result.get("code") or status, detail, response_id),
                 )
-                counts["quarantined"] += cursor.rowcount
+                counts["quarantined"] += self.db.rows_affected(cursor)
         return counts
 
     def requeue_missing(self, ranges: Sequence[Sequence[int]]) -> int:
@@ -402,7 +408,7 @@ class LocalStore:
                     "WHERE state = 'delivered' AND seq BETWEEN ? AND ?",
                     (int(first), int(last)),
                 )
-                requeued += cursor.rowcount
+                requeued += self.db.rows_affected(cursor)
             return requeued
 
         return self._acknowledging(requeue)
@@ -421,10 +427,10 @@ class LocalStore:
     def prune_delivered(self, now: datetime, keep: timedelta = timedelta(days=30)) -> int:
         """Forget delivered responses older than the retention period (never pending ones)."""
         return self._acknowledging(
-            lambda: (
+            lambda: self.db.rows_affected(
                 self.db.execute_sql(
                     "DELETE FROM response WHERE state = 'delivered' AND delivered_at < ?", (format_time(now - keep),)
-                ).rowcount
+                )
             )
         )
 
