@@ -15,9 +15,12 @@ Drivers with fewer than ``SMALL_SAMPLE`` rated responses are marked and not rank
 after the ranked ones), as in the rankings. Counts come from the rollups only
 (hub/queries/scores.py for reasons and totals, hub/queries/analytics.py for touchpoints).
 
-``top_actions`` turns a store's last days into "the three things to work on this week": the
-drivers with the largest potential, each in a plain sentence with its baseline (the weeks
-before) beside it.
+What to work on is one rule, ``work_order``, wherever it is shown (the store page's "three
+things to work on", the drivers page's top reason per store, the email report): reasons
+only (a touchpoint or a channel is where feedback came from, not something to fix), those
+with a potential above zero, ranked ones by the largest potential, too small samples only
+after them, marked. ``top_reasons`` applies it; ``top_actions`` puts the store's last days
+in plain sentences with its baseline (the weeks before) beside each.
 """
 
 from __future__ import annotations
@@ -200,17 +203,31 @@ def _reasons_by(
     return found
 
 
+def work_order(small_sample: bool, potential: float, importance: float | None, n: int, key: str) -> tuple:
+    """Which reason to work on first: ranked ones before too small samples, then ``_order``."""
+    return (small_sample, *_order(potential, importance, n, key))
+
+
 def _first_ranked(options: list[tuple], total: Mapping[int, int], faces: int) -> list[tuple]:
-    """The option ``rank`` would put first, as a one-item list (empty: none is ranked)."""
+    """The option ``top_reasons`` would put first, as a one-item list (empty: none has a
+    potential above zero), found from the plain effects."""
     best, best_order = [], None
     for question, option, counts in options:
         found = effect(_faces_only(counts), total, faces)
-        if found.rated < SMALL_SAMPLE or found.potential is None:
+        if not found.potential or found.potential <= 0:
             continue
-        order = _order(found.potential, found.importance, max(counts.get("n", 0), found.rated), option.id)
+        named = max(counts.get("n", 0), found.rated)
+        order = work_order(found.rated < SMALL_SAMPLE, found.potential, found.importance, named, option.id)
         if best_order is None or order < best_order:
             best, best_order = [(question, option, counts)], order
     return best
+
+
+def top_reasons(drivers: Collection[Driver], n: int) -> list[Driver]:
+    """The ``n`` reasons to work on first among ``drivers`` (``work_order``)."""
+    found = [d for d in drivers if d.kind == "reason" and d.potential and d.potential > 0]
+    found.sort(key=lambda d: work_order(d.small_sample, d.potential, d.importance, d.n, d.key))
+    return found[:n]
 
 
 def reason_drivers(
@@ -257,7 +274,7 @@ class StorePotential:
     code: str
     name: str
     overall: Score
-    top: Driver | None  # None: no reason ranked (too few answers)
+    top: Driver | None  # the reason to work on first (top_reasons); None: none has a potential
 
     @property
     def potential(self) -> float:
@@ -265,16 +282,16 @@ class StorePotential:
 
 
 def store_potentials(scope: Scope, period: Period, language: str = "en") -> list[StorePotential]:
-    """Every store in scope with its top reason: where the biggest potential sits (read per
-    store in one query per question). Stores without a ranked reason come last."""
+    """Every store in scope with its top reason (``top_reasons``): where the biggest potential
+    sits (read per store in one query per question). Stores without one come last."""
     per_store = _reasons_by(scope.store_ids, period, language, "store", "exit", top_only=True)
     stores = scope.restrict(Store.select(Store.id, Store.code, Store.name), Store.id).order_by(Store.code)
     found = []
     for shop in stores:
         overall, reasons = per_store.get(shop.id, (EMPTY, []))
-        top = next((d for d in reasons if d.rank == 1), None)
+        top = next(iter(top_reasons(reasons, 1)), None)
         found.append(StorePotential(shop.code, shop.name, overall, top))
-    return sorted(found, key=lambda s: (s.top is None, -s.potential, s.code))
+    return sorted(found, key=lambda s: (s.top is None, s.top is not None and s.top.small_sample, -s.potential, s.code))
 
 
 # --- what to work on ---------------------------------------------------------------------------
@@ -316,16 +333,14 @@ def sentence(driver: Driver, baseline: Driver | None, language: str = "en", days
 
 
 def top_actions(scope: Scope, store: Store, period: Period, n: int = 3, language: str = "en") -> list[Action]:
-    """The ``n`` drivers of ``store`` with the largest potential in ``period`` (normally its
-    last seven days), each against the store's baseline (the ``BASELINE_DAYS`` before)."""
+    """The ``n`` reasons of ``store`` to work on first in ``period`` (normally its last seven
+    days; ``top_reasons``), each against the store's baseline (the ``BASELINE_DAYS`` before)."""
     scope.require_store(store.id)
     baseline = Period.ending(period.start - timedelta(days=1), BASELINE_DAYS)
-    now, before = analyse([store.id], period, language), analyse([store.id], baseline, language)
-    candidates = [d for kind in KINDS for d in now.of(kind) if d.potential and d.potential > 0]
-    # ranked drivers first; small samples only fill up what is left
-    candidates.sort(key=lambda d: (d.small_sample, -d.potential, d.key))
-    earlier = {(d.kind, d.key): d for kind in KINDS for d in before.of(kind)}
+    _, now = reason_drivers([store.id], period, language)
+    _, before = reason_drivers([store.id], baseline, language)
+    earlier = {d.key: d for d in before}
     return [
-        Action(d, earlier.get((d.kind, d.key)), sentence(d, earlier.get((d.kind, d.key)), language, period.days))
-        for d in candidates[:n]
+        Action(d, earlier.get(d.key), sentence(d, earlier.get(d.key), language, period.days))
+        for d in top_reasons(now, n)
     ]

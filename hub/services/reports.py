@@ -112,12 +112,10 @@ def _themes(store_ids: Collection[int] | None, period: Period) -> list[dict[str,
 
 
 def _work_on(store_ids: Collection[int] | None, period: Period) -> list[str]:
-    """The drivers (reasons, touchpoints) with the largest potential, in plain sentences; too
-    small samples only fill up what is left, marked, as on the dashboard."""
-    analysis = drivers.analyse(store_ids, period)
-    found = [d for kind in drivers.KINDS for d in analysis.of(kind) if d.potential and d.potential > 0]
-    found.sort(key=lambda d: (d.small_sample, -(d.potential or 0), d.kind, d.key))
-    return [drivers.sentence(d, None) for d in found[:TOP]]
+    """The reasons to work on first (drivers.top_reasons, as on the dashboard), in plain
+    sentences; too small samples only fill up what is left, marked."""
+    _, reasons = drivers.reason_drivers(store_ids, period)
+    return [drivers.sentence(d, None) for d in drivers.top_reasons(reasons, TOP)]
 
 
 def build_report(user: User, scope: Scope, frequency: str, period: Period, *, public_url: str) -> dict[str, Any]:

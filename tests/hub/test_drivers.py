@@ -314,3 +314,32 @@ def test_a_store_manager_sees_only_their_stores_potential(app, client, feedback,
     assert re.findall(r'<tr data-code="([^"]+)"', table) == ["B001"]
     body = client.get("/dashboard/drivers.csv?view=stores").get_data(as_text=True)
     assert [r["code"] for r in csv.DictReader(io.StringIO(body))] == ["B001"]
+
+
+def test_a_stores_top_reason_is_the_same_on_every_page_and_in_the_report(app, clock):
+    """One rule for what to work on: the drivers page's top reason per store, the store
+    page's first thing to work on and the report's first sentence name the same reason for
+    the same days, and a touchpoint (a channel: where feedback came from) is never one."""
+    from hub.models import Store, User
+    from hub.seed.generator import Plan
+    from hub.seed.writer import seed
+    from hub.services import reports
+
+    plan = Plan(stores=4, days=14, per_day=60, end=TODAY - timedelta(days=1))
+    with connected(app):
+        seed(plan, now=clock())
+        hq = scope_for(User.get(User.email == "admin@example.org"))
+        week = Period.ending(plan.end, 7)
+        compared = 0
+        for found in drivers.store_potentials(hq, week):
+            store = Store.get(Store.code == found.code)
+            actions = drivers.top_actions(hq, store, week)
+            assert all(a.driver.kind == "reason" for a in actions)
+            if found.top is None:
+                assert actions == []
+                continue
+            assert actions[0].driver.key == found.top.key
+            [first, *_] = reports._work_on([store.id], week)
+            assert first == drivers.sentence(found.top, None)
+            compared += 1
+    assert compared == 4
