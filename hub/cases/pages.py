@@ -25,6 +25,13 @@ from shared.errors import NotFound, VoxloopError
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 LIST_FILTERS = ("unresolved", "open", "acknowledged", "resolved", "all")
+SORT_NAMES = {
+    "recent": "latest alert first",
+    "newest": "newest first",
+    "oldest": "oldest first",
+    "sla": "SLA due first",
+}
+AGE_NAMES = {"day": "opened in the last 24 h", "week": "opened in the last 7 days", "older": "older than 7 days"}
 CATEGORY_NAMES = {
     "resolved_with_customer": "Resolved with the customer",
     "fixed_in_store": "Fixed in the store",
@@ -58,25 +65,36 @@ def _sla(case: Case, at: datetime) -> str | None:
 @bp.get("")
 @signed_in
 def my_cases() -> str:
-    shown = request.args.get("state", "unresolved")
-    if shown not in LIST_FILTERS:
-        shown = "unresolved"
-    found = cases.list_cases(current_scope(), state=shown)
+    """The list, filtered and sorted by what the query asks (anything unknown: the default)."""
+    args = request.args
+    shown = args.get("state", "unresolved") if args.get("state") in LIST_FILTERS else "unresolved"
+    sort = args.get("sort") if args.get("sort") in cases.SORTS else "recent"
+    age = args.get("age") if args.get("age") in cases.AGES else None
+    breached = args.get("breached") == "1"
     at = now()
+    found = cases.list_cases(current_scope(), state=shown, sort=sort, age=age, breached=breached, now=at)
     return render_template(
-        "cases/list.html", cases=found, shown=shown, filters=LIST_FILTERS, sla={c.id: _sla(c, at) for c in found}
+        "cases/list.html",
+        cases=found,
+        shown=shown,
+        filters=LIST_FILTERS,
+        sort=sort,
+        sorts=SORT_NAMES,
+        age=age,
+        ages=AGE_NAMES,
+        breached=breached,
+        counts=cases.response_counts(found),
+        sla={c.id: _sla(c, at) for c in found},
     )
 
 
-@bp.get("/<int:case_id>")
-@signed_in
-def show(case_id: int) -> str:
+def _page(case_id: int, *, drafts: dict[str, str] | None = None, error: str | None = None) -> str:
+    """The case page; after a refused step, with what the person typed (``drafts``) and why."""
     scope = current_scope()
     case = cases.get_case(scope, case_id)
     views = response_views(case_response_ids(case.id), case.store.time_zone)
     contacts = cases.contacts(scope, case, state().contact_key)
-    store = case.store
-    facts = StoreFacts.of(store)
+    facts = StoreFacts.of(case.store)
     workers: list[Any] = []
     if cases.may_work(scope, case) and case.state != "resolved":
         seen = set()
@@ -86,10 +104,15 @@ def show(case_id: int) -> str:
                 if p.user_id not in seen:
                     seen.add(p.user_id)
                     workers.append(p)
+    names = cases.names_of(
+        [case.assignee_id, case.acknowledged_by_id, case.resolved_by_id, case.called_back_by_id]
+        + [w.user_id for w in workers]
+    )
     return render_template(
         "cases/case.html",
         case=case,
         responses=views,
+        response_count=cases.response_counts([case])[case.id],
         contacts=contacts,
         events=cases.events(case),
         messages=cases.messages(case),
@@ -98,9 +121,31 @@ def show(case_id: int) -> str:
         level=LEVELS[case.escalation_level],
         categories=CATEGORY_NAMES,
         workers=workers,
+        names=names,
         can_notify=bool(cases.close_loop_targets(scope, case, state().contact_key)),
-        zone=store.time_zone,
+        zone=case.store.time_zone,
+        drafts=drafts or {},
+        error=error,
+        max_text=cases.MAX_TEXT,
     )
+
+
+@bp.get("/<int:case_id>")
+@signed_in
+def show(case_id: int) -> str:
+    return _page(case_id)
+
+
+def _kept(case_id: int, action: Any, done: str, drafts: dict[str, str]) -> Response | tuple[str, int]:
+    """Run a step that carries typed text; refused, the page comes back with the text kept."""
+    try:
+        action(current_scope(), current_user())
+    except NotFound:
+        raise
+    except VoxloopError as error:
+        return _page(case_id, drafts=drafts, error=error.detail), 422
+    flash(done, "ok")
+    return redirect(url_for("cases.show", case_id=case_id))
 
 
 def _act(case_id: int, action: Any, done: str) -> Response:
@@ -124,9 +169,10 @@ def acknowledge(case_id: int) -> Response:
 
 @bp.post("/<int:case_id>/comment")
 @signed_in
-def comment(case_id: int) -> Response:
-    text = request.form.get("text")
-    return _act(case_id, lambda s, u: cases.comment(s, u, case_id, text, now=now()), "Comment added.")
+def comment(case_id: int) -> Response | tuple[str, int]:
+    text = request.form.get("text", "")
+    act = lambda s, u: cases.comment(s, u, case_id, text, now=now())  # noqa: E731
+    return _kept(case_id, act, "Comment added.", {"comment": text})
 
 
 @bp.post("/<int:case_id>/assign")
@@ -146,9 +192,9 @@ def called_back(case_id: int) -> Response:
 
 @bp.post("/<int:case_id>/resolve")
 @signed_in
-def resolve(case_id: int) -> Response:
+def resolve(case_id: int) -> Response | tuple[str, int]:
     form = request.form
-    return _act(
+    return _kept(
         case_id,
         lambda s, u: cases.resolve(
             s,
@@ -162,6 +208,7 @@ def resolve(case_id: int) -> Response:
             now=now(),
         ),
         "Resolved.",
+        {"note": form.get("note", ""), "customer_message": form.get("customer_message", "")},
     )
 
 

@@ -20,7 +20,7 @@ import hmac
 import json
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from peewee import JOIN
@@ -56,7 +56,23 @@ def may_work(scope: Scope, case: Case) -> bool:
     return scope.can_act_on_cases and scope.sees(case.store_id)
 
 
-def list_cases(scope: Scope, *, state: str | None = None, limit: int = 200) -> list[Case]:
+SORTS = ("recent", "newest", "oldest", "sla")  # last alert, opened newest / oldest first, SLA due first
+AGES = ("day", "week", "older")  # opened within a day, within a week, more than a week ago
+
+
+def list_cases(
+    scope: Scope,
+    *,
+    state: str | None = None,
+    limit: int = 200,
+    sort: str = "recent",
+    age: str | None = None,
+    breached: bool = False,
+    now: datetime | None = None,
+) -> list[Case]:
+    """The cases the caller sees: by ``state`` (or ``unresolved``, ``all``), opened within
+    ``age``, only those past their acknowledgement SLA (``breached``: open and overdue at
+    ``now``), in the order ``sort`` names."""
     query = (
         Case.select(Case, Store, AlertRule)
         .join(Store, on=(Case.store == Store.id))
@@ -69,8 +85,41 @@ def list_cases(scope: Scope, *, state: str | None = None, limit: int = 200) -> l
         query = query.where(Case.state == state)
     elif state not in (None, "", "all"):
         raise RequestError("malformed_request", f"state must be one of {', '.join((*STATES, 'unresolved', 'all'))}")
+    if sort not in SORTS:
+        raise RequestError("malformed_request", f"sort must be one of {', '.join(SORTS)}")
+    if (age is not None or breached) and now is None:
+        raise ValueError("age and breached need now")
+    if age is not None:
+        if age not in AGES:
+            raise RequestError("malformed_request", f"age must be one of {', '.join(AGES)}")
+        assert now is not None
+        week_ago = (now - timedelta(days=7)).replace(tzinfo=None)
+        day_ago = (now - timedelta(days=1)).replace(tzinfo=None)
+        query = query.where(
+            Case.opened_at < week_ago if age == "older" else Case.opened_at >= (day_ago if age == "day" else week_ago)
+        )
+    if breached:
+        assert now is not None
+        query = query.where((Case.state == "open") & (Case.ack_due_at < now.replace(tzinfo=None)))
+    order = {
+        "recent": (Case.last_alert_at.desc(), Case.id.desc()),
+        "newest": (Case.opened_at.desc(), Case.id.desc()),
+        "oldest": (Case.opened_at, Case.id),
+        "sla": (Case.state != "open", Case.ack_due_at, Case.id),
+    }[sort]
     query = scope.restrict(query, Case.store)
-    return list(query.order_by(Case.last_alert_at.desc(), Case.id.desc()).limit(limit))
+    return list(query.order_by(*order).limit(limit))
+
+
+def response_counts(found: Iterable[Case]) -> dict[int, int]:
+    """How many responses each case holds (what its header and the list say)."""
+    counts = q.response_counts([c.id for c in found])
+    return {c.id: counts.get(c.id, 0) for c in found}
+
+
+def names_of(ids: Iterable[int | None]) -> dict[int, str]:
+    """People's names by id: every page names people, never by number."""
+    return {i: person["name"] for i, person in _user_names(ids).items()}
 
 
 def get_case(scope: Scope, case_id: int) -> Case:
@@ -184,8 +233,13 @@ def _text(value: object, what: str, *, required: bool) -> str | None:
         if required:
             raise RequestError("malformed_request", f"{what} must not be empty")
         return None
-    if not isinstance(value, str) or len(value) > MAX_TEXT:
+    if not isinstance(value, str):
         raise RequestError("malformed_request", f"{what} must be a text of at most {MAX_TEXT} characters")
+    if len(value) > MAX_TEXT:
+        raise RequestError(
+            "malformed_request",
+            f"{what} has {len(value):,} characters; at most {MAX_TEXT:,} are kept: shorten it and send it again",
+        )
     return value.strip()
 
 
