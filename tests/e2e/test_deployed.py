@@ -430,11 +430,15 @@ def test_thirty_failed_sign_ins_from_one_client_lock_out_that_client_and_nobody_
     again = sign_in(guesser, deployment.base, "manager@example.org", deployment.manager_password)
     assert again.status_code == 429
 
-    # the hub's access log names the same clients as the throttling did (a worker writes its
-    # line after the answer went out, so the last one may still be on its way)
+    # the hub's access log (JSON lines) names the same clients as the throttling did (a worker
+    # writes its line after the answer went out, so the last one may still be on its way)
     def logged(address: str) -> int:
-        log = (deployment.logs / "gunicorn.log").read_text()
-        return len(re.findall(rf'^{re.escape(address)} "POST /login ', log, re.MULTILINE))
+        lines = [json.loads(line) for line in (deployment.logs / "gunicorn.log").read_text().splitlines()]
+        return sum(
+            1
+            for line in lines
+            if (line.get("client"), line.get("method"), line.get("path")) == (address, "POST", "/login")
+        )
 
     wait_for(
         lambda: logged("127.0.0.2") == 31 and logged("127.0.0.3") == 1,

@@ -53,3 +53,11 @@ def test_frequent_successful_runs_are_written_every_ten_seconds(app, clock):
     clock.advance(seconds=1)
     runner.run("deliver_email")
     assert runs(app)["deliver_email"].last_run_at == first + timedelta(seconds=10)
+
+
+def test_every_heartbeat_is_written(app, clock):
+    runner = JobRunner(app, worker="jobs-1")
+    runner.run(HEARTBEAT)
+    clock.advance(seconds=1)
+    runner.run(HEARTBEAT)
+    assert runs(app)[HEARTBEAT].last_run_at == clock()
