@@ -124,6 +124,7 @@ def _page(case_id: int, *, drafts: dict[str, str] | None = None, error: str | No
         names=names,
         can_notify=bool(cases.close_loop_targets(scope, case, state().contact_key)),
         zone=case.store.time_zone,
+        prior=cases.prior_cases(scope, case, state().contact_key),
         drafts=drafts or {},
         error=error,
         max_text=cases.MAX_TEXT,

@@ -180,6 +180,54 @@ def contacts(scope: Scope, case: Case, contact_key: bytes) -> dict[str, str]:
     return found
 
 
+PRIOR_DAYS = 365  # how far back the case page looks for the same customer's earlier cases
+PRIOR_CASES = 200  # ... among at most this many of the store's latest cases
+
+
+def prior_cases(scope: Scope, case: Case, contact_key: bytes) -> list[Case]:
+    """The same customer's other cases at this store, newest first: the store's recent cases
+    whose responses left a contact address this case's responses left too. Only for people
+    who work the case (the match opens sealed contacts); never another store's cases."""
+    mine = {_same(address) for address in contacts(scope, case, contact_key).values()}
+    mine.discard("")
+    if not mine:
+        return []
+    since = case.opened_at - timedelta(days=PRIOR_DAYS)
+    recent = [
+        c.id
+        for c in Case.select(Case.id)
+        .where((Case.store == case.store_id) & (Case.id != case.id) & (Case.opened_at >= since))
+        .order_by(Case.opened_at.desc())
+        .limit(PRIOR_CASES)
+    ]
+    if not recent:
+        return []
+    rows = (
+        Response.select(Response.id, Response.contact_sealed, CaseResponse.case)
+        .join(CaseResponse, on=(CaseResponse.response == Response.id))
+        .where(CaseResponse.case.in_(recent) & Response.contact_sealed.is_null(False))
+        .tuples()
+    )
+    matched = set()
+    for response_id, sealed, case_id in rows:
+        try:
+            address = open_contact(contact_key, bytes(sealed), str(response_id)).get("address")
+        except (ValueError, KeyError):
+            continue
+        if _same(str(address)) in mine:
+            matched.add(case_id)
+    if not matched:
+        return []
+    found = Case.select(Case, AlertRule).join(AlertRule, on=(Case.rule == AlertRule.id)).where(Case.id.in_(matched))
+    return list(found.order_by(Case.opened_at.desc()))
+
+
+def _same(address: str) -> str:
+    """An address as compared: without blanks and case (emails), without spaces and dashes (phones)."""
+    text = address.strip().lower()
+    return text if "@" in text else "".join(ch for ch in text if ch.isdigit() or ch == "+")
+
+
 def case_as_dict(case: Case, *, public_url: str) -> dict[str, Any]:
     names = _user_names([case.assignee_id, case.acknowledged_by_id, case.resolved_by_id, case.called_back_by_id])
     return {

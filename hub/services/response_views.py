@@ -74,6 +74,10 @@ class ResponseView:
     comment: str | None
     contact_left: bool
     locale: str
+    # the whole conversation, in the survey's order: every question answered (its English
+    # wording) and the answer in words; a tap continued on a phone is one response, so the
+    # terminal's answers and the phone's follow-up are both here
+    conversation: tuple[tuple[str, str], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -123,7 +127,8 @@ def response_views(response_ids: Sequence[str], time_zone: str) -> list[Response
     views = []
     for r in responses:
         questions = {q["id"]: q for q in definitions.get((r.survey_id, r.survey_version), {}).get("questions", [])}
-        views.append(_view(r, _read(answers.get(str(r.id), []), questions), zone))
+        given = answers.get(str(r.id), [])
+        views.append(_view(r, _read(given, questions), zone, _conversation(given, questions)))
     return views
 
 
@@ -156,6 +161,30 @@ def _read(answers: Iterable[Answer], questions: dict[str, dict[str, Any]]) -> _A
     return found
 
 
+def _conversation(answers: Iterable[Answer], questions: dict[str, dict[str, Any]]) -> tuple[tuple[str, str], ...]:
+    """Every answered question in the survey's order (unknown ones last), with the answer in words."""
+    order = {qid: i for i, qid in enumerate(questions)}
+    said: dict[str, list[str]] = {}
+    for a in answers:
+        question = questions.get(a.question, {})
+        if a.kind == "smiley":
+            words = _rating_label(a.number, int(question.get("faces", 5)))
+        elif a.kind == "csat":
+            words = _rating_label(a.number, 5)
+        elif a.kind == "choice":
+            labels = {o["id"]: o.get("text", {}) for o in question.get("options", [])}
+            text = labels.get(a.text, {})
+            words = text.get("en") or next(iter(text.values()), a.text)
+        else:
+            words = a.text if a.number is None else str(a.number)
+        said.setdefault(a.question, []).append(str(words))
+    found = []
+    for qid in sorted(said, key=lambda q: (order.get(q, len(order)), q)):
+        wording = questions.get(qid, {}).get("text", {})
+        found.append((wording.get("en") or next(iter(wording.values()), qid), ", ".join(said[qid])))
+    return tuple(found)
+
+
 def _rating_label(rating: int | None, faces: int | None) -> str | None:
     """ "2 of 4 (unhappy)"; without the face's name when the scale has none."""
     if rating is None:
@@ -165,7 +194,9 @@ def _rating_label(rating: int | None, faces: int | None) -> str | None:
     return f"{rating} of {faces}"
 
 
-def _view(r: Response, answered: _Answered, zone: ZoneInfo) -> ResponseView:
+def _view(
+    r: Response, answered: _Answered, zone: ZoneInfo, conversation: tuple[tuple[str, str], ...] = ()
+) -> ResponseView:
     received = r.received_at.replace(tzinfo=UTC)
     captured = r.captured_at.replace(tzinfo=UTC)
     flags = r.flags or ""
@@ -188,6 +219,7 @@ def _view(r: Response, answered: _Answered, zone: ZoneInfo) -> ResponseView:
         comment=answered.comment,
         contact_left=r.contact_sealed is not None,
         locale=r.locale,
+        conversation=conversation,
     )
 
 

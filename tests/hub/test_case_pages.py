@@ -115,3 +115,41 @@ def test_a_window_cases_header_counts_the_responses_it_lists(app, client, clock,
     assert "In the window: 5 responses" in page  # the window's figures say what they are about
     assert f'data-case="{case_id}"' in client.get("/cases").get_data(as_text=True)
     assert "4 responses" in client.get("/cases").get_data(as_text=True)
+
+
+def test_the_case_page_shows_the_whole_conversation_in_the_surveys_order(app, client, people, terminal):
+    item = rating(terminal, 1, comment="Niemand an der Kasse", reasons=["queue", "staff"])
+    item["answers"].insert(1, {"question": "nps", "kind": "nps", "value": 2})
+    send(terminal, item)
+    sign_in_as(client, people["mia"])
+    page = client.get(f"/cases/{newest_case(app)}").get_data(as_text=True)
+    said = re.findall(r"<dt>(.*?)</dt>\s*<dd>(?:<strong>|<blockquote[^>]*>)(.*?)<", page, re.S)
+    assert [question for question, _ in said][0] == "How was your visit today?"
+    assert dict(said)["How was your visit today?"] == "1 of 4 (very unhappy)"
+    assert dict(said)["What was the reason?"] == "Waiting at the till, Friendliness"
+    assert "Niemand an der Kasse" in [answer for _, answer in said]
+    assert len(said) == 4
+
+
+def test_a_case_names_the_same_customers_earlier_cases_at_this_store_only(
+    app, client, clock, people, terminal, other_terminal
+):
+    send(terminal, rating(terminal, 1, comment="first visit", contact="kunde@example.com"))
+    first = newest_case(app)
+    send(other_terminal, rating(other_terminal, 1, contact="kunde@example.com"))  # Hamburg: not Mia's
+    elsewhere = newest_case(app)
+    token = sign_in_as(client, people["mia"])
+    client.post(f"/cases/{first}/resolve", data={"csrf_token": token, "category": "other", "note": "done"})
+    clock.advance(days=3)
+    token = sign_in_as(client, people["mia"])  # a session ends after 12 hours
+    send(terminal, rating(terminal, 1, comment="someone else", contact="other@example.com"))
+    other_customer = newest_case(app)
+    client.post(f"/cases/{other_customer}/resolve", data={"csrf_token": token, "category": "other", "note": "x"})
+    send(terminal, rating(terminal, 1, comment="again", contact=" Kunde@Example.com"))
+    again = newest_case(app)
+
+    page = client.get(f"/cases/{again}").get_data(as_text=True)
+    assert re.findall(r'data-prior="(\d+)"', page) == [str(first)]
+    assert str(elsewhere) not in re.findall(r'data-prior="(\d+)"', page)
+    sign_in_as(client, people["ana"])  # an analyst reads the case but opens no contact
+    assert "data-prior" not in client.get(f"/cases/{again}").get_data(as_text=True)
