@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playhouse.apsw_ext import APSWDatabase
 
-from kiosk.local_store import LocalStore
+from kiosk.local_store import PRAGMAS, LocalStore
 from tests.kiosk.conftest import tap
 from tests.kiosk.fake_transport import ETAG, HUB_NOW
 from tests.support.power_cut import PowerCutDisk
@@ -33,12 +33,12 @@ def disk() -> Iterator[PowerCutDisk]:
     disk.unregister()
 
 
-def run_terminal(disk: PowerCutDisk, folder: Path, config: dict, synchronous: str) -> list[tuple[int, str]]:
-    """Capture TAPS taps on the recording disk; returns (recorded operations when the tap was
-    thanked, its id) per tap."""
+def run_terminal(disk: PowerCutDisk, folder: Path, config: dict, pragmas: dict | None = None) -> list[tuple[int, str]]:
+    """Capture TAPS taps on the recording disk with the store's own settings (or ``pragmas``
+    instead of some); returns (recorded operations when the tap was thanked, its id) per tap."""
     store = LocalStore(
         folder / "terminal.db",
-        pragmas={"synchronous": synchronous},
+        pragmas=pragmas,
         reserve_bytes=0,
         database=lambda path, pragmas: APSWDatabase(path, pragmas=pragmas, vfs=disk.name),
     )
@@ -74,7 +74,8 @@ def thanked_taps_lost(disk: PowerCutDisk, thanked: list[tuple[int, str]], crashe
 
 
 def test_a_power_cut_at_any_moment_loses_no_thanked_tap_with_synchronous_full(disk, tmp_path, config):
-    thanked = run_terminal(disk, tmp_path / "terminal", config, "full")
+    assert PRAGMAS["synchronous"] == "full"
+    thanked = run_terminal(disk, tmp_path / "terminal", config)  # the terminal's own settings
 
     cuts, lost = thanked_taps_lost(disk, thanked, tmp_path / "after")
 
@@ -82,7 +83,7 @@ def test_a_power_cut_at_any_moment_loses_no_thanked_tap_with_synchronous_full(di
 
 
 def test_the_control_with_synchronous_normal_loses_thanked_taps(disk, tmp_path, config):
-    thanked = run_terminal(disk, tmp_path / "terminal", config, "normal")
+    thanked = run_terminal(disk, tmp_path / "terminal", config, {"synchronous": "normal"})
 
     cuts, lost = thanked_taps_lost(disk, thanked, tmp_path / "after")
 
