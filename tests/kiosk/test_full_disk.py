@@ -1,6 +1,7 @@
 """The terminal on a disk that really fills: a tmpfs of a few MiB mounted for each test (size=,
-so the kernel refuses writes with ENOSPC as a full SD card does). Mounting needs root, as CI
-runs; elsewhere these tests are skipped loudly, and fail under VOXLOOP_REQUIRE_ALL.
+so the kernel refuses writes with ENOSPC as a full SD card does). Mounting needs root (or
+password-less sudo), as CI has; elsewhere these tests are skipped loudly, and fail under
+VOXLOOP_REQUIRE_ALL.
 
 What must hold: acknowledgements are always recorded (the store keeps a reserve for them), so
 sync never sends the same responses again and again; failed rounds write nothing; a restart on
@@ -33,17 +34,16 @@ DISK_SIZE = "4m"
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     mount_point = tmp_path / "small-disk"
     mount_point.mkdir()
-    if os.geteuid() != 0:
-        missing_system_package("the full-disk tests mount a tmpfs, which needs root")
+    # as root, or through password-less sudo (the other way CI may run), owned by this user
+    as_root = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    options = f"size={DISK_SIZE},mode=0700,uid={os.geteuid()},gid={os.getegid()}"
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={DISK_SIZE},mode=0700", "tmpfs", str(mount_point)],
-        capture_output=True,
-        text=True,
+        [*as_root, "mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount_point)], capture_output=True, text=True
     )
     if mounted.returncode != 0:
-        missing_system_package(f"cannot mount a tmpfs for the full-disk tests: {mounted.stderr.strip()}")
+        missing_system_package(f"the full-disk tests mount a tmpfs, which needs root: {mounted.stderr.strip()}")
     yield mount_point
-    subprocess.run(["umount", "--lazy", str(mount_point)], check=True)
+    subprocess.run([*as_root, "umount", "--lazy", str(mount_point)], check=True)
 
 
 def open_store(disk: Path, config: dict) -> LocalStore:
