@@ -19,9 +19,9 @@ pages by keyset, never by OFFSET, and bounds what one request reads:
 
 Text search is a case-insensitive substring: ILIKE on PostgreSQL, LIKE on SQLite (which folds
 ASCII letters only: "Ü" does not find "ü" there). ``%`` and ``_`` in the search are literal.
-Rows that SQL cannot judge (a theme term) go to a ``keep`` test the caller passes
-(hub/services/comment_browser.py), inside the same bounded walk. Which languages a language filter
-means is the caller's to say too (``language``, ``not_languages``).
+Rows that SQL cannot judge (a theme term, the language a comment is written in) go to a
+``keep`` test the caller passes (hub/services/comment_browser.py), inside the same bounded
+walk.
 """
 
 from __future__ import annotations
@@ -50,8 +50,7 @@ class Criteria:
     face: int | None = None
     start: date | None = None  # store-local days, inclusive
     end: date | None = None
-    language: str | None = None  # two letters: the locale's first two
-    not_languages: Sequence[str] = ()  # none of these languages (two letters each)
+    language: str | None = None  # two letters: the comment's language, tested by the caller's keep
     search: str | None = None
     words: Sequence[str] = ()  # each must occur (a term's words: a cheap first sieve)
 
@@ -73,10 +72,7 @@ class Comment:
     face: int | None
     reasons: list[str] = field(default_factory=list)  # option ids, in answer order
     case_ids: list[int] = field(default_factory=list)
-
-    @property
-    def language(self) -> str:
-        return self.locale[:2].lower()
+    language: str = ""  # the language it is written in (hub/services/comment_browser.py)
 
 
 @dataclass(frozen=True)
@@ -166,12 +162,6 @@ def _filters(criteria: Criteria, position: Position | None) -> tuple[list[str], 
     if criteria.face is not None:
         where.append("f.number = {p}")
         params.append(criteria.face)
-    if criteria.not_languages:
-        where.append(f"LOWER(SUBSTR(r.locale, 1, 2)) NOT IN ({', '.join(['{p}'] * len(criteria.not_languages))})")
-        params.extend(criteria.not_languages)
-    if criteria.language:
-        where.append("LOWER(SUBSTR(r.locale, 1, 2)) = {p}")
-        params.append(criteria.language.lower())
     like = "LIKE" if is_sqlite() else "ILIKE"
     for text in [criteria.search or "", *criteria.words]:
         if text:

@@ -1,22 +1,24 @@
 """The comment browser's logic: which comments a request asks for, a page of them, the latest
 few for the weather screen, and the labels of the reasons shown beside them.
 
-The SQL lives in hub/queries/comments.py. What it cannot know lives here: which languages
-the themes analyse (a comment in any other is read as English, so the English filter finds
-what the English themes counted) and how a theme term matches a comment
+The SQL lives in hub/queries/comments.py. What it cannot know lives here, tested on each
+comment the walk reads: the language a comment is counted under by the themes (the one it is
+written in, else its page's, and a language the themes do not analyse as English:
+hub/services/rollups.py ``comment_language``), and how a theme term matches a comment
 (hub/services/comment_text.py, the same test the themes count with).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from dataclasses import replace
 from datetime import date
 
 from hub.models import SurveyVersion
 from hub.queries import comments as q
 from hub.queries.comments import Comment, Criteria, Page
-from hub.services.comment_text import LANGUAGES, comment_terms
-from hub.services.rollups import FALLBACK_LANGUAGE, language_of
+from hub.services.comment_text import comment_terms
+from hub.services.rollups import comment_language
 
 # What views use: the functions, and the records they take and give (a comment, the
 # criteria, a page), which are defined beside the statements that fill them.
@@ -42,10 +44,6 @@ def criteria(
     """The criteria for comments in ``store_ids`` (already scoped by the caller); ``language``
     is two letters, ``term`` a theme term whose words each comment must hold."""
     language = (language or "")[:2].lower() or None
-    others: tuple[str, ...] = ()
-    if language == FALLBACK_LANGUAGE:
-        others = tuple(code for code in LANGUAGES if code != FALLBACK_LANGUAGE)
-        language = None
     return Criteria(
         store_ids=store_ids,
         smiley_question=smiley_question,
@@ -55,32 +53,48 @@ def criteria(
         start=start,
         end=end,
         language=language,
-        not_languages=others,
         search=search,
         words=tuple(term.lower().split()),
     )
 
 
-def _holds_term(term: str) -> Callable[[Comment], bool]:
-    """Whether a comment holds the theme term the way the themes count it."""
+def _keep(criteria: Criteria, term: str) -> Callable[[Comment], bool] | None:
+    """Whether a comment is in the language asked for and holds the theme term, the way the
+    themes count it; None when neither is asked."""
     term = term.lower()
-    return lambda c: term in comment_terms(c.text, language_of(c.locale))
+    if not term and not criteria.language:
+        return None
+
+    def keep(c: Comment) -> bool:
+        language = comment_language(c.text, c.locale)
+        if criteria.language and language != criteria.language:
+            return False
+        return not term or term in comment_terms(c.text, language)
+
+    return keep
+
+
+def _with_languages(comments: list[Comment]) -> list[Comment]:
+    return [replace(c, language=comment_language(c.text, c.locale)) for c in comments]
 
 
 def comment_page(criteria: Criteria, term: str = "", after: str | None = None, limit: int = 50) -> Page:
     """A page of the comments that meet ``criteria`` and hold ``term`` (when given)."""
-    return q.comment_page(criteria, after, limit, _holds_term(term) if term else None)
+    page = q.comment_page(criteria, after, limit, _keep(criteria, term))
+    return replace(page, comments=_with_languages(page.comments))
 
 
 def export(criteria: Criteria, term: str, cap: int) -> list[Comment]:
     """Up to ``cap`` comments, newest first, for a CSV or JSON export."""
-    keep = _holds_term(term) if term else None
-    return q.comment_page(criteria, None, cap, keep, budget=q.WALK_BUDGET * EXPORT_BUDGET_FACTOR).comments
+    keep = _keep(criteria, term)
+    found = q.comment_page(criteria, None, cap, keep, budget=q.WALK_BUDGET * EXPORT_BUDGET_FACTOR).comments
+    return _with_languages(found)
 
 
 def latest(store_ids: Collection[int] | None, smiley_question: str | None, count: int) -> list[Comment]:
     """The newest ``count`` comments of the stores, with their faces."""
-    return q.comment_page(Criteria(store_ids=store_ids, smiley_question=smiley_question), limit=count).comments
+    criteria = Criteria(store_ids=store_ids, smiley_question=smiley_question)
+    return _with_languages(q.comment_page(criteria, limit=count).comments)
 
 
 def reason_labels() -> dict[str, str]:

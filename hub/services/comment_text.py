@@ -16,6 +16,11 @@ are small and fast: one regular expression pass, set look-ups, no models.
   punctuation mark, intensifiers ("sehr", "very") strengthen the next word, and after a contrast
   ("aber", "but") the clause weighs more. The sum is squashed into (-1, 1) as VADER does.
 
+- ``detect_language``: which of ``LANGUAGES`` a comment is written in, from its words (the
+  stop words and lexicon words of each language it holds, umlauts and ß for German), so a
+  German comment typed on a page set to English is counted with the German themes; a comment
+  that gives no sign keeps the language its page was set to.
+
 A language outside ``LANGUAGES`` gets both stop-word lists and both lexicons, with no folding.
 """
 
@@ -199,6 +204,30 @@ def _tokens(text: str) -> tuple[tuple[str, bool], ...]:
         (token.lower().replace("’", "'"), token[0].isupper())
         for token in _TOKEN.findall(unicodedata.normalize("NFC", text))
     )
+
+
+_UMLAUTS = frozenset("äöüß")
+_OWN_WORDS = {
+    language: (_STOP[language] | frozenset(_LEXICON[language])) - (_STOP[other] | frozenset(_LEXICON[other]))
+    for language, other in (("de", "en"), ("en", "de"))
+}
+
+
+def detect_language(text: str, fallback: str) -> str:
+    """The language of ``text`` among ``LANGUAGES``: the one more of its words belong to only
+    (a word with an umlaut or ß counts for German); ``fallback`` when neither leads."""
+    votes = dict.fromkeys(LANGUAGES, 0)
+    for token, _ in _tokens(text):
+        if token[0] in _NOT_A_WORD:
+            continue
+        if not _UMLAUTS.isdisjoint(token):
+            votes["de"] += 1
+        else:
+            for language, words in _OWN_WORDS.items():
+                votes[language] += token in words
+    best = max(votes.values())
+    leaders = [language for language, count in votes.items() if count == best]
+    return leaders[0] if best and len(leaders) == 1 else fallback
 
 
 def comment_terms(text: str, language: str) -> list[str]:

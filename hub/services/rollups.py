@@ -40,7 +40,7 @@ from peewee import Database
 from hub.db import database, stored_time
 from hub.queries import rollups as q
 from hub.queries.rollups import ALL_COMMENTS, TOTAL
-from hub.services.comment_text import LANGUAGES, comment_sentiment, comment_terms
+from hub.services.comment_text import LANGUAGES, comment_sentiment, comment_terms, detect_language
 from hub.services.response_records import rollup_value
 from shared.protocol import AnswerRow, SurveyDefinition
 from shared.scoring import mood
@@ -57,9 +57,14 @@ FALLBACK_LANGUAGE = "en"  # comments in a language we do not analyse are read as
 
 
 def language_of(locale: str) -> str:
-    """A comment's language for the themes: the locale's language if we analyse it, else en."""
+    """A page's language for the themes: the locale's language if we analyse it, else en."""
     language = (locale or "")[:2].lower()
     return language if language in LANGUAGES else FALLBACK_LANGUAGE
+
+
+def comment_language(text: str, locale: str) -> str:
+    """The language a comment is counted under: the one it is written in, else its page's."""
+    return detect_language(text, language_of(locale))
 
 
 def _counts(width: int) -> list:
@@ -145,7 +150,7 @@ class Rollups:
     def _add_comment(self, text: str, locale: str, day: str, store_id: int, feeling: str | None) -> None:
         """Count the comment under each of its terms, and under the term ``ALL_COMMENTS`` (every
         comment of the language, so a theme's share needs no scan of the per-store rows)."""
-        language = language_of(locale)
+        language = comment_language(text, locale)
         sentiment = comment_sentiment(text, language)
         for term in (ALL_COMMENTS, *comment_terms(text, language)):
             for store in (store_id, TOTAL):

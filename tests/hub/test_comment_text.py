@@ -2,7 +2,7 @@
 
 import pytest
 
-from hub.services.comment_text import LANGUAGES, comment_sentiment, comment_terms
+from hub.services.comment_text import LANGUAGES, comment_sentiment, comment_terms, detect_language
 
 
 def test_the_languages_are_german_and_english():
@@ -172,3 +172,20 @@ def test_a_comment_without_lexicon_words_is_neutral():
 def test_a_folded_form_finds_the_lexicon_word():
     assert comment_sentiment("unfreundliche Bedienung", "de") < 0
     assert comment_sentiment("freundlichen Mitarbeiter", "de") > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "page", "written"),
+    [
+        ("Die Schlange an der Kasse war viel zu lang", "en", "de"),
+        ("The queue at the till was far too long", "de", "en"),
+        ("Brötchen alle", "en", "de"),  # an umlaut
+        ("Mitarbeiter sehr freundlich", "en", "de"),
+        ("staff very friendly", "de", "en"),
+        ("ok", "de", "de"),  # no sign: the page's language
+        ("Kasse 3", "en", "en"),
+        ("", "de", "de"),
+    ],
+)
+def test_a_comment_is_read_in_the_language_it_is_written_in(text, page, written):
+    assert detect_language(text, page) == written

@@ -18,7 +18,7 @@ import pytest
 from hub.services import themes
 from hub.services.analytics import Period
 from hub.services.comment_text import comment_sentiment, comment_terms
-from hub.services.rollups import language_of
+from hub.services.rollups import comment_language
 from shared.protocol import format_time
 from tests.hub.conftest import ADMIN_PASSWORD, connected
 from tests.hub.raw_feedback import raw_responses
@@ -80,7 +80,7 @@ def recomputed(app, first: date, last: date, store_code: str | None = None) -> t
     comments = [r for r in raw_responses(app, first, last, store_code).values() if r.comment is not None]
     found: dict = defaultdict(lambda: [0, 0, 0, 0.0])
     for r in comments:
-        language = language_of(r.locale)
+        language = comment_language(r.comment, r.locale)
         for term in comment_terms(r.comment, language):
             row = found[(language, term)]
             row[0] += 1
@@ -215,3 +215,29 @@ def test_a_store_name_cannot_run_in_the_insight_pages(app, client, feedback):
         page = client.get(url).get_data(as_text=True)
         assert '<script>alert("store")' not in page
         assert "&lt;script&gt;alert(" in page
+
+
+def test_a_comment_is_counted_in_the_language_it_is_written_in(app, client, terminal):
+    """A German comment typed on a page set to English (and the other way round) sits with
+    its language's themes, with its sentiment, and the theme's link finds it."""
+    mixed = [
+        ("en", 1, "Die Schlange an der Kasse war viel zu lang, sehr schlecht"),
+        ("de", 4, "The staff were very friendly and helpful"),
+        ("en", 2, "ok"),  # no sign either way: the page's language
+    ]
+    _send(terminal, mixed, TODAY - timedelta(days=1))
+    with connected(app):
+        found = themes.themes(None, PERIOD, limit=1000)
+    german = {t.term: t for t in found["de"]}
+    english = {t.term: t for t in found["en"]}
+    assert "schlange" in german and "schlange" not in english
+    assert german["schlange"].sentiment < 0
+    assert "staff" in english and "staff" not in german
+    assert english["staff"].sentiment > 0
+    assert {(t.language, t.term) for rows_ in found.values() for t in rows_} == set(
+        recomputed(app, PERIOD.start, PERIOD.end)[0]
+    )
+    sign_in(client, "admin@example.org", ADMIN_PASSWORD)
+    listed = client.get("/dashboard/comments?language=de&term=schlange").get_data(as_text=True)
+    assert "Die Schlange an der Kasse" in listed
+    assert "The staff were very friendly" not in client.get("/dashboard/comments?language=de").get_data(as_text=True)
