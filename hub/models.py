@@ -609,3 +609,23 @@ class ApiToken(BaseModel):
 
 ALL_MODELS += [ApiToken]
 ALL_MODELS += [SuspectDaily, PhoneTicket, PhoneBurst]
+
+
+class PhoneContinuation(BaseModel):
+    """The phone conversation that continues a tapped response (a continuation code), and its
+    follow-up while the terminal's response has not arrived."""
+
+    response_id = UUIDText(primary_key=True)
+    terminal = ForeignKeyField(Terminal)
+    ticket = TextField()
+    claimed_at = DateTimeField()
+    updated_at = DateTimeField()
+    content_hash = TextField()
+    finished = BooleanField()
+    locale = TextField()
+    pending = TextField(null=True)
+    pending_contact = BlobField(null=True)
+    merged_at = DateTimeField(null=True)
+
+
+ALL_MODELS += [PhoneContinuation]

@@ -2,8 +2,12 @@
 
     GET  /m/<token>                               the conversation (server-rendered first message)
     POST /m/<token>                               the plain form, for browsers without JavaScript
+    GET  /m/c/<code>                              a tap's continuation (the terminal's thank-you QR
+    POST /m/c/<code>                              code): the follow-up without the rating, and its form
     PUT  /api/v1/phone/<token>/responses/<id>     the script's answers, partial or complete (JSON,
-                                                  in the hub's API and its OpenAPI document)
+                                                  in the hub's API and its OpenAPI document); a
+                                                  continuation code (no dots) in place of the token
+                                                  sends a tap's follow-up
     GET  /m/static/<name>?v=<version>             the script and style files (the page inlines
                                                   them; the service worker imports the script)
     GET  /m/sw.js                                 the service worker (scope /m/)
@@ -30,14 +34,18 @@ from hub.api.request_body import json_body
 from hub.clock import now
 from hub.problems import problem
 from hub.services.phone import (
+    ContinuedTap,
     PhoneTouchpoint,
     QrKeys,
     RateLimits,
     address_bucket,
+    open_continuation,
     open_touchpoint,
     read_phone_token,
     receipt_answered,
+    record_follow_up,
     record_phone_response,
+    tap_so_far,
 )
 from hub.state import state
 from mobile_web import assets, tickets
@@ -154,8 +162,12 @@ def put_response(token: str, response_id: str) -> Response:
         raise RequestError("bad_id", "the response's id differs from the id in the URL")
     at = now()
     served = tickets.read_ticket(_secret(), body.get("ticket"), _fingerprint(token), at)
-    place = _open(token, at, served_at=served.served if served else None)
-    result = _record(place, item, served, at)
+    if "." not in token:  # a continuation code: the follow-up of a tap
+        tap = open_continuation(token, at, served_at=served.served if served else None)
+        result = _record_follow_up(tap, item, served, at)
+    else:
+        place = _open(token, at, served_at=served.served if served else None)
+        result = _record(place, item, served, at)
     if result.status == "conflict":
         return problem("response_conflict", "a response with this id exists with other answers; it stays", id=result.id)
     return jsonify(
@@ -165,6 +177,107 @@ def put_response(token: str, response_id: str) -> Response:
             "complete": result.complete,
             "hub_time": format_time(at),
         }
+    )
+
+
+# --- a tap's continuation ------------------------------------------------------------------
+
+
+@bp.get("/m/c/<code>")
+def continuation_page(code: str) -> Response:
+    """The terminal's thank-you QR code: the tap's follow-up questions, never the rating again."""
+    tap = open_continuation(code, now())
+    return _render_page(tap.place, code, status=200, tap=tap)
+
+
+@bp.post("/m/c/<code>")
+def continuation_form(code: str) -> Response:
+    """The plain form of a tap's follow-up: every answer at once, CSRF-checked."""
+    at = now()
+    served = tickets.read_ticket(_secret(), request.form.get("ticket"), _fingerprint(code), at)
+    tap = open_continuation(code, at, served_at=served.served if served else None)
+    place = tap.place
+    language = _language(place, request.form.get("lang"))
+    survey, _face = _follow_up_view(tap, language)
+    if not _same_origin() or not tickets.csrf_ok(
+        _secret(), request.cookies.get(tickets.CSRF_COOKIE), request.form.get("csrf")
+    ):
+        return _render_page(place, code, status=403, problem_key="csrf_failed", values=request.form, tap=tap)
+    item, errors = response_from_form(
+        request.form,
+        survey,
+        response_id=tap.response_id,
+        store=place.store.code,
+        touchpoint=place.touchpoint.code,
+        language=language,
+        now=at,
+    )
+    if errors:
+        return _render_page(
+            place, code, status=422, problem_key="invalid_form", errors=errors, values=request.form, tap=tap
+        )
+    try:
+        result = _record_follow_up(tap, item, served, at)
+    except RateLimited as limited:
+        page = _render_page(place, code, status=429, problem_key="rate_limited", values=request.form, tap=tap)
+        page.headers["Retry-After"] = str(limited.retry_after)
+        return page
+    except RequestError:
+        return _render_page(place, code, status=422, problem_key="invalid_form", values=request.form, tap=tap)
+    html = render_template(
+        "phone/thanks.html",
+        words=texts(language, place.store.name),
+        language=language,
+        store=place.store,
+        touchpoint=place.touchpoint,
+        lines=summary(survey, item),
+        contact="contact" in item,
+        again=False,
+        status=result.status,
+    )
+    return _page_response(html, 200)
+
+
+def _follow_up_view(tap: ContinuedTap, language: str) -> tuple[dict[str, Any], str | None]:
+    """The survey as a tap's follow-up asks it: without the rating and what the terminal
+    answered; and the face tapped, in words (None while the hub has not got the tap)."""
+    place = tap.place
+    so_far = tap_so_far(tap)
+    if so_far.finished:
+        raise TokenError("continuation_used", "this tap was continued on a phone already; thank you")
+    survey = survey_view(place.current_survey(), language, place.store.name)
+    face = None
+    for question in survey["questions"]:
+        if question["kind"] == "smiley" and so_far.face is not None:
+            face = next((f["label"] for f in question["faces"] if f["value"] == so_far.face), None)
+    questions = [
+        question
+        for question in survey["questions"]
+        if question["kind"] != "smiley" and question["id"] not in so_far.answered
+    ]
+    if not questions:  # nothing left to ask: the terminal asked it all
+        raise TokenError("continuation_used", "everything this survey asks was answered at the terminal")
+    return {**survey, "questions": questions}, face
+
+
+def _record_follow_up(tap: ContinuedTap, item: Any, served: tickets.PageTicket | None, at: datetime) -> Any:
+    config = current_app.config
+    return record_follow_up(
+        tap,
+        item,
+        ticket=served.digest if served else None,
+        address_key=address_bucket(request.remote_addr or "", _secret()),
+        limits=RateLimits(
+            config["PHONE_RATE_WINDOW_SECONDS"],
+            config["PHONE_RATE_PER_TOKEN"],
+            config["PHONE_RATE_PER_ADDRESS"],
+            config["PHONE_BURST_RESPONSES"],
+            config["PHONE_BURST_SECONDS"],
+        ),
+        surveys=state().surveys,
+        contact_key=state().contact_key,
+        content_key=state().content_key,
+        now=at,
     )
 
 
@@ -321,20 +434,27 @@ def _render_page(
     problem_key: str | None = None,
     errors: list[str] | None = None,
     values: Any = None,
+    tap: ContinuedTap | None = None,
 ) -> Response:
     at = now()
     language = _language(place, request.values.get("lang"))
     definition = place.current_survey()
     offered = page_languages(place.store.languages, definition.get("languages", ["de", "en"]))
-    survey = survey_view(definition, language, place.store.name)
     words = texts(language, place.store.name)
+    greeting = words["greeting"]
+    if tap is None:
+        survey = survey_view(definition, language, place.store.name)
+    else:  # a tap's follow-up: greeted with what was tapped, the rating never asked again
+        survey, face = _follow_up_view(tap, language)
+        greeting = words["continue_greeting"].replace("{face}", face) if face else words["continue_greeting_unknown"]
+        words = {**words, "status_used": words["continue_used"]}
     cookie = request.cookies.get(tickets.CSRF_COOKIE) or tickets.new_csrf_cookie()
     ticket = tickets.make_ticket(_secret(), _fingerprint(token), at)
     boot = {
         "responses": f"{request.script_root}/api/v1/phone/{token}/responses/",
         "store": place.store.code,
         "touchpoint": place.touchpoint.code,
-        "receipt": place.claims.receipt is not None,
+        "receipt": tap is not None or place.claims.receipt is not None,  # one response: no "again"
         "lang": language,
         "ticket": ticket,
         "survey": survey,
@@ -342,6 +462,8 @@ def _render_page(
         "sw": f"{request.script_root}/m/sw.js",
         "v": assets.version(),
     }
+    if tap is not None:
+        boot["response_id"] = tap.response_id
     html = render_template(
         "phone/page.html",
         words=words,
@@ -350,10 +472,11 @@ def _render_page(
         store=place.store,
         touchpoint=place.touchpoint,
         survey=survey,
+        greeting=greeting,
         boot=boot,
         csrf=tickets.csrf_value(_secret(), cookie),
         ticket=ticket,
-        response_id=uuid7(at, os.urandom(10)),
+        response_id=tap.response_id if tap is not None else uuid7(at, os.urandom(10)),
         problem=(words["problems"][problem_key][0], " ".join(words["problems"][problem_key][1]))
         if problem_key
         else None,

@@ -56,7 +56,24 @@ TEXTS: dict[str, dict[str, Any]] = {
         "submit": "Feedback senden",
         "form_hint": "Beantworten Sie, was Sie möchten, und senden Sie das Formular ab.",
         "rating_needed": "Bitte wählen Sie zuerst, wie es war.",
+        "continue_greeting": "Danke für Ihre Bewertung „{face}“ am Ausgang! Möchten Sie uns noch mehr sagen?",
+        "continue_greeting_unknown": "Danke für Ihre Bewertung am Ausgang! Möchten Sie uns noch mehr sagen?",
+        "continue_used": "Zu dieser Bewertung wurde schon auf einem anderen Telefon geantwortet.",
         "problems": {
+            "continuation_used": (
+                "Schon beantwortet – danke!",
+                [
+                    "Zu dieser Bewertung haben Sie uns schon mehr gesagt.",
+                    "Jeder Code vom Terminal nimmt eine Antwort an.",
+                ],
+            ),
+            "continuation_expired": (
+                "Dieser Code ist abgelaufen",
+                [
+                    "Ihre Bewertung am Terminal ist angekommen – danke!",
+                    "Der Code galt zwei Stunden lang, um noch mehr zu sagen.",
+                ],
+            ),
             "invalid": (
                 "Dieser Code funktioniert nicht",
                 [
@@ -166,7 +183,24 @@ TEXTS: dict[str, dict[str, Any]] = {
         "submit": "Send feedback",
         "form_hint": "Answer what you like and send the form.",
         "rating_needed": "Please choose how it was first.",
+        "continue_greeting": "Thank you for rating us “{face}” at the exit! Would you like to tell us more?",
+        "continue_greeting_unknown": "Thank you for rating us at the exit! Would you like to tell us more?",
+        "continue_used": "This rating was already continued on another phone.",
         "problems": {
+            "continuation_used": (
+                "Already answered – thank you!",
+                [
+                    "You have already told us more about this rating.",
+                    "Each code from the terminal takes one answer.",
+                ],
+            ),
+            "continuation_expired": (
+                "This code has expired",
+                [
+                    "Your rating at the terminal has arrived – thank you!",
+                    "The code was valid for two hours to tell us more.",
+                ],
+            ),
             "invalid": (
                 "This code doesn't work",
                 [
@@ -241,6 +275,9 @@ PROBLEM_PAGES = {
     "expired_token": "expired",
     "token_used": "used",
     "ticket_used": "ticket_used",
+    "continuation_used": "continuation_used",
+    "continuation_expired": "continuation_expired",
+    "revoked_device": "invalid",
     "unknown_store": "unknown",
     "unknown_touchpoint": "unknown",
     "not_found": "invalid",

@@ -17,7 +17,7 @@ The hierarchy, by what the caller should do about it::
      │    (unknown_code, expired_code, used_code, bad_public_key)
      ├── TokenError              a QR token cannot be used
      │    (malformed_token, bad_token_signature, unknown_token_key, expired_token,
-     │     token_used, ticket_used)
+     │     token_used, ticket_used, continuation_used, continuation_expired)
      ├── RateLimited             too many requests: wait ``retry_after`` seconds (rate_limited)
      ├── FormError               a form post cannot be trusted: reload the page (csrf_failed)
      ├── NotFound                (not_found, unknown_store, unknown_touchpoint)
@@ -66,6 +66,8 @@ CODES: dict[str, tuple[int, str]] = {
     "expired_token": (400, "The token has expired."),
     "token_used": (410, "This receipt's feedback link was already used for a response."),
     "ticket_used": (409, "This page has sent its response already; load the page again to answer again."),
+    "continuation_used": (410, "This tap was already continued on a phone."),
+    "continuation_expired": (410, "This code continued its tap for two hours and has expired."),
     # abuse protection
     "rate_limited": (429, "Too many requests; wait and try again."),
     "csrf_failed": (403, "The form could not be verified; reload the page and send it again."),

@@ -155,3 +155,111 @@ def complete_response(
     database.execute_sql(
         f"UPDATE response SET {assignments} WHERE id = {database.param}", (*columns.values(), response_id)
     )
+
+
+# --- continuation codes (hub/services/continuations.py) ------------------------------------
+
+CONTINUATION_COLUMNS = ("terminal_id", "ticket", "content_hash", "finished", "locale", "pending", "pending_contact")
+CONTINUED_COLUMNS = (
+    "terminal_id",
+    "channel",
+    "store_id",
+    "touchpoint_id",
+    "survey_key",
+    "survey_version",
+    "captured_at",
+    "received_at",
+    "local_day",
+    "flags",
+    "locale",
+    "contact_sealed",
+    "time_zone",
+)
+
+
+def continuation(response_id: str) -> dict[str, Any] | None:
+    """The phone conversation that continues a tapped response (CONTINUATION_COLUMNS), its row
+    locked on PostgreSQL; None when no phone has sent answers for it."""
+    lock = "" if is_sqlite() else " FOR UPDATE"
+    row = database.execute_sql(
+        f"SELECT {', '.join(CONTINUATION_COLUMNS)} FROM phone_continuation WHERE response_id = {database.param}{lock}",
+        (response_id,),
+    ).fetchone()
+    return None if row is None else dict(zip(CONTINUATION_COLUMNS, row, strict=True))
+
+
+def claim_continuation(response_id: str, terminal_id: str, ticket: str, locale: str, now: datetime) -> None:
+    """Claim a tapped response for a served page's conversation, unless another page claimed
+    it first (the caller reads the claim back)."""
+    database.execute_sql(
+        "INSERT INTO phone_continuation (response_id, terminal_id, ticket, claimed_at, updated_at, content_hash, "
+        f"finished, locale) VALUES ({placeholders(8)}) ON CONFLICT (response_id) DO NOTHING",
+        (response_id, terminal_id, ticket, db_time(now), db_time(now), "", False, locale),
+    )
+
+
+def record_continuation(response_id: str, *, content_hash: str, finished: bool, locale: str, now: datetime) -> None:
+    """The latest version a conversation sent: its keyed hash, whether it is finished."""
+    database.execute_sql(
+        f"UPDATE phone_continuation SET content_hash = {database.param}, finished = {database.param}, "
+        f"locale = {database.param}, updated_at = {database.param} WHERE response_id = {database.param}",
+        (content_hash, finished, locale, db_time(now), response_id),
+    )
+
+
+def keep_pending(response_id: str, pending: str | None, pending_contact: bytes | None) -> None:
+    """The follow-up waiting for the terminal's response: answers (JSON) and the sealed contact."""
+    database.execute_sql(
+        f"UPDATE phone_continuation SET pending = {database.param}, pending_contact = {database.param} "
+        f"WHERE response_id = {database.param}",
+        (pending, pending_contact, response_id),
+    )
+
+
+def pending_follow_ups(terminal_id: str, response_ids: list[str]) -> dict[str, tuple[str | None, bytes | None]]:
+    """Response id -> (pending answers, sealed contact) of the follow-ups a terminal's
+    arriving responses have waiting, their rows locked on PostgreSQL."""
+    if not response_ids:
+        return {}
+    lock = "" if is_sqlite() else " FOR UPDATE"
+    rows = database.execute_sql(
+        "SELECT response_id, pending, pending_contact FROM phone_continuation "
+        f"WHERE terminal_id = {database.param} AND merged_at IS NULL "
+        f"AND response_id IN ({placeholders(len(response_ids))}){lock}",
+        (terminal_id, *response_ids),
+    ).fetchall()
+    return {str(row[0]): (row[1], row[2]) for row in rows if row[1] is not None or row[2] is not None}
+
+
+def merged_follow_ups(merged: list[tuple[str, str | None]], now: datetime) -> None:
+    """Mark follow-ups merged into their arrived responses; what could not be merged (an
+    answer to a question the terminal answered otherwise) stays in ``pending``."""
+    for response_id, leftover in merged:
+        database.execute_sql(
+            f"UPDATE phone_continuation SET pending = {database.param}, pending_contact = NULL, "
+            f"merged_at = {database.param} WHERE response_id = {database.param}",
+            (leftover, db_time(now), response_id),
+        )
+
+
+def continued_response(response_id: str) -> dict[str, Any] | None:
+    """A stored response as a follow-up needs it (CONTINUED_COLUMNS: its terminal, place,
+    survey, dating, flags, locale, sealed contact, store's time zone), locked on PostgreSQL."""
+    lock = "" if is_sqlite() else " FOR UPDATE OF r"
+    row = database.execute_sql(
+        "SELECT r.terminal_id, r.channel, r.store_id, r.touchpoint_id, s.key, r.survey_version, r.captured_at, "
+        "r.received_at, r.local_day, r.flags, r.locale, r.contact_sealed, st.time_zone "
+        "FROM response r JOIN survey s ON s.id = r.survey_id JOIN store st ON st.id = r.store_id "
+        f"WHERE r.id = {database.param}{lock}",
+        (response_id,),
+    ).fetchone()
+    return None if row is None else dict(zip(CONTINUED_COLUMNS, row, strict=True))
+
+
+def set_contact(response_id: str, contact_sealed: bytes) -> None:
+    """Give a stored response without a contact the one its follow-up left (its content hash
+    stays the terminal's: the terminal's retries remain duplicates)."""
+    database.execute_sql(
+        f"UPDATE response SET contact_sealed = {database.param} WHERE id = {database.param} AND contact_sealed IS NULL",
+        (contact_sealed, response_id),
+    )

@@ -24,6 +24,7 @@ from hub.queries import responses as q
 from hub.queries.terminals import StorePlaces, lock_sequence_state, record_sync, store_places
 from hub.services.alerts import route_alerts
 from hub.services.catalog import SurveyCache
+from hub.services.continuations import merge_follow_ups
 from hub.services.personal_data import keyed
 from hub.services.response_records import answer_rows, conflict_row, local_time, response_row
 from hub.services.rollups import Rollups, smiley_faces
@@ -107,6 +108,8 @@ def ingest_batch(
                 problems_seen.append({"id": response.id, "code": "response_conflict"})
             result.results[index] = entry
 
+        # a phone follow-up that waited for one of these taps joins it: stored, counted, routed once
+        new = merge_follow_ups(new, terminal_id=terminal.id, contact_key=contact_key, now=received)
         _store_new(new, terminal, store.id, touchpoints, zone, surveys, contact_key, received)
         route_alerts(new, now=received)  # alerts and their outbox messages commit with the responses
         q.insert_conflicts(

@@ -149,7 +149,7 @@ def record_phone_response(
     for attempt in (1, 2):
         try:
             with write_transaction():
-                retry_after = _take_rate_limits(buckets, limits.window_seconds, now)
+                retry_after = take_rate_limits(buckets, limits.window_seconds, now)
                 if retry_after is None:
                     sender = _Sender(ticket, address_key, limits)
                     result = _store(place, response, item, server_flags, sender, contact_key, surveys, now)
@@ -201,7 +201,7 @@ def _too_fast(response: ValidResponse, served_at: datetime | None, now: datetime
 # --- rate limits ----------------------------------------------------------------------------
 
 
-def _take_rate_limits(buckets: list[tuple[str, int]], window: int, now: datetime) -> int | None:
+def take_rate_limits(buckets: list[tuple[str, int]], window: int, now: datetime) -> int | None:
     """Count one request in each bucket's current window; seconds to wait when any is over."""
     at = int(now.timestamp())
     start = at - at % window

@@ -35,6 +35,9 @@ def terminal_config(terminal: Terminal, *, public_url: str, secret_key: str, sur
         "kiosk": dict(KIOSK_DEFAULTS),
         # the thank-you screen's QR code: continue the feedback on the phone
         "phone_url": f"{public_url.rstrip('/')}/m/{touchpoint_token(secret_key, store_code, tp_code)}",
+        # ... continuing the tap just made: the terminal appends a code it signs for that tap
+        # (shared/continuation.py); a terminal that does not know this shows phone_url
+        "continue_url": f"{public_url.rstrip('/')}/m/c/",
     }
 
 

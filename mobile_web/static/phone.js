@@ -3,7 +3,8 @@
  * The hub renders the greeting, the first question and a plain form that works without this
  * script. The script turns that form into a chat, one question at a time, and makes sure no
  * answer is lost:
- *   - the response id (UUIDv7) is made here at the first answer;
+ *   - the response id (UUIDv7) is made here at the first answer; a tap's follow-up (the
+ *     terminal's thank-you QR code) carries the tap's id from the page instead;
  *   - every answer is written to IndexedDB before it is sent;
  *   - the whole response so far is sent (PUT, idempotent) after every answer, flag "partial"
  *     until the end; failures retry with backoff, on "online", on reload, and from the
@@ -114,7 +115,8 @@
             // delivered for good: the contact address need not stay on the phone
             if (now.complete && now.sentRev === now.rev && now.contact) now.contact.address = '';
           } else {
-            now.state = answer.code === 'token_used' ? 'used' : answer.code === 'ticket_used' ? 'reused'
+            now.state = answer.code === 'token_used' || answer.code === 'continuation_used' ? 'used'
+              : answer.code === 'ticket_used' ? 'reused'
               : res.status === 409 ? 'conflict' : 'rejected';
           }
         }).then(function (now) { tell(res.ok ? 'sent' : 'refused', now || rec); });
@@ -228,7 +230,7 @@
 
   function newRecord() {
     return {
-      id: uuid7(), url: boot.responses, store: boot.store, touchpoint: boot.touchpoint,
+      id: boot.response_id || uuid7(), url: boot.responses, store: boot.store, touchpoint: boot.touchpoint,
       survey: survey.key, surveyVersion: survey.version, lang: boot.lang,
       capturedAt: new Date().toISOString(), ticket: boot.ticket,
       answers: [], skipped: [], contact: null, contactStep: null,
