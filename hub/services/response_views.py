@@ -82,6 +82,8 @@ class ResponseView:
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "captured_at": iso_utc(self.captured_at),
+            "time_note": self.time_note,
             "received_at": iso_utc(self.received_at),
             "touchpoint": self.touchpoint,
             "channel": self.channel,

@@ -58,3 +58,18 @@ def test_the_note_names_the_delay_in_words_people_use():
     assert time_note(at, at + timedelta(hours=5), "", "phone") == "sent 5 h later: phone was offline"
     assert time_note(at, at + timedelta(days=3), "", "kiosk") == "sent 3 days later: terminal was offline"
     assert time_note(at, at, "clock_skew", "kiosk") == "time of receipt: the terminal's clock was wrong"
+
+
+def test_the_cases_api_gives_the_capture_time_and_the_note_as_documented(app, client, clock, people, terminal):
+    from tests.hub.test_openapi import check_answer
+
+    send(terminal, late(terminal, clock, "Kasse zu", days=-2, hours=-3))
+    with connected(app):
+        case_id = Case.get().id
+    sign_in_as(client, people["mia"])
+    answer = client.get(f"/api/v1/cases/{case_id}")
+    check_answer(client.get("/api/v1/openapi.json").get_json(), "GET", "/api/v1/cases/{case_id}", answer)
+    (response,) = answer.get_json()["responses"]
+    assert response["captured_at"] == "2026-11-21T06:00:00Z"
+    assert response["received_at"] == "2026-11-23T09:00:00Z"
+    assert response["time_note"] == "sent 2 days later: terminal was offline"
