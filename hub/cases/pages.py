@@ -104,9 +104,11 @@ def _page(case_id: int, *, drafts: dict[str, str] | None = None, error: str | No
                 if p.user_id not in seen:
                     seen.add(p.user_id)
                     workers.append(p)
+    messages = cases.messages(case)
     names = cases.names_of(
         [case.assignee_id, case.acknowledged_by_id, case.resolved_by_id, case.called_back_by_id]
         + [w.user_id for w in workers]
+        + [m.user_id for m in messages]
     )
     return render_template(
         "cases/case.html",
@@ -115,7 +117,7 @@ def _page(case_id: int, *, drafts: dict[str, str] | None = None, error: str | No
         response_count=cases.response_counts([case])[case.id],
         contacts=contacts,
         events=cases.events(case),
-        messages=cases.messages(case),
+        messages=messages,
         may_work=cases.may_work(scope, case),
         sla=_sla(case, now()),
         level=LEVELS[case.escalation_level],

@@ -41,6 +41,14 @@ def test_the_assignee_list_names_people(app, client, people, terminal):
     assert f'<option value="{people["rolf"].id}" >Rolf Regional</option>' in page
 
 
+def test_the_messages_of_a_case_name_the_people_they_went_to(app, client, people, terminal):
+    send(terminal, rating(terminal, 1))
+    sign_in_as(client, people["mia"])
+    page = client.get(f"/cases/{newest_case(app)}").get_data(as_text=True)
+    assert "<td>alert (email)</td><td>Mia Manager</td>" in page
+    assert "mia@example.org" not in page
+
+
 def test_a_comment_too_long_comes_back_with_the_limit_and_every_character(app, client, people, terminal):
     send(terminal, rating(terminal, 1))
     case_id = newest_case(app)
