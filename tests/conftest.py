@@ -39,6 +39,7 @@ def pytest_configure(config: pytest.Config) -> None:
 # (scripts/test; select them with -m hours).
 TIME_SENSITIVE = (
     "tests/e2e/test_alert_delivery.py",
+    "tests/e2e/test_case_alerts.py",
     "tests/e2e/test_xss_corpus.py",
     "tests/e2e/test_dashboards_browser.py",
     "tests/e2e/test_phone_messenger.py",
@@ -49,6 +50,7 @@ TIME_SENSITIVE = (
     "tests/hub/test_dashboard_weather.py",
     "tests/hub/test_sign_in.py",
     "tests/hub/test_cases.py",
+    "tests/hub/test_case_",
     "tests/hub/test_clock.py",
     "tests/hub/test_demo_run.py",
     "tests/kiosk/test_sync_against_hub.py",

@@ -15,7 +15,8 @@ hub/jobs.py; the case that every alert opens is worked through hub/services/case
 
 For other ingest paths: call ``route_alerts(responses, now=now)`` with the ``ValidResponse``
 values just stored, inside the write transaction that stored them (after the insert). It is
-idempotent per response and rule, and skips responses flagged ``partial``.
+idempotent per response (a response is in at most one case: docs/cases.md), and skips
+responses flagged ``partial``.
 """
 
 from hub.services.alerts.routing import route_alerts
