@@ -283,3 +283,37 @@ def test_capture_times_order_a_cases_responses(app, clock, people, terminal):
     assert case_of(app, "yesterday") == case_of(app, "today")
     comments = [sql(app, "SELECT text FROM answer WHERE response_id = ? AND kind = 'text'", (i,))[0][0] for i in ids]
     assert comments == ["today", "yesterday"]
+
+
+# --- the migration -------------------------------------------------------------------------------
+
+
+def test_v0014_keeps_each_response_in_its_oldest_case_and_then_refuses_a_second(app, people, terminal):
+    """A hub before v0014 could hold a response in several cases (a window case after a
+    resolved one): the migration keeps the oldest link, dates it by its case's opening, and
+    the unique index holds from then on."""
+    import peewee
+
+    from hub.db import database
+    from hub.services.setup import migrate_schema
+
+    send(terminal, rating(terminal, 1, comment="twice"), rating(terminal, 1, comment="once"))
+    first = case_of(app, "twice")
+    with connected(app), database.atomic():
+        p = database.param
+        database.execute_sql("DROP INDEX case_response_one_case")
+        database.execute_sql("ALTER TABLE case_response DROP COLUMN joined_at")
+        database.execute_sql("CREATE INDEX case_response_response ON case_response (response_id)")
+        database.execute_sql("DELETE FROM schema_migration WHERE version = 14")
+        later = Case.create(**{**Case.get_by_id(first).__data__, "id": None, "state": "resolved"})
+        [(twice,)] = database.execute_sql(f"SELECT response_id FROM answer WHERE text = {p}", ("twice",)).fetchall()
+        database.execute_sql(f"INSERT INTO case_response (case_id, response_id) VALUES ({p}, {p})", (later.id, twice))
+
+    with connected(app):
+        assert migrate_schema() == ["v0014_one_case_per_response"]
+        joined = {c.joined_at for c in CaseResponse.select()}
+        opened = Case.get_by_id(first).opened_at
+        with pytest.raises(peewee.IntegrityError), database.atomic():
+            CaseResponse.insert(case=later.id, response=twice).execute()
+    assert case_of(app, "twice") == case_of(app, "once") == first
+    assert joined == {opened}
