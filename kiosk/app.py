@@ -22,7 +22,8 @@ Which faces get the reasons. The survey's choice question may say ``"for_ratings
 (and each option may narrow that with its own ``for_ratings``); without it, every face but the
 best two gets the reasons (1-2 of 4, 1-3 of 5). The NPS step follows only when the config says
 ``kiosk.ask_nps: true`` and the survey has an nps question; it always has a "Skip". Text
-questions are left to the phone page (the QR code on the thank-you screen).
+questions are left to the phone page: the QR code on the thank-you screen continues the
+same response there (``Terminal.continuation_url``; the touchpoint's generic code on an older hub).
 
 The staff screen: tap the top-right corner five times within three seconds, then enter the
 PIN. The PIN is ``kiosk.admin_pin`` from the hub's config when set, else the first line of
@@ -78,6 +79,7 @@ class TerminalLike(Protocol):
 
     def on_config_change(self, callback: Callable[[dict[str, Any]], None]) -> None: ...
     def capture(self, answers: list[dict[str, Any]], locale: str) -> Captured: ...
+    def continuation_url(self, captured: Captured) -> str | None: ...
     def status(self) -> dict[str, Any]: ...
     def sync_now(self) -> Any: ...
     def start(self) -> None: ...
@@ -111,6 +113,7 @@ class KioskApp(App):
     store_name = StringProperty("")
     phone_url = StringProperty("")
     qr_texture = ObjectProperty(None, allownone=True)
+    qr_url = StringProperty("")  # what the QR code on the thank-you screen says
     visit_rating = NumericProperty(0)
     capture_error = StringProperty("")
     status = DictProperty()
@@ -198,6 +201,7 @@ class KioskApp(App):
             self.phone_url = url
             self.qr_texture = None
         if self.qr_texture is None and url and self.root is not None:  # a texture needs the window's GL context
+            self.qr_url = url
             self.qr_texture = qr_texture(url)
 
     def setting(self, name: str) -> float:
@@ -275,11 +279,25 @@ class KioskApp(App):
             return None
         self.capture_error = ""
         if thank:
+            self._show_continuation(captured)
             self._show("thanks")
             self._schedule_screen_end(self.setting("thank_you_seconds"))
         else:
             self.back_to_rating()
         return captured
+
+    def _show_continuation(self, captured: Captured) -> None:
+        """The thank-you's QR code continues this tap on the phone (the same response), where
+        the hub offers that; else it is the touchpoint's code (phone_url)."""
+        try:
+            url = self.terminal.continuation_url(captured)
+        except Exception:  # the thank-you shows whatever happens; the generic code then
+            log.exception("continuation code failed")
+            url = None
+        url = url or self.phone_url
+        if url and url != self.qr_url:
+            self.qr_url = url
+            self.qr_texture = qr_texture(url)
 
     def _capture_failed(self, message: str) -> None:
         self.capture_error = message

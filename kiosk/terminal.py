@@ -31,6 +31,7 @@ from kiosk.hub_client import HubClient, Session
 from kiosk.identity import APP_VERSION, DEFAULT_DATA_DIR, IdentityError
 from kiosk.local_store import Captured, LocalStore
 from kiosk.sync_worker import Backoff, SyncWorker, config_problem
+from shared.continuation import LIFETIME_SECONDS, make_continuation
 from shared.errors import Problem
 from shared.protocol import SurveyDefinition, validate_response
 from shared.scoring import is_low_rating as is_low_answer
@@ -183,6 +184,28 @@ class Terminal:
         if is_low_rating(answers):
             self.sync_now()
         return captured
+
+    def continuation_url(self, captured: Captured) -> str | None:
+        """The thank-you QR code's URL that continues this tap on a phone: the hub's
+        ``continue_url`` and a code this terminal signs with its own key for the tap (its
+        response id, store, touchpoint, an expiry two hours on by the hub's clock). None when
+        the hub offers no continuation (an older hub) or the terminal is not enrolled: the
+        screen shows the touchpoint's ``phone_url`` then."""
+        config = self._current[0]
+        base = config.get("continue_url")
+        client = self.client
+        if not base or client is None or client.key is None or not client.device_id or captured.problems:
+            return None
+        offset = float(self.store.get("clock_offset_seconds") or 0.0)  # hub clock minus ours
+        code = make_continuation(
+            client.key,
+            response_id=captured.id,
+            key_id=client.device_id,
+            store=captured.body["store"],
+            touchpoint=captured.body["touchpoint"],
+            expires=int(self.clock().timestamp() + offset) + LIFETIME_SECONDS,
+        )
+        return base + code
 
     # --- how it is doing --------------------------------------------------------------------
 

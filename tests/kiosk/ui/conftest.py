@@ -39,12 +39,15 @@ def drive(
     size: str = "800x480",
     config: dict[str, Any] | None = None,
     name: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> dict:
-    """Run one scenario of drive.py in its own process and return what it reported."""
+    """Run one scenario of drive.py in its own process and return what it reported; ``env``:
+    more environment (a deployment's clock)."""
     command = [sys.executable, str(DRIVE), scenario, "--data-dir", str(data_dir), "--size", size]
     command += ["--name", name or scenario]
     command += ["--config", json.dumps(config or {})]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    environment = {**os.environ, **(env or {})}
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, env=environment)
     line = next((x for x in done.stdout.splitlines() if x.startswith("DRIVE-RESULT ")), None)
     if line is None:
         pytest.fail(

@@ -168,10 +168,26 @@ def deliver_config(terminal: Any, config: dict[str, Any]) -> threading.Thread:
     return thread
 
 
+def deployment_clock() -> Callable[[], Any]:
+    """The deployment's clock (hub/clock.py's VOXLOOP_CLOCK_START and _ANCHOR), as NTP makes a
+    terminal agree with its hub; the system clock when none is set."""
+    from datetime import UTC, datetime, timedelta
+
+    if "VOXLOOP_CLOCK_START" not in os.environ:
+        return lambda: datetime.now(UTC)
+    start = datetime.fromisoformat(os.environ["VOXLOOP_CLOCK_START"])
+    anchor = float(os.environ["VOXLOOP_CLOCK_ANCHOR"])
+    return lambda: start + timedelta(seconds=time.time() - anchor)
+
+
 def make_terminal(data_dir: Path, changes: dict[str, Any]) -> Any:
-    """The real terminal, offline (demo mode: the built-in config, taps in demo.db)."""
+    """The real terminal: enrolled with a real hub when the data directory says so (its sync
+    worker runs), else offline (demo mode: the built-in config, taps in demo.db)."""
+    from kiosk import identity
     from kiosk.terminal import Terminal
 
+    if identity.is_enrolled(data_dir):
+        return Terminal.open(data_dir, clock=deployment_clock())
     terminal = Terminal(data_dir, client=None)
     if changes:
         deliver_config(terminal, merged(terminal.config, changes)).join()
@@ -344,6 +360,27 @@ def scenario_qr(d: Driver, terminal: Any) -> dict[str, Any]:
     return {"screen": d.current, "shot": shot, "card": d.box(card)}
 
 
+def scenario_continue(d: Driver, terminal: Any) -> dict[str, Any]:
+    """A tap on "Bad" with a reason on an enrolled terminal: the thank-you's QR code as drawn
+    (for the test to decode and open on a phone), then the tap synced to the hub."""
+    d.tap(d.screen("rating").face_buttons()[1])
+    follow_up = d.screen("follow_up")
+    d.tap({c.option_id: c for c in follow_up.chips()}["queue"])
+    d.tap(follow_up.ids.done)
+    facts = {
+        "screen": d.current,
+        "shot": d.screenshot("thanks-continue"),
+        "card": d.box(d.screen("thanks").ids.qr_card),
+    }
+    [row] = terminal.store.export()
+    facts["response_id"] = row["response"]["id"]
+    deadline = time.monotonic() + 30  # the sync worker's thread, in real time: no frames meanwhile
+    while terminal.status()["queue_depth"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    facts["queue_depth"] = terminal.status()["queue_depth"]
+    return facts
+
+
 def scenario_admin(d: Driver, terminal: Any) -> dict[str, Any]:
     """Two taps stored, then the corner gesture, a wrong PIN, the right PIN: the admin screen."""
     rating = d.screen("rating")
@@ -433,6 +470,122 @@ def scenario_config_change(d: Driver, terminal: Any) -> dict[str, Any]:
     d.screenshot("rating-5-faces")
     d.tap(rating.face_buttons()[2])
     facts["middle_face_screen"] = d.current
+    return facts
+
+
+# A status as an enrolled terminal in trouble reports it: long values, errors and refused taps.
+BUSY_STATUS = {
+    "mode": "enrolled",
+    "device_id": "0192f4c8-3b7a-7e21-9c4d-8f0a6b2e1d35",
+    "hub": "https://feedback-hub.filialen.example-handelskette.de",
+    "store": "B-MITTE-017",
+    "store_name": "Berlin Mitte, Friedrichstraße 117 (Untergeschoss)",
+    "app_version": "0.1.0",
+    "clock_offset_seconds": -3.25,
+    "last_sync_at": "2026-11-30T09:14:05+00:00",
+    "last_error": "ConnectionError: HTTPSConnectionPool(host='feedback-hub.filialen.example-handelskette.de', "
+    "port=443): Max retries exceeded with url: /api/v1/device/sync",
+    "queue_depth": 1284,
+    "delivered": 250311,
+    "quarantined": 2,
+    "quarantine": [
+        {"seq": 77, "captured_at": "2026-11-29T17:02:11+00:00", "code": "unknown_question", "id": "0192f4c8-0001"},
+        {"seq": 78, "captured_at": "2026-11-29T17:05:43+00:00", "code": "bad_value", "id": "0192f4c8-0002"},
+    ],
+    "revoked": False,
+    "capture_error": "storage full: database or disk is full",
+}
+
+
+def label_facts(d: Driver, widget: Any) -> dict[str, Any]:
+    """What a label shows and where: the text it was given, the lines its texture holds (as
+    Kivy laid them out), the texture's size and the box it has to fit."""
+    from kivy.uix.scrollview import ScrollView
+
+    core = widget._label
+    lines = ["".join(word.text for word in line.words) for line in core._cached_lines]
+    scrolls, parent = False, widget.parent
+    while parent is not None and parent is not parent.parent:
+        scrolls = scrolls or isinstance(parent, ScrollView)
+        parent = parent.parent
+    return {
+        "id": next((key for key, value in widget.parent.ids.items() if value is widget), "")
+        if hasattr(widget.parent, "ids")
+        else "",
+        "type": type(widget).__name__,
+        "text": widget.text,
+        "shown": core.text,
+        "lines": lines,
+        "shortened": bool(widget.is_shortened),
+        "texture": [round(v, 1) for v in widget.texture_size],
+        "box": d.box(widget),
+        "in_scroll_view": scrolls,
+    }
+
+
+def visible_labels(d: Driver, screen: Any) -> list[dict[str, Any]]:
+    from kivy.uix.label import Label
+
+    def shown(widget: Any) -> bool:
+        while widget is not None and widget is not screen:
+            if widget.opacity == 0 or widget.width < 2 or widget.height < 2:
+                return False
+            widget = widget.parent
+        return True
+
+    return [
+        label_facts(d, w)
+        for w in screen.walk(restrict=True)
+        if isinstance(w, Label) and w.text.strip() and shown(w)
+    ]
+
+
+def scenario_fit(d: Driver, terminal: Any) -> dict[str, Any]:
+    """Every screen in each of the store's languages (the first is the staff's): the labels it
+    shows, laid out at this window size, with a screenshot each."""
+    config = json.loads(json.dumps(terminal.config))
+    languages = list(config["store"].get("languages") or config["survey"]["languages"])
+    app, facts = d.app, {"screens": []}
+
+    def look(name: str, language: str) -> None:
+        d.frame()
+        d.frame()
+        facts["screens"].append(
+            {
+                "screen": name,
+                "current": d.current,
+                "language": language,
+                "labels": visible_labels(d, d.screen(d.current)),
+                "shot": d.screenshot(f"{language}-{name}"),
+            }
+        )
+
+    for language in languages:
+        config["store"]["languages"] = [language, *(code for code in languages if code != language)]
+        deliver_config(terminal, config).join()
+        d.frame()
+        app.back_to_rating()
+        look("rating", language)
+        app.rate(1)
+        look("follow_up", language)
+        follow_up = d.screen("follow_up")
+        follow_up.chips()[0].state = "down"
+        look("follow_up_picked", language)
+        app.choose_reasons(follow_up.chosen())
+        look("nps", language)
+        app.choose_nps(9)
+        look("thanks", language)
+        app._capture_failed("storage full: database or disk is full")
+        look("out_of_order", language)
+        app.open_pin()
+        look("pin", language)
+        d.screen("pin").press("1")
+        d.screen("pin").submit()
+        look("pin_wrong", language)
+        app.check_pin(app.admin_pin)
+        app.status = BUSY_STATUS
+        look("admin", language)
+        app.back_to_rating()
     return facts
 
 
