@@ -2,8 +2,8 @@
 
     GET  /m/<token>                               the conversation (server-rendered first message)
     POST /m/<token>                               the plain form, for browsers without JavaScript
-    GET  /m/c/<code>                              a tap's continuation (the terminal's thank-you QR
-    POST /m/c/<code>                              code): the follow-up without the rating, and its form
+    GET  /m/c/<token>                             a tap's continuation (the terminal's thank-you QR
+    POST /m/c/<token>                             code): the follow-up without the rating, and its form
     PUT  /api/v1/phone/<token>/responses/<id>     the script's answers, partial or complete (JSON,
                                                   in the hub's API and its OpenAPI document); a
                                                   continuation code (no dots) in place of the token
@@ -183,26 +183,29 @@ def put_response(token: str, response_id: str) -> Response:
 # --- a tap's continuation ------------------------------------------------------------------
 
 
-@bp.get("/m/c/<code>")
-def continuation_page(code: str) -> Response:
+# The code is named ``token`` in the routes: hub/logs.py keeps such arguments out of log lines.
+
+
+@bp.get("/m/c/<token>")
+def continuation_page(token: str) -> Response:
     """The terminal's thank-you QR code: the tap's follow-up questions, never the rating again."""
-    tap = open_continuation(code, now())
-    return _render_page(tap.place, code, status=200, tap=tap)
+    tap = open_continuation(token, now())
+    return _render_page(tap.place, token, status=200, tap=tap)
 
 
-@bp.post("/m/c/<code>")
-def continuation_form(code: str) -> Response:
+@bp.post("/m/c/<token>")
+def continuation_form(token: str) -> Response:
     """The plain form of a tap's follow-up: every answer at once, CSRF-checked."""
     at = now()
-    served = tickets.read_ticket(_secret(), request.form.get("ticket"), _fingerprint(code), at)
-    tap = open_continuation(code, at, served_at=served.served if served else None)
+    served = tickets.read_ticket(_secret(), request.form.get("ticket"), _fingerprint(token), at)
+    tap = open_continuation(token, at, served_at=served.served if served else None)
     place = tap.place
     language = _language(place, request.form.get("lang"))
     survey, _face = _follow_up_view(tap, language)
     if not _same_origin() or not tickets.csrf_ok(
         _secret(), request.cookies.get(tickets.CSRF_COOKIE), request.form.get("csrf")
     ):
-        return _render_page(place, code, status=403, problem_key="csrf_failed", values=request.form, tap=tap)
+        return _render_page(place, token, status=403, problem_key="csrf_failed", values=request.form, tap=tap)
     item, errors = response_from_form(
         request.form,
         survey,
@@ -214,16 +217,16 @@ def continuation_form(code: str) -> Response:
     )
     if errors:
         return _render_page(
-            place, code, status=422, problem_key="invalid_form", errors=errors, values=request.form, tap=tap
+            place, token, status=422, problem_key="invalid_form", errors=errors, values=request.form, tap=tap
         )
     try:
         result = _record_follow_up(tap, item, served, at)
     except RateLimited as limited:
-        page = _render_page(place, code, status=429, problem_key="rate_limited", values=request.form, tap=tap)
+        page = _render_page(place, token, status=429, problem_key="rate_limited", values=request.form, tap=tap)
         page.headers["Retry-After"] = str(limited.retry_after)
         return page
     except RequestError:
-        return _render_page(place, code, status=422, problem_key="invalid_form", values=request.form, tap=tap)
+        return _render_page(place, token, status=422, problem_key="invalid_form", values=request.form, tap=tap)
     html = render_template(
         "phone/thanks.html",
         words=texts(language, place.store.name),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 from collections import Counter
 from datetime import timedelta
@@ -431,3 +432,53 @@ def test_a_contact_that_waited_for_its_tap_is_routed_with_it_once(app, client, c
 
     assert cases_of(app, item["id"]) == 1
     assert rows(app, "SELECT COUNT(*) FROM alert_case") == [(1,)]
+
+
+# --- without JavaScript, and in the logs --------------------------------------------------------
+
+
+def form_fields(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+
+
+def test_the_plain_form_continues_the_tap_without_a_rating(app, client, clock, terminal):
+    item = tap(terminal, rating=2)
+    terminal.post_batch([item])
+    code = code_for(terminal, item["id"])
+    page = client.get(f"/m/c/{code}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    fields = form_fields(page)
+    assert fields["response_id"] == item["id"]
+    assert 'name="q.rating"' not in page
+    clock.advance(seconds=40)
+
+    thanks = client.post(f"/m/c/{code}", data={**fields, "q.nps": "9", "q.comment": "Quick and kind"})
+
+    assert thanks.status_code == 200 and "Thank you!" in thanks.get_data(as_text=True)
+    assert stored(app, item["id"])["answers"] == sorted(
+        [("rating", 2, None), ("nps", 9, None), ("comment", None, "Quick and kind")], key=repr
+    )
+    assert smileys(app) == 1
+    assert client.get(f"/m/c/{code}").status_code == 410  # finished: the code took its conversation
+
+
+def test_the_plain_form_without_its_csrf_value_is_refused_and_kept(app, client, clock, terminal):
+    item = tap(terminal)
+    code = code_for(terminal, item["id"])
+    fields = form_fields(client.get(f"/m/c/{code}").get_data(as_text=True))
+
+    refused = client.post(f"/m/c/{code}", data={**fields, "csrf": "x" * 43, "lang": "en", "q.comment": "keep me"})
+
+    assert refused.status_code == 403 and "keep me" in refused.get_data(as_text=True)
+    assert rows(app, "SELECT COUNT(*) FROM phone_continuation") == [(0,)]
+
+
+def test_a_code_never_reaches_a_log_line(app, terminal):
+    from hub.logs import loggable_path
+
+    code = code_for(terminal, tap(terminal)["id"])
+    routes = app.url_map.bind("hub.test")
+
+    for method, path in (("GET", f"/m/c/{code}"), ("PUT", f"/api/v1/phone/{code}/responses/0190")):
+        rule, arguments = routes.match(path, method=method, return_rule=True)
+        assert code not in loggable_path(path, rule.rule, arguments)
+
