@@ -263,3 +263,14 @@ def set_contact(response_id: str, contact_sealed: bytes) -> None:
         f"UPDATE response SET contact_sealed = {database.param} WHERE id = {database.param} AND contact_sealed IS NULL",
         (contact_sealed, response_id),
     )
+
+
+def forget_continuations(settled_before: datetime, waiting_before: datetime) -> None:
+    """Forget the conversations of taps claimed before ``settled_before`` that wait for nothing
+    (their codes and pages can no longer send), and those claimed before ``waiting_before``
+    whose tap never arrived, with what waited for it."""
+    database.execute_sql(
+        "DELETE FROM phone_continuation WHERE claimed_at < "
+        f"(CASE WHEN pending IS NULL AND pending_contact IS NULL THEN {database.param} ELSE {database.param} END)",
+        (db_time(settled_before), db_time(waiting_before)),
+    )

@@ -21,6 +21,8 @@ response, so one shopper is one response, one smiley, counted once.
 - An answer to a question the tap answered otherwise (a reason chosen on the terminal and
   another on the phone) never overwrites: the phone's version is kept aside in
   response_conflict (stored order) or stays in ``pending`` (arrival order).
+- Kept: a claim while a page of its code can still send (8 days), a follow-up waiting for a
+  tap that never arrives 30 days; then both are forgotten, its sealed contact with it.
 - Alerts: a finished follow-up routes the whole response (tap and follow-up) once more; a
   response in a case already is not alerted again (docs/cases.md), its case page reads the
   added answers, and a tap that opened no case can open one now (a contact left, say).
@@ -32,7 +34,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -53,6 +55,12 @@ from shared.continuation import read_continuation, verify_continuation
 from shared.crypto import load_public_key
 from shared.errors import Problem, RateLimited, RequestError, TokenError
 from shared.protocol import AnswerRow, ValidResponse, validate_response
+
+# A claim is kept while a page of its code can send (pages are read for 7 days after they
+# were served, mobile_web/tickets.py; a code opens pages for 2 hours) ...
+SETTLED_KEPT = timedelta(days=8)
+# ... and a follow-up waits this long for its tap (a terminal offline longer loses it)
+WAITING_KEPT = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -200,6 +208,7 @@ def _take(
 ) -> str:
     claim = pq.continuation(tap.response_id)
     if claim is None:
+        pq.forget_continuations(now - SETTLED_KEPT, now - WAITING_KEPT)  # once per conversation
         pq.claim_continuation(tap.response_id, tap.terminal_id, ticket, response.locale, now)
         claim = pq.continuation(tap.response_id)  # another page may have won a race
     if claim["ticket"] != ticket or claim["terminal_id"] != tap.terminal_id:

@@ -482,3 +482,24 @@ def test_a_code_never_reaches_a_log_line(app, terminal):
         rule, arguments = routes.match(path, method=method, return_rule=True)
         assert code not in loggable_path(path, rule.rule, arguments)
 
+
+def test_settled_conversations_are_forgotten_after_a_week_and_waiting_ones_after_a_month(app, client, clock, terminal):
+    arrived, lost = tap(terminal), tap(terminal)
+    terminal.post_batch([arrived])
+    for item in (arrived, lost):  # the second tap never reaches the hub
+        phone = follow_up(client, clock, terminal, item)
+        phone.put(phone.version(NPS, partial=False, contact=CONTACT))
+
+    clock.advance(days=9)
+    newer = tap(terminal)
+    terminal.post_batch([newer])
+    phone = follow_up(client, clock, terminal, newer)
+    phone.put(phone.version(NPS))
+    assert {str(r[0]) for r in rows(app, "SELECT response_id FROM phone_continuation")} == {lost["id"], newer["id"]}
+
+    clock.advance(days=22)
+    latest = tap(terminal)
+    phone = follow_up(client, clock, terminal, latest)
+    phone.put(phone.version(NPS))
+    assert {str(r[0]) for r in rows(app, "SELECT response_id FROM phone_continuation")} == {latest["id"]}
+    assert ("nps", 3, None) in stored(app, arrived["id"])["answers"]  # what was added stays
