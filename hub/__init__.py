@@ -16,7 +16,7 @@ from flask import Flask, Response
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    from hub import config, db, logs, metrics, page_headers, problems, state
+    from hub import config, db, i18n, logs, metrics, page_headers, problems, state
     from hub.admin import bp as admin_bp
     from hub.api import bp as api_bp
     from hub.auth import guard
@@ -57,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)  # /admin: stores, surveys, terminals, people, alert rules, posters
     app.register_blueprint(dashboards_bp)  # /dashboard: figures from the daily rollups
     guard.init_app(app)
+    i18n.init_app(app, guard.person_language)  # the person's language, else the browser's, else German
     page_headers.init_app(app)  # CSP, no framing, Referrer-Policy, no-store (the phone page sets its own)
     app.register_blueprint(phone_bp)  # the phone messenger under /m/
 

@@ -13,6 +13,9 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # None: var/voxloop.db under the instance path
     "SECRET_KEY": None,  # None: read or made once in var/secret.key
     "PUBLIC_URL": "http://127.0.0.1:8000",
+    # The language of pages and emails for people who chose none on /account and whose browser
+    # asks for neither German nor English (hub/i18n.py): de or en.
+    "LANGUAGE": "de",
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "SYNC_MAX_ITEMS": 500,
     "SIGNATURE_MAX_SKEW_SECONDS": 300,

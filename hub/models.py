@@ -231,6 +231,7 @@ class User(BaseModel):
     active = BooleanField()
     created_at = DateTimeField()
     report_frequency = TextField(default="weekly")  # weekly | daily | off (hub/services/reports.py)
+    language = TextField(null=True)  # de | en, or None: the browser's (hub/i18n.py)
     # named by every session of this person; raised to end them all (hub/auth/guard.py)
     session_version = IntegerField(default=0)
 

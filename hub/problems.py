@@ -1,5 +1,9 @@
 """One place that turns errors into answers: RFC 9457 problem details for the API,
-a plain page for people. Nothing here leaks a trace or a secret."""
+a plain page for people. Nothing here leaks a trace or a secret.
+
+Problem documents are for machines and stay English whatever the request's language (a
+detail marked for translation is read in English there); the page for people shows the title
+and the detail in the person's language (hub/i18n.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from peewee import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from hub.i18n import in_language, lazy_gettext
 from hub.logs import loggable_path
 from shared.errors import CODES, VoxloopError
 
@@ -17,8 +22,35 @@ log = logging.getLogger("voxloop.hub")
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
 
 
+# What a page says for the problems people meet on pages; the API keeps CODES' English titles.
+PAGE_TITLES = {
+    "bad_parameter": lazy_gettext("This page cannot show what its address asks for"),
+    "malformed_request": lazy_gettext("The form is not complete or not valid."),
+    "csrf_failed": lazy_gettext("The form could not be verified; reload the page and send it again."),
+    "bad_credentials": lazy_gettext("The email address or the password is not right."),
+    "too_many_attempts": lazy_gettext("Too many failed sign-ins; wait a while and try again."),
+    "forbidden": lazy_gettext("Your role may not do this."),
+    "not_found": lazy_gettext("Not found."),
+    "unknown_store": lazy_gettext("There is no such store."),
+    "already_exists": lazy_gettext("This exists already."),
+    "invalid_rule": lazy_gettext("This alert rule cannot work."),
+    "case_state": lazy_gettext("This step does not fit the case's state."),
+    "rate_limited": lazy_gettext("Too many requests; wait a moment and try again."),
+}
+
+
+def page_text(error: VoxloopError) -> tuple[str, str]:
+    """The title and detail of a problem as the person reads them: in their language where
+    the code or the detail is translated."""
+    title = str(PAGE_TITLES.get(error.code, error.title))
+    detail = title if error.detail == error.title else str(error.detail)
+    return title, detail
+
+
 def problem(code: str, detail: str | None = None, status: int | None = None, **extra: object) -> Response:
     default_status, title = CODES[code]
+    with in_language("en"):  # a detail marked for people's pages is read in English here
+        detail = str(detail) if detail is not None else None
     body = {
         "type": f"https://voxloop.org/problems/{code}",
         "title": title,
@@ -54,10 +86,8 @@ def init_app(app: Flask) -> None:
         if not _wants_json():
             # a query parameter a page cannot use: the message, and the page without its query
             asked = error.code == "bad_parameter" and request.method == "GET"
-            title = "This page cannot show what its address asks for" if asked else error.title
-            page = render_template(
-                "problem.html", title=title, detail=error.detail, retry=request.path if asked else None
-            )
+            title, detail = page_text(error)
+            page = render_template("problem.html", title=title, detail=detail, retry=request.path if asked else None)
             return page, error.status
         return problem(error.code, error.detail, error.status, **error.extra)
 

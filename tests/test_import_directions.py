@@ -76,6 +76,7 @@ HUB_LAYERS = {
     "hub.page_headers": "core",
     "hub.logs": "core",
     "hub.metrics": "core",
+    "hub.i18n": "core",
 }
 # Imports that skip a layer downwards although the lower one is allowed: SQL stays behind services.
 LAYER_SKIPS_FORBIDDEN = {("views", "queries")}

@@ -35,7 +35,7 @@ def attempt(action: Callable[[], Any], done: str) -> tuple[bool, Any]:
     except NotFound:
         raise
     except VoxloopError as error:
-        flash(error.detail, "error")
+        flash(str(error.detail), "error")
         return False, None
     except ValueError as error:
         flash(str(error), "error")

@@ -37,7 +37,7 @@ def save_target() -> Response:
     except NotFound:
         raise
     except VoxloopError as error:
-        flash(error.detail, "error")
+        flash(str(error.detail), "error")
     else:
         flash("Target saved", "ok")
     return redirect(url_for("admin.targets_page"))

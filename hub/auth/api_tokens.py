@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from hub.auth.account import bp
 from hub.auth.guard import current_user, signed_in
 from hub.clock import now
+from hub.i18n import gettext
 from hub.services import api_tokens
 from shared.errors import VoxloopError
 
@@ -22,7 +23,7 @@ def make_api_token() -> Response | tuple[str, int, dict[str, str]]:
             current_user(), request.form.get("name", ""), request.form.getlist("scope"), now=now()
         )
     except VoxloopError as error:
-        flash(error.detail, "error")
+        flash(str(error.detail), "error")
         return redirect(url_for("account.show"))
     page = render_template("account/api_token_made.html", row=row, token=token, scopes=api_tokens.scopes_of(row))
     return page, 201, {"Cache-Control": "no-store"}
@@ -34,7 +35,14 @@ def revoke_api_token(token_id: int) -> Response:
     try:
         row = api_tokens.revoke_token(token_id, now=now(), user=current_user())
     except VoxloopError as error:
-        flash(error.detail, "error")
+        flash(str(error.detail), "error")
     else:
-        flash(f"Revoked the API token {row.name} ({row.prefix}…): it is refused from now on.", "ok")
+        flash(
+            gettext(
+                "Revoked the API token %(name)s (%(prefix)s…): it is refused from now on.",
+                name=row.name,
+                prefix=row.prefix,
+            ),
+            "ok",
+        )
     return redirect(url_for("account.show"))

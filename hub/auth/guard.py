@@ -22,6 +22,7 @@ from typing import Any
 from flask import Flask, current_app, g, redirect, request, session, url_for
 
 from hub.clock import now
+from hub.i18n import lazy_gettext
 from hub.models import User
 from hub.services.access import Scope, scope_for
 from hub.services.users import end_sessions
@@ -43,6 +44,20 @@ def init_app(app: Flask) -> None:
     app.before_request(_check_csrf)
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["current_user"] = current_user
+    app.jinja_env.globals["role_name"] = role_name
+
+
+ROLE_NAMES = {
+    "hq_admin": lazy_gettext("HQ admin"),
+    "hq_analyst": lazy_gettext("HQ analyst"),
+    "regional_manager": lazy_gettext("regional manager"),
+    "store_manager": lazy_gettext("store manager"),
+}
+
+
+def role_name(role: str) -> str:
+    """A role as people read it, in their language."""
+    return str(ROLE_NAMES.get(role, role))
 
 
 def start_session(user: User) -> None:
@@ -86,6 +101,12 @@ def current_user() -> User | None:
         user = User.get_or_none(User.id == user_id) if user_id else None
         g.user = user if user is not None and user.active and _session_is_current(user) else None
     return g.user
+
+
+def person_language() -> str | None:
+    """The signed-in person's chosen language, if they chose one (hub/i18n.py)."""
+    user = current_user()
+    return user.language if user is not None else None
 
 
 def _session_is_current(user: User) -> bool:

@@ -9,6 +9,8 @@ from werkzeug.wrappers import Response
 
 from hub.auth.guard import end_session, start_session
 from hub.clock import now
+from hub.i18n import current_language, lazy_gettext
+from hub.problems import page_text
 from hub.services import password_resets
 from hub.services.sign_in import sign_in as check_password
 from hub.state import state
@@ -33,7 +35,7 @@ def sign_in() -> str | Response | tuple[str, int]:
     try:
         user = check_password(email, request.form.get("password", ""), address=request.remote_addr or "?", now=now())
     except VoxloopError as error:
-        return render_template("login.html", next_page=next_page, error=error.detail, email=email), error.status
+        return render_template("login.html", next_page=next_page, error=page_text(error)[1], email=email), error.status
     start_session(user)
     return redirect(next_page)
 
@@ -42,9 +44,6 @@ def sign_in() -> str | Response | tuple[str, int]:
 def sign_out() -> Response:
     end_session()
     return redirect(url_for("auth.sign_in"))
-
-
-SENT = "If an account has this email address, a link to set a new password is on its way to it."
 
 
 @bp.route("/password-reset", methods=["GET", "POST"])
@@ -56,13 +55,13 @@ def ask_for_reset() -> str | tuple[str, int]:
         password_resets.request_link(
             request.form.get("email", ""),
             address=request.remote_addr or "?",
-            lang=request.accept_languages.best_match(password_resets.LANGUAGES, default="en"),
+            lang=current_language(),  # the email speaks the language of this page
             contact_key=state().contact_key,
             now=now(),
         )
     except VoxloopError as error:
-        return render_template("password_reset_request.html", sent=None, error=error.detail), error.status
-    return render_template("password_reset_request.html", sent=SENT, error=None)
+        return render_template("password_reset_request.html", sent=None, error=page_text(error)[1]), error.status
+    return render_template("password_reset_request.html", sent=True, error=None)
 
 
 @bp.route("/password-reset/<token>", methods=["GET", "POST"])
@@ -72,12 +71,16 @@ def reset_password(token: str) -> Response | tuple[str, int]:
             password_resets.person_for(token, now=now())
             return _no_referrer(render_template("password_reset.html", error=None)), 200
         if request.form.get("password", "") != request.form.get("repeat_password", ""):
-            raise VoxloopError("malformed_request", "the two passwords differ")
+            raise VoxloopError("malformed_request", lazy_gettext("the two passwords differ"))
         password_resets.reset_password(token, request.form.get("password", ""), now=now())
     except VoxloopError as error:
-        return _no_referrer(render_template("password_reset.html", error=error.detail)), error.status
+        return _no_referrer(render_template("password_reset.html", error=_sentence(page_text(error)[1]))), error.status
     end_session()
     return redirect(url_for("auth.sign_in", reset="done"))
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def _no_referrer(page: str) -> Response:

@@ -16,6 +16,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from hub.db import write_transaction
+from hub.i18n import lazy_gettext
 from hub.models import PasswordReset, User
 from hub.services.outbox.queueing import queue
 from hub.services.personal_data import seal_contact
@@ -40,7 +41,7 @@ def request_link(email: str, *, address: str, lang: str, contact_key: bytes, now
     since = naive_now - RATE_WINDOW
     recent = PasswordReset.select().where(PasswordReset.requested_at > since)
     if recent.where(PasswordReset.address == address).count() >= MAX_PER_ADDRESS:
-        raise VoxloopError("too_many_attempts", "too many password reset requests; try again in an hour")
+        raise VoxloopError("too_many_attempts", lazy_gettext("too many password reset requests; try again in an hour"))
     user = User.get_or_none((User.email == (email or "").strip().lower()) & User.active)
     if user is not None and recent.where(PasswordReset.user == user.id).count() >= MAX_PER_PERSON:
         user = None  # asked often enough: this request is counted, and sends nothing
@@ -71,10 +72,10 @@ def person_for(token: str, *, now: datetime) -> User:
     """The person a link is for while it works; raises ``invalid_reset_link`` otherwise."""
     reset = PasswordReset.get_or_none(PasswordReset.token_hash == _hash(token or ""))
     if reset is None or reset.used_at is not None or reset.expires_at <= now.replace(tzinfo=None):
-        raise RequestError("malformed_request", "this link does not work any more; ask for a new one")
+        raise RequestError("malformed_request", lazy_gettext("this link does not work any more; ask for a new one"))
     user = User.get_or_none((User.id == reset.user_id) & User.active)
     if user is None:
-        raise RequestError("malformed_request", "this link does not work any more; ask for a new one")
+        raise RequestError("malformed_request", lazy_gettext("this link does not work any more; ask for a new one"))
     return user
 
 
@@ -91,7 +92,7 @@ def reset_password(token: str, password: str, *, now: datetime) -> User:
             .execute()
         )
         if claimed != 1:  # another request with the same link was quicker
-            raise RequestError("malformed_request", "this link does not work any more; ask for a new one")
+            raise RequestError("malformed_request", lazy_gettext("this link does not work any more; ask for a new one"))
         PasswordReset.update(used_at=naive_now).where(
             (PasswordReset.user == user.id) & PasswordReset.used_at.is_null()
         ).execute()

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from peewee import Expression
 
 from hub.db import write_transaction
+from hub.i18n import lazy_gettext
 from hub.models import LoginAttempt, User
 from hub.services.passwords import hash_password, needs_rehash, parameters, verify_password
 from shared.errors import VoxloopError
@@ -69,7 +70,10 @@ def sign_in(email: str, password: str, *, address: str, now: datetime) -> User:
     wait = wait_before_attempt(email, address, now=now)
     if wait:
         raise VoxloopError(
-            "too_many_attempts", f"too many failed sign-ins; try again in {math.ceil(wait.total_seconds())} seconds"
+            "too_many_attempts",
+            lazy_gettext(
+                "too many failed sign-ins; try again in %(seconds)s seconds", seconds=math.ceil(wait.total_seconds())
+            ),
         )
     user = User.get_or_none(User.email == email)
     stored = user.password_hash if user else _dummy_hash(parameters())

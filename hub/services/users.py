@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from hub.db import write_transaction
+from hub.i18n import LANGUAGES, lazy_gettext
 from hub.models import Region, Store, User, UserRegion, UserStore
 from hub.services.passwords import hash_password
 from hub.services.sign_in import sign_in
@@ -25,7 +26,9 @@ def add_user(
     if role not in User.ROLES:
         raise RequestError("malformed_request", f"role must be one of {', '.join(User.ROLES)}")
     if "@" not in email or len(password) < 12:
-        raise RequestError("malformed_request", "a user needs an email address and a password of 12 characters or more")
+        raise RequestError(
+            "malformed_request", lazy_gettext("a user needs an email address and a password of 12 characters or more")
+        )
     if User.select().where(User.email == email.lower()).exists():
         raise AlreadyExists("already_exists", f"a user {email.lower()!r} exists already")
     password_hash = hash_password(password)  # slow on purpose: outside the write lock
@@ -48,7 +51,7 @@ def add_user(
 def check_new_password(password: str) -> None:
     """Raise ``malformed_request`` unless ``password`` is long enough to be set."""
     if len(password) < 12:
-        raise RequestError("malformed_request", "a password needs 12 characters or more")
+        raise RequestError("malformed_request", lazy_gettext("a password needs 12 characters or more"))
 
 
 def change_user(
@@ -67,9 +70,11 @@ def change_user(
     if role not in User.ROLES:
         raise RequestError("malformed_request", f"role must be one of {', '.join(User.ROLES)}")
     if not name.strip():
-        raise RequestError("malformed_request", "a user needs a name")
+        raise RequestError("malformed_request", lazy_gettext("a user needs a name"))
     if user.id == acting.id and (role != "hq_admin" or not active):
-        raise RequestError("malformed_request", "you cannot remove your own admin role or deactivate yourself")
+        raise RequestError(
+            "malformed_request", lazy_gettext("you cannot remove your own admin role or deactivate yourself")
+        )
     with write_transaction():
         # switched off: every session ends now, and none comes back when switched on again
         version = User.session_version + (0 if active else 1)
@@ -104,10 +109,18 @@ def change_own_password(user: User, current: str, new: str, *, address: str, now
         sign_in(user.email, current, address=address, now=now)
     except VoxloopError as error:
         if error.code == "bad_credentials":
-            raise RequestError("malformed_request", "your current password is not right") from None
+            raise RequestError("malformed_request", lazy_gettext("your current password is not right")) from None
         raise
     set_password(user, new)
     return User.get_by_id(user.id)
+
+
+def set_language(user: User, language: str) -> None:
+    """The person's language for pages and emails; "" follows the browser (hub/i18n.py)."""
+    if language and language not in LANGUAGES:
+        raise RequestError("malformed_request", f"the language is one of {', '.join(LANGUAGES)}")
+    with write_transaction():
+        User.update(language=language or None).where(User.id == user.id).execute()
 
 
 def end_sessions(user: User) -> None:
@@ -123,7 +136,7 @@ def set_store_managers(store: Store, user_ids: Iterable[int]) -> None:
     managers = User.select(User.id).where(User.role == "store_manager")
     found = {u.id for u in managers.where(User.id.in_(sorted(wanted) or [-1]))}
     if found != wanted:
-        raise RequestError("malformed_request", "managers must be existing store managers")
+        raise RequestError("malformed_request", lazy_gettext("managers must be existing store managers"))
     with write_transaction():
         UserStore.delete().where((UserStore.store == store.id) & UserStore.user.in_(managers)).execute()
         for user_id in sorted(wanted):

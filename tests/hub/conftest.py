@@ -64,6 +64,7 @@ def app(database_url: str, tmp_path: Path, clock: Clock) -> Iterator[Flask]:
             "SECRET_KEY": "test-secret-key",
             "CLOCK": clock,
             "PASSWORD_SCRYPT_LOG2_N": 10,  # fast tests; production hashes at 2^17
+            "LANGUAGE": "en",  # the pages' default; tests/hub/test_languages.py tries German
         }
     )
     with app.app_context(), pytest.MonkeyPatch.context() as patch:

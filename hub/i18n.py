@@ -1,0 +1,107 @@
+"""The languages people read the hub in: German and English, with Flask-Babel.
+
+Every text a page or a staff email shows is marked for gettext (``_()`` in Python, ``{{ _() }}``
+and ``{% trans %}`` in templates) and English is the source language: the German catalog is
+hub/translations/de/LC_MESSAGES/messages.po, compiled next to it to messages.mo, which is
+committed so the installed wheel carries it (tests/hub/test_catalog.py checks that it is
+complete and that the .mo is the .po compiled).
+
+Whose language: the signed-in person's choice on /account, else the browser's
+Accept-Language, else the hub's ``LANGUAGE`` setting, German by default (the chains voxloop is
+made for speak German; a browser that names neither German nor English gets it too). Emails to
+staff go out in the recipient's choice, else the hub's setting (``in_language``); the password
+reset email, asked for before sign-in, in the language of the page it was asked on. The JSON
+API's problem documents stay English: machines read them.
+
+Dates and numbers are written in the language's format by Babel (``number``, ``when``):
+"2.12.2026, 14:05" and "73,4" in German, "12/2/2026, 2:05 PM" and "73.4" in English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+
+from babel import Locale
+from babel.dates import format_skeleton, format_time
+from babel.numbers import format_decimal
+from flask import Flask, current_app, has_app_context, has_request_context, request
+from flask_babel import Babel, force_locale, get_locale
+from flask_babel import gettext as gettext
+from flask_babel import lazy_gettext as lazy_gettext
+from flask_babel import ngettext as ngettext
+from flask_babel import refresh as refresh
+
+LANGUAGES = ("de", "en")
+NAMES = {"de": "Deutsch", "en": "English"}
+
+
+def default_language() -> str:
+    """The hub's LANGUAGE setting (German unless the operator chose English)."""
+    configured = current_app.config.get("LANGUAGE") if has_app_context() else None
+    return configured if configured in LANGUAGES else "de"
+
+
+def language_of(choice: str | None) -> str:
+    """A stored or asked-for language, or the hub's default for anything voxloop does not speak."""
+    return choice if choice in LANGUAGES else default_language()
+
+
+def browser_language() -> str:
+    """The best of the request's Accept-Language, else the hub's default."""
+    if not has_request_context():
+        return default_language()
+    return request.accept_languages.best_match(LANGUAGES, default=default_language())
+
+
+def init_app(app: Flask, person_language: Callable[[], str | None]) -> None:
+    """Flask-Babel with its Jinja i18n extension; ``person_language()`` is the signed-in
+    person's choice (None when nobody is signed in or they chose none)."""
+
+    def select() -> str:
+        if not has_request_context():
+            return default_language()
+        return language_of(person_language()) if person_language() else browser_language()
+
+    Babel(app, locale_selector=select)
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["day"] = day
+    app.jinja_env.globals["current_language"] = current_language
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return language_of(locale.language if locale else None)
+
+
+@contextmanager
+def in_language(lang: str | None) -> Iterator[None]:
+    """Render in ``lang`` (an email to someone), whatever the request around says."""
+    with force_locale(language_of(lang)):
+        yield
+
+
+def number(value: float | int | None, places: int = 1) -> str:
+    """A number with ``places`` decimals in the current language's format ("73,4")."""
+    if value is None:
+        return "–"
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    return format_decimal(value, pattern, locale=current_language())
+
+
+def when(moment: datetime | None) -> str:
+    """A date and time to the minute ("2.12.2026, 14:05"), in the zone it carries."""
+    if moment is None:
+        return "–"
+    lang = current_language()
+    pattern = Locale.parse(lang).datetime_formats["short"]
+    return pattern.format(format_time(moment, "short", locale=lang), format_skeleton("yMd", moment, locale=lang))
+
+
+def day(value: date | None) -> str:
+    """A date ("2.12.2026")."""
+    if value is None:
+        return "–"
+    return format_skeleton("yMd", value, locale=current_language())

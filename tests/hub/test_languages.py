@@ -1,0 +1,136 @@
+"""Whose language a page speaks (hub/i18n.py): the person's choice on /account, else the
+browser's Accept-Language, else the hub's LANGUAGE setting, German unless set; the sign-in and
+password pages before sign-in follow the browser; dates and numbers are written in the
+language's format."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from hub.i18n import in_language, lazy_gettext, number, when
+from hub.models import User
+from hub.problems import problem
+from shared.errors import CODES
+from tests.hub.alerting import sign_in_as
+from tests.hub.conftest import connected
+
+GERMAN = {"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}
+ENGLISH = {"Accept-Language": "en-GB,en;q=0.9"}
+
+
+def language_of(page: str) -> str:
+    return page.split('<html lang="', 1)[1].split('"', 1)[0]
+
+
+@pytest.fixture
+def german_hub(app):
+    """The hub as installed: no LANGUAGE set, so German for whoever asks for nothing we speak."""
+    app.config["LANGUAGE"] = "de"
+    return app
+
+
+def test_the_sign_in_page_speaks_the_browsers_language(client):
+    german = client.get("/login", headers=GERMAN).get_data(as_text=True)
+    english = client.get("/login", headers=ENGLISH).get_data(as_text=True)
+
+    assert language_of(german) == "de" and "Passwort vergessen?" in german and "Forgot your password?" not in german
+    assert language_of(english) == "en" and "Forgot your password?" in english
+
+
+def test_a_browser_asking_for_neither_language_gets_german_on_an_installed_hub(german_hub):
+    page = german_hub.test_client().get("/login", headers={"Accept-Language": "fr-FR,pl;q=0.8"})
+
+    assert language_of(page.get_data(as_text=True)) == "de"
+    assert "Anmelden" in page.get_data(as_text=True)
+
+
+def test_a_browser_asking_for_nothing_gets_the_hubs_setting(german_hub):
+    assert language_of(german_hub.test_client().get("/login").get_data(as_text=True)) == "de"
+    german_hub.config["LANGUAGE"] = "en"
+    assert language_of(german_hub.test_client().get("/login").get_data(as_text=True)) == "en"
+
+
+def test_the_password_reset_pages_before_sign_in_follow_the_browser(client):
+    asked = client.get("/password-reset", headers=GERMAN).get_data(as_text=True)
+    broken = client.get("/password-reset/not-a-token", headers=GERMAN).get_data(as_text=True)
+
+    assert "Link senden" in asked
+    assert "Dieser Link funktioniert nicht mehr; fordern Sie einen neuen an." in broken
+
+
+def test_a_wrong_password_is_refused_in_the_browsers_language(client, people):
+    from tests.hub.test_sign_in import csrf_of
+
+    token = csrf_of(client.get("/login", headers=GERMAN).get_data(as_text=True))
+    answer = client.post(
+        "/login", data={"email": "mia@example.org", "password": "wrong", "csrf_token": token}, headers=GERMAN
+    )
+
+    assert answer.status_code == 401
+    assert "Die E-Mail-Adresse oder das Passwort stimmt nicht." in answer.get_data(as_text=True)
+
+
+def test_the_persons_choice_beats_the_browser(app, client, people):
+    csrf = sign_in_as(client, people["mia"])
+    assert language_of(client.get("/account", headers=ENGLISH).get_data(as_text=True)) == "en"
+
+    saved = client.post("/account/language", data={"language": "de", "csrf_token": csrf}, headers=ENGLISH)
+    page = client.get("/account", headers=ENGLISH).get_data(as_text=True)
+
+    assert saved.status_code == 302
+    assert language_of(page) == "de"
+    assert "Gespeichert: Ihre Sprache." in page  # the confirmation already in the new language
+    assert "Ihr Konto" in page and "Your account" not in page
+    with connected(app):
+        assert User.get_by_id(people["mia"].id).language == "de"
+
+
+def test_choosing_the_browsers_language_again_follows_the_browser(app, client, people):
+    with connected(app):
+        User.update(language="en").where(User.id == people["mia"].id).execute()
+    csrf = sign_in_as(client, people["mia"])
+    assert language_of(client.get("/account", headers=GERMAN).get_data(as_text=True)) == "en"
+
+    client.post("/account/language", data={"language": "", "csrf_token": csrf})
+
+    assert language_of(client.get("/account", headers=GERMAN).get_data(as_text=True)) == "de"
+    assert language_of(client.get("/account", headers=ENGLISH).get_data(as_text=True)) == "en"
+    with connected(app):
+        assert User.get_by_id(people["mia"].id).language is None
+
+
+def test_a_language_voxloop_does_not_speak_is_refused_and_nothing_changes(app, client, people):
+    csrf = sign_in_as(client, people["mia"])
+
+    client.post("/account/language", data={"language": "fr", "csrf_token": csrf})
+
+    page = client.get("/account", headers=ENGLISH).get_data(as_text=True)
+    assert "the language is one of de, en" in page
+    with connected(app):
+        assert User.get_by_id(people["mia"].id).language is None
+
+
+def test_api_problem_documents_stay_english_for_a_german_browser(app):
+    """A detail marked for people's pages (a LazyString) is read in English in a problem document."""
+    with app.test_request_context("/api/v1/x", headers=GERMAN):
+        assert str(lazy_gettext("the two passwords differ")) == "die beiden Passwörter unterscheiden sich"
+        body = problem("malformed_request", lazy_gettext("the two passwords differ")).get_json()
+
+    assert body["detail"] == "the two passwords differ"
+    assert body["title"] == CODES["malformed_request"][1]
+
+
+# --- dates and numbers -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "moment", "figure"),
+    [("de", "2.12.2026, 14:05", "73,4"), ("en", "12/2/2026, 2:05\u202fPM", "73.4")],
+)
+def test_dates_and_numbers_are_written_in_the_languages_format(app, lang, moment, figure):
+    with app.test_request_context(), in_language(lang):
+        assert when(datetime(2026, 12, 2, 14, 5, tzinfo=UTC)) == moment
+        assert number(73.4) == figure
+        assert number(1234.5) == ("1.234,5" if lang == "de" else "1,234.5")
