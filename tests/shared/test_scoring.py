@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from itertools import combinations
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -167,9 +170,10 @@ def test_smiley_weight_refuses_a_face_off_the_scale(value, faces):
 
 
 @pytest.mark.parametrize("faces", [4, 5])
-def test_smiley_index_of_all_top_faces_is_100(faces):
+def test_smiley_index_of_all_top_faces_is_100_with_an_interval_below(faces):
     score = smiley_index({faces: 12}, faces)
-    assert (score.value, score.n, score.low, score.high) == (100.0, 12, 100.0, 100.0)
+    assert (score.value, score.n, score.high) == (100.0, 12, 100.0)
+    assert 50.0 < score.low < 70.0  # 12 of 12 cannot rule out an index of 60
 
 
 @pytest.mark.parametrize("faces", [4, 5])
@@ -193,8 +197,59 @@ def test_smiley_index_interval_is_clipped_to_the_scale():
     assert (score.low, score.high) == (-100.0, 100.0)
 
 
-def test_smiley_index_of_one_answer_has_no_interval():
-    assert smiley_index({3: 1}, 5) == Score(0.0, 1, None, None)
+def test_smiley_index_of_one_answer_has_an_interval_around_it():
+    score = smiley_index({3: 1}, 5)
+    assert (score.value, score.n) == (0.0, 1)
+    assert score.low < 0.0 < score.high
+
+
+@pytest.mark.parametrize("faces", [4, 5])
+@pytest.mark.parametrize("n", [1, 2, 5, 30, 1000])
+def test_smiley_index_interval_is_never_of_zero_width_when_every_face_agrees(faces, n):
+    for face in range(1, faces + 1):
+        score = smiley_index({face: n}, faces)
+        assert score.high - score.low > 0.0
+        assert score.low <= score.value <= score.high
+
+
+def compositions(n: int, parts: int):
+    """Every way to split n answers over ``parts`` faces (stars and bars)."""
+    for bars in combinations(range(n + parts - 1), parts - 1):
+        edges = (-1, *bars, n + parts - 1)
+        yield [edges[i + 1] - edges[i] - 1 for i in range(parts)]
+
+
+def exact_coverage(probabilities: dict[int, float], n: int, faces: int) -> float:
+    """The chance that the interval of n answers drawn from ``probabilities`` holds the true
+    index: every sample enumerated with its multinomial probability (no simulation)."""
+    truth = sum(p * smiley_weight(face, faces) for face, p in probabilities.items())
+    covered = 0.0
+    log_n = math.lgamma(n + 1)
+    for split in compositions(n, faces):
+        counts = {face: c for face, c in zip(range(1, faces + 1), split, strict=True) if c}
+        if any(probabilities.get(face, 0.0) == 0.0 for face in counts):
+            continue
+        log_p = log_n + sum(c * math.log(probabilities[f]) - math.lgamma(c + 1) for f, c in counts.items())
+        score = smiley_index(counts, faces)
+        if score.low <= truth <= score.high:
+            covered += math.exp(log_p)
+    return covered
+
+
+@pytest.mark.parametrize("n", [20, 30])
+def test_smiley_index_interval_covers_the_true_index_at_least_93_percent_when_most_give_the_top_face(n):
+    # 80 % top face: the plain normal interval covered 0.86-0.88 here
+    probabilities = {5: 0.80, 4: 0.10, 3: 0.05, 2: 0.03, 1: 0.02}
+    assert exact_coverage(probabilities, n, 5) >= 0.93
+
+
+@pytest.mark.parametrize(
+    "probabilities",
+    [{4: 0.8, 3: 0.1, 2: 0.05, 1: 0.05}, {1: 0.25, 2: 0.25, 3: 0.25, 4: 0.25}, {1: 0.4, 4: 0.6}],
+    ids=["top-heavy", "even", "split"],
+)
+def test_smiley_index_interval_covers_the_true_index_near_95_percent_at_n_20_on_4_faces(probabilities):
+    assert 0.93 <= exact_coverage(probabilities, 20, 4) <= 0.995
 
 
 def test_smiley_index_refuses_a_face_the_scale_does_not_have():
