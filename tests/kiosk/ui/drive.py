@@ -360,9 +360,9 @@ def scenario_qr(d: Driver, terminal: Any) -> dict[str, Any]:
     return {"screen": d.current, "shot": shot, "card": d.box(card)}
 
 
-def scenario_continue(d: Driver, terminal: Any) -> dict[str, Any]:
-    """A tap on "Bad" with a reason on an enrolled terminal: the thank-you's QR code as drawn
-    (for the test to decode and open on a phone), then the tap synced to the hub."""
+def scenario_continue_offline(d: Driver, terminal: Any) -> dict[str, Any]:
+    """A tap on "Bad" with a reason on an enrolled terminal: the thank-you's QR code as drawn,
+    for the test to decode and open on a phone (the hub need not be reachable)."""
     d.tap(d.screen("rating").face_buttons()[1])
     follow_up = d.screen("follow_up")
     d.tap({c.option_id: c for c in follow_up.chips()}["queue"])
@@ -374,6 +374,13 @@ def scenario_continue(d: Driver, terminal: Any) -> dict[str, Any]:
     }
     [row] = terminal.store.export()
     facts["response_id"] = row["response"]["id"]
+    facts["queue_depth"] = terminal.status()["queue_depth"]
+    return facts
+
+
+def scenario_continue(d: Driver, terminal: Any) -> dict[str, Any]:
+    """As ``continue_offline``, then the tap synced to the hub before the test goes on."""
+    facts = scenario_continue_offline(d, terminal)
     deadline = time.monotonic() + 30  # the sync worker's thread, in real time: no frames meanwhile
     while terminal.status()["queue_depth"] and time.monotonic() < deadline:
         time.sleep(0.1)
