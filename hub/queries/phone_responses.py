@@ -274,3 +274,11 @@ def forget_continuations(settled_before: datetime, waiting_before: datetime) -> 
         f"(CASE WHEN pending IS NULL AND pending_contact IS NULL THEN {database.param} ELSE {database.param} END)",
         (db_time(settled_before), db_time(waiting_before)),
     )
+
+
+def lock_terminal(terminal_id: str) -> None:
+    """Lock a terminal's row on PostgreSQL, as its syncs do (hub/queries/terminals.py), so a
+    follow-up and the sync that brings its tap run one after the other (SQLite's writers are
+    serialised already)."""
+    if not is_sqlite():
+        database.execute_sql(f"SELECT id FROM terminal WHERE id = {database.param} FOR UPDATE", (terminal_id,))

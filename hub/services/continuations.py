@@ -206,6 +206,9 @@ def _take(
     surveys: SurveyCache,
     now: datetime,
 ) -> str:
+    # Serialised with the terminal's syncs: either its sync that brings the tap sees this
+    # follow-up waiting, or this follow-up sees the tap stored; never neither.
+    pq.lock_terminal(tap.terminal_id)
     claim = pq.continuation(tap.response_id)
     if claim is None:
         pq.forget_continuations(now - SETTLED_KEPT, now - WAITING_KEPT)  # once per conversation

@@ -503,3 +503,35 @@ def test_settled_conversations_are_forgotten_after_a_week_and_waiting_ones_after
     phone.put(phone.version(NPS))
     assert {str(r[0]) for r in rows(app, "SELECT response_id FROM phone_continuation")} == {latest["id"]}
     assert ("nps", 3, None) in stored(app, arrived["id"])["answers"]  # what was added stays
+
+
+def test_a_follow_up_waits_for_a_sync_of_its_terminal_in_progress(app, client, clock, terminal, database_url):
+    """On PostgreSQL a follow-up and the sync that brings its tap take the terminal's row lock,
+    so the sync sees the follow-up waiting or the follow-up sees the tap, never neither."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite serialises every writer already; the row lock is PostgreSQL's")
+    import threading
+    import time
+
+    import psycopg
+
+    item = tap(terminal)
+    phone = follow_up(client, clock, terminal, item)
+    sent = []
+    with psycopg.connect(database_url) as sync_in_progress, psycopg.connect(database_url, autocommit=True) as watch:
+        sync_in_progress.execute("SELECT id FROM terminal WHERE id = %s FOR UPDATE", (terminal.device_id,))
+        worker = threading.Thread(target=lambda: sent.append(phone.put(phone.version(NPS, partial=False))))
+        worker.start()
+        waiting, deadline = 0, time.monotonic() + 10
+        while not waiting and time.monotonic() < deadline:
+            waiting = watch.execute(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            ).fetchone()[0]
+            time.sleep(0.05)
+        assert waiting == 1 and not sent  # the follow-up waits for the sync
+        sync_in_progress.rollback()
+    worker.join(10)
+
+    assert sent[0].status_code == 200
+    terminal.post_batch([item])
+    assert ("nps", 3, None) in stored(app, item["id"])["answers"]
