@@ -164,6 +164,39 @@ def test_a_response_that_matches_two_rules_is_in_one_case_the_older_rules(app, p
     assert alert["listed"] == ["call me"]
 
 
+def test_a_second_matching_rule_hears_of_the_response_under_the_case_it_is_in(app, clock, people, terminal, inbox):
+    """contact_requested gets a webhook: a rating 1 with a contact is in the very_unhappy case,
+    the webhook hears of it naming that case, and Mia still gets one email, not two."""
+    import json
+
+    from hub.models import AlertRule
+    from hub.services.alerts.rules import update_rule
+    from tests.hub.alerting import outbox
+    from tests.support.webhook_receiver import WebhookReceiver
+
+    app.config["WEBHOOK_ALLOWED_NETWORKS"] = "127.0.0.1"
+    receiver = WebhookReceiver().start()
+    try:
+        with connected(app):
+            rule = AlertRule.get(AlertRule.key == "contact_requested")
+            update_rule(rule.id, {"webhook_url": receiver.url, "webhook_format": "json"}, now=clock())
+        send(terminal, rating(terminal, 1, comment="call me", contact="kunde@example.com"))
+        deliver(app)
+        (call,) = receiver.wait_for(1, timeout=10)
+    finally:
+        receiver.stop()
+    case_id = case_of(app, "call me")
+    body = json.loads(call.body)
+    assert body["case"]["id"] == case_id and body["rule"]["key"] == "contact_requested"
+    assert [r["comment"] for r in body["responses"]] == ["call me"]
+    (alert,) = checked_alerts(app, inbox, 0)
+    assert alert == {"case": case_id, "state": "open", "listed": ["call me"], "to": "mia@example.org"}
+    assert sorted(m.channel for m in outbox(app)) == ["email", "webhook"]
+    with connected(app):
+        trail = [e.text for e in Case.get_by_id(case_id).events.order_by(Case.events.rel_model.id)]
+    assert trail == ["Very unhappy customer", "Customer asks for a call back"]
+
+
 def test_a_response_sent_again_joins_no_case_twice(app, people, terminal):
     item = rating(terminal, 1, comment="twice")
     send(terminal, item)

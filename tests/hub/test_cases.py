@@ -118,6 +118,7 @@ def test_a_manager_acknowledges_comments_calls_back_and_resolves(app, client, cl
         case = Case.get_by_id(berlin_case)
     assert trail == [
         ("opened", None, "09:00"),
+        ("alerted", None, "09:00"),  # the call-back rule matched too: it is told under this case
         ("acknowledged", "Mia Manager", "09:00"),
         ("commented", "Mia Manager", "09:05"),
         ("called_back", "Mia Manager", "09:05"),
