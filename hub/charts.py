@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from hub.i18n import gettext
+
 WIDTH = 720
 LINE_HEIGHT = 240
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 44, 12, 12, 28
@@ -240,7 +242,7 @@ def heatmap(
             cell = cells.get((r, c))
             name = f"{row} {column}"
             if cell is None or cell.value is None:
-                fill, css, tip = "url(#heat-empty)", "cell empty", f"{name}: no answers"
+                fill, css, tip = "url(#heat-empty)", "cell empty", gettext("%(name)s: no answers", name=name)
             else:
                 fill = heat_colour(cell.value, lowest, highest, diverging)
                 css = "cell muted" if cell.muted else "cell"

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_skeleton, format_time
+from babel.dates import format_date, format_skeleton, format_time, get_day_names
 from babel.numbers import format_decimal
 from flask import Flask, current_app, has_app_context, has_request_context, request
 from flask_babel import Babel, force_locale, get_locale
@@ -68,7 +69,9 @@ def init_app(app: Flask, person_language: Callable[[], str | None]) -> None:
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["day"] = day
+    app.jinja_env.filters["long_day"] = long_day
     app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["weekday_name"] = weekday_name
 
 
 def current_language() -> str:
@@ -83,6 +86,17 @@ def in_language(lang: str | None) -> Iterator[None]:
         yield
 
 
+def english(text: object) -> str:
+    """A text marked for translation as the JSON API gives it: in English."""
+    with force_locale("en"):
+        return str(text)
+
+
+def weekday_name(index: int, width: str = "abbreviated") -> str:
+    """Monday (0) to Sunday (6) in the current language ("Mo.", "Mon")."""
+    return get_day_names(width, locale=current_language())[index]
+
+
 def number(value: float | int | None, places: int = 1) -> str:
     """A number with ``places`` decimals in the current language's format ("73,4")."""
     if value is None:
@@ -91,13 +105,21 @@ def number(value: float | int | None, places: int = 1) -> str:
     return format_decimal(value, pattern, locale=current_language())
 
 
-def when(moment: datetime | None) -> str:
-    """A date and time to the minute ("2.12.2026, 14:05"), in the zone it carries."""
+def when(moment: datetime | None, zone: str | None = None) -> str:
+    """A date and time to the minute ("2.12.2026, 14:05"), in ``zone`` (a naive time is UTC)
+    or else the zone it carries."""
     if moment is None:
         return "–"
+    if zone is not None:
+        moment = (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).astimezone(ZoneInfo(zone))
     lang = current_language()
     pattern = Locale.parse(lang).datetime_formats["short"]
     return pattern.format(format_time(moment, "short", locale=lang), format_skeleton("yMd", moment, locale=lang))
+
+
+def long_day(value: date) -> str:
+    """A date with its weekday and month in words ("Mittwoch, 2. Dezember 2026")."""
+    return format_date(value, "full", locale=current_language())
 
 
 def day(value: date | None) -> str:

@@ -23,6 +23,7 @@ from hub.api import bp
 from hub.api.paging import Key, bad_parameter, page_of, page_request, paged_answer
 from hub.api.people import person
 from hub.clock import now
+from hub.i18n import english
 from hub.models import Store, User
 from hub.services import analytics, daily_figures, response_export
 from hub.services.access import Scope
@@ -69,7 +70,7 @@ def _period_dict(period: Period) -> dict[str, str]:
 def _figure(figure: Figure) -> dict[str, Any]:
     return {
         "key": figure.key,
-        "label": figure.label,
+        "label": english(figure.label),  # the API speaks English (hub/i18n.py)
         **figure.current.as_dict(),
         "previous": figure.previous.as_dict(),
         "change": figure.change,

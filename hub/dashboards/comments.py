@@ -12,12 +12,21 @@ from flask import Response, jsonify, render_template, request
 from hub.auth.guard import current_scope, signed_in
 from hub.dashboards import params
 from hub.dashboards.pages import bp, csv_response
+from hub.i18n import lazy_gettext
 from hub.services import analytics, comment_browser
 from hub.services.comment_browser import Comment, Criteria
 
 PAGE_SIZE = 50
 EXPORT_CAP = 5000
-CHANNELS = {"kiosk": "Terminal", "qr": "Phone"}
+CHANNELS = {"kiosk": lazy_gettext("Terminal"), "qr": lazy_gettext("Phone")}
+FACE_WORDS = {
+    "no rating": lazy_gettext("no rating"),
+    "very unhappy": lazy_gettext("very unhappy"),
+    "unhappy": lazy_gettext("unhappy"),
+    "neutral": lazy_gettext("neutral"),
+    "happy": lazy_gettext("happy"),
+    "very happy": lazy_gettext("very happy"),
+}
 FILTERS = ("store", "touchpoint", "channel", "rating", "from", "to", "language", "q", "term")
 
 
@@ -31,6 +40,12 @@ def face_name(face: int | None, faces: int) -> str:
     }
     scale = names.get(faces)
     return scale[face - 1] if scale and 1 <= face <= faces else f"{face} of {faces}"
+
+
+@bp.app_template_global()
+def face_words(name: str) -> str:
+    """A face's name (``face_name``, English in exports) as the page says it."""
+    return str(FACE_WORDS.get(name, name))
 
 
 @functools.cache

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from hub import charts
+from hub.i18n import gettext, ngettext, number, weekday_name
 from hub.services.hours import HourCell
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -24,14 +25,20 @@ class HourGrid:
 def hour_grid(cells: list[HourCell]) -> HourGrid:
     most = max((c.score.n for c in cells), default=0)
     index_cells = {
-        (c.weekday, c.hour): charts.Cell(c.score.value, f"index {c.score.value:.1f}, n = {c.score.n}", c.small)
+        (c.weekday, c.hour): charts.Cell(
+            c.score.value, gettext("index %(value)s, n = %(n)s", value=number(c.score.value), n=c.score.n), c.small
+        )
         for c in cells
     }
-    volume_cells = {(c.weekday, c.hour): charts.Cell(float(c.score.n), f"{c.score.n} answers") for c in cells}
+    volume_cells = {
+        (c.weekday, c.hour): charts.Cell(float(c.score.n), ngettext("%(num)s answer", "%(num)s answers", c.score.n))
+        for c in cells
+    }
+    weekdays = [weekday_name(d) for d in range(7)]
     return HourGrid(
         cells=cells,
-        index_chart=charts.heatmap("Smiley index per weekday and hour", WEEKDAYS, HOURS, index_cells),
+        index_chart=charts.heatmap(gettext("Smiley index per weekday and hour"), weekdays, HOURS, index_cells),
         volume_chart=charts.heatmap(
-            "Answers per weekday and hour", WEEKDAYS, HOURS, volume_cells, 0.0, float(most), diverging=False
+            gettext("Answers per weekday and hour"), weekdays, HOURS, volume_cells, 0.0, float(most), diverging=False
         ),
     )

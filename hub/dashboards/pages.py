@@ -14,6 +14,7 @@ from hub import charts
 from hub.auth.guard import current_scope, current_user, signed_in
 from hub.dashboards import params
 from hub.dashboards.heatmap import HOURS, WEEKDAYS, hour_grid
+from hub.i18n import gettext, lazy_gettext, number
 from hub.models import Store
 from hub.services import analytics, target_gaps
 from hub.services.analytics import Period, Ranking, TrendPoint
@@ -28,9 +29,18 @@ EXPORT_VIEWS = ("trend", "ranking", "regions", "hours", "channels")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+GRAIN_NAMES = {"day": lazy_gettext("day"), "week": lazy_gettext("week"), "month": lazy_gettext("month")}
+
+
 @bp.app_template_filter("figure")
 def figure(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
+    """A figure with one decimal in the person's language ("73,4" in German)."""
+    return number(value)
+
+
+@bp.app_template_global()
+def grain_name(grain: str) -> str:
+    return str(GRAIN_NAMES.get(grain, grain))
 
 
 def _suspect_switch(with_suspect: bool) -> str:
@@ -55,11 +65,11 @@ def _trend_charts(points: Sequence[TrendPoint], grain: str) -> list[tuple[str, A
         (
             name,
             charts.line_chart(
-                f"{name} per {grain} (95 % interval shaded)",
+                gettext("%(figure)s per %(grain)s (95 %% interval shaded)", figure=name, grain=grain_name(grain)),
                 [charts.Point(_label(p, grain), s.value, s.low, s.high) for p in points for s in [pick(p)]],
             ),
         )
-        for name, pick in (("Smiley index", lambda p: p.smiley), ("NPS", lambda p: p.nps))
+        for name, pick in ((gettext("Smiley index"), lambda p: p.smiley), ("NPS", lambda p: p.nps))
     ]
 
 
@@ -105,10 +115,10 @@ def overview() -> str:
         "dashboards/overview.html",
         ranking=ranking,
         regions=regions if len(regions.rows) > 1 else None,
-        regions_chart=_ranking_chart("Regions by smiley index", regions),
+        regions_chart=_ranking_chart(gettext("Regions by smiley index"), regions),
         targets=target_gaps.overview_targets(scope, context["overview"]),
         may_set_targets=user is not None and user.role == "hq_admin",
-        ranking_chart=_ranking_chart("Stores by smiley index", ranking),
+        ranking_chart=_ranking_chart(gettext("Stores by smiley index"), ranking),
         **context,
     )
 
@@ -128,7 +138,7 @@ def store(code: str) -> str:
         ranking=ranking,
         targets=target_gaps.store_targets(shop, context["overview"]),
         touchpoint_targets=target_gaps.touchpoint_targets(shop, ranking, context["period"]),
-        ranking_chart=_ranking_chart("Touchpoints by smiley index", ranking),
+        ranking_chart=_ranking_chart(gettext("Touchpoints by smiley index"), ranking),
         **context,
     )
 

@@ -12,8 +12,21 @@ from hub.auth.guard import current_scope, signed_in
 from hub.clock import now
 from hub.dashboards import params
 from hub.dashboards.pages import bp, csv_response
+from hub.i18n import gettext, lazy_gettext
 from hub.models import Signal, Store
 from hub.services import analytics, signals
+
+KPI_NAMES = {"smiley_index": lazy_gettext("Smiley index"), "unhappy_share": lazy_gettext("Unhappy share (%)")}
+STATE_NAMES = {
+    "open": lazy_gettext("open"),
+    "dismissed": lazy_gettext("dismissed"),
+    "all": lazy_gettext("all"),
+}
+
+
+@bp.app_template_global()
+def signal_state(state: str) -> str:
+    return str(STATE_NAMES.get(state, state))
 
 
 def _listed() -> tuple[list[Signal], str, Store | None]:
@@ -36,7 +49,7 @@ def signal_list() -> str:
         state=state,
         states=signals.STATES,
         store=store,
-        labels=signals.KPI_LABELS,
+        labels={kpi: str(KPI_NAMES.get(kpi, label)) for kpi, label in signals.KPI_LABELS.items()},
         may_dismiss={s.id: signals.may_dismiss(scope, s.store_id) for s in found},
         alpha=signals.ALPHA,
         p_floor=signals.P_FLOOR,
@@ -65,5 +78,5 @@ def signal_json() -> Response:
 @signed_in
 def signal_dismiss(signal_id: int) -> Response:
     signal = signals.dismiss(signal_id, current_scope(), now=now())
-    flash(f"Signal #{signal.id} dismissed.", "ok")
+    flash(gettext("Signal #%(id)s dismissed.", id=signal.id), "ok")
     return redirect(url_for("dashboards.signal_list", state=request.form.get("state", "open")))

@@ -14,11 +14,24 @@ from hub.auth.guard import current_scope, signed_in
 from hub.clock import now
 from hub.dashboards.comments import face_name
 from hub.dashboards.pages import bp
+from hub.i18n import gettext, lazy_gettext
 from hub.services import analytics
 from hub.services import weather as forecasts
 from hub.services.target_gaps import scope_place
 
 REFRESH_SECONDS = 60
+WEATHER_NAMES = {
+    "sunny": lazy_gettext("sunny"),
+    "cloudy": lazy_gettext("cloudy"),
+    "rain": lazy_gettext("rain"),
+    "storm": lazy_gettext("storm"),
+    "no weather yet": lazy_gettext("no weather yet"),
+}
+
+
+@bp.app_template_global()
+def weather_name(name: str) -> str:
+    return str(WEATHER_NAMES.get(name, name))
 
 
 def _render(title: str, store_ids: Collection[int] | None, zone: str, place: dict[str, Any]) -> str:
@@ -40,7 +53,7 @@ def weather() -> str:
     scope = current_scope()
     store, region_id = scope_place(scope)
     return _render(
-        "All stores" if scope.store_ids is None else "Your stores",
+        gettext("All stores") if scope.store_ids is None else gettext("Your stores"),
         scope.store_ids,
         forecasts.scope_zone(scope),
         {"store": store, "region_id": region_id},

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
+from hub.i18n import lazy_gettext
 from hub.models import Region, Store, Survey, SurveyVersion, Touchpoint
 from hub.queries import analytics as q
 from hub.queries.scores import score_counts, suspect_total
@@ -154,7 +155,7 @@ def overview(
         figures.append(
             Figure(
                 "smiley_index",
-                "Smiley index",
+                lazy_gettext("Smiley index"),
                 smiley_index(s_now, scales.faces),
                 smiley_index(s_then, scales.faces),
             )
@@ -165,7 +166,12 @@ def overview(
         figures.append(Figure("nps", "NPS", nps(now_counts[scales.nps]), nps(then_counts[scales.nps])))
     if scales.smiley:  # the smiley is the required first question: its answers count the responses
         figures.append(
-            Figure("volume", "Responses", volume(now_counts[scales.smiley]), volume(then_counts[scales.smiley]))
+            Figure(
+                "volume",
+                lazy_gettext("Responses"),
+                volume(now_counts[scales.smiley]),
+                volume(then_counts[scales.smiley]),
+            )
         )
     return Overview(period, before, figures, suspect_responses(store_ids, period, scales), with_suspect)
 
@@ -292,7 +298,7 @@ def rank_regions(scope: Scope, period: Period, scales: Scales, *, with_suspect: 
     stores = list(scope.restrict(Store.select(Store.id, Store.region), Store.id))
     region_of = {s.id: s.region_id or 0 for s in stores}
     names = {r.id: r.name for r in Region.select().where(Region.id.in_(sorted(set(region_of.values())) or [-1]))}
-    names[0] = "No region"
+    names[0] = str(lazy_gettext("No region"))
     smileys: dict[int, Counter] = defaultdict(Counter)
     promoters: dict[int, Counter] = defaultdict(Counter)
     for question, into in ((scales.smiley, smileys), (scales.nps, promoters)):

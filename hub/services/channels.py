@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from hub.i18n import lazy_gettext
 from hub.queries.scores import score_counts
 from hub.services.analytics import Period, Scales
 from shared.scoring import EMPTY, Score, nps, smiley_index
 
-CHANNEL_NAMES = {"kiosk": "Terminal", "qr": "Phone (QR)"}
+CHANNEL_NAMES = {"kiosk": lazy_gettext("Terminal"), "qr": lazy_gettext("Phone (QR)")}
 
 
 @dataclass(frozen=True)

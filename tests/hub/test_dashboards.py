@@ -234,7 +234,7 @@ def test_a_chosen_period_is_compared_with_the_same_number_of_days_before(app, hq
     html = page(hq, "/dashboard?from=2026-11-21&to=2026-11-22")
     ratings = merged(raw_counts(app, "rating", date(2026, 11, 21), date(2026, 11, 22)))
     assert card(html, "smiley_index") == (shown(smiley_index(ratings, FACES).value), str(sum(ratings.values())))
-    assert "compared with 2026-11-19 to 2026-11-20" in html
+    assert "compared with 11/19/2026 to 11/20/2026" in html  # English dates (hub/i18n.py)
 
 
 def test_the_store_page_shows_that_store_and_its_touchpoints(app, hq):
@@ -375,7 +375,8 @@ def test_a_store_manager_without_a_store_sees_no_figures(app, client, feedback, 
 
 
 def test_without_a_period_the_dashboard_shows_the_last_28_days(hq):
-    default = f"{PERIOD[0]} to {PERIOD[1]}, compared with {PREVIOUS[0]} to {PREVIOUS[1]}"
+    start, end, before, until = (f"{d.month}/{d.day}/{d.year}" for d in (*PERIOD, *PREVIOUS))
+    default = f"{start} to {end}, compared with {before} to {until}"
     assert default in page(hq, "/dashboard")
     assert default in page(hq, "/dashboard?from=&to=")  # an empty field is no choice
 
