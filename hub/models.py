@@ -630,3 +630,94 @@ class PhoneContinuation(BaseModel):
 
 
 ALL_MODELS += [PhoneContinuation]
+
+
+# --- actions and projects (hub/services/actions.py, action_effects.py; migration v0019) ------
+
+
+class ActionProject(BaseModel):
+    """A name that groups actions across stores."""
+
+    id = _AutoField()
+    name = TextField()
+    description = TextField(null=True)
+    created_by = ForeignKeyField(User, null=True, backref="+")
+    created_at = DateTimeField()
+
+
+class Action(BaseModel):
+    """What people decided to do about a figure, for a scope, and since when it is in effect."""
+
+    STATES = ("planned", "in_progress", "done", "dropped")
+    KPIS = ("smiley_index", "nps", "csat", "reason_share")
+
+    id = _AutoField()
+    project = ForeignKeyField(ActionProject, null=True, backref="actions")
+    title = TextField()
+    description = TextField(null=True)
+    kpi = TextField()
+    reason = TextField(null=True)  # the option of a reason_share goal
+    goal_direction = TextField()  # up | down: which way is better
+    scope_key = TextField()  # all | region:<id> | store:<id> | touchpoint:<id>
+    region = ForeignKeyField(Region, null=True)
+    store = ForeignKeyField(Store, null=True)
+    touchpoint = ForeignKeyField(Touchpoint, null=True)
+    owner = ForeignKeyField(User, null=True, backref="+")
+    state = TextField()
+    due_on = DateField(null=True)
+    effect_from = DateField(null=True)  # the first store-local day it is in effect
+    origin = TextField()  # hand | driver | signal | case | theme
+    signal = ForeignKeyField(Signal, null=True)
+    created_by = ForeignKeyField(User, null=True, backref="+")
+    created_at = DateTimeField()
+    updated_at = DateTimeField()
+    closed_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "action"
+        indexes = ((("store", "state"), False), (("region", "state"), False))
+
+
+class ActionParticipant(BaseModel):
+    action = ForeignKeyField(Action, backref="participants")
+    user = ForeignKeyField(User, backref="+")
+
+    class Meta:
+        primary_key = CompositeKey("action", "user")
+
+
+class ActionCase(BaseModel):
+    """A case linked to an action (a case can spawn one; several cases can link to one)."""
+
+    action = ForeignKeyField(Action)
+    case = ForeignKeyField(Case)
+    linked_at = DateTimeField()
+
+    class Meta:
+        primary_key = CompositeKey("action", "case")
+
+
+class ActionTask(BaseModel):
+    id = _AutoField()
+    action = ForeignKeyField(Action, backref="tasks")
+    title = TextField()
+    assignee = ForeignKeyField(User, null=True, backref="+")
+    due_on = DateField(null=True)
+    done_at = DateTimeField(null=True)
+    done_by = ForeignKeyField(User, null=True, backref="+")
+    created_at = DateTimeField()
+
+
+class ActionEvent(BaseModel):
+    """The audit trail of an action: who did what when; comments are events of kind commented."""
+
+    id = _AutoField()
+    action = ForeignKeyField(Action, backref="events")
+    at = DateTimeField()
+    user = ForeignKeyField(User, null=True, backref="+")
+    kind = TextField()
+    text = TextField(null=True)
+    data = JSONText(null=True)
+
+
+ALL_MODELS += [ActionProject, Action, ActionParticipant, ActionCase, ActionTask, ActionEvent]

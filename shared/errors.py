@@ -89,6 +89,9 @@ CODES: dict[str, tuple[int, str]] = {
     "invalid_rule": (422, "The alert rule cannot be used as given."),
     "webhook_address_not_allowed": (422, "The webhook URL points at an internal address the hub may not call."),
     "case_state": (409, "The case is not in a state that allows this."),
+    # actions (hub/services/actions.py)
+    "invalid_action": (422, "The action, task or comment cannot be saved as given."),
+    "action_state": (409, "The action is not in a state that allows this."),
     "method_not_allowed": (405, "The method is not allowed for this resource."),
     "internal_error": (500, "The hub failed to process the request; nothing was stored."),
     "database_unavailable": (503, "The database is unavailable; nothing was stored. Retry."),

@@ -1,0 +1,60 @@
+"""A fleet's history written into the rollups, for the action specifications: stores, a region
+holding the improved ones, and score_daily rows from hub/seed/action_history.py (the daily
+smiley counts of each store, and the every-store totals), as ingest would have counted them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import Flask
+
+from hub.db import database
+from hub.models import Region, ScoreDaily, Store
+from hub.queries.rollups import TOTAL
+from hub.seed.action_history import History
+from hub.services import catalog
+from tests.hub.conftest import connected
+
+
+@dataclass(frozen=True)
+class Fleet:
+    history: History
+    store_ids: dict[int, int]  # the history's store number -> store id
+    region_id: int  # the region of the improved stores
+
+    def improved_ids(self) -> list[int]:
+        return [self.store_ids[s] for s in self.history.improved]
+
+
+def write_fleet(app: Flask, found: History, *, region: str = "Berlin") -> Fleet:
+    with connected(app):
+        berlin = Region.create(name=region)
+        ids = {}
+        for number in range(1, found.stores + 1):
+            store = catalog.add_store(
+                f"S{number:03d}", f"Store {number}", time_zone="Europe/Berlin", now=datetime(2026, 7, 1, tzinfo=UTC)
+            )
+            if number in found.improved:
+                Store.update(region=berlin).where(Store.id == store.id).execute()
+            ids[number] = store.id
+        rows, totals = [], {}
+        for number, days in found.days.items():
+            for day, counts in days.items():
+                if not counts:
+                    continue
+                values = {f"v{k}": counts.get(k, 0) for k in range(11)}
+                rows.append(
+                    {"question": "rating", "day": day, "store_id": ids[number], "channel": "terminal",
+                     "n": sum(counts.values()), **values}
+                )  # fmt: skip
+                total = totals.setdefault(day, {"n": 0})
+                for key, n in {**values, "n": sum(counts.values())}.items():
+                    total[key] = total.get(key, 0) + n
+        rows += [
+            {"question": "rating", "day": d, "store_id": TOTAL, "channel": "terminal", **t} for d, t in totals.items()
+        ]
+        with database.atomic():
+            for start in range(0, len(rows), 500):
+                ScoreDaily.insert_many(rows[start : start + 500]).execute()
+    return Fleet(found, ids, berlin.id)
