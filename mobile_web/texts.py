@@ -56,8 +56,8 @@ TEXTS: dict[str, dict[str, Any]] = {
         "submit": "Feedback senden",
         "form_hint": "Beantworten Sie, was Sie möchten, und senden Sie das Formular ab.",
         "rating_needed": "Bitte wählen Sie zuerst, wie es war.",
-        "continue_greeting": "Danke für Ihre Bewertung „{face}“ am Ausgang! Möchten Sie uns noch mehr sagen?",
-        "continue_greeting_unknown": "Danke für Ihre Bewertung am Ausgang! Möchten Sie uns noch mehr sagen?",
+        "continue_greeting": "Danke für Ihre Bewertung „{face}“ an unserem Terminal! Möchten Sie uns noch mehr sagen?",
+        "continue_greeting_unknown": "Danke für Ihre Bewertung an unserem Terminal! Möchten Sie uns noch mehr sagen?",
         "continue_used": "Zu dieser Bewertung wurde schon auf einem anderen Telefon geantwortet.",
         "problems": {
             "continuation_used": (
@@ -183,8 +183,8 @@ TEXTS: dict[str, dict[str, Any]] = {
         "submit": "Send feedback",
         "form_hint": "Answer what you like and send the form.",
         "rating_needed": "Please choose how it was first.",
-        "continue_greeting": "Thank you for rating us “{face}” at the exit! Would you like to tell us more?",
-        "continue_greeting_unknown": "Thank you for rating us at the exit! Would you like to tell us more?",
+        "continue_greeting": "Thank you for rating us “{face}” on our terminal! Would you like to tell us more?",
+        "continue_greeting_unknown": "Thank you for rating us on our terminal! Would you like to tell us more?",
         "continue_used": "This rating was already continued on another phone.",
         "problems": {
             "continuation_used": (

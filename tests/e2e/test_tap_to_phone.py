@@ -136,7 +136,7 @@ def test_a_tap_on_the_terminal_continues_on_the_phone_as_one_response(hub: Phone
 
     url, response_id, facts = tap_on_the_terminal(hub, data_dir, "continue")
     assert facts["queue_depth"] == 0  # the tap reached the hub before the phone answers
-    kept = follow_up_in_chromium(hub, browser, url, "Thank you for rating us “Bad” at the exit!", "continue")
+    kept = follow_up_in_chromium(hub, browser, url, "Thank you for rating us “Bad” on our terminal!", "continue")
 
     assert kept == response_id
     assert_one_response_counted_once(hub, response_id)
@@ -153,7 +153,7 @@ def test_a_tap_from_an_offline_terminal_is_joined_by_its_follow_up_when_it_arriv
 
     url, response_id, facts = tap_on_the_terminal(hub, data_dir, "continue_offline")
     assert facts["queue_depth"] == 1
-    kept = follow_up_in_chromium(hub, browser, url, "Thank you for rating us at the exit!", "continue-offline")
+    kept = follow_up_in_chromium(hub, browser, url, "Thank you for rating us on our terminal!", "continue-offline")
     assert kept == response_id
     assert hub.count(response_id) == 0  # the follow-up waits for its tap
 

@@ -143,7 +143,7 @@ def test_the_page_skips_the_rating_and_names_the_face_tapped(app, client, clock,
     boot = page_boot(html)
     assert boot["response_id"] == item["id"]
     assert [q["id"] for q in boot["survey"]["questions"]] == ["nps", "comment"]  # no rating, no reason again
-    assert "Thank you for rating us “Bad” at the exit!" in html
+    assert "Thank you for rating us “Bad” on our terminal!" in html
     assert boot["receipt"] is True  # one response: no "give new feedback"
 
 
@@ -153,7 +153,7 @@ def test_the_page_of_a_tap_not_yet_arrived_simply_continues(app, client, clock, 
 
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "Danke für Ihre Bewertung am Ausgang!" in html
+    assert "Danke für Ihre Bewertung an unserem Terminal!" in html
     assert [q["id"] for q in page_boot(html)["survey"]["questions"]] == ["reason", "nps", "comment"]
 
 
