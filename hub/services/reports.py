@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from hub.db import write_transaction
+from hub.i18n import in_language
 from hub.models import Case, Store, User
 from hub.services import analytics, drivers, themes
 from hub.services.access import Scope, scope_for
@@ -79,7 +80,7 @@ def _figure(figure: Figure) -> dict[str, Any]:
     digits = 0 if figure.key == "volume" else 1
     return {
         "key": figure.key,
-        "label": figure.label,
+        "label": str(figure.label),  # in the language of the person it is for
         "value": figure.current.value,
         "n": figure.current.n,
         "shown": _shown(figure.current.value, digits),
@@ -174,6 +175,7 @@ def queue_reports(now: datetime, *, public_url: str, hour: int = REPORT_HOUR) ->
         key = f"report:{user.id}:{user.report_frequency}:{period.start.isoformat()}"
         if already_queued(key):
             continue
-        payload = build_report(user, scope, user.report_frequency, period, public_url=public_url)
+        with in_language(user.language):  # its texts and numbers as the person reads them (hub/i18n.py)
+            payload = build_report(user, scope, user.report_frequency, period, public_url=public_url)
         queued += queue_personal_email("report", user, key, payload, now)
     return queued
