@@ -348,8 +348,15 @@ def test_a_page_served_before_the_code_expired_still_sends_its_answers(app, clie
     assert ("nps", 3, None) in stored(app, item["id"])["answers"]
 
 
-@pytest.mark.parametrize("forgery", ["other key", "changed byte", "other place", "unknown terminal"])
-def test_a_forged_code_is_refused_with_a_friendly_page(app, client, clock, terminal, forgery):
+FORGERIES = ["other key", "changed byte", "other touchpoint", "other store", "unknown terminal"]
+
+
+@pytest.mark.parametrize("forgery", FORGERIES)
+def test_a_forged_code_is_refused_with_a_friendly_page(app, client, clock, terminal, other_store, forgery):
+    from hub.services.catalog import add_touchpoint
+
+    with connected(app):
+        add_touchpoint("B001", "till", "Till", kind="checkout")  # a real place, not the terminal's
     item = tap(terminal)
     terminal.post_batch([item])
     if forgery == "other key":
@@ -358,18 +365,21 @@ def test_a_forged_code_is_refused_with_a_friendly_page(app, client, clock, termi
         raw = bytearray(base64.urlsafe_b64decode(code_for(terminal, item["id"]) + "=="))
         raw[5] ^= 1  # another response id
         code = b64url(bytes(raw))
-    elif forgery == "other place":
+    elif forgery == "other touchpoint":
         code = code_for(terminal, item["id"], touchpoint="till")
+    elif forgery == "other store":
+        code = code_for(terminal, item["id"], store="H002")
     else:
         code = code_for(terminal, item["id"], key_id="tNobodyAtAll")
 
-    page = client.get(f"/m/c/{code}", headers={"Accept-Language": "de"})
-
-    assert page.status_code in (400, 404)
-    assert "Dieser Code funktioniert nicht" in page.get_data(as_text=True) or page.status_code == 404
+    for language, words in (("de", "Dieser Code funktioniert nicht"), ("en", "Please scan it again")):
+        page = client.get(f"/m/c/{code}", headers={"Accept-Language": language})
+        assert page.status_code == 400
+        assert words in page.get_data(as_text=True)
     phone = TestPhone(client, clock, code, served_at=clock() - PERSON_PACE, id=item["id"])
-    assert phone.put(phone.version(NPS)).status_code in (400, 404)
+    assert_problem(phone.put(phone.version(NPS)), 400, "bad_token_signature")
     assert ("nps", 3, None) not in stored(app, item["id"])["answers"]
+    assert rows(app, "SELECT COUNT(*) FROM phone_continuation") == [(0,)]
 
 
 def test_a_code_of_a_revoked_terminal_is_refused(app, client, clock, terminal):
@@ -380,10 +390,10 @@ def test_a_code_of_a_revoked_terminal_is_refused(app, client, clock, terminal):
     with connected(app):
         Terminal.update(status="revoked").where(Terminal.id == terminal.device_id).execute()
 
-    page = client.get(f"/m/c/{code}", headers={"Accept-Language": "en"})
-
-    assert page.status_code == 403
-    assert "Please scan it again" in page.get_data(as_text=True)
+    for language, words in (("de", "Dieser Code funktioniert nicht"), ("en", "Please scan it again")):
+        page = client.get(f"/m/c/{code}", headers={"Accept-Language": language})
+        assert page.status_code == 403
+        assert words in page.get_data(as_text=True)
     assert terminal.device_id not in page.get_data(as_text=True)
     phone = TestPhone(client, clock, code, served_at=clock() - PERSON_PACE, id=item["id"])
     assert_problem(phone.put(phone.version(NPS)), 403, "revoked_device")
