@@ -56,6 +56,7 @@ from kivy.properties import (
 )
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from kiosk import translations
 from kiosk.local_store import Captured, StoreFull
 from kiosk.qr_texture import qr_texture
 from kiosk.screens import screens
@@ -214,9 +215,10 @@ class KioskApp(App):
 
     # --- text --------------------------------------------------------------------------------
 
-    def ui(self, key: str, language: str) -> str:
-        """One of the UI's own strings (``screens.TEXTS``) in ``language``."""
-        return localized(screens.TEXTS.get(key, {key: key}), language)
+    def ui(self, message: str, language: str) -> str:
+        """One of the terminal's own texts (English in the code) in ``language``, from the
+        gettext catalogs (``kiosk.translations``)."""
+        return translations.gettext(message, language)
 
     def question_text(self, question: Mapping[str, Any] | None, language: str) -> str:
         return localized((question or {}).get("text"), language)
@@ -375,6 +377,8 @@ class KioskApp(App):
         if self.visit is not None:
             self.finish_visit(thank=False)
         self._cancel(self._screen_event)
+        if self.languages:  # staff read the terminal's language, whatever the last shopper chose
+            self.language = self.languages[0]
         self._show("pin")
 
     def check_pin(self, entered: str) -> bool:

@@ -8,6 +8,7 @@ an installation unnoticed.
 
 from __future__ import annotations
 
+import gettext
 import hashlib
 import py_compile
 import subprocess
@@ -67,6 +68,21 @@ def test_the_wheel_carries_every_file_git_tracks_in_the_packages(wheel_files: se
     assert any(name.endswith(".txt") for name in package_files)  # the email templates, once lost
     missing = [name for name in package_files if name not in wheel_files]
     assert missing == []
+
+
+def test_the_wheel_carries_the_terminals_catalogs_compiled_and_readable(
+    distributions: tuple[Path, Path], tmp_path: Path
+) -> None:
+    with zipfile.ZipFile(distributions[0]) as wheel:
+        catalogs = [name for name in wheel.namelist() if name.startswith("kiosk/locale/")]
+        for name in catalogs:  # as an installation lays them out
+            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / name).write_bytes(wheel.read(name))
+    assert {"kiosk/locale/de/LC_MESSAGES/kiosk.mo", "kiosk/locale/en/LC_MESSAGES/kiosk.mo"} <= set(catalogs)
+    installed = tmp_path / "kiosk" / "locale"
+    german = gettext.translation("kiosk", localedir=installed, languages=["de"])
+    assert german.gettext("Thank you!") == "Danke!"
+    assert german.gettext("Sync now") == "Jetzt übertragen"
 
 
 def test_the_wheel_carries_no_bytecode_or_caches(wheel_files: set[str]) -> None:

@@ -1,11 +1,13 @@
 """The terminal's screens. Each has its layout in a .kv file next to this one; the classes here
 declare what a screen shows and hand every decision to the app (``app.rate``, ``app.skip_step``,
-``app.check_pin``, ...). The UI's own words live in ``TEXTS``; the survey's words come from the
+``app.check_pin``, ...). The UI's own words are English in the code and the .kv files and come
+translated from the gettext catalogs (``kiosk.translations``); the survey's words come from the
 config.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,8 @@ from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
 from kiosk.faces import FaceButton
+from kiosk.fitting_label import FittingLabel
+from kiosk.translations import N_, gettext
 from shared.scoring import nps_group
 
 KV_DIR = Path(__file__).parent
@@ -57,51 +61,24 @@ LANGUAGE_NAMES = {
     "tr": "Türkçe",
 }
 
-TEXTS: dict[str, dict[str, str]] = {
-    "thanks": {"de": "Danke!", "en": "Thank you!"},
-    "thanks_more": {
-        "de": "Möchten Sie uns mehr erzählen? Scannen Sie den Code mit Ihrem Handy.",
-        "en": "Want to tell us more? Scan the code with your phone.",
-    },
-    "thanks_bye": {"de": "Einen schönen Tag noch!", "en": "Have a nice day!"},
-    "pick_any": {"de": "Mehrere Antworten möglich", "en": "Pick as many as you like"},
-    "pick_one": {"de": "Bitte wählen Sie eine Antwort", "en": "Pick one"},
-    "skip": {"de": "Überspringen", "en": "Skip"},
-    "done": {"de": "Fertig", "en": "Done"},
-    "nps_low": {"de": "0 = unwahrscheinlich", "en": "0 = not likely"},
-    "nps_high": {"de": "10 = sehr wahrscheinlich", "en": "10 = very likely"},
-    "out_of_order": {"de": "Dieses Terminal ist gerade außer Betrieb.", "en": "Sorry, this terminal is out of order."},
-    "tell_staff": {
-        "de": "Bitte sagen Sie unserem Personal Bescheid. Vielen Dank!",
-        "en": "Please tell a member of staff. Thank you!",
-    },
-    "pin_title": {"de": "Personal-PIN", "en": "Staff PIN"},
-    "wrong_pin": {"de": "Falsche PIN", "en": "Wrong PIN"},
-    "cancel": {"de": "Abbrechen", "en": "Cancel"},
-    "ok": {"de": "OK", "en": "OK"},
-    "admin_title": {"de": "Terminal-Status", "en": "Terminal status"},
-    "sync_now": {"de": "Jetzt synchronisieren", "en": "Sync now"},
-    "back": {"de": "Zurück", "en": "Back"},
-    "quarantine": {"de": "Zurückgewiesene Antworten", "en": "Refused responses (quarantine)"},
-    "none": {"de": "keine", "en": "none"},
-}
-
-# (label key, how to read it from terminal.status()) for the admin screen, in reading order.
+# (label, how to read it from terminal.status()) for the admin screen, in reading order. The
+# labels are English here and shown in the terminal's language (the gettext catalogs).
 ADMIN_FIELDS = (
-    ("Mode", "mode"),
-    ("Device", "device_id"),
-    ("Store", "store"),
-    ("Hub", "hub_url"),
-    ("App version", "app_version"),
-    ("Clock offset", "clock_offset_seconds"),
-    ("Last sync", "last_sync_at"),
-    ("Queue depth", "queue_depth"),
-    ("Delivered", "delivered"),
-    ("Quarantined", "quarantined"),
-    ("Revoked", "revoked"),
-    ("Last error", "last_error"),
-    ("Capture error", "capture_error"),
+    (N_("Mode"), "mode"),
+    (N_("Device"), "device_id"),
+    (N_("Store"), "store"),
+    (N_("Hub"), "hub_url"),
+    (N_("App version"), "app_version"),
+    (N_("Clock offset"), "clock_offset_seconds"),
+    (N_("Last sync"), "last_sync_at"),
+    (N_("Waiting to be sent"), "queue_depth"),
+    (N_("Delivered"), "delivered"),
+    (N_("Refused"), "quarantined"),
+    (N_("Revoked"), "revoked"),
+    (N_("Last error"), "last_error"),
+    (N_("Capture error"), "capture_error"),
 )
+MODES = {"demo": N_("Demo (not enrolled)"), "enrolled": N_("Enrolled")}
 
 
 def load_kv() -> None:
@@ -126,7 +103,7 @@ def all_screens() -> list[Screen]:
 # --- building blocks (styled in common.kv) -------------------------------------------------------
 
 
-class PillButton(ButtonBehavior, Label):
+class PillButton(ButtonBehavior, FittingLabel):
     """A rounded button: white with a line, or filled blue when ``primary`` or ``selected``."""
 
     primary = BooleanProperty(False)
@@ -140,7 +117,7 @@ class Card(BoxLayout):
     corner = NumericProperty(12)
 
 
-class Chip(ToggleButtonBehavior, Label):
+class Chip(ToggleButtonBehavior, FittingLabel):
     """One reason: tap to pick, tap again to drop."""
 
     option_id = StringProperty("")
@@ -274,40 +251,57 @@ class PinScreen(KioskScreen):
 
 
 class AdminScreen(KioskScreen):
-    """What staff and support need to see: identity, sync state, the queue, quarantined items."""
+    """What staff and support need to see: identity, sync state, the queue, refused taps. In the
+    terminal's language; every value whole, wrapped where it is long (the fields scroll)."""
 
     def on_kv_post(self, _base_widget: Any) -> None:
+        self._names: dict[str, Label] = {}
         self._values: dict[str, Label] = {}
         grid = self.ids.fields
-        for label, key in ADMIN_FIELDS:
-            grid.add_widget(Factory.FieldLabel(text=label, bold=True, color=COLOURS["muted"]))
-            value = Factory.FieldLabel(text="", color=COLOURS["ink"])
-            self._values[key] = value
-            grid.add_widget(value)
-        App.get_running_app().bind(status=self.show_status)
+        for name, key in ADMIN_FIELDS:
+            self._names[key] = Factory.FieldName(text=name)
+            self._values[key] = Factory.FieldValue(text="-")
+            grid.add_widget(self._names[key])
+            grid.add_widget(self._values[key])
+        app = App.get_running_app()
+        app.bind(status=self.show_status, language=self.show_status)
 
-    def show_status(self, _app: Any, status: dict[str, Any]) -> None:
-        for key, label in self._values.items():
-            label.text = admin_value(key, status)
-        # the field rows cut long texts; errors are shown in full below them
-        self.ids.errors.text = "\n".join(
-            f"{label}: {status[key]}" for label, key in ADMIN_FIELDS if key.endswith("error") and status.get(key)
-        )
+    def show_status(self, *_args: Any) -> None:
+        app = App.get_running_app()
+        status, language = app.status, app.language
+        for name, key in ADMIN_FIELDS:
+            self._names[key].text = gettext(name, language)
+            value = self._values[key]
+            value.text = admin_value(key, status, language)
+            value.color = COLOURS["danger"] if key.endswith("error") and status.get(key) else COLOURS["ink"]
         items = status.get("quarantine") or status.get("quarantined_items") or []
         if isinstance(status.get("quarantined"), list):
             items = status["quarantined"]
-        app = App.get_running_app()
         self.ids.quarantine.text = "\n".join(
-            f"#{item.get('seq', '?')}  {item.get('captured_at', '')}  {item.get('code', '')}  {item.get('id', '')}"
+            f"#{item.get('seq', '?')}  {moment(item.get('captured_at'), language)}  {item.get('code', '')}  "
+            f"{item.get('id', '')}"
             for item in items
-        ) or app.ui("none", app.language)
+        ) or gettext("none", language)
 
     def value_of(self, key: str) -> str:
         return self._values[key].text
 
 
-def admin_value(key: str, status: dict[str, Any]) -> str:
-    """One status field as staff read it."""
+def moment(value: Any, language: str) -> str:
+    """A time the terminal recorded (ISO 8601, UTC) as staff read it in ``language``."""
+    try:
+        when = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value or "")
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC)
+    return gettext("{year}-{month}-{day} {time} UTC", language).format(
+        year=f"{when.year:04d}", month=f"{when.month:02d}", day=f"{when.day:02d}", time=f"{when:%H:%M:%S}"
+    )
+
+
+def admin_value(key: str, status: dict[str, Any], language: str = "en") -> str:
+    """One status field as staff read it, in ``language``."""
     if key == "hub_url":
         value = status.get("hub_url", status.get("hub"))
     elif key == "app_version":
@@ -319,12 +313,16 @@ def admin_value(key: str, status: dict[str, Any]) -> str:
             value = " · ".join(str(value[k]) for k in ("code", "name") if value.get(k))
         elif status.get("store_name"):
             value = f"{value} · {status['store_name']}"
+    if key == "mode" and value in MODES:
+        return gettext(MODES[value], language)
     if key == "clock_offset_seconds" and isinstance(value, int | float):
         return f"{value:+.1f} s"
     if key == "quarantined" and isinstance(value, list):
         return str(len(value))
     if key == "revoked":
-        return "YES: ask for re-enrollment" if value else "no"
+        return gettext("Yes: enroll the terminal again", language) if value else gettext("No", language)
     if value in (None, ""):
-        return "never" if key == "last_sync_at" else "-"
+        return gettext("never", language) if key == "last_sync_at" else "-"
+    if key == "last_sync_at":
+        return moment(value, language)
     return str(value)

@@ -541,15 +541,14 @@ def visible_labels(d: Driver, screen: Any) -> list[dict[str, Any]]:
         return True
 
     return [
-        label_facts(d, w)
-        for w in screen.walk(restrict=True)
-        if isinstance(w, Label) and w.text.strip() and shown(w)
+        label_facts(d, w) for w in screen.walk(restrict=True) if isinstance(w, Label) and w.text.strip() and shown(w)
     ]
 
 
 def scenario_fit(d: Driver, terminal: Any) -> dict[str, Any]:
-    """Every screen in each of the store's languages (the first is the staff's): the labels it
-    shows, laid out at this window size, with a screenshot each."""
+    """Every screen with each of the store's languages first: the labels it shows, laid out at
+    this window size, with a screenshot each. The PIN pad is opened after a shopper chose
+    another language: staff read the store's first one."""
     config = json.loads(json.dumps(terminal.config))
     languages = list(config["store"].get("languages") or config["survey"]["languages"])
     app, facts = d.app, {"screens": []}
@@ -562,6 +561,7 @@ def scenario_fit(d: Driver, terminal: Any) -> dict[str, Any]:
                 "screen": name,
                 "current": d.current,
                 "language": language,
+                "app_language": app.language,
                 "labels": visible_labels(d, d.screen(d.current)),
                 "shot": d.screenshot(f"{language}-{name}"),
             }
@@ -584,7 +584,8 @@ def scenario_fit(d: Driver, terminal: Any) -> dict[str, Any]:
         look("thanks", language)
         app._capture_failed("storage full: database or disk is full")
         look("out_of_order", language)
-        app.open_pin()
+        app.set_language(next(code for code in app.languages if code != language))  # a shopper's choice
+        app.open_pin()  # ... which the staff screens do not keep
         look("pin", language)
         d.screen("pin").press("1")
         d.screen("pin").submit()
