@@ -56,6 +56,8 @@ def signal_list() -> str:
         min_drop=signals.MIN_DROP,
         window_days=signals.WINDOW_DAYS,
         baseline_days=signals.BASELINE_DAYS,
+        history_weeks=signals.HISTORY_WEEKS,
+        drift_weeks=signals.DRIFT_WEEKS,
     )
 
 

@@ -5,30 +5,46 @@ the 56 days before them (the *baseline*, eight weeks of the same store: its own 
 weekdays included in the same proportion), on the survey's first smiley question, as two
 KPIs:
 
-- ``smiley_index``: the mean face weight, -100..100 (shared/scoring). Tested with a one-sided
-  Welch z-test on the means (each side's variance from its own counts); it uses every face.
-- ``unhappy_share``: the % of faces in the lower half (1-2 of 5, 1-2 of 4). Tested with a
-  one-sided two-proportion z-test (pooled, the score test). It is blunter than the index but
-  says in words what happened ("18 % unhappy instead of 11 %").
+- ``smiley_index``: the mean face weight, -100..100 (shared/scoring).
+- ``unhappy_share``: the % of faces in the lower half (1-2 of 5, 1-2 of 4). It is blunter
+  than the index but says in words what happened ("18 % unhappy instead of 11 %").
 
-Why z-tests and not exact tests: a signal needs at least ``MIN_WINDOW_N`` answers in the
-window and ``MIN_BASELINE_N`` in the baseline, where the normal approximation of a share or
-a mean of bounded values is close; the false-positive rate is then measured, not assumed
-(bench/signals_false_positives.py, figures in docs/performance.md).
+What a signal means: the last week was clearly lower than usual for this store, lower than
+its own weeks have differed from each other over the last year, not only lower than chance
+among single answers would allow.
 
-Good and bad days. Real stores have days that differ more than chance (weather, staffing,
-events). Tests that count single answers as independent would take an ordinary bad week for
-a signal. When a test fires, the baseline's 56 days say how much more than chance the days
-of this store differ (shared/stats.overdispersion, the between/within-day variance ratio);
-the variance is widened by that factor (quasi-likelihood) and the test is run again. On pure
-binomial noise the factor is about 1 and costs almost no power.
+Two steps. First a cheap test on pooled counts that counts every answer as independent (a
+one-sided Welch z-test on the index, the pooled two-proportion z-test on the share). Real
+stores have good and bad days and weeks (weather, staffing, events) that make such a test
+fire on ordinary weeks (about 2.6 % of store-weeks with day effects of 7 index points, 6 %
+with week effects of 4 points, against the 0.1 % the bound allows). So when it fires, the
+*weekly test* decides: the store's last ``HISTORY_WEEKS`` weeks before the window (as many
+as it has) are cut into weeks aligned with the window; the variance of their means beyond
+what the answers' own sampling explains is the week-to-week variance (a random-effects
+model, method of moments, shared/stats.week_spread). The window's mean is compared with the
+baseline's eight weeks with that variance added to both sides and referred to Student's t
+with Satterthwaite's degrees of freedom (shared/stats.weekly_drop): about one per week of
+history where the weeks' spread dominates, the z-test where the weeks differ no more than
+chance. It takes in day effects as well: they make weekly means differ too.
+
+Slow drifts. A store that slides a little every week is found late by a test of single
+weeks. Beside the weekly test, a *drift detector* runs a one-sided CUSUM over the last
+``DRIFT_WEEKS`` weeks (shared/stats.drift_cusum: each week's shortfall below the baseline of
+the eight weeks before them in standard deviations of a week's mean, week-to-week variance
+included, less an allowance of ``DRIFT_ALLOWANCE``; a signal when the sum passes
+``DRIFT_LIMIT`` and the weeks it spans are ``MIN_DROP`` below the baseline). It is run on the
+smiley index only, and only when the pooled counts show such a drop, so the job reads a
+store's days only then. Its limit is calibrated on simulated stores
+(bench/analytics_signals.py, figures in docs/performance.md).
 
 False positives across a fleet and daily checks. The job runs hourly and checks each store
 once per local day (the window ending yesterday). Per check a store is tested on 2 KPIs; a
 signal needs, for one KPI:
 
-- p < ``ALPHA`` (0.0005 per KPI: Bonferroni over the two KPIs, 0.001 per store and check,
-  so 100 stores checked weekly expect at most one false signal in about ten weeks), and
+- p < ``ALPHA`` in the weekly test (0.0005 per KPI: Bonferroni over the two KPIs, 0.001 per
+  store and check, so 100 stores checked weekly expect at most one false signal in about ten
+  weeks; measured with day and week effects: at most 0.04 % of store-weeks, drift detector
+  included), or the drift detector's CUSUM above its limit, and
 - a drop of at least ``MIN_DROP`` (3 index points, 3 percentage points): with thousands of
   answers a trivial dip is significant but not worth anyone's morning.
 
@@ -51,8 +67,9 @@ only knows alerts never gets an event it did not ask for. Delivery is the outbox
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -71,7 +88,7 @@ from hub.services.analytics import survey_scales
 from hub.services.outbox import queue
 from shared.errors import NotFound, VoxloopError
 from shared.scoring import smiley_weight
-from shared.stats import Comparison, mean_drop, overdispersion, proportion_rise
+from shared.stats import Comparison, WeekSpread, drift_cusum, mean_drop, proportion_rise, week_spread, weekly_drop
 
 KPIS = ("smiley_index", "unhappy_share")
 KPI_LABELS = {"smiley_index": "Smiley index", "unhappy_share": "Unhappy share (%)"}
@@ -81,6 +98,14 @@ MIN_WINDOW_N = 100
 MIN_BASELINE_N = 400
 ALPHA = 0.0005
 MIN_DROP = {"smiley_index": 3.0, "unhappy_share": 3.0}
+# the weeks the week-to-week spread is estimated from (the baseline's eight and those before)
+HISTORY_WEEKS = 52
+# the drift detector: a CUSUM over the last four weeks, allowance half a standard deviation of
+# a week's mean, limit calibrated on simulated stores (bench/analytics_signals.py)
+DRIFT_WEEKS = 4
+DRIFT_ALLOWANCE = 0.5
+DRIFT_LIMIT = 6.5
+DRIFT_KPIS = ("smiley_index",)  # the unhappy share moves with the index: one drift test is enough
 # the smallest p-value kept: the column is REAL, a 4-byte float on PostgreSQL that holds
 # nothing below about 1e-38; a smaller p says nothing more ("overwhelming") and is kept as this
 P_FLOOR = 1e-30
@@ -122,45 +147,115 @@ def kpi_values(kpi: str, counts: Mapping[int, int], faces: int) -> dict[float, i
 @dataclass(frozen=True)
 class Verdict:
     """One KPI of one store tested: the comparison (in the KPI's units: index points, or %),
-    the day-to-day dispersion its variance was widened by, and whether it is a signal."""
+    how much the store's weeks differ beyond chance (``spread``, None for the plain first
+    test), which detector spoke (``weekly``: the last week; ``drift``: the CUSUM over the
+    last ``DRIFT_WEEKS`` weeks) and whether it is a signal."""
 
     kpi: str
     comparison: Comparison
-    dispersion: float = 1.0
+    spread: WeekSpread | None = None
+    detector: str = "weekly"
+    weeks: int = 1  # how many of the last weeks the verdict is about
 
     @property
     def fires(self) -> bool:
-        return self.comparison.p_value < ALPHA and self.comparison.worse >= MIN_DROP[self.kpi]
+        if self.comparison.worse < MIN_DROP[self.kpi]:
+            return False
+        if self.detector == "drift":
+            return self.comparison.z > DRIFT_LIMIT
+        return self.comparison.p_value < ALPHA
 
     @property
     def test(self) -> str:
-        if self.dispersion > 1.0:
-            return f"{self.comparison.test}, variance x{self.dispersion:.2f} for day-to-day spread"
-        return self.comparison.test
+        c = self.comparison
+        if self.spread is None or self.spread.excess <= 0:
+            return c.test if self.detector == "weekly" else f"{c.test}, CUSUM {c.z:.1f} (limit {DRIFT_LIMIT:g})"
+        unit = 1.0 if self.kpi == "smiley_index" else 100.0
+        spread = f"weeks differ by {unit * math.sqrt(self.spread.excess):.1f} beyond chance"
+        if self.detector == "drift":
+            return f"{c.test}, {spread}, CUSUM {c.z:.1f} over {self.weeks} weeks (limit {DRIFT_LIMIT:g})"
+        return f"{c.test}, {spread}"
 
 
-def assess(
-    kpi: str, baseline: Mapping[int, int], window: Mapping[int, int], faces: int, dispersion: float = 1.0
-) -> Verdict | None:
-    """The verdict on one KPI from face counts of baseline and window; None when either side
-    has too few answers to tell."""
+def _in_units(kpi: str, c: Comparison) -> Comparison:
+    """A comparison of 0/1 values as percentages (the unhappy share); the index as it is."""
+    if kpi == "smiley_index":
+        return c
+    return replace(c, baseline=100 * c.baseline, current=100 * c.current, worse=100 * c.worse)
+
+
+def assess(kpi: str, baseline: Mapping[int, int], window: Mapping[int, int], faces: int) -> Verdict | None:
+    """The first, cheap test on one KPI from the pooled face counts of baseline and window,
+    each answer counted as independent (a Welch z-test on the index, the two-proportion
+    z-test on the share); None when either side has too few answers to tell. Weeks that
+    differ make it fire too often: ``judge`` asks the weekly test before anything is said."""
     before, now = kpi_values(kpi, baseline, faces), kpi_values(kpi, window, faces)
     n0, n1 = sum(before.values()), sum(now.values())
     if n0 < MIN_BASELINE_N or n1 < MIN_WINDOW_N:
         return None
     if kpi == "smiley_index":
-        comparison = mean_drop(before, now, dispersion=dispersion)
-    else:
-        c = proportion_rise(int(before.get(1.0, 0)), n0, int(now.get(1.0, 0)), n1, dispersion=dispersion)
-        comparison = Comparison(
-            c.test, 100 * c.baseline, n0, 100 * c.current, n1, c.z, c.p_value, 100 * c.worse
-        )  # shares in %
-    return Verdict(kpi, comparison, max(1.0, dispersion))
+        return Verdict(kpi, mean_drop(before, now))
+    return Verdict(kpi, _in_units(kpi, proportion_rise(int(before.get(1.0, 0)), n0, int(now.get(1.0, 0)), n1)))
 
 
-def day_dispersion(kpi: str, days: Sequence[Mapping[int, int]], faces: int) -> float:
-    """How much more the baseline's days differ than chance explains, for this KPI (>= 1)."""
-    return max(1.0, overdispersion([kpi_values(kpi, day, faces) for day in days]))
+def _oriented(kpi: str, values: Mapping[float, int]) -> dict[float, int]:
+    """KPI values turned so that worse is lower (the weekly and drift tests look for a drop):
+    the unhappy share counts -1 for an unhappy face."""
+    return dict(values) if kpi == "smiley_index" else {-v: c for v, c in values.items()}
+
+
+def _from_oriented(kpi: str, c: Comparison) -> Comparison:
+    """A comparison of ``_oriented`` values in the KPI's own units."""
+    if kpi == "smiley_index":
+        return c
+    return replace(c, baseline=-100 * c.baseline, current=-100 * c.current, worse=100 * c.worse)
+
+
+def weeks_of(days: Sequence[Mapping[int, int]]) -> list[dict[int, int]]:
+    """Consecutive days (oldest first) as weeks of seven days aligned to the last day; a
+    leading part shorter than a week is left out."""
+    weeks = []
+    for end in range(len(days), WINDOW_DAYS - 1, -WINDOW_DAYS):
+        week: dict[int, int] = {}
+        for day in days[end - WINDOW_DAYS : end]:
+            for face, count in day.items():
+                week[face] = week.get(face, 0) + count
+        weeks.append(week)
+    return weeks[::-1]
+
+
+def weekly_verdict(
+    kpi: str, history: Sequence[Mapping[int, int]], window: Mapping[int, int], faces: int
+) -> Verdict | None:
+    """The weekly test: the window against the last ``BASELINE_DAYS`` of ``history`` (face
+    counts per day for up to ``HISTORY_WEEKS`` weeks before the window, oldest first), with
+    the variance the store's weeks show beyond chance over the whole history. None when the
+    history holds fewer than three weeks with answers."""
+    weeks = [_oriented(kpi, kpi_values(kpi, week, faces)) for week in weeks_of(history)]
+    spread = week_spread(weeks)
+    now = _oriented(kpi, kpi_values(kpi, window, faces))
+    baseline = weeks[-(BASELINE_DAYS // WINDOW_DAYS) :]
+    if spread is None or sum(now.values()) < MIN_WINDOW_N or sum(sum(w.values()) for w in baseline) < MIN_BASELINE_N:
+        return None
+    return Verdict(kpi, _from_oriented(kpi, weekly_drop(baseline, now, spread)), spread)
+
+
+def drift_verdict(kpi: str, days: Sequence[Mapping[int, int]], faces: int) -> Verdict | None:
+    """The drift detector: the CUSUM of the last ``DRIFT_WEEKS`` weeks of ``days`` (face counts
+    per day, oldest first, ending with the window's last day) below the ``BASELINE_DAYS``
+    before them, with the week-to-week spread of the ``HISTORY_WEEKS`` before them."""
+    weeks = [_oriented(kpi, kpi_values(kpi, week, faces)) for week in weeks_of(days)]
+    if kpi not in DRIFT_KPIS or len(weeks) <= DRIFT_WEEKS:
+        return None
+    recent, history = weeks[-DRIFT_WEEKS:], weeks[:-DRIFT_WEEKS][-HISTORY_WEEKS:]
+    spread = week_spread(history)
+    baseline = history[-(BASELINE_DAYS // WINDOW_DAYS) :]
+    if spread is None or sum(sum(w.values()) for w in baseline) < MIN_BASELINE_N:
+        return None
+    drift = drift_cusum(baseline, recent, spread, DRIFT_ALLOWANCE)
+    if drift is None or drift.comparison.current_n < MIN_WINDOW_N:
+        return None
+    return Verdict(kpi, _from_oriented(kpi, drift.comparison), spread, "drift", max(drift.weeks, 1))
 
 
 def judge(
@@ -168,15 +263,35 @@ def judge(
     baseline: Mapping[int, int],
     window: Mapping[int, int],
     faces: int,
-    baseline_days: Callable[[], Sequence[Mapping[int, int]]] | None = None,
+    history: Callable[[], Sequence[Mapping[int, int]]] | None = None,
 ) -> Verdict | None:
-    """``assess``, and when it fires, again with the variance widened by the baseline's
-    day-to-day dispersion (``baseline_days()``: face counts per baseline day). Only a firing
-    verdict asks for the days, so the job reads them for few stores."""
+    """``assess``, and when it fires, the weekly test on ``history()`` (face counts per day of
+    the ``HISTORY_WEEKS`` weeks before the window, oldest first), which decides. Only a
+    firing first test asks for the days, so the job reads them for few stores; without
+    ``history`` the first test's verdict stands (the plain z-test)."""
     verdict = assess(kpi, baseline, window, faces)
-    if verdict is None or not verdict.fires or baseline_days is None:
+    if verdict is None or not verdict.fires or history is None:
         return verdict
-    return assess(kpi, baseline, window, faces, day_dispersion(kpi, baseline_days(), faces))
+    return weekly_verdict(kpi, history(), window, faces)
+
+
+def drift_possible(kpi: str, baseline: Mapping[int, int], recent: Sequence[Mapping[int, int]], faces: int) -> bool:
+    """Whether the pooled counts allow a drift signal: some run of the last weeks (``recent``:
+    the pooled counts of the last 1, 2, .. ``DRIFT_WEEKS`` weeks) is ``MIN_DROP`` below the
+    baseline with enough answers. A drift signal needs it, so the job reads a store's days
+    only then."""
+    before = kpi_values(kpi, baseline, faces)
+    n0 = sum(before.values())
+    if kpi not in DRIFT_KPIS or n0 < MIN_BASELINE_N:
+        return False
+    m0 = sum(v * c for v, c in before.items()) / n0
+    scale = 1.0 if kpi == "smiley_index" else 100.0
+    for counts in recent:
+        now = kpi_values(kpi, counts, faces)
+        n1 = sum(now.values())
+        if n1 >= MIN_WINDOW_N and scale * (m0 - sum(v * c for v, c in now.items()) / n1) >= MIN_DROP[kpi]:
+            return True
+    return False
 
 
 # --- the job: check every store once per local day --------------------------------------------
@@ -202,6 +317,14 @@ def check_signals(now: datetime) -> list[int]:
     return made
 
 
+def drift_window(end: date) -> Window:
+    """The drift detector's weeks: the last ``DRIFT_WEEKS`` weeks up to ``end`` and the
+    ``BASELINE_DAYS`` before them."""
+    start = end - timedelta(days=DRIFT_WEEKS * WINDOW_DAYS - 1)
+    baseline_end = start - timedelta(days=1)
+    return Window(start, end, baseline_end - timedelta(days=BASELINE_DAYS - 1), baseline_end)
+
+
 def _check_day(
     window: Window, stores: list[StoreFacts], question: str, faces: int, rules: list[RuleFacts], now: datetime
 ) -> list[int]:
@@ -209,24 +332,43 @@ def _check_day(
     quiet = _quiet(ids, window.end)
     current = scores.score_counts(question, window.start, window.end, ids, by="store")
     baseline = scores.score_counts(question, window.baseline_start, window.baseline_end, ids, by="store")
-    per_day: dict[int, list[Mapping[int, int]]] = {}
+    drift = drift_window(window.end)
+    drift_baseline = scores.score_counts(question, drift.baseline_start, drift.baseline_end, ids, by="store")
+    recent = [current] + [
+        scores.score_counts(question, window.end - timedelta(days=7 * weeks - 1), window.end, ids, by="store")
+        for weeks in range(2, DRIFT_WEEKS + 1)
+    ]
+    first = window.end - timedelta(days=(HISTORY_WEEKS + DRIFT_WEEKS) * WINDOW_DAYS - 1)
+    read: dict[int, list[Mapping[int, int]]] = {}
 
-    def baseline_days(store_id: int) -> list[Mapping[int, int]]:
-        if store_id not in per_day:
-            days = scores.score_counts(question, window.baseline_start, window.baseline_end, [store_id], by="day")
-            per_day[store_id] = list(days.values())
-        return per_day[store_id]
+    def days(store_id: int) -> list[Mapping[int, int]]:
+        """The store's face counts per day, oldest first, from ``first`` to the window's end."""
+        if store_id not in read:
+            found = scores.score_counts(question, first, window.end, [store_id], by="day")
+            span = (window.end - first).days + 1
+            read[store_id] = [found.get(first + timedelta(days=i), {}) for i in range(span)]
+        return read[store_id]
+
+    def before_window(store_id: int) -> list[Mapping[int, int]]:
+        return days(store_id)[-(HISTORY_WEEKS + 1) * WINDOW_DAYS : -WINDOW_DAYS]
 
     made = []
     for store in stores:
         for kpi in KPIS:
             if (store.id, kpi) in quiet:
                 continue
+            at = window
             verdict = judge(
-                kpi, baseline.get(store.id, {}), current.get(store.id, {}), faces, partial(baseline_days, store.id)
+                kpi, baseline.get(store.id, {}), current.get(store.id, {}), faces, partial(before_window, store.id)
             )
+            if (verdict is None or not verdict.fires) and drift_possible(
+                kpi, drift_baseline.get(store.id, {}), [r.get(store.id, {}) for r in recent], faces
+            ):
+                verdict = drift_verdict(kpi, days(store.id), faces)
+                if verdict is not None:
+                    at = replace(drift, start=window.end - timedelta(days=verdict.weeks * WINDOW_DAYS - 1))
             if verdict is not None and verdict.fires:
-                signal_id = _record(store, window, verdict, rules, now)
+                signal_id = _record(store, at, verdict, rules, now)
                 if signal_id is not None:
                     made.append(signal_id)
     return made

@@ -103,17 +103,20 @@ def test_a_planted_drop_is_found_with_its_test_and_p_value(app, clock, people, t
     assert (share.kpi, index.kpi) == ("unhappy_share", "smiley_index")
     assert (share.window_start, share.window_end) == (WINDOW[0], WINDOW[-1])
     assert (share.baseline_start, share.baseline_end) == (BASELINE[0], BASELINE[-1])
-    # 112 of 560 unhappy in the baseline, 56 of 140 in the window: the pooled z statistic
-    pooled = (112 + 56) / 700
-    z = (56 / 140 - 112 / 560) / math.sqrt(pooled * (1 - pooled) * (1 / 560 + 1 / 140))
+    # 112 of 560 unhappy in the baseline, 56 of 140 in the window; every baseline week alike
+    # (14 of 70), so the weeks differ no more than chance and the weekly test is the z-test
+    # with the baseline's variance within its weeks and the window's own
+    within = 14 * 56 / 70 / 69
+    window = 56 * 84 / 140 / 139
+    z = (56 / 140 - 112 / 560) / math.sqrt(window / 140 + within / 560)
     assert (share.baseline_value, share.baseline_n, share.current_value, share.current_n) == (20.0, 560, 40.0, 140)
     assert share.p_value == pytest.approx(0.5 * math.erfc(z / math.sqrt(2)), rel=1e-6)  # REAL: 4 bytes on PostgreSQL
-    assert share.p_value < 1e-6
-    assert share.test == "one-sided two-proportion z-test"
+    assert share.p_value < 1e-4
+    assert share.test == "one-sided z-test on weekly means (8 weeks, no spread beyond chance)"
     # the index: faces weigh -100, -33.3, 33.3, 100 on four faces
     assert index.baseline_value == pytest.approx((5 * 100 + 3 * 100 / 3 - 100 / 3 - 100) / 10)
     assert index.current_value == pytest.approx((7 * 100 + 5 * 100 / 3 - 4 * 100 / 3 - 4 * 100) / 20)
-    assert index.test == "one-sided Welch z-test"
+    assert index.test == share.test
     assert index.state == share.state == "open"
 
 
@@ -228,12 +231,14 @@ def test_hq_sees_the_signal_with_values_n_test_and_p_value(app, clock, client, p
     assert f'id="signal-{share.id}"' in html
     assert "Berlin Mitte" in html and "Unhappy share (%)" in html
     for day in ("2026-11-16", "2026-11-22", "2026-09-21", "2026-11-15"):  # window and baseline
-        assert f'<time datetime="{day}">{day}</time>' in html
+        assert f'<time datetime="{day}">' in html
     assert ">+20.0<" in html  # 20 percentage points more unhappy
     row = html[html.index(f'id="signal-{share.id}"') :]
     assert '<strong class="current">40.0</strong> (<span class="current-n">140</span>)' in row
     assert '<span class="baseline">20.0</span> (<span class="baseline-n">560</span>)' in row
-    assert "one-sided two-proportion z-test" in html
+    assert "one-sided z-test on weekly means" in html
+    meaning = html[html.index('id="signal-meaning"') :]
+    assert "clearly lower than usual" in meaning and "t-test on weekly means" in meaning and "CUSUM" in meaning
     assert f"{share.p_value:.2g}" in html
     rows = client.get("/dashboard/signals.json").get_json()["signals"]
     assert {(r["kpi"], r["current_n"], r["baseline_n"]) for r in rows} == {
@@ -340,7 +345,7 @@ def test_a_teams_signal_is_an_adaptive_card(app, clock, people, terminal, receiv
     deliver(app)
     card = json.loads(receiver.calls[0].body)["attachments"][0]["content"]
     assert card["type"] == "AdaptiveCard"
-    assert "one-sided Welch z-test" in card["body"][1]["text"]
+    assert "one-sided z-test on weekly means" in card["body"][1]["text"]
     assert card["actions"][0]["url"].startswith("http://127.0.0.1:8000/dashboard/signals")
 
 

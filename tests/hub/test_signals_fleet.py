@@ -75,3 +75,34 @@ def test_steady_stores_stay_silent_and_the_dropped_one_is_found_in_its_own_time_
     index = next(s for s in found if s.kpi == "smiley_index")
     assert index.baseline_value - index.current_value > 8
     assert index.p_value < 0.0005
+
+
+def sliding(week_before_end: int) -> tuple[float, float, float, float]:
+    """Four faces whose index is 8-9 points below STEADY's in each of the last four weeks."""
+    worse = 0.10 if week_before_end == 3 else 0.105
+    return (worse, 0.10, 0.39, 0.51 - worse)
+
+
+def test_a_slow_slide_that_no_single_week_shows_is_found_by_the_drift_detector(app, clock):
+    rng = random.Random(20261202)
+    end = date(2026, 11, 22)  # Berlin: the window ending yesterday
+    with connected(app):
+        store = catalog.add_store("S100", "Store 100", time_zone="Europe/Berlin", now=clock())
+        catalog.add_touchpoint(store.code, "exit", "Exit")
+        touchpoint = Touchpoint.get(Touchpoint.store == store.id)
+
+        def faces_for(day: date):
+            weeks_before_end = (end - day).days // 7
+            return sliding(weeks_before_end) if weeks_before_end < 4 else STEADY
+
+        write_days(store.id, touchpoint.id, end, 7 * 40, 40, faces_for, rng)
+
+        made = check_signals(clock())
+
+        found = list(Signal.select().where(Signal.id.in_(made)))
+    assert [s.kpi for s in found] == ["smiley_index"]
+    drift = found[0]
+    assert drift.test.startswith("CUSUM of weekly means over the last 4 weeks")
+    assert drift.window_end == end and (drift.window_end - drift.window_start).days + 1 in (14, 21, 28)
+    assert drift.baseline_end == date(2026, 10, 25) and drift.baseline_n == 56 * 40
+    assert drift.baseline_value - drift.current_value >= 3

@@ -7,7 +7,18 @@ import random
 
 import pytest
 
-from shared.stats import mean_drop, normal_isf, normal_sf, overdispersion, proportion_rise
+from shared.stats import (
+    WeekSpread,
+    drift_cusum,
+    mean_drop,
+    normal_isf,
+    normal_sf,
+    overdispersion,
+    proportion_rise,
+    student_t_sf,
+    week_spread,
+    weekly_drop,
+)
 
 
 @pytest.mark.parametrize(
@@ -130,3 +141,62 @@ def test_the_proportion_test_holds_its_level_on_binomial_noise():
 
     hits = sum(proportion_rise(binomial(n0), n0, binomial(n1), n1).p_value < 0.01 for _ in range(2000))
     assert 4 <= hits <= 38  # 20 expected; about the binomial 99.99 % range
+
+
+# --- weeks that differ ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("t", "df", "tail"),
+    [(5.408, 7, 0.0005), (3.725, 25, 0.0005), (2.015, 5, 0.05), (1.0, 1, 0.25), (0.0, 3, 0.5), (-1.0, 1, 0.75)],
+)
+def test_student_t_tail_matches_the_published_quantiles(t, df, tail):
+    assert student_t_sf(t, df) == pytest.approx(tail, rel=2e-3)
+
+
+def test_student_t_with_infinite_degrees_of_freedom_is_the_normal():
+    assert student_t_sf(3.29, math.inf) == normal_sf(3.29)
+    assert student_t_sf(3.29, 1e6) == pytest.approx(normal_sf(3.29), rel=1e-3)
+
+
+def simulated_weeks(rng, weeks, excess_sd):
+    """Weeks of 400 answers of 0/1, each week's share moved by N(0, excess_sd)."""
+    out = []
+    for _ in range(weeks):
+        p = min(0.9, max(0.1, 0.3 + rng.gauss(0, excess_sd)))
+        hits = sum(rng.random() < p for _ in range(400))
+        out.append({1.0: hits, 0.0: 400 - hits})
+    return out
+
+
+def test_week_spread_finds_the_excess_variance_it_was_given():
+    rng = random.Random(20261202)
+    calm = [week_spread(simulated_weeks(rng, 52, 0.0)).excess for _ in range(20)]
+    moody = [week_spread(simulated_weeks(rng, 52, 0.05)).excess for _ in range(20)]
+    assert sum(calm) / 20 < 0.0002  # chance alone: about 0
+    assert sum(moody) / 20 == pytest.approx(0.05**2, rel=0.3)  # the truth: 0.0025
+
+
+def test_weekly_drop_without_excess_is_the_z_test_and_with_it_wider():
+    baseline = [{1.0: 60, 0.0: 340}] * 8
+    current = {1.0: 40, 0.0: 360}
+    calm = weekly_drop(baseline, current, WeekSpread(within=0.1275, excess=0.0, weeks=26, between=0.0003))
+    z = (0.15 - 0.1) / math.sqrt((0.1 * 0.9 * 400 / 399) / 400 + 0.1275 / 3200)
+    assert calm.z == pytest.approx(z)
+    assert calm.p_value == pytest.approx(normal_sf(z))
+    moody = weekly_drop(baseline, current, WeekSpread(within=0.1275, excess=0.001, weeks=26, between=0.0013))
+    assert moody.z < calm.z and moody.p_value > calm.p_value
+    assert "t-test" in moody.test
+
+
+def test_the_cusum_adds_up_a_slow_slide_that_no_single_week_shows():
+    spread = WeekSpread(within=0.25, excess=0.0, weeks=52, between=0.000625)
+    baseline = [{1.0: 200, 0.0: 200}] * 8  # a mean of 0.5, a week's mean has sd 0.025
+    slide = [{1.0: 200 - 10 * k, 0.0: 200 + 10 * k} for k in (1, 2, 3, 4)]  # 0.025 lower each week
+    drift = drift_cusum(baseline, slide, spread, allowance=0.5)
+    assert drift.weeks == 4
+    # shortfalls of about 1, 2, 3 and 4 sd (a little less: the baseline's own variance), less 0.5 each
+    assert 7.0 < drift.statistic < 8.0
+    assert drift.comparison.worse == pytest.approx(0.5 - 0.4375)
+    steady = drift_cusum(baseline, [{1.0: 200, 0.0: 200}] * 4, spread, allowance=0.5)
+    assert steady.statistic == 0.0
