@@ -150,11 +150,11 @@ def check_overview(page: Any, hub: DashboardHub, session: requests.Session) -> N
         hub.query(
             "SELECT s.code, COUNT(*) FROM answer a JOIN response r ON r.id = a.response_id "
             "JOIN store s ON s.id = r.store_id WHERE a.question = 'rating' AND a.number IS NOT NULL "
-            "AND r.local_day BETWEEN ? AND ? GROUP BY s.code",
-            (period["from"], period["to"]),
+            "AND r.local_day BETWEEN ? AND ? AND r.flags NOT LIKE ? GROUP BY s.code",
+            (period["from"], period["to"], "%suspect%"),
         )
     )
-    assert {row[1].split()[0]: int(row[3]) for row in ranking} == raw
+    assert {row[1].split()[0]: int(row[3]) for row in ranking} == raw  # suspect responses left out
     check_channels(page, hub, period)
 
 
@@ -165,8 +165,8 @@ def check_channels(page: Any, hub: DashboardHub, period: dict[str, str]) -> None
         "rows => rows.map((r) => [r.dataset.channel, r.querySelector('.responses').textContent])",
     )
     raw = hub.query(
-        "SELECT channel, COUNT(*) FROM response WHERE local_day BETWEEN ? AND ? GROUP BY channel",
-        (period["from"], period["to"]),
+        "SELECT channel, COUNT(*) FROM response WHERE local_day BETWEEN ? AND ? AND flags NOT LIKE ? GROUP BY channel",
+        (period["from"], period["to"], "%suspect%"),
     )
     assert {channel: int(n) for channel, n in shown if int(n)} == dict(raw)
     assert len(raw) == 2  # the seed answers at terminals and on phones
@@ -261,8 +261,8 @@ def check_hours(page: Any, hub: DashboardHub, session: requests.Session) -> None
     for captured, zone, face in hub.query(
         "SELECT r.captured_at, s.time_zone, a.number FROM answer a JOIN response r ON r.id = a.response_id "
         "JOIN store s ON s.id = r.store_id WHERE a.question = 'rating' AND a.number IS NOT NULL "
-        "AND r.local_day BETWEEN ? AND ?",
-        (period["from"], period["to"]),
+        "AND r.local_day BETWEEN ? AND ? AND r.flags NOT LIKE ?",
+        (period["from"], period["to"], "%suspect%"),
     ):
         local = utc(captured).astimezone(ZoneInfo(zone))
         faces.setdefault((local.weekday(), local.hour), Counter())[face] += 1
@@ -309,8 +309,8 @@ def check_weather(page: Any, hub: DashboardHub, session: requests.Session) -> No
     today = hub.clock().astimezone(ZoneInfo("Europe/Berlin")).date()
     [(raw,)] = hub.query(
         "SELECT COUNT(*) FROM answer a JOIN response r ON r.id = a.response_id "
-        "WHERE a.question = 'rating' AND a.number IS NOT NULL AND r.local_day = ?",
-        (today.isoformat(),),
+        "WHERE a.question = 'rating' AND a.number IS NOT NULL AND r.local_day = ? AND r.flags NOT LIKE ?",
+        (today.isoformat(), "%suspect%"),
     )
     assert page.locator("#today-n").inner_text() == str(raw)
     assert page.get_attribute("meta[http-equiv=refresh]", "content")  # it refreshes itself
