@@ -273,7 +273,7 @@ class KioskApp(App):
         try:
             captured = self.terminal.capture(visit.answers(self.survey), self.language)
         except StoreFull as exc:
-            self._capture_failed(f"storage full: {exc}")
+            self._capture_failed(f"storage_full: {exc}")
             return None
         except Exception as exc:  # a kiosk stays up; staff see the error on the admin screen
             log.exception("capture failed")

@@ -79,6 +79,17 @@ ADMIN_FIELDS = (
     (N_("Capture error"), "capture_error"),
 )
 MODES = {"demo": N_("Demo (not enrolled)"), "enrolled": N_("Enrolled")}
+# An error is kept as "code: detail" (kiosk/sync_worker.py, kiosk/hub_client.py, the hub's
+# problem codes). Staff read what a known code means in their language; the detail, the words of
+# a library or of the hub, follows for support where it adds something.
+ERRORS = {
+    "storage_full": (N_("The terminal's disk is full."), False),
+    "revoked_device": (N_("The hub revoked this terminal: taps are kept here; enroll it again."), False),
+    "not_enrolled": (N_("This terminal is not enrolled yet."), False),
+    "unreachable": (N_("The hub cannot be reached."), True),
+    "bad_answer": (N_("The hub gave an answer the terminal does not understand."), True),
+    "terminal_error": (N_("An error on the terminal."), True),
+}
 
 
 def load_kv() -> None:
@@ -325,4 +336,16 @@ def admin_value(key: str, status: dict[str, Any], language: str = "en") -> str:
         return gettext("never", language) if key == "last_sync_at" else "-"
     if key == "last_sync_at":
         return moment(value, language)
+    if key.endswith("error"):
+        return error_text(str(value), language)
     return str(value)
+
+
+def error_text(error: str, language: str) -> str:
+    """An error kept as "code: detail", said in ``language`` where the code is known."""
+    code, _, detail = error.partition(": ")
+    if code not in ERRORS:
+        return error
+    meaning, with_detail = ERRORS[code]
+    said = f"{gettext(meaning, language)} ({code})"
+    return f"{said}\n{detail}" if with_detail and detail else said

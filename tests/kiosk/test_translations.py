@@ -103,3 +103,15 @@ def test_the_staff_screen_values_are_in_the_terminals_language():
     synced = {"last_sync_at": "2026-11-30T09:14:05+00:00"}
     assert admin_value("last_sync_at", synced, "de") == "30.11.2026 09:14:05 UTC"
     assert admin_value("last_sync_at", synced, "en") == "2026-11-30 09:14:05 UTC"
+
+
+def test_staff_read_what_a_known_error_means_and_support_the_detail():
+    unreachable = {"last_error": "unreachable: ConnectionError: Max retries exceeded"}
+    assert admin_value("last_error", unreachable, "de") == (
+        "Der Hub ist nicht erreichbar. (unreachable)\nConnectionError: Max retries exceeded"
+    )
+    full = {"capture_error": "storage_full: database or disk is full"}
+    assert admin_value("capture_error", full, "de") == "Der Speicher des Terminals ist voll. (storage_full)"
+    assert admin_value("capture_error", full, "en") == "The terminal's disk is full. (storage_full)"
+    unknown = {"last_error": "stale_created: the created time is 400 s off (HTTP 401)"}
+    assert admin_value("last_error", unknown, "de") == "stale_created: the created time is 400 s off (HTTP 401)"

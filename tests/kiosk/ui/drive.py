@@ -490,8 +490,9 @@ BUSY_STATUS = {
     "app_version": "0.1.0",
     "clock_offset_seconds": -3.25,
     "last_sync_at": "2026-11-30T09:14:05+00:00",
-    "last_error": "ConnectionError: HTTPSConnectionPool(host='feedback-hub.filialen.example-handelskette.de', "
-    "port=443): Max retries exceeded with url: /api/v1/device/sync",
+    "last_error": "unreachable: ConnectionError: HTTPSConnectionPool("
+    "host='feedback-hub.filialen.example-handelskette.de', port=443): Max retries exceeded with url: "
+    "/api/v1/device/sync",
     "queue_depth": 1284,
     "delivered": 250311,
     "quarantined": 2,
@@ -500,7 +501,7 @@ BUSY_STATUS = {
         {"seq": 78, "captured_at": "2026-11-29T17:05:43+00:00", "code": "bad_value", "id": "0192f4c8-0002"},
     ],
     "revoked": False,
-    "capture_error": "storage full: database or disk is full",
+    "capture_error": "storage_full: database or disk is full",
 }
 
 
@@ -582,7 +583,7 @@ def scenario_fit(d: Driver, terminal: Any) -> dict[str, Any]:
         look("nps", language)
         app.choose_nps(9)
         look("thanks", language)
-        app._capture_failed("storage full: database or disk is full")
+        app._capture_failed("storage_full: database or disk is full")
         look("out_of_order", language)
         app.set_language(next(code for code in app.languages if code != language))  # a shopper's choice
         app.open_pin()  # ... which the staff screens do not keep

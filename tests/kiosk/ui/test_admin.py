@@ -49,4 +49,4 @@ def test_a_tap_that_cannot_be_stored_shows_out_of_order_and_the_ui_lives_on(full
 
 
 def test_the_admin_screen_shows_why_the_tap_was_not_stored(full_run):
-    assert full_run["admin_capture_error"].startswith("storage full: ")
+    assert full_run["admin_capture_error"] == "Der Speicher des Terminals ist voll. (storage_full)"
