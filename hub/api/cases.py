@@ -70,7 +70,17 @@ def list_cases(user: User, scope: Scope) -> Response:
     wanted = request.args.get("state", "unresolved")
     if wanted == "":  # the pages' filter takes an empty one as every case; the API names "all"
         raise RequestError("malformed_request", "state must be one of the listed states, or all")
-    found = cases.list_cases(scope, state=wanted)
+    breached = request.args.get("breached", "false")
+    if breached not in ("true", "false"):
+        raise RequestError("malformed_request", "breached must be true or false")
+    found = cases.list_cases(
+        scope,
+        state=wanted,
+        sort=request.args.get("sort", "recent"),
+        age=request.args.get("age"),
+        breached=breached == "true",
+        now=now(),
+    )
     return jsonify({"cases": [cases.case_as_dict(c, public_url=_public_url()) for c in found]})
 
 

@@ -132,7 +132,7 @@ def test_the_case_page_shows_the_whole_conversation_in_the_surveys_order(app, cl
     sign_in_as(client, people["mia"])
     page = client.get(f"/cases/{newest_case(app)}").get_data(as_text=True)
     said = re.findall(r"<dt>(.*?)</dt>\s*<dd>(?:<strong>|<blockquote[^>]*>)(.*?)<", page, re.S)
-    assert [question for question, _ in said][0] == "How was your visit today?"
+    assert next(question for question, _ in said) == "How was your visit today?"
     assert dict(said)["How was your visit today?"] == "1 of 4 (very unhappy)"
     assert dict(said)["What was the reason?"] == "Waiting at the till, Friendliness"
     assert "Niemand an der Kasse" in [answer for _, answer in said]
@@ -161,3 +161,30 @@ def test_a_case_names_the_same_customers_earlier_cases_at_this_store_only(
     assert str(elsewhere) not in re.findall(r'data-prior="(\d+)"', page)
     sign_in_as(client, people["ana"])  # an analyst reads the case but opens no contact
     assert "data-prior" not in client.get(f"/cases/{again}").get_data(as_text=True)
+
+
+def test_the_api_lists_cases_filtered_and_sorted_as_documented(app, client, clock, people, terminal, other_terminal):
+    from tests.hub.test_openapi import check_answer
+
+    doc = client.get("/api/v1/openapi.json").get_json()
+    send(terminal, rating(terminal, 1))
+    old = newest_case(app)
+    clock.advance(days=8)
+    send(other_terminal, rating(other_terminal, 1))
+    overdue = newest_case(app)
+    clock.advance(hours=1)
+    sign_in_as(client, people["admin"])
+
+    def ids(**query: str) -> list[int]:
+        answer = client.get("/api/v1/cases", query_string=query)
+        check_answer(doc, "GET", "/api/v1/cases", answer)
+        return [c["id"] for c in answer.get_json()["cases"]]
+
+    assert ids(sort="oldest") == [old, overdue]
+    assert ids(age="day") == [overdue]
+    assert ids(age="older", breached="true") == [old]
+    assert ids(breached="false", sort="newest") == [overdue, old]
+    for bad in ({"sort": "up"}, {"age": ""}, {"breached": "1"}):
+        answer = client.get("/api/v1/cases", query_string=bad)
+        assert answer.status_code == 400
+        check_answer(doc, "GET", "/api/v1/cases", answer)
