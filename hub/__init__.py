@@ -17,6 +17,7 @@ from flask import Flask, Response
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from hub import config, db, i18n, logs, metrics, page_headers, problems, state
+    from hub.actions import bp as actions_bp
     from hub.admin import bp as admin_bp
     from hub.api import bp as api_bp
     from hub.auth import guard
@@ -54,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp)  # /account: the email report setting
     app.register_blueprint(cases_bp)  # /cases: alerts worked to resolution
+    app.register_blueprint(actions_bp)  # /actions: what is done about a figure, and its effect
     app.register_blueprint(admin_bp)  # /admin: stores, surveys, terminals, people, alert rules, posters
     app.register_blueprint(dashboards_bp)  # /dashboard: figures from the daily rollups
     guard.init_app(app)

@@ -259,3 +259,40 @@ def heatmap(
             )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every text in parts went through escape())
+
+
+def comparison_chart(
+    title: str,
+    labels: Sequence[str],
+    ours: Sequence[float | None],
+    theirs: Sequence[float | None],
+    marker: int | None,
+    lowest: float = -100.0,
+    highest: float = 100.0,
+) -> Markup:
+    """Two lines over the same buckets, ours solid, the comparison dashed, and a vertical
+    marker before bucket ``marker`` (an action's start); gaps where a bucket had no answers."""
+    x = _line_x(len(labels))
+    parts = [
+        f'<svg class="chart line comparison" viewBox="0 0 {WIDTH} {LINE_HEIGHT}" role="img" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
+        *_line_grid(lowest, highest),
+    ]
+    if marker is not None and 0 <= marker < len(labels):
+        at = x(marker) - (x(1) - x(0)) / 2 if marker > 0 and len(labels) > 1 else x(marker)
+        parts.append(
+            f'<line class="marker" x1="{_num(at)}" x2="{_num(at)}" y1="{PAD_TOP}" y2="{LINE_HEIGHT - PAD_BOTTOM}"/>'
+        )
+    for values, kind in ((theirs, "series other"), (ours, "series")):
+        points = [Point(label, value) for label, value in zip(labels, values, strict=True)]
+        for run in _runs(points):
+            line = " ".join(f"{_num(x(i))},{_num(_y(points[i].value, lowest, highest))}" for i in run)  # type: ignore[arg-type]
+            parts.append(f'<polyline class="{kind}" points="{line}"/>')
+            for i in run:
+                parts.append(
+                    f'<circle class="dot {kind}" cx="{_num(x(i))}" cy="{_num(_y(points[i].value, lowest, highest))}" '  # type: ignore[arg-type]
+                    f'r="3"><title>{escape(points[i].label)}: {_num(points[i].value)}</title></circle>'  # type: ignore[arg-type]
+                )
+    parts += _line_labels([Point(label, None) for label in labels], x)
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 (every text in parts went through escape())

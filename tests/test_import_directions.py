@@ -58,6 +58,7 @@ HUB_LAYERS = {
     "hub.admin": "views",
     "hub.auth": "views",
     "hub.cases": "views",
+    "hub.actions": "views",
     "hub.dashboards": "views",
     "hub.pages": "views",
     "hub.health": "views",

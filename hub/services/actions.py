@@ -734,3 +734,26 @@ def action_as_dict(action: Action, *, today: date, scope_label: str | None = Non
         "updated_at": _stamp(action.updated_at),
         "closed_at": _stamp(action.closed_at),
     }
+
+
+def scope_choices(scope: Scope) -> list[tuple[str, str]]:
+    """(scope key, label) of what a person may make an action for: every store (HQ), their
+    whole regions, their stores."""
+    found: list[tuple[str, str]] = []
+    if scope.store_ids is None:
+        found.append(("all", "every store"))
+        regions = list(Region.select().order_by(Region.name))
+    else:
+        regions = list(Region.select().where(Region.id.in_(_whole_regions(scope) or [-1])).order_by(Region.name))
+    found += [(f"region:{r.id}", f"region {r.name}") for r in regions]
+    stores = Store.select().order_by(Store.code)
+    if scope.store_ids is not None:
+        stores = stores.where(Store.id.in_(sorted(scope.store_ids) or [-1]))
+    found += [(f"store:{s.id}", f"{s.code} {s.name}") for s in stores]
+    return found
+
+
+def store_scope(scope: Scope, code: str | None) -> str | None:
+    """The scope key of a store named by its code, if the person sees it (the drivers page's links)."""
+    store = Store.get_or_none(Store.code == code) if code else None
+    return f"store:{store.id}" if store is not None and scope.sees(store.id) else None

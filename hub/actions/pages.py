@@ -1,0 +1,315 @@
+"""/actions: the list, a new action, an action and its steps, and the CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from hub.auth.guard import current_scope, current_user, signed_in
+from hub.charts import comparison_chart
+from hub.clock import now
+from hub.i18n import current_language, gettext
+from hub.models import Action
+from hub.services import action_effects, actions
+from hub.services.access import Scope
+from shared.errors import NotFound, VoxloopError
+
+bp = Blueprint("actions", __name__, url_prefix="/actions")
+
+STATE_NAMES = {"planned": "planned", "in_progress": "in progress", "done": "done", "dropped": "dropped"}
+KPI_NAMES = {"smiley_index": "Smiley index", "nps": "NPS", "csat": "CSAT", "reason_share": "A reason's share"}
+VERDICT_NAMES = {
+    "clear": "clear improvement",
+    "unclear": "unclear",
+    "negative": "worse",
+    "pending": "effect pending",
+    "not_measurable": "not measurable",
+}
+FORM_FIELDS = ("title", "description", "kpi", "reason", "direction", "scope", "owner", "due_on", "effect_from")
+FORM_FIELDS += ("project", "project_name", "origin", "signal", "cases")
+
+
+def _today(action: Action | None = None) -> Any:
+    return actions.local_today(action, now()) if action is not None else now().date()
+
+
+@bp.get("")
+@signed_in
+def list_page() -> str:
+    scope = current_scope()
+    state = request.args.get("state", "open")
+    state = state if state in actions.LIST_STATES else "open"
+    overdue = request.args.get("overdue") == "1"
+    project = request.args.get("project", "")
+    rows = actions.list_actions(
+        scope, state=state, overdue_only=overdue, project_id=int(project) if project.isdigit() else None, today=_today()
+    )
+    every = actions.list_actions(scope, state="all", today=_today())
+    return render_template(
+        "actions/list.html",
+        rows=rows,
+        state=state,
+        states=actions.LIST_STATES,
+        state_names=STATE_NAMES,
+        overdue=overdue,
+        counts=actions.summary(every),
+        projects=actions.projects(scope),
+        project=project,
+        names=actions.names_of(r.action.owner_id for r in rows),
+        may_work=actions.may_work(scope),
+    )
+
+
+def _form_page(scope: Scope, values: Mapping[str, Any], error: str | None = None) -> str:
+    return render_template(
+        "actions/new.html",
+        values=values,
+        error=error,
+        kpis=KPI_NAMES,
+        reasons=actions.reasons(current_language()),
+        scopes=actions.scope_choices(scope),
+        people=actions.people_for([]) if scope.store_ids is None else _people_of(scope, values),
+        projects=actions.projects(scope),
+        max_title=actions.MAX_TITLE,
+    )
+
+
+def _people_of(scope: Scope, values: Mapping[str, Any]) -> list[Any]:
+    """Who may own the action: those who see its store (the chosen one, else the person's)."""
+    key = str(values.get("scope") or "")
+    if key.startswith("store:") and key[6:].isdigit() and scope.sees(int(key[6:])):
+        return actions.people_for([int(key[6:])])
+    return actions.people_for(sorted(scope.store_ids or [])[:1])
+
+
+@bp.get("/new")
+@signed_in
+def new() -> str:
+    """The form, filled in from where the insight is: ?kpi=reason_share&reason=queue&store=B001
+    (the drivers page), ?signal=<id>, ?case=<id>, or nothing (by hand)."""
+    scope = current_scope()
+    if not actions.may_work(scope):
+        raise VoxloopError("forbidden", "HQ analysts read actions; they do not make them")
+    args = request.args
+    values: dict[str, Any] = {key: args.get(key, "") for key in FORM_FIELDS}
+    values["scope"] = args.get("scope") or actions.store_scope(scope, args.get("store")) or ""
+    if args.get("case"):
+        values["cases"] = args["case"]
+        values["origin"] = "case"
+    values["origin"] = values["origin"] or ("signal" if args.get("signal") else "hand")
+    values["kpi"] = values["kpi"] or "smiley_index"
+    return _form_page(scope, values)
+
+
+@bp.post("/new")
+@signed_in
+def create() -> Response | tuple[str, int]:
+    scope = current_scope()
+    form = request.form
+    fields: dict[str, Any] = {key: form.get(key, "") for key in FORM_FIELDS}
+    fields["cases"] = [c for c in form.get("cases", "").replace(",", " ").split() if c]
+    try:
+        action = actions.create_action(scope, current_user(), fields, now=now())
+    except NotFound:
+        raise
+    except VoxloopError as error:
+        return _form_page(scope, {**fields, "cases": form.get("cases", "")}, error.detail), 422
+    flash(gettext("Action created."), "ok")
+    return redirect(url_for("actions.show", action_id=action.id))
+
+
+def _chart(action: Action, effect: action_effects.Effect) -> tuple[Any, list[Any]]:
+    weeks = action_effects.weekly_trend(action, effect, now())
+    if not weeks:
+        return None, []
+    labels = [w.start.isoformat() for w in weeks]
+    marker = next((i for i, w in enumerate(weeks) if w.start >= action.effect_from), None)
+    ours = [w.treated.value if w.treated else None for w in weeks]
+    theirs = [w.comparison.value if w.comparison else None for w in weeks]
+    lowest, highest = _range([v for v in ours + theirs if v is not None], action.kpi in ("reason_share", "csat"))
+    title = f"{actions.goal_label(action)}: the action's stores and comparable stores, by week"
+    chart = comparison_chart(title, labels, ours, theirs, marker, lowest=lowest, highest=highest)
+    return chart, weeks
+
+
+def _range(values: list[float], share: bool) -> tuple[float, float]:
+    """The chart's scale: the figures' own range in steps of 10 points, within the KPI's scale."""
+    floor, ceiling = (0.0, 100.0) if share else (-100.0, 100.0)
+    if not values:
+        return floor, ceiling
+    low = max(floor, math.floor((min(values) - 5) / 10) * 10)
+    high = min(ceiling, math.ceil((max(values) + 5) / 10) * 10)
+    return (low, high) if high > low else (floor, ceiling)
+
+
+def _page(action_id: int, *, drafts: Mapping[str, str] | None = None, error: str | None = None) -> str:
+    scope = current_scope()
+    action = actions.get_action(scope, action_id)
+    effect = action_effects.effect_of(action, now())
+    chart, weeks = _chart(action, effect)
+    tasks = actions.tasks(action)
+    events = actions.events(action)
+    participants = actions.participants(action)
+    names = actions.names_of(
+        [action.owner_id, *participants, *(t.assignee_id for t in tasks), *(e.user_id for e in events)]
+    )
+    return render_template(
+        "actions/action.html",
+        action=action,
+        scope_label=actions.scope_labels([action])[action.id],
+        goal=actions.goal_label(action, current_language()),
+        effect=effect,
+        verdict_names=VERDICT_NAMES,
+        chart=chart,
+        weeks=weeks,
+        tasks=tasks,
+        events=events,
+        participants=participants,
+        people=actions.people_for(action),
+        names=names,
+        cases=actions.linked_cases(scope, action),
+        may_work=actions.may_work(scope),
+        next_states=actions.TRANSITIONS[action.state],
+        state_names=STATE_NAMES,
+        today=_today(action),
+        zone=actions.time_zone_of(action),
+        drafts=drafts or {},
+        error=error,
+    )
+
+
+@bp.get("/<int:action_id>")
+@signed_in
+def show(action_id: int) -> str:
+    return _page(action_id)
+
+
+def _step(action_id: int, step: Callable[[Scope, Any], Any], done: str, drafts: Mapping[str, str] | None = None) -> Any:
+    """Run a step; refused, the page comes back with why and what was typed (422)."""
+    try:
+        step(current_scope(), current_user())
+    except NotFound:
+        raise
+    except VoxloopError as error:
+        return _page(action_id, drafts=drafts or {}, error=error.detail), 422
+    flash(done, "ok")
+    return redirect(url_for("actions.show", action_id=action_id))
+
+
+@bp.post("/<int:action_id>/edit")
+@signed_in
+def edit(action_id: int) -> Any:
+    form = request.form
+    fields: dict[str, Any] = {key: form.get(key, "") for key in ("state", "due_on", "effect_from", "owner")}
+    if form.get("participants_shown"):
+        fields["participants"] = form.getlist("participants")
+    return _step(
+        action_id,
+        lambda s, u: actions.update_action(s, u, action_id, fields, now=now()),
+        gettext("Saved."),
+        {k: v for k, v in fields.items() if isinstance(v, str)},
+    )
+
+
+@bp.post("/<int:action_id>/tasks")
+@signed_in
+def add_task(action_id: int) -> Any:
+    form = request.form
+    fields = {key: form.get(key, "") for key in ("title", "assignee", "due_on")}
+    return _step(
+        action_id,
+        lambda s, u: actions.add_task(s, u, action_id, fields, now=now()),
+        gettext("Task added."),
+        {f"task_{k}": v for k, v in fields.items()},
+    )
+
+
+@bp.post("/<int:action_id>/tasks/<int:task_id>")
+@signed_in
+def task_done(action_id: int, task_id: int) -> Any:
+    done = request.form.get("done") == "1"
+    return _step(
+        action_id,
+        lambda s, u: actions.update_task(s, u, action_id, task_id, {"done": done}, now=now()),
+        gettext("Task done.") if done else gettext("Task open again."),
+    )
+
+
+@bp.post("/<int:action_id>/comment")
+@signed_in
+def comment(action_id: int) -> Any:
+    text = request.form.get("text", "")
+    return _step(
+        action_id,
+        lambda s, u: actions.comment(s, u, action_id, text, now=now()),
+        gettext("Comment added."),
+        {"comment": text},
+    )
+
+
+@bp.post("/<int:action_id>/cases")
+@signed_in
+def link_case(action_id: int) -> Any:
+    case = request.form.get("case", "").strip()
+    return _step(
+        action_id,
+        lambda s, u: actions.link_case(s, u, action_id, case, now=now()),
+        gettext("Case linked."),
+        {"case": case},
+    )
+
+
+CSV_COLUMNS = (
+    "id", "title", "state", "kpi", "reason", "better", "scope", "scope_label", "project", "owner", "due_on", "overdue",
+    "tasks", "tasks_done", "effect_from", "effect", "estimate", "low", "high", "before_start", "before_end",
+    "after_start", "after_end", "answers_before", "answers_after", "comparison_stores", "days_needed",
+)  # fmt: skip
+
+
+@bp.get("/export.csv")
+@signed_in
+def export() -> Response:
+    """Every action in scope with its progress and its effect as measured now."""
+    scope = current_scope()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for record in actions_export(scope):
+        writer.writerow(["" if record[c] is None else record[c] for c in CSV_COLUMNS])
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="voxloop-actions.csv"'},
+    )
+
+
+def actions_export(scope: Scope) -> list[dict[str, Any]]:
+    rows = actions.list_actions(scope, state="all", today=_today())
+    names = actions.names_of(r.action.owner_id for r in rows)
+    return [export_record(row, names) for row in rows]
+
+
+def export_record(row: actions.Progress, names: Mapping[int, str]) -> dict[str, Any]:
+    a = row.action
+    effect = action_effects.effect_of(a, now()).as_dict()
+    treated: dict[str, Any] = effect["treated"]  # type: ignore[assignment]
+    comparison: dict[str, Any] = effect["comparison"]  # type: ignore[assignment]
+    before: dict[str, str] = effect["before"] or {}  # type: ignore[assignment]
+    after: dict[str, str] = effect["after"] or {}  # type: ignore[assignment]
+    return {
+        "id": a.id, "title": a.title, "state": a.state, "kpi": a.kpi, "reason": a.reason, "better": a.goal_direction,
+        "scope": a.scope_key, "scope_label": row.scope_label, "project": a.project_id,
+        "owner": names.get(a.owner_id, ""), "due_on": a.due_on, "overdue": "yes" if row.overdue else "",
+        "tasks": row.tasks, "tasks_done": row.tasks_done, "effect_from": a.effect_from, "effect": effect["verdict"],
+        "estimate": effect["estimate"], "low": effect["low"], "high": effect["high"],
+        "before_start": before.get("start"), "before_end": before.get("end"), "after_start": after.get("start"),
+        "after_end": after.get("end"), "answers_before": treated["answers_before"],
+        "answers_after": treated["answers_after"], "comparison_stores": comparison["stores"],
+        "days_needed": effect["days_needed"],
+    }  # fmt: skip
