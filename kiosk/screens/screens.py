@@ -11,6 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.factory import Factory
@@ -304,32 +307,45 @@ def moment(value: Any, language: str) -> str:
         when = datetime.fromisoformat(str(value))
     except ValueError:
         return str(value or "")
-    if when.tzinfo is not None:
-        when = when.astimezone(UTC)
-    return gettext("{year}-{month}-{day} {time} UTC", language).format(
-        year=f"{when.year:04d}", month=f"{when.month:02d}", day=f"{when.day:02d}", time=f"{when:%H:%M:%S}"
-    )
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return format_datetime(when, "medium", tzinfo=UTC, locale=number_locale(language)) + " UTC"
+
+
+def number_locale(language: str) -> str:
+    """The locale whose numbers and dates ``language`` reads (CLDR's, through Babel)."""
+    try:
+        return str(Locale.parse(language))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return "en"
+
+
+def status_field(key: str, status: dict[str, Any]) -> Any:
+    """One field of ``terminal.status()`` (older names too), the store with its name."""
+    if key == "hub_url":
+        return status.get("hub_url", status.get("hub"))
+    if key == "app_version":
+        return status.get("app_version", status.get("version"))
+    value = status.get(key)
+    if key == "store":
+        if isinstance(value, dict):
+            return " · ".join(str(value[k]) for k in ("code", "name") if value.get(k))
+        if status.get("store_name"):
+            return f"{value} · {status['store_name']}"
+    return value
 
 
 def admin_value(key: str, status: dict[str, Any], language: str = "en") -> str:
     """One status field as staff read it, in ``language``."""
-    if key == "hub_url":
-        value = status.get("hub_url", status.get("hub"))
-    elif key == "app_version":
-        value = status.get("app_version", status.get("version"))
-    else:
-        value = status.get(key)
-    if key == "store":
-        if isinstance(value, dict):
-            value = " · ".join(str(value[k]) for k in ("code", "name") if value.get(k))
-        elif status.get("store_name"):
-            value = f"{value} · {status['store_name']}"
+    value = status_field(key, status)
     if key == "mode" and value in MODES:
         return gettext(MODES[value], language)
     if key == "clock_offset_seconds" and isinstance(value, int | float):
-        return f"{value:+.1f} s"
+        return format_decimal(value, format="+#,##0.0;-#,##0.0", locale=number_locale(language)) + " s"
     if key == "quarantined" and isinstance(value, list):
-        return str(len(value))
+        value = len(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_decimal(value, locale=number_locale(language))
     if key == "revoked":
         return gettext("Yes: enroll the terminal again", language) if value else gettext("No", language)
     if value in (None, ""):

@@ -101,8 +101,19 @@ def test_the_staff_screen_values_are_in_the_terminals_language():
     assert admin_value("revoked", status, "de") == "Ja: Terminal neu anmelden"
     assert admin_value("revoked", {"revoked": False}, "en") == "No"
     synced = {"last_sync_at": "2026-11-30T09:14:05+00:00"}
-    assert admin_value("last_sync_at", synced, "de") == "30.11.2026 09:14:05 UTC"
-    assert admin_value("last_sync_at", synced, "en") == "2026-11-30 09:14:05 UTC"
+    assert admin_value("last_sync_at", synced, "de") == "30.11.2026, 09:14:05 UTC"
+    assert admin_value("last_sync_at", synced, "en").startswith("Nov 30, 2026, 9:14:05")
+
+
+def test_the_staff_screen_writes_numbers_as_the_terminals_language_does():
+    status = {"delivered": 250311, "queue_depth": 0, "clock_offset_seconds": -3.25, "quarantined": [{}, {}]}
+    assert admin_value("delivered", status, "de") == "250.311"
+    assert admin_value("delivered", status, "en") == "250,311"
+    assert admin_value("queue_depth", status, "de") == "0"
+    assert admin_value("clock_offset_seconds", status, "de") == "-3,2 s"
+    assert admin_value("clock_offset_seconds", {"clock_offset_seconds": 1.5}, "en") == "+1.5 s"
+    assert admin_value("quarantined", status, "de") == "2"
+    assert admin_value("delivered", status, "xx") == "250,311"
 
 
 def test_staff_read_what_a_known_error_means_and_support_the_detail():
