@@ -536,6 +536,22 @@ class ReasonDaily(BaseModel):
         primary_key = CompositeKey("question", "day", "store_id", "option")
 
 
+class ReasonPairDaily(BaseModel):
+    """Responses that chose two options of a choice question, by their smiley face (both ''
+    : those that chose any option)."""
+
+    question = TextField()
+    day = DateField()
+    store_id = IntegerField()
+    option = TextField()
+    other = TextField()
+    n = IntegerField()
+    locals().update(_value_columns(1, 5))
+
+    class Meta:
+        primary_key = CompositeKey("question", "day", "store_id", "option", "other")
+
+
 class TermDaily(BaseModel):
     """Comments holding a term (word or two-word phrase) per local day, store and language."""
 
@@ -590,7 +606,7 @@ class Signal(BaseModel):
     dismissed_at = DateTimeField(null=True)
 
 
-ALL_MODELS += [ScoreDaily, HourDaily, ReasonDaily, TermDaily, Target, Signal]
+ALL_MODELS += [ScoreDaily, HourDaily, ReasonDaily, ReasonPairDaily, TermDaily, Target, Signal]
 
 
 class ApiToken(BaseModel):

@@ -14,12 +14,21 @@ from hub.db import database, db_day, is_sqlite, placeholders
 
 TOTAL = 0  # the store_id of the rows that count every store
 ALL_COMMENTS = ""  # the term_daily term that counts every comment
-TABLES = ("rollup_daily", "score_daily", "hour_daily", "reason_daily", "term_daily", "suspect_daily")
+TABLES = (
+    "rollup_daily",
+    "score_daily",
+    "hour_daily",
+    "reason_daily",
+    "reason_pair_daily",
+    "term_daily",
+    "suspect_daily",
+)
 
 _DAILY_KEY = ("store_id", "touchpoint_id", "channel", "question", "day", "value")
 _SCORE_KEY = ("question", "day", "store_id", "channel")
 _HOUR_KEY = ("day", "store_id", "hour")
 _REASON_KEY = ("question", "day", "store_id", "option")
+_PAIR_KEY = ("question", "day", "store_id", "option", "other")
 _TERM_KEY = ("day", "store_id", "language", "term")
 _ELEVEN = tuple(f"v{k}" for k in range(11))
 _FIVE = tuple(f"v{k}" for k in range(1, 6))
@@ -59,6 +68,10 @@ def add_hours(counts: Iterable[tuple[tuple, list[int]]]) -> None:
 
 def add_reasons(counts: Iterable[tuple[tuple, list[int]]]) -> None:
     _upsert("reason_daily", _REASON_KEY, ("n", *_FIVE), [(*k, *v) for k, v in sorted(counts)])
+
+
+def add_reason_pairs(counts: Iterable[tuple[tuple, list[int]]]) -> None:
+    _upsert("reason_pair_daily", _PAIR_KEY, ("n", *_FIVE), [(*k, *v) for k, v in sorted(counts)])
 
 
 def add_terms(counts: Iterable[tuple[tuple, list[Any]]]) -> None:

@@ -143,6 +143,64 @@ def reason_counts(
     return dict(result)
 
 
+def reason_pair_counts(
+    question: str,
+    start: date,
+    end: date,
+    store_ids: Collection[int] | None,
+    by: Literal["total", "store"] = "total",
+) -> dict[Any, dict[tuple[str, str], dict[Any, int]]]:
+    """Per group (None, or store id) and pair of options chosen together: ``{face: count, ...,
+    "n": all who chose both}``; the pair ('', '') counts those who chose any option."""
+    if by not in ("total", "store"):
+        raise ValueError(f"unknown grouping {by!r}")
+    if store_ids is not None and not store_ids:
+        return {}
+    params: list[Any] = [question, db_day(start), db_day(end)]
+    stores, hint = _stores("reason_pair_daily", store_ids, by == "store", params)
+    column = "store_id" if by == "store" else "NULL"
+    group = ", store_id" if by == "store" else ""
+    values = ", ".join(f"SUM(v{k})" for k in range(1, 6))
+    sql = (
+        f"SELECT {column}, option, other, SUM(n), {values} FROM reason_pair_daily{hint} "
+        f"WHERE question = {{p}} AND day BETWEEN {{p}} AND {{p}} AND {stores} GROUP BY option, other{group}"
+    )
+    result: dict[Any, dict[tuple[str, str], dict[Any, int]]] = defaultdict(dict)
+    for key, option, other, n, *counts in database.execute_sql(sql.format(p=database.param), tuple(params)).fetchall():
+        faces: dict[Any, int] = {"n": int(n)}
+        _add(faces, counts, 1)
+        result[key][(option, other)] = faces
+    return dict(result)
+
+
+def score_channel_counts(
+    question: str,
+    start: date,
+    end: date,
+    store_ids: Collection[int] | None,
+    by: Literal["total", "store"] = "total",
+) -> dict[Any, dict[str, dict[int, int]]]:
+    """Counts per value of a numeric question per group (None, or store id) and channel."""
+    if by not in ("total", "store"):
+        raise ValueError(f"unknown grouping {by!r}")
+    if store_ids is not None and not store_ids:
+        return {}
+    params: list[Any] = [question, db_day(start), db_day(end)]
+    stores, hint = _stores("score_daily", store_ids, by == "store", params)
+    column = "store_id" if by == "store" else "NULL"
+    group = ", store_id" if by == "store" else ""
+    values = ", ".join(f"SUM(v{k})" for k in range(11))
+    sql = (
+        f"SELECT {column}, channel, {values} FROM score_daily{hint} "
+        f"WHERE question = {{p}} AND day BETWEEN {{p}} AND {{p}} AND {stores} GROUP BY channel{group}"
+    )
+    result: dict[Any, dict[str, dict[int, int]]] = defaultdict(dict)
+    for key, channel, *counts in database.execute_sql(sql.format(p=database.param), tuple(params)).fetchall():
+        into = result[key].setdefault(channel, {})
+        _add(into, counts, 0)
+    return dict(result)
+
+
 @dataclass(frozen=True)
 class TermCount:
     term: str

@@ -12,6 +12,9 @@ What each table holds (hub/models.py; ``store_id = 0`` rows are the total over e
 - score_daily: numeric answers (smiley, CSAT, NPS) per question, day, store and channel;
 - hour_daily: smiley answers per day, store and local hour of capture;
 - reason_daily: each chosen option of a choice question, by the response's smiley face;
+- reason_pair_daily: each pair of options a response chose together, by its face, and (both
+  options '') each response that chose any option of the question: the driver regression
+  needs them (hub/services/reason_effects.py);
 - term_daily: the words and phrases of comments (hub/services/comment_text.py), with how
   many of those comments came with an unhappy or a happy face and their summed sentiment;
   the term '' counts every comment of the language;
@@ -81,6 +84,7 @@ class Rollups:
     scores: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(12)))
     hours: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(6)))
     reasons: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(6)))
+    pairs: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(6)))
     terms: dict[tuple, list[Any]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0, 0.0]))
     suspect: Counter = field(default_factory=Counter)
 
@@ -111,14 +115,18 @@ class Rollups:
         if face is None:
             face = self._add_smiley(answers, day_key, store_id, hour)
         feeling = mood(face, faces)
+        chosen: dict[str, set[str]] = defaultdict(set)
         for a in answers:
             self.daily[(store_id, touchpoint_id, channel, a.question, day_key, rollup_value(a))] += self.weight
             if a.kind in NUMERIC_KINDS and a.number is not None and 0 <= a.number <= 10:
                 self._add_score(a.question, a.number, day_key, store_id, channel)
             elif a.kind == "choice" and a.text:
                 self._add_reason(a.question, a.text, day_key, store_id, face)
+                chosen[a.question].add(a.text)
             elif a.kind == "text" and a.text and a.text.strip():
                 self._add_comment(a.text, locale, day_key, store_id, feeling)
+        for question, options in chosen.items():
+            self._add_pairs(question, sorted(options), day_key, store_id, face)
 
     def _add_smiley(self, answers: list[AnswerRow], day: str, store_id: int, hour: int | None) -> int | None:
         """The first smiley answer's face (None without one), counted by ``hour`` when known."""
@@ -147,6 +155,16 @@ class Rollups:
             if face is not None and 1 <= face <= 5:
                 row[face] += self.weight
 
+    def _add_pairs(self, question: str, options: list[str], day: str, store_id: int, face: int | None) -> None:
+        """Count the response under ('', ''): it chose an option; and under each pair it chose."""
+        pairs = [("", "")] + [(a, b) for i, a in enumerate(options) for b in options[i + 1 :]]
+        for option, other in pairs:
+            for store in (store_id, TOTAL):
+                row = self.pairs[(question, day, store, option, other)]
+                row[0] += self.weight
+                if face is not None and 1 <= face <= 5:
+                    row[face] += self.weight
+
     def _add_comment(self, text: str, locale: str, day: str, store_id: int, feeling: str | None) -> None:
         """Count the comment under each of its terms, and under the term ``ALL_COMMENTS`` (every
         comment of the language, so a theme's share needs no scan of the per-store rows)."""
@@ -166,6 +184,7 @@ class Rollups:
         q.add_scores(self.scores.items())
         q.add_hours(self.hours.items())
         q.add_reasons(self.reasons.items())
+        q.add_reason_pairs(self.pairs.items())
         q.add_terms(self.terms.items())
         q.add_suspect(self.suspect.items())
         self.__init__(weight=self.weight)  # type: ignore[misc]

@@ -14,7 +14,7 @@ from shared.protocol import format_time
 from tests.hub.conftest import connected, rows
 from tests.mobile_web.conftest import TestPhone, phone_token
 
-TABLES = ("rollup_daily", "score_daily", "hour_daily", "reason_daily", "term_daily")
+TABLES = ("rollup_daily", "score_daily", "hour_daily", "reason_daily", "reason_pair_daily", "term_daily")
 DAY = date(2026, 11, 20)
 
 
@@ -94,6 +94,10 @@ def test_every_store_rows_are_the_sum_of_the_stores_and_the_readers_return_them(
         assert reasons["staff"] == {"n": 2, 2: 1, 4: 1}
         assert reasons["stock"] == {"n": 1, 2: 1}
         assert set(scores.reason_counts("reason", DAY, DAY, [store.id])[None]) == {"queue", "staff"}
+        # reasons named together, and (both '') the responses that named any
+        pairs = scores.reason_pair_counts("reason", DAY, DAY, None)[None]
+        assert pairs == {("queue", "staff"): {"n": 1, 2: 1}, ("", ""): {"n": 4, 1: 1, 2: 2, 4: 1}}
+        assert scores.reason_pair_counts("reason", DAY, DAY, [store.id], "store")[store.id][("", "")]["n"] == 3
 
 
 def test_comment_terms_are_counted_with_their_mood_and_sentiment(app, terminal, other_terminal, store):
