@@ -3,7 +3,7 @@
 The text wraps at spaces within ``text_size`` (set it to the box, or to the box's width with a
 height that follows the text). When a word is wider than the box, the lines are taller than the
 box or more than ``fit_lines``, the font shrinks in steps down to ``min_scale`` of
-``font_size``; a word still too wide then is hyphenated in the label's ``language``
+``font_size``; a word still too wide then is hyphenated in the label's ``text_language``
 (``kiosk.hyphenation``; with ``hyphenate`` off, for codes and addresses, it breaks only at
 separators such as "-" and "/"). ``text`` and ``font_size`` stay what the layout asked for;
 what is drawn is ``fitted_text`` in ``fitted_font_size``.
@@ -23,7 +23,7 @@ SHRINK_STEP = 0.92  # each try is this much smaller than the one before
 
 class FittingLabel(Label):
     min_scale = NumericProperty(0.6)
-    language = StringProperty("")
+    text_language = StringProperty("")  # the language of the text, for hyphenation
     hyphenate = BooleanProperty(True)  # False for codes and addresses: broken at separators only
     fit_lines = NumericProperty(0)  # more lines than this: shrink first (0: as many as fit)
     fitted_text = StringProperty("")
@@ -31,7 +31,7 @@ class FittingLabel(Label):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.fbind("language", self._trigger_texture)
+        self.fbind("text_language", self._trigger_texture)
         self.fbind("min_scale", self._trigger_texture)
         self.fbind("hyphenate", self._trigger_texture)
         self.fbind("fit_lines", self._trigger_texture)
@@ -63,7 +63,7 @@ class FittingLabel(Label):
                 if scale * SHRINK_STEP < self.min_scale:
                     break
                 scale *= SHRINK_STEP
-            language = self.language if self.hyphenate else ""
+            language = self.text_language if self.hyphenate else ""
             text = break_long_words(text, lambda word: core.get_extents(word)[0] <= line_width, language)
             return text, wanted * scale
         finally:

@@ -292,6 +292,11 @@ def scenario_language(d: Driver, terminal: Any) -> dict[str, Any]:
     facts["language_after"] = d.app.language
     facts["question_after"] = rating.ids.question.text
     d.screenshot("rating-en")
+    facts["switch_after"] = sorted((b.text, b.language, b.selected) for b in rating.ids.languages.children)
+    german = next(b for b in rating.ids.languages.children if b.text == "Deutsch")
+    d.tap(german)
+    facts["language_back"] = d.app.language
+    d.tap(english)
     d.tap(rating.face_buttons()[0])
     facts["follow_up_question"] = d.screen("follow_up").ids.question.text
     facts["chip_texts"] = [c.text for c in d.screen("follow_up").chips()]

@@ -21,6 +21,11 @@ def test_the_language_switch_changes_the_question(language_run):
     assert language_run["question_after"] == "How was your visit today?"
 
 
+def test_the_switch_marks_the_chosen_language_and_switches_back(language_run):
+    assert language_run["switch_after"] == [["Deutsch", "de", False], ["English", "en", True]]
+    assert language_run["language_back"] == "de"
+
+
 def test_the_follow_up_speaks_the_chosen_language(language_run):
     assert language_run["follow_up_question"] == "What was the reason?"
     assert language_run["chip_texts"][0] == "Waiting at the till"
