@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton, format_time, get_day_names
+from babel.dates import format_date, format_time, get_day_names
 from babel.numbers import format_decimal
 from flask import Flask, current_app, has_app_context, has_request_context, request
 from flask_babel import Babel, force_locale, get_locale
@@ -67,11 +67,25 @@ def init_app(app: Flask, person_language: Callable[[], str | None]) -> None:
 
     Babel(app, locale_selector=select)
     app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["decimal"] = decimal
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["long_day"] = long_day
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["weekday_name"] = weekday_name
+    app.jinja_env.globals["case_state_name"] = case_state_name
+
+
+CASE_STATES = {
+    "open": lazy_gettext("open"),
+    "acknowledged": lazy_gettext("acknowledged"),
+    "resolved": lazy_gettext("resolved"),
+}
+
+
+def case_state_name(state: str) -> str:
+    """A case's state in words, for pages and emails."""
+    return str(CASE_STATES.get(state, state))
 
 
 def current_language() -> str:
@@ -105,16 +119,25 @@ def number(value: float | int | None, places: int = 1) -> str:
     return format_decimal(value, pattern, locale=current_language())
 
 
+def decimal(value: float | None) -> str:
+    """A measured value with one or two decimals as it has them ("40,0", "16,67")."""
+    return "–" if value is None else format_decimal(value, "#,##0.0#", locale=current_language())
+
+
 def when(moment: datetime | None, zone: str | None = None) -> str:
     """A date and time to the minute ("2.12.2026, 14:05"), in ``zone`` (a naive time is UTC)
     or else the zone it carries."""
     if moment is None:
         return "–"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
     if zone is not None:
-        moment = (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).astimezone(ZoneInfo(zone))
+        moment = moment.astimezone(ZoneInfo(zone))
     lang = current_language()
     pattern = Locale.parse(lang).datetime_formats["short"]
-    return pattern.format(format_time(moment, "short", locale=lang), format_skeleton("yMd", moment, locale=lang))
+    # the zone given explicitly: Babel would otherwise show the time in the machine's zone
+    clock = format_time(moment, "short", tzinfo=moment.tzinfo, locale=lang)
+    return pattern.format(clock, day(moment.date()))
 
 
 def long_day(value: date) -> str:
@@ -126,4 +149,5 @@ def day(value: date | None) -> str:
     """A date ("2.12.2026")."""
     if value is None:
         return "–"
-    return format_skeleton("yMd", value, locale=current_language())
+    lang = current_language()
+    return format_date(value, Locale.parse(lang).datetime_skeletons["yMd"].pattern, locale=lang)

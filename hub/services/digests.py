@@ -8,9 +8,11 @@ figures are computed when it is queued (hub/services/outbox/render/personal.py r
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from hub.i18n import case_state_name, day, in_language, ngettext, when
 from hub.models import Case, Response, Store, User
 from hub.services.access import scope_for
 from hub.services.cases import list_cases
@@ -61,26 +63,37 @@ def queue_digests(now: datetime, *, hour: int, public_url: str) -> int:
             .count()
         )
         base = public_url.rstrip("/")
-        payload = {
-            "subject": f"voxloop daily digest {local.date():%a %d %b}: {len(open_cases)} open cases",
-            "name": user.name,
-            "date": local.date().isoformat(),
-            "stores": [f"{s.code} {s.name}" for s in stores],
-            "open": [
-                {
-                    "id": c.id,
-                    "store": c.store.code,
-                    "rule": c.rule.name,
-                    "state": c.state,
-                    "opened_at": c.opened_at.replace(tzinfo=UTC).astimezone(zone).strftime("%a %d %b %H:%M"),
-                    "overdue": c.state == "open"
-                    and c.ack_due_at is not None
-                    and c.ack_due_at < now.replace(tzinfo=None),
-                    "url": f"{base}/cases/{c.id}",
-                }
-                for c in open_cases
-            ],
-            "yesterday": {"opened": opened, "resolved": resolved, "responses": responses},
-        }
+        with in_language(user.language):  # the person's language (hub/i18n.py)
+            payload = _payload(user, stores, local.date(), zone, open_cases, base, now)
+        payload["yesterday"] = {"opened": opened, "resolved": resolved, "responses": responses}
         queued += queue_personal_email("digest", user, key, payload, now)
     return queued
+
+
+def _payload(
+    user: User, stores: list[Store], today: date, zone: ZoneInfo, open_cases: list[Case], base: str, now: datetime
+) -> dict[str, Any]:
+    return {
+        "subject": ngettext(
+            "voxloop daily digest %(day)s: %(num)s open case",
+            "voxloop daily digest %(day)s: %(num)s open cases",
+            len(open_cases),
+            day=day(today),
+        ),
+        "name": user.name,
+        "date": today.isoformat(),
+        "stores": [f"{s.code} {s.name}" for s in stores],
+        "open": [
+            {
+                "id": c.id,
+                "store": c.store.code,
+                "rule": c.rule.name,
+                "state": c.state,
+                "opened_at": when(c.opened_at, zone.key),
+                "state_name": case_state_name(c.state),
+                "overdue": c.state == "open" and c.ack_due_at is not None and c.ack_due_at < now.replace(tzinfo=None),
+                "url": f"{base}/cases/{c.id}",
+            }
+            for c in open_cases
+        ],
+    }

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from hub.db import write_transaction
-from hub.i18n import in_language
+from hub.i18n import day, gettext, in_language, number
 from hub.models import Case, Store, User
 from hub.services import analytics, drivers, themes
 from hub.services.access import Scope, scope_for
@@ -69,11 +69,11 @@ def due_period(frequency: str, local: datetime, hour: int = REPORT_HOUR) -> Peri
 
 
 def _shown(value: float | None, digits: int = 1) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
+    return number(value, digits)  # in the language's format: "73,4" in German
 
 
 def _change(value: float | None, digits: int = 1) -> str:
-    return "–" if value is None else f"{value:+.{digits}f}"
+    return "–" if value is None else ("+" if value > 0 else "") + number(value, digits)
 
 
 def _figure(figure: Figure) -> dict[str, Any]:
@@ -86,7 +86,7 @@ def _figure(figure: Figure) -> dict[str, Any]:
         "shown": _shown(figure.current.value, digits),
         "interval": None
         if figure.current.low is None
-        else f"{_shown(figure.current.low)} to {_shown(figure.current.high)}",
+        else gettext("%(low)s to %(high)s", low=_shown(figure.current.low), high=_shown(figure.current.high)),
         "previous": _shown(figure.previous.value, digits),
         "change": _change(figure.change, digits),
     }
@@ -131,16 +131,20 @@ def build_report(user: User, scope: Scope, frequency: str, period: Period, *, pu
     base = public_url.rstrip("/")
     page = f"/dashboard/stores/{stores[0].code}" if len(stores) == 1 else "/dashboard"
     smiley = overview.figure("smiley_index")
-    headline = f": smiley index {_shown(smiley.current.value)}" if smiley and smiley.current.n else ""
-    what = "weekly" if frequency == "weekly" else "daily"
-    when = f"{period.start:%d %b}–{period.end:%d %b %Y}" if period.days > 1 else f"{period.end:%a %d %b %Y}"
+    when = f"{day(period.start)}–{day(period.end)}" if period.days > 1 else day(period.end)
+    if frequency == "weekly":
+        subject = gettext("voxloop weekly report %(period)s", period=when)
+    else:
+        subject = gettext("voxloop daily report %(period)s", period=when)
+    if smiley and smiley.current.n:
+        subject = gettext("%(subject)s: smiley index %(value)s", subject=subject, value=_shown(smiley.current.value))
     return {
-        "subject": f"voxloop {what} report {when}{headline}",
+        "subject": subject,
         "name": user.name,
         "frequency": frequency,
         "period": {"from": period.start.isoformat(), "to": period.end.isoformat(), "shown": when},
         "previous": {"from": overview.previous.start.isoformat(), "to": overview.previous.end.isoformat()},
-        "scope": "every store" if scope.store_ids is None else None,
+        "scope": gettext("every store") if scope.store_ids is None else None,
         "stores": [f"{s.code} {s.name}" for s in stores] if scope.store_ids is not None else [],
         "figures": [_figure(f) for f in overview.figures],
         "best": [_store(r) for r in best],

@@ -245,7 +245,7 @@ def test_each_manager_gets_one_digest_a_day_with_the_open_cases(app, clock, peop
         assert queue_digests(clock(), hour=7, public_url="http://hub.example") == 0
     deliver(app)
     (digest,) = [m for m in inbox.to("mia@example.org") if "digest" in m["Subject"]]
-    assert "1 open cases" in digest["Subject"]
+    assert "1 open case" in digest["Subject"]
     assert "http://hub.example/cases/" in text_of(digest)
     assert inbox.to("hans@example.org") == []  # nothing open in Hamburg: no digest
 

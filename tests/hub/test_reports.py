@@ -70,7 +70,7 @@ def test_everyone_gets_one_weekly_report_at_the_real_smtp_server(app, clock, wee
     found = reports(inbox)
     assert set(found) == EVERYONE
     assert all(len(messages) == 1 for messages in found.values())
-    assert "16 Nov–22 Nov 2026" in found["mia@example.org"][0]["Subject"]
+    assert "11/16/2026–11/22/2026" in found["mia@example.org"][0]["Subject"]  # English dates (hub/i18n.py)
 
 
 def test_a_store_managers_report_holds_their_stores_figures_recomputed_from_raw(app, clock, week, inbox):
@@ -110,7 +110,7 @@ def test_a_regional_managers_report_covers_the_stores_of_their_region(app, clock
     deliver(app)
     text = part(reports(inbox)["rolf@example.org"][0], "plain")
 
-    assert "report for 16 Nov–22 Nov 2026, B001 Berlin Mitte." in text.replace("\n", " ")
+    assert "report for 11/16/2026–11/22/2026, B001 Berlin Mitte." in text.replace("\n", " ")
     assert line(text, "Responses").startswith("Responses: 42,") and "Hamburg" not in text
 
 
@@ -164,7 +164,7 @@ def test_a_daily_report_covers_yesterday(app, clock, week, inbox, people):
     deliver(app)
     subjects = sorted(m["Subject"] for m in reports(inbox)["hans@example.org"])
     assert len(subjects) == 2
-    assert "daily report Sun 22 Nov 2026" in subjects[1] and "daily report Mon 23 Nov 2026" in subjects[0]
+    assert "daily report 11/22/2026" in subjects[0] and "daily report 11/23/2026" in subjects[1]
 
 
 def test_off_sends_none(app, clock, week, inbox, people):

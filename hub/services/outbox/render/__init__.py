@@ -17,7 +17,8 @@ from __future__ import annotations
 from datetime import datetime
 from email.message import EmailMessage
 
-from hub.models import OutboxMessage
+from hub.i18n import in_language
+from hub.models import OutboxMessage, User
 from hub.services.outbox.links import Links
 from hub.services.outbox.render.alert import Withdrawn, alert_email, alert_webhook
 from hub.services.outbox.render.chat import as_json
@@ -30,6 +31,26 @@ __all__ = ["Withdrawn", "render_email", "webhook_body"]
 
 
 def render_email(
+    message: OutboxMessage, *, links: Links, sender: str, contact_key: bytes, now: datetime
+) -> EmailMessage:
+    if message.kind == "close_loop":  # the customer's language, chosen on the phone page
+        return close_loop_email(message, sender=sender, contact_key=contact_key, now=now)
+    with in_language(staff_language(message)):
+        return _staff_email(message, links=links, sender=sender, contact_key=contact_key, now=now)
+
+
+def staff_language(message: OutboxMessage) -> str | None:
+    """The language an email to staff is written in: the password reset's page's, else the
+    recipient's choice on /account (None: the hub's LANGUAGE setting, hub/i18n.py)."""
+    if message.kind == "password_reset":
+        return (message.payload or {}).get("lang")
+    person = User.get_or_none(User.id == message.user_id) if message.user_id else None
+    if person is None and "@" in message.recipient:
+        person = User.get_or_none(User.email == message.recipient)
+    return person.language if person is not None else None
+
+
+def _staff_email(
     message: OutboxMessage, *, links: Links, sender: str, contact_key: bytes, now: datetime
 ) -> EmailMessage:
     if message.kind == "close_loop":

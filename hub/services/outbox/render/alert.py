@@ -21,6 +21,7 @@ from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hub.i18n import decimal, gettext
 from hub.models import AlertRule, Case, CaseResponse, OutboxItem, OutboxMessage, Response, Store, User
 from hub.services.alerts.conditions import describe
 from hub.services.alerts.recipients import LEVELS
@@ -120,16 +121,20 @@ def _name(user_id: int | None) -> str | None:
 
 
 def subject(ctx: dict[str, Any]) -> str:
+    """The subject in the language being rendered (render_email chooses the recipient's)."""
     store, rule, case = ctx["store"], ctx["rule"], ctx["case"]
     where = f"{store.code} {store.name}" if store else "voxloop"
-    what = rule.name if rule else "message"
-    count = f" ({ctx['count']} new responses)" if ctx["count"] > 1 else ""
-    state = ", acknowledged" if case is not None and case.state == "acknowledged" else ""
-    tag = f" [case #{case.id}{state}]" if case else ""
+    what = rule.name if rule else gettext("message")
+    count = " (" + gettext("%(count)s new responses", count=ctx["count"]) + ")" if ctx["count"] > 1 else ""
+    tag = ""
+    if case is not None and case.state == "acknowledged":
+        tag = " [" + gettext("case #%(id)s, acknowledged", id=case.id) + "]"
+    elif case is not None:
+        tag = " [" + gettext("case #%(id)s", id=case.id) + "]"
     if ctx["kind"] == "escalation":
-        return f"Escalated: {where}: {what} not acknowledged{tag}"
+        return gettext("Escalated: %(where)s: %(what)s not acknowledged", where=where, what=what) + tag
     if ctx["kind"] == "test":
-        return f"Test alert: {where}: {what}"
+        return gettext("Test alert: %(where)s: %(what)s", where=where, what=what)
     return f"{where}: {what}{count}{tag}"
 
 
@@ -138,18 +143,31 @@ def summary_line(figures: dict[str, Any] | None) -> str:
     if not figures:
         return ""
     if figures.get("terminal"):
-        place = f"Terminal {figures.get('terminal_name') or figures['terminal']} at {figures.get('touchpoint')}"
+        place = {
+            "terminal": figures.get("terminal_name") or figures["terminal"],
+            "touchpoint": figures.get("touchpoint"),
+        }
         seen = figures.get("last_seen_at")
-        return f"{place} has not been heard from since {seen} (UTC)." if seen else f"{place} has never been heard from."
+        if seen:
+            return gettext(
+                "Terminal %(terminal)s at %(touchpoint)s has not been heard from since %(seen)s (UTC).",
+                seen=seen,
+                **place,
+            )
+        return gettext("Terminal %(terminal)s at %(touchpoint)s has never been heard from.", **place)
 
     def shown(value: Any) -> Any:
-        return "-" if value is None else value
+        return "-" if value is None else decimal(value) if isinstance(value, float) else value
 
-    line = (
-        f"In the window: {figures.get('n')} responses, {shown(figures.get('negative_share'))} % negative, "
-        f"smiley index {shown(figures.get('index'))}"
+    line = gettext(
+        "In the window: %(n)s responses, %(share)s %% negative, smiley index %(index)s",
+        n=figures.get("n"),
+        share=shown(figures.get("negative_share")),
+        index=shown(figures.get("index")),
     )
-    return line + (f", usually {figures['baseline']}." if figures.get("baseline") is not None else ".")
+    if figures.get("baseline") is not None:
+        return line + ", " + gettext("usually %(value)s.", value=shown(figures["baseline"]))
+    return line + "."
 
 
 def alert_email(message: OutboxMessage, *, links: Links, sender: str, now: datetime) -> EmailMessage:

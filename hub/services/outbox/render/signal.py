@@ -7,6 +7,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
+from hub.i18n import decimal, gettext, lazy_gettext
 from hub.models import OutboxMessage
 from hub.services.outbox.links import Links
 from hub.services.outbox.render import chat
@@ -28,12 +29,27 @@ def signal_subject(event: dict[str, Any]) -> str:
     )
 
 
+KPI_NAMES = {"smiley_index": lazy_gettext("Smiley index"), "unhappy_share": lazy_gettext("Unhappy share (%)")}
+
+
 def signal_email(message: OutboxMessage, *, links: Links, sender: str, now: datetime) -> EmailMessage:
+    """The email in its recipient's language (render_email chooses it); webhooks stay English."""
     event = signal_event(message, links)
+    event["kpi_label"] = str(KPI_NAMES.get(event.get("kpi", ""), event["kpi_label"]))
+    values, store = event["values"], event["store"]
+    place = store["code"] + " " + store["name"]
+    subject = gettext(
+        "Signal: %(store)s: %(kpi)s %(current)s against %(baseline)s (p = %(p)s)",
+        store=place,
+        kpi=event["kpi_label"],
+        current=decimal(values["current"]),
+        baseline=decimal(values["baseline"]),
+        p=format(event["p_value"], ".2g"),
+    )
     return email(
         message,
         to=message.recipient,
-        subject=signal_subject(event),
+        subject=subject,
         template="signal",
         sender=sender,
         now=now,
