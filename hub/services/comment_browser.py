@@ -17,7 +17,7 @@ from datetime import date
 from hub.models import SurveyVersion
 from hub.queries import comments as q
 from hub.queries.comments import Comment, Criteria, Page
-from hub.services.comment_text import comment_terms
+from hub.services.comment_text import comment_terms, term_sieve
 from hub.services.rollups import comment_language
 
 # What views use: the functions, and the records they take and give (a comment, the
@@ -42,7 +42,8 @@ def criteria(
     term: str = "",
 ) -> Criteria:
     """The criteria for comments in ``store_ids`` (already scoped by the caller); ``language``
-    is two letters, ``term`` a theme term whose words each comment must hold."""
+    is two letters, ``term`` a theme term (a word stem or two) whose sieve each comment's text
+    must hold before the exact test (hub/services/comment_text.py ``term_sieve``)."""
     language = (language or "")[:2].lower() or None
     return Criteria(
         store_ids=store_ids,
@@ -54,7 +55,7 @@ def criteria(
         end=end,
         language=language,
         search=search,
-        words=tuple(term.lower().split()),
+        words=term_sieve(term),
     )
 
 

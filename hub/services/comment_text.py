@@ -1,27 +1,32 @@
-"""What a comment talks about and how it sounds, in German and English, without any dependency.
+"""What a comment talks about and how it sounds, in German and English.
 
-Ingest calls both functions on every comment (hub/services/rollups.py feeds term_daily), so they
-are small and fast: one regular expression pass, set look-ups, no models.
+Ingest calls these on every comment (hub/services/rollups.py feeds term_daily), so they are
+small and fast: one regular expression pass, the Snowball stemmers (snowballstemmer, pure
+Python) behind a cache, set look-ups, no models.
 
-- ``comment_terms``: the distinct terms of a comment, words and two-word phrases, lower case,
-  stop words, numbers and tokens shorter than three letters dropped. Plural and inflection
-  folding is light and predictable: it only ever cuts an ending off, so a term is always the
-  start of every word it stands for ("kasse" for "Kassen", "queue" for "queues", "freundlich"
-  for "freundlichen", "gut" for "gute"), and a plain ``LIKE '%term%'`` on the raw text finds
-  the comments behind it. German nouns (written with a capital) lose a plural -n/-en, common
-  adjectives their inflection; English words a plural -s/-es.
-  A phrase is two neighbouring words with no stop word or punctuation between them.
-- ``comment_sentiment``: a hand-made lexicon of weights from -3 to 3, negation ("nicht
-  freundlich", "not friendly", "kein Problem") flips and dampens the next few words up to a
-  punctuation mark, intensifiers ("sehr", "very") strengthen the next word, and after a contrast
+- ``comment_terms``: the topics of a comment: each word that is not a stop word, under its
+  key (``word_key``: the Snowball stem for German or English, named by the shortest known
+  word with that stem, so "Kasse" and "Kassen" are the topic "kasse", "Wartezeiten"
+  "wartezeit", "happiest"... "happiness" "happy"; English words the stemmer would damage,
+  "always", stay whole), and each pair of neighbouring such words ("opening hour",
+  "freundlich personal"). A stop word, a number or a punctuation mark ends a phrase, so
+  "and easy" is never a topic. ``term_sieve`` is the text every comment of a topic holds, for
+  the comment browser's first sieve in SQL; the exact test is the terms themselves.
+- ``comment_sentiment``: lexicon weights from -3 to 3: VADER's lexicon for English and the
+  German Polarity Lexicon for German (both MIT; hub/services/lexicons/README.md), with the
+  hand-made words of the trade over them; a word not in it is looked up by its key, so
+  inflected forms count. Scope rules: a negation ("nicht", "kein", "not", "no") turns the
+  next weighted word within reach the other way, weaker; an intensifier ("sehr", "very")
+  strengthens the next one; "zu"/"too" before a word makes it a complaint whatever the word
+  ("zu kurz", "too short"; "nicht zu teuer" turns that round again); after a contrast
   ("aber", "but") the clause weighs more. The sum is squashed into (-1, 1) as VADER does.
-
+  Coverage and accuracy against people's ratings: bench/sentiment_accuracy.py.
 - ``detect_language``: which of ``LANGUAGES`` a comment is written in, from its words (the
-  stop words and lexicon words of each language it holds, umlauts and ß for German), so a
-  German comment typed on a page set to English is counted with the German themes; a comment
-  that gives no sign keeps the language its page was set to.
+  stop words and hand-made lexicon words of each language it holds, umlauts and ß for
+  German), so a German comment typed on a page set to English is counted with the German
+  themes; a comment that gives no sign keeps the language its page was set to.
 
-A language outside ``LANGUAGES`` gets both stop-word lists and both lexicons, with no folding.
+A language outside ``LANGUAGES`` gets both stop-word lists and both lexicons, no stemming.
 """
 
 from __future__ import annotations
@@ -29,7 +34,11 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+
+import snowballstemmer
 
 LANGUAGES = ("de", "en")
 
@@ -88,6 +97,8 @@ _STOP = {
         why will with won't would wouldn't yes yesterday you your yours yourself yet still
         though although dont didnt doesnt isnt wasnt cant wont im ive
         one two three four five six seven eight nine ten
+        always never often sometimes usually ever also everything anything nothing something
+        thing things lot lots bit went go going come came make made take took way
         """)
     ),
 }
@@ -103,14 +114,18 @@ _NEGATORS = frozenset(
 )
 _INTENSIFIERS = frozenset(
     _words("""
-    sehr extrem äußerst total absolut richtig wirklich besonders echt super voll ganz so zu
-    very extremely really so too absolutely totally truly particularly incredibly super highly
+    sehr extrem äußerst total absolut richtig wirklich besonders echt super voll ganz so
+    very extremely really so absolutely totally truly particularly incredibly super highly
     """)
 )
+# "zu kurz", "too short": more of a quality than wanted is a complaint, whatever the quality
+_EXCESS = frozenset(_words("zu too"))
+# "nicht nur ... sondern auch", "not only ... but also": no negation
+_NOT_ONLY = frozenset(_words("nur only"))
 _CONTRASTS = frozenset(_words("aber jedoch allerdings trotzdem but however though although yet"))
 
-# weights -3..3, keyed by the folded word (see _fold); a few inflected forms spelt out where the
-# folding does not reach them (participles, comparatives)
+# the hand-made weights -3..3 of the words of the trade, over the established lexicons; a few
+# inflected forms spelt out where the stemmer does not reach them (participles, comparatives)
 _LEXICON = {
     "de": {
         **dict.fromkeys(_words("freundlich nett hilfsbereit kompetent zuvorkommend höflich sauber"), 2.0),
@@ -120,6 +135,7 @@ _LEXICON = {
         **dict.fromkeys(_words("danke dank gerne gern empfehlen lob kurz bequem übersichtlich"), 1.0),
         **dict.fromkeys(_words("gefallen gefällt geholfen besser beste schön"), 1.5),
         **dict.fromkeys(_words("okay ok"), 0.5),
+        **dict.fromkeys(_words("offen geöffnet"), 0.0),  # a till or a shop, not a person
         **dict.fromkeys(_words("unfreundlich unhöflich frech arrogant inkompetent genervt"), -2.5),
         **dict.fromkeys(_words("schlecht langsam dreckig schmutzig teuer kalt voll eng laut"), -1.5),
         **dict.fromkeys(_words("schlimm katastrophe katastrophal furchtbar schrecklich ärgerlich"), -2.5),
@@ -145,56 +161,166 @@ _LEXICON = {
         **dict.fromkeys(_words("empty missing sold stress stressful worse"), -1.0),
     },
 }
-_ALL_LEXICON = {**_LEXICON["en"], **_LEXICON["de"]}
+_HAND = _LEXICON  # the hand-made weights: they tell the languages apart (detect_language)
+_LEXICON_FILES = Path(__file__).with_name("lexicons")
 
-_DE_ADJECTIVE = re.compile(r"(.{2,}(?:lich|ig|isch|bar|sam|los|haft))(?:e|en|er|es|em)")
-# common short adjectives that customers inflect ("gute Angebote", "lange Wartezeit")
-_DE_SHORT_ADJECTIVES = frozenset(
-    _words(
-        """
-        gut schnell lang kurz nett klein groß neu alt schön toll frisch sauber billig kalt warm voll leer
-        eng laut leise hell schlecht lecker perfekt klar weit stark schwach frech mies fein lieb heiß nass
-        ganz viel wenig
-        """
-    )
+
+def _load(language: str) -> dict[str, float]:
+    """The established lexicon of ``language`` (hub/services/lexicons/README.md: VADER for
+    English, the German Polarity Lexicon as textblob-de ships it), the hand-made weights over
+    it (they know how customers of a store write), and each word's key (``word_key``) as well,
+    so every inflected form is found (weights by key: the exact words are in ``_WEIGHTS``);
+    where forms of one key disagree, their mean."""
+    weights = _WEIGHTS[language]
+    by_key: dict[str, list[float]] = {}
+    for word, weight in weights.items():
+        # a word the stemmer cuts deep is a derivation ("openness" -> "open"): it does not
+        # speak for the other words of its stem
+        if word in _HAND[language] or _close(word, language):
+            by_key.setdefault(word_key(word, language), []).append(weight)
+    return {key: sum(values) / len(values) for key, values in by_key.items()}
+
+
+def _close(word: str, language: str) -> bool:
+    """Whether the stemmer cuts no more than an inflection off ``word``: a word cut deeper is
+    a derivation ("openness" -> "open") and speaks neither for nor as the name of its stem."""
+    return len(word) - len(_stem(word, language)) <= 2
+
+
+# English words the Porter2 stemmer cuts although they are no plural ("always" -> "alway")
+_EN_WHOLE = frozenset(
+    _words("""
+    always perhaps sometimes towards afterwards nowadays news series species various previous
+    famous serious delicious gorgeous generous nervous obvious anxious curious cautious this his
+    was has does its yes less unless bus gas plus thus ridiculous
+    """)
 )
-_DE_ENDING = re.compile(r"(.+?)(?:e|en|er|es|em)")
-# noun plurals in -en whose singular has no -e: Wartezeiten, Meinungen, Möglichkeiten, Aktionen
-_DE_EN_PLURAL = ("ungen", "heiten", "keiten", "schaften", "ionen", "täten", "zeiten", "nissen")
-# nouns that end in -en in the singular (and their compounds: Einkaufswagen, Brötchen)
-_DE_EN_SINGULAR = (
-    "chen", "wagen", "laden", "kuchen", "garten", "boden", "essen", "zeichen", "leben", "becken",
-    "morgen", "regen", "kosten", "posten", "rücken", "kissen", "wissen", "ofen", "hafen", "haken",
-)  # fmt: skip
+_STEMMERS = {language: snowballstemmer.stemmer(name) for language, name in (("de", "german"), ("en", "english"))}
+_PLAIN = str.maketrans("äöü", "aou")
+
+
+def _german_stem(word: str) -> str:
+    """The German Snowball stem with the word's own umlauts and ß kept, so it reads as the
+    word and starts every form of it ("öffnungszeit" for "Öffnungszeiten", not
+    "offnungszeit")."""
+    spelled = word.replace("ß", "ss")
+    stem = _STEMMERS["de"].stemWord(spelled)
+    if spelled.translate(_PLAIN)[: len(stem)] != stem:
+        return stem
+    key = spelled[: len(stem)]
+    if "ß" in word and word.startswith(key.replace("ss", "ß")):
+        key = key.replace("ss", "ß")
+    return key
+
+
+def _english_stem(word: str) -> str:
+    """The English Snowball (Porter2) stem, a final y that the stemmer turned into i given
+    back ("happy" and "happier" -> "happy", not "happi"); words it damages kept whole."""
+    if word.endswith("'s"):
+        word = word[:-2]
+    if word in _EN_WHOLE:
+        return word
+    stem = _STEMMERS["en"].stemWord(word)
+    if stem.endswith("i") and stem != word:
+        stem = stem[:-1] + "y"
+    return stem
+
+
+def _stem(word: str, language: str) -> str:
+    if len(word) < MIN_LENGTH:
+        return word
+    if language == "de":
+        return _german_stem(word)
+    if language == "en":
+        return _english_stem(word)
+    return word
+
+
+# words customers of a store write about that no sentiment lexicon holds: they give a stem
+# its readable name ("kasse" for "kass", "schlange" for "schlang")
+_VOCABULARY = {
+    "de": _words("""
+        kasse schlange filiale markt laden personal mitarbeiter mitarbeiterin verkäufer verkäuferin
+        kassierer kassiererin beratung auswahl angebot preis ware regal obst gemüse brot brötchen
+        fleisch wurst käse milch getränk parkplatz einkaufswagen tüte sauberkeit toilette
+        öffnungszeit wartezeit bedienung service qualität frische theke bäckerei metzgerei kaffee
+        app karte zahlung bargeld pfand rückgabe umtausch kunde kundin eingang ausgang gang
+        selbstbedienungskasse sortiment produkt artikel marke aktion rabatt kassenbon beleg
+        leute stunde minute größe straße woche tüte geschlossen geöffnet
+        """),
+    "en": _words("""
+        checkout queue line staff store shop price product shelf aisle cashier parking bag cart
+        trolley service quality produce bakery coffee app card payment refund receipt customer
+        entrance exit selection range offer discount deal milk bread meat cheese fruit vegetable
+        toilet restroom hour manager employee assistant counter deli minute
+        """),
+}
+
+
+def _lexicon_file(language: str) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for line in (_LEXICON_FILES / f"{language}.tsv").read_text(encoding="utf-8").splitlines():
+        word, weight = line.split("\t")
+        weights[word] = float(weight)
+    return {**weights, **_HAND[language]}
+
+
+_WEIGHTS = {language: _lexicon_file(language) for language in LANGUAGES}
+
+
+def _labels(language: str) -> dict[str, str]:
+    """Stem -> the shortest known word with that stem (the hand-made lexicon's and the
+    vocabulary's first, then the established lexicon's; then the first in order): the name a
+    term is counted and shown under."""
+    labels: dict[str, str] = {}
+    ours = {*_HAND[language], *_VOCABULARY[language]}  # first: they are the words of the trade
+    known = {word for word in _WEIGHTS[language] if _close(word, language)} | ours
+    for word in sorted(known, key=lambda w: (w not in ours, len(w), w)):
+        labels.setdefault(_stem(word, language), word)
+    return labels
+
+
+_LABELS = {language: _labels(language) for language in LANGUAGES}
 
 
 @lru_cache(maxsize=65536)
-def _fold(word: str, language: str, noun: bool = False) -> str:
-    """The word with its plural or inflection ending cut off (always a prefix of the word).
-    ``noun``: it was written with a capital, which in German marks a noun."""
-    if language == "de":
-        if len(word) > 7 and word.endswith("innen"):
-            return word[:-3]  # Mitarbeiterinnen -> mitarbeiterin
-        adjective = _DE_ADJECTIVE.fullmatch(word)
-        if adjective:
-            return adjective.group(1)  # freundlichen -> freundlich
-        short = _DE_ENDING.fullmatch(word)
-        if short and short.group(1) in _DE_SHORT_ADJECTIVES:
-            return short.group(1)  # gute -> gut, langen -> lang
-        if noun and len(word) > 4 and word.endswith("en") and not word.endswith(_DE_EN_SINGULAR):
-            if word.endswith(_DE_EN_PLURAL):
-                return word[:-2]  # Wartezeiten -> wartezeit
-            return word[:-1]  # Kassen -> kasse
-        return word
-    if language == "en":
-        if word.endswith("'s"):
-            word = word[:-2]
-        if len(word) > 4 and word.endswith(("ches", "shes", "xes", "zes", "sses")):
-            return word[:-2]  # boxes -> box, classes -> class
-        if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-            return word[:-1]  # queues -> queue
-        return word
-    return word
+def word_key(word: str, language: str) -> str:
+    """The term a lower-case word is counted under: its Snowball stem (German or English),
+    named by the shortest known word with that stem ("kasse" for "Kassen", "teuer" for
+    "teuren", "happy" for "happiest") or spelled to read as the word where no word is known;
+    every inflected form of a word has the same key. A language outside ``LANGUAGES`` keeps
+    its words as they are."""
+    stem = _stem(word, language)
+    return _LABELS[language].get(stem, stem) if language in _LABELS else stem
+
+
+_LEXICONS = {language: _load(language) for language in LANGUAGES}
+_ALL_WEIGHTS = {**_WEIGHTS["en"], **_WEIGHTS["de"]}
+_ALL_LEXICON = {**_LEXICONS["en"], **_LEXICONS["de"]}
+_ASCII_RUN = re.compile(r"[a-z]{3,}")
+
+
+def _shared_start(words: list[str]) -> str:
+    first = words[0]
+    for i, letter in enumerate(first):
+        if any(i >= len(w) or w[i] != letter for w in words[1:]):
+            return first[:i]
+    return first
+
+
+def term_sieve(term: str) -> tuple[str, ...]:
+    """Text that every comment holding ``term`` contains, for a cheap first sieve in SQL
+    (case-insensitive LIKE, which SQLite applies to ASCII letters only): per word of the term,
+    the longest run of ASCII letters in what the word, its German and its English stem share,
+    less the last letter (a stemmer may change it: "happy" for "happiest", "hope" for
+    "hoping"). The exact test is ``term in comment_terms(...)``."""
+    sieve = []
+    for word in term.lower().split():
+        shared = _shared_start([word, _stem(word, "de"), _stem(word, "en")])
+        runs = _ASCII_RUN.findall(shared[:-1] if len(shared) > MIN_LENGTH else shared)
+        if runs:
+            sieve.append(max(runs, key=len))
+    return tuple(sieve)
 
 
 @lru_cache(maxsize=64)  # ingest asks for the terms and then the sentiment of the same comment
@@ -208,7 +334,7 @@ def _tokens(text: str) -> tuple[tuple[str, bool], ...]:
 
 _UMLAUTS = frozenset("äöüß")
 _OWN_WORDS = {
-    language: (_STOP[language] | frozenset(_LEXICON[language])) - (_STOP[other] | frozenset(_LEXICON[other]))
+    language: (_STOP[language] | frozenset(_HAND[language])) - (_STOP[other] | frozenset(_HAND[other]))
     for language, other in (("de", "en"), ("en", "de"))
 }
 
@@ -231,17 +357,19 @@ def detect_language(text: str, fallback: str) -> str:
 
 
 def comment_terms(text: str, language: str) -> list[str]:
-    """The distinct terms of ``text``: folded words and two-word phrases, in order of appearance
-    (each phrase after its second word)."""
+    """The distinct terms of ``text`` in order of appearance: the key of each word that is not
+    a stop word (its Snowball stem, so "Kasse" and "Kassen" are one term), and each pair of
+    neighbouring such words ("opening hour", "freundlich personal"; after its second word).
+    A stop word, a number or a punctuation mark between two words ends a phrase."""
     stop = _STOP.get(language, _ALL_STOP)
     terms: dict[str, None] = {}
     previous: str | None = None
-    for token, capital in _tokens(text):
+    for token, _capital in _tokens(text):
         if token[0] in _NOT_A_WORD or token in stop or len(token) < MIN_LENGTH:
             previous = None
             continue
-        word = _fold(token, language, capital)
-        if word in stop:  # "ganze", "viele": an inflected stop word
+        word = word_key(token, language)
+        if word in stop or len(word) < MIN_LENGTH:  # "ganze", "viele": an inflected stop word
             previous = None
             continue
         terms[word] = None
@@ -251,46 +379,84 @@ def comment_terms(text: str, language: str) -> list[str]:
     return list(terms)
 
 
+def _weight(token: str, language: str) -> float | None:
+    """A word's weight: as written, else by its key (an inflected form)."""
+    weight = _WEIGHTS.get(language, _ALL_WEIGHTS).get(token)
+    if weight is None and len(token) >= MIN_LENGTH:
+        weight = _LEXICONS.get(language, _ALL_LEXICON).get(word_key(token, language))
+    return weight
+
+
+def _excess_of(token: str, capital: bool, language: str) -> bool:
+    """Whether an unknown word after "zu"/"too" is a quality overdone ("zu salzig", "too
+    salty"), not "zu Hause", "zu kaufen", "me too"."""
+    if token in _ALL_STOP or len(token) < MIN_LENGTH:
+        return False
+    if language == "de" or (language not in LANGUAGES and not capital):
+        return not capital and not token.endswith("en")
+    return True
+
+
+@dataclass
+class _Clause:
+    """What the words before say about the next ones, within a clause."""
+
+    negated: int = 0  # how many more words a negation still reaches
+    boost: float = 1.0  # an intensifier before the next weighted word
+    excess: bool = False  # "zu"/"too" before the next word
+    held: float = 0.0  # "super", "voll": a word of its own, or an intensifier of the next one
+
+
 def comment_sentiment(text: str, language: str) -> float:
     """How positive ``text`` sounds, from -1 (very negative) to 1 (very positive); 0 when no
-    word of the lexicon occurs."""
-    lexicon = _LEXICON.get(language, _ALL_LEXICON)
+    weighted word occurs. Scope: a negation ("nicht", "kein", "not", "no") turns the next
+    weighted word (up to ``_NEGATION_REACH`` words on, within the clause) the other way and
+    weaker; an intensifier strengthens the next weighted word; "zu"/"too" before a word makes
+    it a complaint ("zu kurz", "too short"; "nicht zu teuer" then turns that round). After a
+    contrast ("aber", "but") the clause weighs more. The sum is squashed into (-1, 1) as
+    VADER does."""
     total = 0.0
     scale = 1.0  # after a contrast the rest weighs more
-    negated = 0  # how many more words a negation still reaches
-    boost = 1.0
-    held = 0.0  # "super", "voll": a lexicon word on its own, an intensifier before another one
+    clause = _Clause()
     for token, capital in _tokens(text):
         if token[0] in _BREAK:
-            total, held, negated, boost = total + held, 0.0, 0, 1.0
+            total, clause = total + clause.held, _Clause()
             continue
         if token in _CONTRASTS:
-            total, held, negated, boost = (total + held) * _BEFORE_CONTRAST, 0.0, 0, 1.0
+            total, clause = (total + clause.held) * _BEFORE_CONTRAST, _Clause()
             scale = _AFTER_CONTRAST
             continue
         if token in _NEGATORS:
-            negated = _NEGATION_REACH
+            clause.negated = _NEGATION_REACH
             continue
-        weight = lexicon.get(token)
-        if weight is None:
-            weight = lexicon.get(_fold(token, language, capital))
+        if token in _NOT_ONLY and clause.negated == _NEGATION_REACH:
+            clause.negated = 0  # "nicht nur", "not only"
+            continue
+        if token in _EXCESS:
+            total, clause.held, clause.excess = total + clause.held, 0.0, True
+            continue
+        weight = _weight(token, language)
+        if clause.excess:
+            clause.excess = False
+            if weight is not None or _excess_of(token, capital, language):
+                weight = -max(abs(weight or 0.0), 1.0)
         if weight is None:
             if token in _INTENSIFIERS:
-                boost = _INTENSITY
+                clause.boost = _INTENSITY
             else:
-                total, held = total + held, 0.0
-                negated = max(negated - 1, 0)
+                total, clause.held = total + clause.held, 0.0
+                clause.negated = max(clause.negated - 1, 0)
             continue
         value = weight * scale
-        if negated:
+        if clause.negated:
             value *= _NEGATION_FACTOR
-            negated -= 1
+            clause.negated = 0  # a negation turns the one word it reaches
         if token in _INTENSIFIERS:
-            total, held, boost = total + held, value, _INTENSITY
+            total, clause.held, clause.boost = total + clause.held, value, _INTENSITY
             continue
-        total += value * boost
-        held, boost = 0.0, 1.0
-    score = total + held
+        total += value * clause.boost
+        clause.held, clause.boost = 0.0, 1.0
+    score = total + clause.held
     if score == 0:
         return 0.0
     return score / math.sqrt(score * score + _SQUASH)
