@@ -64,15 +64,26 @@ def _dates(period: Period, shop: Store | None) -> dict[str, str]:
 # --- drivers -------------------------------------------------------------------------------------
 
 
-def _potential_chart(title: str, rows: Sequence[Driver]) -> Any:
-    shown = [d for d in rows if d.potential is not None][:15]
-    highest = max([5.0, *(d.potential * 1.1 for d in shown)])
+def _chart_value(d: Driver) -> float | None:
+    """What a driver's bar shows: its gain, or (only unhappy faces asked) its share named."""
+    return d.gain if d.basis == "gain" else d.share
+
+
+def _driver_chart(title: str, rows: Sequence[Driver]) -> Any:
+    shown = [d for d in rows if _chart_value(d) is not None][:15]
+    highest = max([5.0, *(_chart_value(d) * 1.1 for d in shown)])
     return charts.bar_chart(
         title,
-        [charts.Point(d.label, d.potential, muted=d.small_sample) for d in shown],
+        [charts.Point(d.label, max(_chart_value(d), 0.0), muted=d.small_sample) for d in shown],
         lowest=0.0,
         highest=round(highest, 0),
     )
+
+
+REASON_CHART_TITLES = {
+    "gain": "Reasons by the index points gained without them",
+    "named": "Reasons by the share of the unhappy customers asked who name them (%)",
+}
 
 
 @bp.get("/dashboard/drivers")
@@ -93,11 +104,11 @@ def drivers_page() -> str:
         period=period,
         analysis=analysis,
         actions=actions,
-        reason_chart=_potential_chart("Reasons by potential (index points)", analysis.reasons),
-        touchpoint_chart=_potential_chart("Touchpoints by potential (index points)", analysis.touchpoints),
+        reason_chart=_driver_chart(REASON_CHART_TITLES[analysis.basis], analysis.reasons),
+        touchpoint_chart=_driver_chart("Touchpoints by the index points gained without the gap", analysis.touchpoints),
         potentials=potentials,
-        store_chart=_potential_chart(
-            "Stores by the potential of their top reason (index points)",
+        store_chart=_driver_chart(
+            "Stores by their top reason: index points gained, or share of the unhappy naming it (%)",
             [replace(p.top, label=f"{p.code} {p.top.label}") for p in potentials if p.top],
         ),
         small_sample=analytics.SMALL_SAMPLE,
@@ -106,8 +117,8 @@ def drivers_page() -> str:
 
 
 DRIVER_COLUMNS = (
-    "rank", "kind", "key", "label", "n", "rated", "occurrence_pct", "index_with", "index_without", "importance",
-    "unsatisfied_pct", "potential", "small_sample",
+    "rank", "kind", "key", "label", "n", "rated", "occurrence_pct", "index_with", "index_without", "basis", "asked",
+    "named_pct", "named_low", "named_high", "gain", "gain_low", "gain_high", "warnings", "small_sample",
 )  # fmt: skip
 THEME_COLUMNS = (
     "language", "term", "n", "share_pct", "negative_pct", "positive_pct", "mean_sentiment", "previous_n", "change",
@@ -126,7 +137,8 @@ def _csv(columns: Sequence[str], records: Sequence[dict[str, Any]], name: str) -
 
 
 STORE_COLUMNS = (
-    "code", "name", "smiley_index", "n", "top_reason", "top_label", "occurrence_pct", "unsatisfied_pct", "potential",
+    "code", "name", "smiley_index", "n", "top_reason", "top_label", "occurrence_pct", "basis", "asked", "named_pct",
+    "gain", "gain_low", "gain_high",
 )  # fmt: skip
 
 
@@ -141,8 +153,12 @@ def store_record(p: StorePotential) -> dict[str, Any]:
         "top_reason": top.key if top else None,
         "top_label": top.label if top else None,
         "occurrence_pct": _rounded(top.occurrence) if top else None,
-        "unsatisfied_pct": _rounded(top.unsatisfied) if top else None,
-        "potential": _rounded(top.potential, 2) if top else None,
+        "basis": top.basis if top else None,
+        "asked": top.asked if top else None,
+        "named_pct": _rounded(top.share) if top else None,
+        "gain": _rounded(top.gain, 2) if top else None,
+        "gain_low": _rounded(top.gain_low, 2) if top else None,
+        "gain_high": _rounded(top.gain_high, 2) if top else None,
     }
 
 
@@ -158,9 +174,15 @@ def driver_record(d: Driver) -> dict[str, Any]:
         "occurrence_pct": _rounded(d.occurrence),
         "index_with": _rounded(d.index_with.value),
         "index_without": _rounded(d.index_without.value),
-        "importance": _rounded(d.importance, 2),
-        "unsatisfied_pct": _rounded(d.unsatisfied),
-        "potential": _rounded(d.potential, 2),
+        "basis": d.basis,
+        "asked": d.asked,
+        "named_pct": _rounded(d.share),
+        "named_low": _rounded(d.share_low),
+        "named_high": _rounded(d.share_high),
+        "gain": _rounded(d.gain, 2),
+        "gain_low": _rounded(d.gain_low, 2),
+        "gain_high": _rounded(d.gain_high, 2),
+        "warnings": " ".join(d.warnings) or None,
         "small_sample": d.small_sample,
     }
 

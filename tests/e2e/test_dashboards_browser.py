@@ -183,7 +183,7 @@ def check_store(page: Any, hub: DashboardHub, session: requests.Session) -> None
 
 def check_drivers(page: Any, hub: DashboardHub, session: requests.Session, store: str | None = None) -> None:
     """Both driver tables equal the page's own CSV export (n, occurrence, index with and
-    without, share still unhappy)."""
+    without, how many were asked and the share of them naming the reason)."""
     where = {**period_of(page), **({"store": store} if store else {})}
     for view, selector in (("reasons", "#reason-table"), ("touchpoints", "#touchpoint-table")):
         rows = [
@@ -199,12 +199,23 @@ def check_drivers(page: Any, hub: DashboardHub, session: requests.Session, store
                 f"{fig(float(r[col['occurrence_pct']]))} %",
                 fig(float(r[col["index_with"]])) if r[col["index_with"]] else "–",
                 fig(float(r[col["index_without"]])) if r[col["index_without"]] else "–",
-                f"{fig(float(r[col['unsatisfied_pct']]))} %" if r[col["unsatisfied_pct"]] else "– %",
+                r[col["asked"]] or "–",
+                f"{fig(float(r[col['named_pct']]))} %" if r[col["named_pct"]] else "–",
             ]
             for r in body
         ]
         shown = [
-            [c[0], c[1], c[2], c[3], c[4].split(" (")[0], c[5].split(" (")[0], c[7]] for c in table(page, selector)
+            [
+                c[0],
+                c[1].removesuffix("Start an action"),
+                c[2],
+                c[3],
+                c[4].split(" (")[0],
+                c[5].split(" (")[0],
+                c[6],
+                c[7].split(" (")[0],
+            ]
+            for c in table(page, selector)
         ]
         assert shown == expected, view
         assert len(body) >= (5 if view == "reasons" else 2), view
