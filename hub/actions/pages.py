@@ -35,6 +35,15 @@ FORM_FIELDS = ("title", "description", "kpi", "reason", "direction", "scope", "o
 FORM_FIELDS += ("project", "project_name", "origin", "signal", "cases")
 
 
+def _filled(typed: Mapping[str, str]) -> dict[str, Any]:
+    """A form's fields as the service takes them: an empty field is no value."""
+    return {key: value if value != "" else None for key, value in typed.items()}
+
+
+def _number(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 def _today(action: Action | None = None) -> Any:
     return actions.local_today(action, now()) if action is not None else now().date()
 
@@ -48,7 +57,7 @@ def list_page() -> str:
     overdue = request.args.get("overdue") == "1"
     project = request.args.get("project", "")
     rows = actions.list_actions(
-        scope, state=state, overdue_only=overdue, project_id=int(project) if project.isdigit() else None, today=_today()
+        scope, state=state, overdue_only=overdue, project_id=int(project) if _number(project) else None, today=_today()
     )
     every = actions.list_actions(scope, state="all", today=_today())
     return render_template(
@@ -83,7 +92,7 @@ def _form_page(scope: Scope, values: Mapping[str, Any], error: str | None = None
 def _people_of(scope: Scope, values: Mapping[str, Any]) -> list[Any]:
     """Who may own the action: those who see its store (the chosen one, else the person's)."""
     key = str(values.get("scope") or "")
-    if key.startswith("store:") and key[6:].isdigit() and scope.sees(int(key[6:])):
+    if key.startswith("store:") and _number(key[6:]) and scope.sees(int(key[6:])):
         return actions.people_for([int(key[6:])])
     return actions.people_for(sorted(scope.store_ids or [])[:1])
 
@@ -112,14 +121,15 @@ def new() -> str:
 def create() -> Response | tuple[str, int]:
     scope = current_scope()
     form = request.form
-    fields: dict[str, Any] = {key: form.get(key, "") for key in FORM_FIELDS}
-    fields["cases"] = [c for c in form.get("cases", "").replace(",", " ").split() if c]
+    typed = {key: form.get(key, "") for key in FORM_FIELDS}
+    fields: dict[str, Any] = _filled(typed)
+    fields["cases"] = form.get("cases", "").replace(",", " ").split()
     try:
         action = actions.create_action(scope, current_user(), fields, now=now())
     except NotFound:
         raise
     except VoxloopError as error:
-        return _form_page(scope, {**fields, "cases": form.get("cases", "")}, error.detail), 422
+        return _form_page(scope, typed, error.detail), 422
     flash(gettext("Action created."), "ok")
     return redirect(url_for("actions.show", action_id=action.id))
 
@@ -206,14 +216,15 @@ def _step(action_id: int, step: Callable[[Scope, Any], Any], done: str, drafts: 
 @signed_in
 def edit(action_id: int) -> Any:
     form = request.form
-    fields: dict[str, Any] = {key: form.get(key, "") for key in ("state", "due_on", "effect_from", "owner")}
+    typed = {key: form.get(key, "") for key in ("state", "due_on", "effect_from", "owner")}
+    fields: dict[str, Any] = _filled(typed)
     if form.get("participants_shown"):
         fields["participants"] = form.getlist("participants")
     return _step(
         action_id,
         lambda s, u: actions.update_action(s, u, action_id, fields, now=now()),
         gettext("Saved."),
-        {k: v for k, v in fields.items() if isinstance(v, str)},
+        typed,
     )
 
 
@@ -221,12 +232,12 @@ def edit(action_id: int) -> Any:
 @signed_in
 def add_task(action_id: int) -> Any:
     form = request.form
-    fields = {key: form.get(key, "") for key in ("title", "assignee", "due_on")}
+    typed = {key: form.get(key, "") for key in ("title", "assignee", "due_on")}
     return _step(
         action_id,
-        lambda s, u: actions.add_task(s, u, action_id, fields, now=now()),
+        lambda s, u: actions.add_task(s, u, action_id, _filled(typed), now=now()),
         gettext("Task added."),
-        {f"task_{k}": v for k, v in fields.items()},
+        {f"task_{k}": v for k, v in typed.items()},
     )
 
 
@@ -259,57 +270,25 @@ def link_case(action_id: int) -> Any:
     case = request.form.get("case", "").strip()
     return _step(
         action_id,
-        lambda s, u: actions.link_case(s, u, action_id, case, now=now()),
+        lambda s, u: actions.link_case(s, u, action_id, case or None, now=now()),
         gettext("Case linked."),
         {"case": case},
     )
-
-
-CSV_COLUMNS = (
-    "id", "title", "state", "kpi", "reason", "better", "scope", "scope_label", "project", "owner", "due_on", "overdue",
-    "tasks", "tasks_done", "effect_from", "effect", "estimate", "low", "high", "before_start", "before_end",
-    "after_start", "after_end", "answers_before", "answers_after", "comparison_stores", "days_needed",
-)  # fmt: skip
 
 
 @bp.get("/export.csv")
 @signed_in
 def export() -> Response:
     """Every action in scope with its progress and its effect as measured now."""
-    scope = current_scope()
+    return csv_answer(action_effects.export_rows(current_scope(), now()), "voxloop-actions.csv")
+
+
+def csv_answer(records: list[dict[str, Any]], name: str) -> Response:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for record in actions_export(scope):
-        writer.writerow(["" if record[c] is None else record[c] for c in CSV_COLUMNS])
+    writer.writerow(action_effects.EXPORT_COLUMNS)
+    for record in records:
+        writer.writerow(["" if record[c] is None else record[c] for c in action_effects.EXPORT_COLUMNS])
     return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="voxloop-actions.csv"'},
+        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
-
-
-def actions_export(scope: Scope) -> list[dict[str, Any]]:
-    rows = actions.list_actions(scope, state="all", today=_today())
-    names = actions.names_of(r.action.owner_id for r in rows)
-    return [export_record(row, names) for row in rows]
-
-
-def export_record(row: actions.Progress, names: Mapping[int, str]) -> dict[str, Any]:
-    a = row.action
-    effect = action_effects.effect_of(a, now()).as_dict()
-    treated: dict[str, Any] = effect["treated"]  # type: ignore[assignment]
-    comparison: dict[str, Any] = effect["comparison"]  # type: ignore[assignment]
-    before: dict[str, str] = effect["before"] or {}  # type: ignore[assignment]
-    after: dict[str, str] = effect["after"] or {}  # type: ignore[assignment]
-    return {
-        "id": a.id, "title": a.title, "state": a.state, "kpi": a.kpi, "reason": a.reason, "better": a.goal_direction,
-        "scope": a.scope_key, "scope_label": row.scope_label, "project": a.project_id,
-        "owner": names.get(a.owner_id, ""), "due_on": a.due_on, "overdue": "yes" if row.overdue else "",
-        "tasks": row.tasks, "tasks_done": row.tasks_done, "effect_from": a.effect_from, "effect": effect["verdict"],
-        "estimate": effect["estimate"], "low": effect["low"], "high": effect["high"],
-        "before_start": before.get("start"), "before_end": before.get("end"), "after_start": after.get("start"),
-        "after_end": after.get("end"), "answers_before": treated["answers_before"],
-        "answers_after": treated["answers_after"], "comparison_stores": comparison["stores"],
-        "days_needed": effect["days_needed"],
-    }  # fmt: skip

@@ -8,6 +8,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # routes register on bp; alert_rules, cases and people are for people (session + CSRF header, or a token)
 from hub.api import (  # noqa: E402,F401
+    actions,
     alert_rules,
     analytics,
     cases,

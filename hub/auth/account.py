@@ -26,6 +26,8 @@ SCOPE_TEXTS = {
     "analytics:read": lazy_gettext("read the analytics API (figures, daily rows, responses, signals)"),
     "cases:read": lazy_gettext("read cases"),
     "cases:write": lazy_gettext("work cases (acknowledge, comment, assign, call back, resolve)"),
+    "actions:read": lazy_gettext("read actions, their tasks and their measured effect"),
+    "actions:write": lazy_gettext("make and work actions (tasks, comments, states)"),
 }
 
 

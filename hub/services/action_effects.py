@@ -42,7 +42,8 @@ from datetime import date, datetime, timedelta
 
 from hub.models import Action, Store
 from hub.queries import actions as q
-from hub.services.actions import local_today, reason_question, stores_of
+from hub.services.access import Scope
+from hub.services.actions import Progress, list_actions, local_today, names_of, reason_question, stores_of
 from hub.services.analytics import survey_scales
 from shared.scoring import DETRACTOR_MAX, PROMOTER_MIN, smiley_weight
 
@@ -510,3 +511,77 @@ def _group(series: Series, stores: Collection[int], start: date, end: date) -> M
 
 def store_codes(ids: Collection[int]) -> dict[int, str]:
     return dict(Store.select(Store.id, Store.code).where(Store.id.in_(sorted(ids) or [-1])).tuples())
+
+
+# --- the export ------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    "id",
+    "title",
+    "state",
+    "kpi",
+    "reason",
+    "better",
+    "scope",
+    "scope_label",
+    "project",
+    "owner",
+    "due_on",
+    "overdue",
+    "tasks",
+    "tasks_done",
+    "effect_from",
+    "effect",
+    "estimate",
+    "low",
+    "high",
+    "before_start",
+    "before_end",
+    "after_start",
+    "after_end",
+    "answers_before",
+    "answers_after",
+    "comparison_stores",
+    "days_needed",
+)
+
+
+def export_rows(scope: Scope, now: datetime) -> list[dict[str, object]]:
+    """Every action in scope with its progress and its effect as measured at ``now`` (the CSV
+    of the pages and of the API)."""
+    rows = list_actions(scope, state="all", today=now.date())
+    names = names_of(r.action.owner_id for r in rows)
+    return [_export_row(row, names, effect_of(row.action, now)) for row in rows]
+
+
+def _export_row(row: Progress, names: Mapping[int, str], effect: Effect) -> dict[str, object]:
+    a = row.action
+    return {
+        "id": a.id,
+        "title": a.title,
+        "state": a.state,
+        "kpi": a.kpi,
+        "reason": a.reason,
+        "better": a.goal_direction,
+        "scope": a.scope_key,
+        "scope_label": row.scope_label,
+        "project": a.project_id,
+        "owner": names.get(a.owner_id),
+        "due_on": a.due_on,
+        "overdue": "yes" if row.overdue else "",
+        "tasks": row.tasks,
+        "tasks_done": row.tasks_done,
+        "effect_from": a.effect_from,
+        "effect": effect.verdict,
+        "estimate": _round(effect.estimate),
+        "low": _round(effect.low),
+        "high": _round(effect.high),
+        "before_start": effect.before[0] if effect.before else None,
+        "before_end": effect.before[1] if effect.before else None,
+        "after_start": effect.after[0] if effect.after else None,
+        "after_end": effect.after[1] if effect.after else None,
+        "answers_before": effect.n_treated[0],
+        "answers_after": effect.n_treated[1],
+        "comparison_stores": len(effect.controls),
+        "days_needed": effect.days_needed,
+    }

@@ -20,6 +20,7 @@ people who see the action.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -63,6 +64,19 @@ MAX_TITLE = 200
 MAX_TEXT = 4000
 MAX_TASKS = 100
 MAX_PEOPLE = 50
+
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_LARGEST_ID = 2**63 - 1
+
+
+def _digits(text: str) -> bool:
+    """An id written in ASCII digits that a column can hold."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
+def _id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _LARGEST_ID
 
 
 def invalid(detail: str) -> RequestError:
@@ -284,13 +298,13 @@ class Target:
 
 def _target(scope: Scope, raw: object) -> Target:
     """The action's scope from "all", "region:<id>", "store:<id>" or "touchpoint:<id>"."""
-    text = raw.strip() if isinstance(raw, str) else ""
+    text = raw if isinstance(raw, str) else ""
     kind, _, ident = text.partition(":")
     if text == "all":
         if scope.store_ids is not None:
             raise invalid("an action for every store is HQ's; choose your store")
         return Target("all", None, None, None)
-    if kind not in ("region", "store", "touchpoint") or not ident.isdigit() or len(ident) > 18:
+    if kind not in ("region", "store", "touchpoint") or not _digits(ident):
         raise invalid("scope must be all, region:<id>, store:<id> or touchpoint:<id>")
     number = int(ident)
     if kind == "store":
@@ -319,11 +333,11 @@ def _stores_of_target(target: Target) -> list[int]:
 
 def _person(raw: object, stores: Sequence[int], what: str) -> int | None:
     """An active person who sees every store of the action, or None for nobody."""
-    if raw is None or raw == "":
+    if raw is None:
         return None
-    if isinstance(raw, str) and raw.isdigit() and len(raw) <= 18:
+    if isinstance(raw, str) and _digits(raw):
         raw = int(raw)
-    if not isinstance(raw, int) or isinstance(raw, bool):
+    if not _id(raw):
         raise invalid(f"{what} must be a person's id")
     user = User.get_or_none((User.id == raw) & (User.active == True))  # noqa: E712
     if user is None or not all(scope_for(user).sees(s) for s in stores):
@@ -345,18 +359,18 @@ def _text(raw: object, what: str, *, required: bool, limit: int = MAX_TEXT) -> s
         return None
     if not isinstance(raw, str):
         raise invalid(f"{what} must be a text")
-    if len(raw.strip()) > limit:
-        raise invalid(f"{what} has {len(raw.strip()):,} characters; at most {limit:,} are kept")
+    if len(raw) > limit:
+        raise invalid(f"{what} has {len(raw):,} characters; at most {limit:,} are kept")
     return raw.strip()
 
 
 def _day(raw: object, what: str) -> date | None:
-    if raw is None or raw == "":
+    if raw is None:
         return None
     if isinstance(raw, date):
         return raw
     try:
-        if not isinstance(raw, str) or len(raw) != 10:
+        if not isinstance(raw, str) or not _DAY.match(raw):
             raise ValueError
         return date.fromisoformat(raw)
     except ValueError:
@@ -372,23 +386,25 @@ def _goal(fields: Mapping[str, object]) -> tuple[str, str | None, str]:
         reason = fields.get("reason")
         if not isinstance(reason, str) or reason_question(reason) is None:
             raise invalid("a reason's share needs a reason the survey offers")
-    direction = fields.get("direction") or ("down" if kpi == "reason_share" else "up")
+    direction = fields.get("direction")
+    if direction is None:
+        direction = "down" if kpi == "reason_share" else "up"
     if direction not in DIRECTIONS:
         raise invalid("direction must be up or down")
     return str(kpi), reason, str(direction)
 
 
 def _ids(raw: object, what: str) -> list[int]:
-    if raw is None or raw == "":
+    if raw is None:
         return []
     items = raw if isinstance(raw, list) else [raw]
     if len(items) > MAX_PEOPLE:
         raise invalid(f"at most {MAX_PEOPLE} {what}")
     found = []
     for item in items:
-        if isinstance(item, str) and item.isdigit() and len(item) <= 18:
+        if isinstance(item, str) and _digits(item):
             item = int(item)
-        if not isinstance(item, int) or isinstance(item, bool):
+        if not _id(item):
             raise invalid(f"{what} must be ids")
         found.append(item)
     return sorted(set(found))
@@ -413,21 +429,21 @@ def _project(scope: Scope, user: User, fields: Mapping[str, object], at: datetim
     if name:
         return ActionProject.create(name=name, created_by=user.id, created_at=at.replace(tzinfo=None)).id
     raw = fields.get("project")
-    if raw is None or raw == "":
+    if raw is None:
         return None
-    if isinstance(raw, str) and raw.isdigit() and len(raw) <= 18:
+    if isinstance(raw, str) and _digits(raw):
         raw = int(raw)
-    if not isinstance(raw, int) or isinstance(raw, bool) or raw not in {p.id for p in projects(scope)}:
+    if not _id(raw) or raw not in {p.id for p in projects(scope)}:
         raise invalid("project must be one of your projects")
     return raw
 
 
 def _signal(scope: Scope, raw: object) -> int | None:
-    if raw is None or raw == "":
+    if raw is None:
         return None
-    if isinstance(raw, str) and raw.isdigit() and len(raw) <= 18:
+    if isinstance(raw, str) and _digits(raw):
         raw = int(raw)
-    signal = Signal.get_or_none(Signal.id == raw) if isinstance(raw, int) and not isinstance(raw, bool) else None
+    signal = Signal.get_or_none(Signal.id == raw) if _id(raw) else None
     if signal is None or not scope.sees(signal.store_id):
         raise invalid("signal must be a signal of your stores")
     return signal.id
@@ -455,12 +471,12 @@ def create_action(scope: Scope, user: User, fields: Mapping[str, object], *, now
     stores = _stores_of_target(target)
     owner = _person(fields.get("owner"), stores, "owner") or user.id
     participants = [_person(p, stores, "participant") for p in _ids(fields.get("participants"), "participants")]
-    origin = fields.get("origin") or "hand"
+    origin = "hand" if fields.get("origin") is None else fields.get("origin")
     if origin not in ORIGINS:
         raise invalid(f"origin must be one of {', '.join(ORIGINS)}")
     due_on = _day(fields.get("due_on"), "due_on")
     effect_from = _day(fields.get("effect_from"), "effect_from")
-    state = fields.get("state") or "planned"
+    state = "planned" if fields.get("state") is None else fields.get("state")
     if state not in STATES:
         raise invalid(f"state must be one of {', '.join(STATES)}")
     signal = _signal(scope, fields.get("signal"))
@@ -648,7 +664,7 @@ def comment(scope: Scope, user: User, action_id: int, text: object, *, now: date
 def link_case(scope: Scope, user: User, action_id: int, case_id: object, *, now: datetime) -> None:
     """Link a case of the action's stores to it (once; linking again changes nothing)."""
     action = _workable(scope, action_id)
-    if case_id is None or case_id == "":
+    if case_id is None:
         raise invalid("name the case to link")
     (case,) = _cases(scope, [case_id], stores_of(action))
     with write_transaction():

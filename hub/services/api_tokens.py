@@ -24,6 +24,8 @@ SCOPES = {
     "analytics:read": "read the analytics API (figures, daily rows, responses, signals)",
     "cases:read": "read cases",
     "cases:write": "work cases (acknowledge, comment, assign, call back, resolve)",
+    "actions:read": "read actions, their tasks and their measured effect",
+    "actions:write": "make and work actions (tasks, comments, states)",
 }
 ANY_SCOPE = "*"  # a route every token may call (who am I)
 MARK = "vxl_"  # how every API token starts, so secret scanners can spot one
@@ -50,6 +52,8 @@ def _checked_scopes(user: User, scopes: list[str]) -> list[str]:
         raise VoxloopError("bad_token_request", f"choose one or more scopes of {', '.join(SCOPES)}")
     if "cases:write" in chosen and user.role == "hq_analyst":
         raise VoxloopError("bad_token_request", "an HQ analyst reads cases but does not work them: no cases:write")
+    if "actions:write" in chosen and user.role == "hq_analyst":
+        raise VoxloopError("bad_token_request", "an HQ analyst reads actions but does not work them: no actions:write")
     return chosen
 
 
