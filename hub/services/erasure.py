@@ -10,7 +10,10 @@ phone number by its digits). What an erasure removes:
   and may name them; the ratings and chosen reasons stay, anonymous without the contact;
 - any free-text answer of any response that contains the address itself;
 - close-the-loop emails to that customer not yet sent (deleted), and what the sent ones said
-  (their payload).
+  (their payload);
+- a phone follow-up still waiting for its terminal's tap (phone_continuation) whose contact
+  is that address or whose answers name it: its waiting answers and contact are dropped, so
+  nothing of it joins the tap when the tap arrives.
 
 The daily rollups keep their counts (they hold no text but counted terms; ``voxloop hub
 rebuild-rollups`` recounts the terms without the erased comments). On SQLite the deleted bytes
@@ -41,6 +44,7 @@ from hub.models import (
     OutboxItem,
     OutboxMessage,
     PasswordReset,
+    PhoneContinuation,
     Response,
     ResponseConflict,
     User,
@@ -62,11 +66,13 @@ class ContactErasure:
     conflicts: int  # kept conflicting versions whose contact was removed
     messages: int  # close-the-loop emails deleted or emptied
     checkpoint_complete: bool | None  # SQLite: the WAL was emptied (None on PostgreSQL)
+    follow_ups: int = 0  # phone follow-ups waiting for their tap, dropped
 
     def describe(self) -> str:
         text = (
             f"erased the contact of {self.responses} responses, {self.comments} comments,"
-            f" {self.conflicts} kept conflicts, {self.messages} customer emails"
+            f" {self.conflicts} kept conflicts, {self.messages} customer emails,"
+            f" {self.follow_ups} waiting phone follow-ups"
         )
         if self.checkpoint_complete is False:
             text += "; the WAL could not be emptied while the hub reads: run again with the hub stopped"
@@ -108,12 +114,17 @@ def erase_contact(address: str, *, contact_key: bytes, now: datetime) -> Contact
         )
         blank |= {a.id for a in of_matched}
         conflicts = [(c.id, c.body) for c in ResponseConflict.select().where(ResponseConflict.response_id.in_(matched))]
+    waiting = _waiting_follow_ups(address, contact_key)
     at = now.astimezone(UTC).replace(tzinfo=None)
     with overwriting_deletes():
         with write_transaction():
             contacts = Response.update(contact_sealed=None).where(Response.id.in_(matched)).execute() if matched else 0
             comments_removed = Answer.update(text=None).where(Answer.id.in_(sorted(blank))).execute() if blank else 0
             messages = _customer_messages(matched, at)
+            if waiting:
+                PhoneContinuation.update(pending=None, pending_contact=None).where(
+                    PhoneContinuation.response_id.in_(waiting)
+                ).execute()
         erased_conflicts = erase_conflict_contacts(conflicts)
     done = checkpoint()
     return ContactErasure(
@@ -122,7 +133,30 @@ def erase_contact(address: str, *, contact_key: bytes, now: datetime) -> Contact
         conflicts=erased_conflicts,
         messages=messages,
         checkpoint_complete=None if done is None else done[0] == 0,
+        follow_ups=len(waiting),
     )
+
+
+def _waiting_follow_ups(address: str, contact_key: bytes) -> list[str]:
+    """The phone follow-ups waiting for their tap whose contact is ``address`` or whose
+    answers name it."""
+    needle = address.casefold()
+    found = []
+    waiting = PhoneContinuation.select(
+        PhoneContinuation.response_id, PhoneContinuation.pending, PhoneContinuation.pending_contact
+    ).where(PhoneContinuation.pending.is_null(False) | PhoneContinuation.pending_contact.is_null(False))
+    for f in waiting:
+        contact = ""
+        if f.pending_contact is not None:
+            try:
+                contact = str(
+                    open_contact(contact_key, bytes(f.pending_contact), str(f.response_id)).get("address", "")
+                )
+            except (InvalidTag, ValueError):
+                contact = ""
+        if (contact and same_address(contact, address)) or needle in (f.pending or "").casefold():
+            found.append(str(f.response_id))
+    return found
 
 
 def _opened_address(contact_key: bytes, response: Response) -> str:

@@ -545,3 +545,32 @@ def test_a_follow_up_waits_for_a_sync_of_its_terminal_in_progress(app, client, c
     assert sent[0].status_code == 200
     terminal.post_batch([item])
     assert ("nps", 3, None) in stored(app, item["id"])["answers"]
+
+
+def test_erasing_a_contact_drops_a_follow_up_still_waiting_for_its_tap(app, client, clock, terminal, monkeypatch):
+    """A customer's erasure request reaches a phone follow-up whose tap has not arrived: its
+    waiting answers and contact go, and nothing of it joins the tap later."""
+    from click.testing import CliRunner
+
+    from voxloop_cli import main
+
+    item = tap(terminal, rating=2)
+    phone = follow_up(client, clock, terminal, item)
+    assert phone.put(phone.version(REASON, COMMENT, partial=False, contact=CONTACT)).status_code == 200
+    other = tap(terminal, rating=1)
+    kept = follow_up(client, clock, terminal, other)
+    ben = {"address": "ben@example.org", "consent": True}
+    assert kept.put(kept.version(NPS, partial=False, contact=ben)).status_code == 200
+    for name, value in (("DATABASE_URL", app.config["DATABASE_URL"]), ("SECRET_KEY", app.config["SECRET_KEY"])):
+        monkeypatch.setenv(f"VOXLOOP_{name}", value)
+    monkeypatch.setenv("VOXLOOP_INSTANCE_PATH", app.instance_path)
+
+    result = CliRunner().invoke(main, ["hub", "erase", "--contact", "Anna@Example.org"])
+
+    assert result.exit_code == 0, result.output
+    assert "1 waiting phone follow-ups" in result.output
+    waiting = dict(rows(app, "SELECT response_id, pending_contact IS NOT NULL FROM phone_continuation"))
+    assert {str(k): bool(v) for k, v in waiting.items()} == {item["id"]: False, other["id"]: True}
+    terminal.post_batch([item, other])
+    assert stored(app, item["id"])["answers"] == [("rating", 2, None)] and stored(app, item["id"])["sealed"] is None
+    assert stored(app, other["id"])["sealed"] is not None
