@@ -52,7 +52,9 @@ class Criteria:
     end: date | None = None
     language: str | None = None  # two letters: the comment's language, tested by the caller's keep
     search: str | None = None
-    words: Sequence[str] = ()  # each must occur (a term's words: a cheap first sieve)
+    # each must occur, "_" standing for any one letter (a theme term's sieve: a cheap first test;
+    # hub/services/comment_text.py term_sieve)
+    words: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,11 @@ def decode_cursor(cursor: str | None) -> Position | None:
     return Position(text if is_sqlite() else moment.replace(tzinfo=None), response_id, answer_id)
 
 
+def _sieve(word: str) -> str:
+    """A theme term's sieve word as a LIKE pattern: "_" stays a wildcard for one letter."""
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%") + "%"
+
+
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -163,10 +170,11 @@ def _filters(criteria: Criteria, position: Position | None) -> tuple[list[str], 
         where.append("f.number = {p}")
         params.append(criteria.face)
     like = "LIKE" if is_sqlite() else "ILIKE"
-    for text in [criteria.search or "", *criteria.words]:
-        if text:
-            where.append(f"a.text {like} {{p}} ESCAPE '\\'")
-            params.append(_like(text))
+    patterns = [_like(criteria.search)] if criteria.search else []
+    patterns += [_sieve(word) for word in criteria.words if word]
+    for pattern in patterns:
+        where.append(f"a.text {like} {{p}} ESCAPE '\\'")
+        params.append(pattern)
     return where, params
 
 

@@ -276,7 +276,7 @@ def _labels(language: str) -> dict[str, str]:
     ours = {*_HAND[language], *_VOCABULARY[language]}  # first: they are the words of the trade
     known = {word for word in _WEIGHTS[language] if _close(word, language)} | ours
     for word in sorted(known, key=lambda w: (w not in ours, len(w), w)):
-        labels.setdefault(_stem(word, language), word)
+        labels.setdefault(_stem(word, language).translate(_PLAIN), word)
     return labels
 
 
@@ -291,13 +291,13 @@ def word_key(word: str, language: str) -> str:
     every inflected form of a word has the same key. A language outside ``LANGUAGES`` keeps
     its words as they are."""
     stem = _stem(word, language)
-    return _LABELS[language].get(stem, stem) if language in _LABELS else stem
+    # by the stem without umlauts, so a plural that takes one finds its singular ("Parkplätze")
+    return _LABELS[language].get(stem.translate(_PLAIN), stem) if language in _LABELS else stem
 
 
 _LEXICONS = {language: _load(language) for language in LANGUAGES}
 _ALL_WEIGHTS = {**_WEIGHTS["en"], **_WEIGHTS["de"]}
 _ALL_LEXICON = {**_LEXICONS["en"], **_LEXICONS["de"]}
-_ASCII_RUN = re.compile(r"[a-z]{3,}")
 
 
 def _shared_start(words: list[str]) -> str:
@@ -308,19 +308,28 @@ def _shared_start(words: list[str]) -> str:
     return first
 
 
+_LAST_SYLLABLE_VOWEL = re.compile(r"[aou](?=[^aeiouäöüy]*$)")
+
+
+def _sieve_word(word: str) -> str:
+    """What every form of a key word holds, "_" for one letter that may differ."""
+    shared = _shared_start([word, _stem(word, "de"), _stem(word, "en")])
+    if shared == word and word.endswith(("y", "e")) and len(word) > MIN_LENGTH:
+        shared = word[:-1]  # "happy" for "happiest", "hope" for "hoping"
+    # a German plural may take an umlaut ("Parkplatz", "Parkplätze"), and SQLite's LIKE folds
+    # the case of ASCII letters only ("Öffnungszeiten"): any one letter there
+    shared = _LAST_SYLLABLE_VOWEL.sub("_", shared)
+    return "".join(c if c.isascii() else "_" for c in shared)
+
+
 def term_sieve(term: str) -> tuple[str, ...]:
-    """Text that every comment holding ``term`` contains, for a cheap first sieve in SQL
-    (case-insensitive LIKE, which SQLite applies to ASCII letters only): per word of the term,
-    the longest run of ASCII letters in what the word, its German and its English stem share,
-    less the last letter (a stemmer may change it: "happy" for "happiest", "hope" for
-    "hoping"). The exact test is ``term in comment_terms(...)``."""
-    sieve = []
-    for word in term.lower().split():
-        shared = _shared_start([word, _stem(word, "de"), _stem(word, "en")])
-        runs = _ASCII_RUN.findall(shared[:-1] if len(shared) > MIN_LENGTH else shared)
-        if runs:
-            sieve.append(max(runs, key=len))
-    return tuple(sieve)
+    """Text that every comment holding ``term`` contains, as LIKE patterns without the "%"
+    around them ("_" for any one letter), for a cheap first sieve in SQL: per word of the
+    term, what the word, its German and its English stem share (less an English final y or e
+    that a stemmer changes: "happy" for "happiest"), with the vowel of its last syllable and
+    every letter outside ASCII left open (umlaut plurals, SQLite's ASCII-only case folding).
+    The exact test is ``term in comment_terms(...)``."""
+    return tuple(sieve for word in term.lower().split() if (sieve := _sieve_word(word)).strip("_"))
 
 
 @lru_cache(maxsize=64)  # ingest asks for the terms and then the sentiment of the same comment

@@ -1,5 +1,7 @@
 """Comment terms and sentiment on real German and English comments (pure, no database)."""
 
+import re
+
 import pytest
 
 from hub.services.comment_text import LANGUAGES, comment_sentiment, comment_terms, detect_language, term_sieve, word_key
@@ -59,16 +61,16 @@ def test_english_plurals_meet_their_singular():
 
 
 def test_every_terms_sieve_is_in_the_text_of_the_comments_it_stands_for():
-    """The comment browser finds a theme's comments with a LIKE on the sieve first (SQLite:
-    case-insensitive for ASCII letters only), then tests the terms exactly."""
-    text = (
-        "Die Kassen und Schlangen, freundlichen Mitarbeiterinnen; Öffnungszeiten, Spaß; queues, boxes, happiest, hoping"
-    )
-    lowered = text.lower()
+    """The comment browser finds a theme's comments with a LIKE on the sieve first ("_" any
+    one letter; SQLite folds the case of ASCII letters only), then tests the terms exactly."""
+    text = "Kassen, Schlangen, freundlichen Mitarbeiterinnen; Öffnungszeiten, Parkplätze; queues, happiest, hoping"
     for language in LANGUAGES:
         for term in comment_terms(text, language):
             sieve = term_sieve(term)
-            assert sieve and all(part in lowered and part.isascii() for part in sieve), term
+            assert sieve and all(part.isascii() for part in sieve), term
+            for part in sieve:
+                assert re.search(part.replace("_", "."), text, re.IGNORECASE | re.ASCII), (term, part)
+    assert comment_terms("Parkplätze", "de") == comment_terms("Parkplatz", "de") == ["parkplatz"]
 
 
 def test_numbers_short_tokens_and_number_words_are_dropped():
@@ -235,6 +237,7 @@ def test_a_topic_groups_the_inflected_forms_of_its_word():
     german = ["Die Kasse war zu", "Alle Kassen waren voll", "An der Kasse"]
     english = ["The queue was long", "Two queues", "Queueing for ages"]
     assert {word_key(w, "de") for w in ("kasse", "kassen")} == {"kasse"}
+    assert {word_key(w, "de") for w in ("parkplatz", "parkplätze", "parkplätzen")} == {"parkplatz"}
     assert all("kasse" in comment_terms(text, "de") for text in german)
     assert {word_key(w, "en") for w in ("happy", "happiness")} == {"happy"}
     assert all("queue" in comment_terms(text, "en") for text in english)

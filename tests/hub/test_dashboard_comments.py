@@ -308,3 +308,14 @@ def test_a_comment_in_a_language_the_themes_do_not_analyse_is_found_as_english(a
     assert french[0] not in shown_ids(page(hq, "/dashboard/comments?language=de&store=B001"))
     term = comment_terms("Caisse fermée", "en")[0]  # as the themes count it: English, stemmed ("caiss")
     assert shown_ids(page(hq, f"/dashboard/comments?term={term}&language=en")) == french
+
+
+def test_a_theme_link_finds_comments_with_an_umlaut_plural_or_a_capital_umlaut(app, hq, terminal):
+    """A topic is a stem: "Parkplätze" is the topic "parkplatz", "Öffnungszeiten"
+    "öffnungszeit"; the browser's SQL sieve must let both through on SQLite, whose LIKE folds
+    the case of ASCII letters only."""
+    texts = ["Keine Parkplätze frei", "Öffnungszeiten zu kurz"]
+    post(terminal, [comment_item(terminal, i, text, face=2, at=BASE, locale="de-DE") for i, text in enumerate(texts)])
+    ids = {text: [r[0] for r in raw_comments(app) if r[2] == text] for text in texts}
+    assert shown_ids(page(hq, "/dashboard/comments?term=parkplatz&language=de")) == ids["Keine Parkplätze frei"]
+    assert shown_ids(page(hq, "/dashboard/comments?term=öffnungszeit&language=de")) == ids["Öffnungszeiten zu kurz"]
