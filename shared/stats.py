@@ -274,6 +274,9 @@ def drift_cusum(
     for week in recent_weeks:
         n, mu, _ = _moments(week)
         variance = spread.within / n + spread.excess + base_variance
+        if variance <= 0:  # every answer the same everywhere: nothing moved
+            s, run = 0.0, 0
+            continue
         z = (m0 - mu) / math.sqrt(variance)
         estimated = spread.excess * (1.0 + weights)
         if estimated > 0:  # the excess is estimated: a t statistic, taken back to the normal scale

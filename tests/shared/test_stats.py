@@ -200,3 +200,11 @@ def test_the_cusum_adds_up_a_slow_slide_that_no_single_week_shows():
     assert drift.comparison.worse == pytest.approx(0.5 - 0.4375)
     steady = drift_cusum(baseline, [{1.0: 200, 0.0: 200}] * 4, spread, allowance=0.5)
     assert steady.statistic == 0.0
+
+
+def test_weeks_where_everyone_gives_the_same_answer_are_no_evidence():
+    same = [{1.0: 50}] * 8
+    spread = week_spread([{1.0: 50}] * 26)
+    assert spread.within == 0 and spread.excess == 0
+    assert weekly_drop(same, {1.0: 50}, spread).p_value == 0.5
+    assert drift_cusum(same, [{1.0: 50}] * 4, spread, allowance=0.5).statistic == 0.0
