@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from hub.auth.guard import current_scope, current_user, signed_in
 from hub.charts import comparison_chart
 from hub.clock import now
-from hub.i18n import current_language, gettext
+from hub.i18n import current_language, gettext, lazy_gettext
 from hub.models import Action
 from hub.services import action_effects, actions
 from hub.services.access import Scope
@@ -22,14 +22,26 @@ from shared.errors import NotFound, VoxloopError
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
 
-STATE_NAMES = {"planned": "planned", "in_progress": "in progress", "done": "done", "dropped": "dropped"}
-KPI_NAMES = {"smiley_index": "Smiley index", "nps": "NPS", "csat": "CSAT", "reason_share": "A reason's share"}
+STATE_NAMES = {
+    "planned": lazy_gettext("planned"),
+    "in_progress": lazy_gettext("in progress"),
+    "done": lazy_gettext("done"),
+    "dropped": lazy_gettext("dropped"),
+    "open": lazy_gettext("open"),
+    "all": lazy_gettext("all"),
+}
+KPI_NAMES = {
+    "smiley_index": lazy_gettext("Smiley index"),
+    "nps": "NPS",
+    "csat": "CSAT",
+    "reason_share": lazy_gettext("A reason's share"),
+}
 VERDICT_NAMES = {
-    "clear": "clear improvement",
-    "unclear": "unclear",
-    "negative": "worse",
-    "pending": "effect pending",
-    "not_measurable": "not measurable",
+    "clear": lazy_gettext("clear improvement"),
+    "unclear": lazy_gettext("unclear"),
+    "negative": lazy_gettext("worse"),
+    "pending": lazy_gettext("effect pending"),
+    "not_measurable": lazy_gettext("not measurable"),
 }
 FORM_FIELDS = ("title", "description", "kpi", "reason", "direction", "scope", "owner", "due_on", "effect_from")
 FORM_FIELDS += ("project", "project_name", "origin", "signal", "cases")
@@ -60,6 +72,7 @@ def list_page() -> str:
         scope, state=state, overdue_only=overdue, project_id=int(project) if _number(project) else None, today=_today()
     )
     every = actions.list_actions(scope, state="all", today=_today())
+    effects = action_effects.effects_of([r.action for r in rows], now())
     return render_template(
         "actions/list.html",
         rows=rows,
@@ -72,6 +85,9 @@ def list_page() -> str:
         project=project,
         names=actions.names_of(r.action.owner_id for r in rows),
         may_work=actions.may_work(scope),
+        effects=effects,
+        verdict_names=VERDICT_NAMES,
+        verdicts={v: sum(e.verdict == v for e in effects.values()) for v in VERDICT_NAMES},
     )
 
 

@@ -469,6 +469,12 @@ def effect_of(action: Action, now: datetime) -> Effect:
     )
 
 
+def effects_of(found: Sequence[Action], now: datetime, limit: int = 100) -> dict[int, Effect]:
+    """The effects of the actions in effect among ``found`` (the first ``limit``), for lists."""
+    live = [a for a in found if a.effect_from is not None and a.state != "dropped"][:limit]
+    return {a.id: effect_of(a, now) for a in live}
+
+
 # --- the trend the action's page draws -------------------------------------------------------
 
 

@@ -525,24 +525,7 @@ def update_action(scope: Scope, user: User, action_id: int, fields: Mapping[str,
     if unknown:
         raise invalid(f"{', '.join(unknown)} cannot be changed; what can: {', '.join(EDITABLE)}")
     stores = stores_of(action)
-    changes: dict[str, Any] = {}
-    if "title" in fields:
-        changes["title"] = _text(fields["title"], "title", required=True, limit=MAX_TITLE)
-    if "description" in fields:
-        changes["description"] = _text(fields["description"], "description", required=False)
-    if "owner" in fields:
-        changes["owner"] = _person(fields["owner"], stores, "owner")
-    if "due_on" in fields:
-        changes["due_on"] = _day(fields["due_on"], "due_on")
-    if "effect_from" in fields:
-        changes["effect_from"] = _day(fields["effect_from"], "effect_from")
-    if "state" in fields:
-        new = fields["state"]
-        if new not in STATES:
-            raise invalid(f"state must be one of {', '.join(STATES)}")
-        if new != action.state and new not in TRANSITIONS[action.state]:
-            raise ActionStateError(f"action {action.id} is {action.state}; it cannot become {new}")
-        changes["state"] = new
+    changes = _edits(action, fields, stores)
     participants = None
     if "participants" in fields:
         participants = [_person(p, stores, "participant") for p in _ids(fields["participants"], "participants")]
@@ -559,6 +542,27 @@ def update_action(scope: Scope, user: User, action_id: int, fields: Mapping[str,
         if participants is not None:
             _set_participants(action, user, participants, now)
     return get_action(scope, action.id)
+
+
+def _edits(action: Action, fields: Mapping[str, object], stores: Sequence[int]) -> dict[str, Any]:
+    """The checked new values of what ``fields`` changes (not participants and project)."""
+    checks: dict[str, Any] = {
+        "title": lambda v: _text(v, "title", required=True, limit=MAX_TITLE),
+        "description": lambda v: _text(v, "description", required=False),
+        "owner": lambda v: _person(v, stores, "owner"),
+        "due_on": lambda v: _day(v, "due_on"),
+        "effect_from": lambda v: _day(v, "effect_from"),
+        "state": lambda v: _next_state(action, v),
+    }
+    return {name: check(fields[name]) for name, check in checks.items() if name in fields}
+
+
+def _next_state(action: Action, new: object) -> str:
+    if new not in STATES:
+        raise invalid(f"state must be one of {', '.join(STATES)}")
+    if new != action.state and new not in TRANSITIONS[action.state]:
+        raise ActionStateError(f"action {action.id} is {action.state}; it cannot become {new}")
+    return str(new)
 
 
 def _stored(action: Action, name: str) -> Any:

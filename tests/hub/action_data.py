@@ -1,6 +1,8 @@
 """A fleet's history written into the rollups, for the action specifications: stores, a region
 holding the improved ones, and score_daily rows from hub/seed/action_history.py (the daily
-smiley counts of each store, and the every-store totals), as ingest would have counted them."""
+smiley counts of each store, and the every-store totals), as ingest would have counted them.
+Half the most unhappy faces (rounded down) name the reason ``queue`` (reason_daily), so a
+planted gain of ``lift`` index points lowers the queue's share by about ``lift / 4`` points."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from datetime import UTC, datetime
 from flask import Flask
 
 from hub.db import database
-from hub.models import Region, ScoreDaily, Store
+from hub.models import ReasonDaily, Region, ScoreDaily, Store
 from hub.queries.rollups import TOTAL
 from hub.seed.action_history import History
 from hub.services import catalog
@@ -54,7 +56,50 @@ def write_fleet(app: Flask, found: History, *, region: str = "Berlin") -> Fleet:
         rows += [
             {"question": "rating", "day": d, "store_id": TOTAL, "channel": "terminal", **t} for d, t in totals.items()
         ]
+        reasons = _queue_rows(found, ids)
         with database.atomic():
             for start in range(0, len(rows), 500):
                 ScoreDaily.insert_many(rows[start : start + 500]).execute()
+            for start in range(0, len(reasons), 500):
+                ReasonDaily.insert_many(reasons[start : start + 500]).execute()
     return Fleet(found, ids, berlin.id)
+
+
+def _queue_rows(found: History, ids: dict[int, int]) -> list[dict[str, object]]:
+    """reason_daily: half the face-1 answers of each store and day name the queue (and the totals)."""
+    rows, totals = [], {}
+    for number, days in found.days.items():
+        for day, counts in days.items():
+            named = counts.get(1, 0) // 2
+            if named:
+                rows.append(
+                    {
+                        "question": "reason",
+                        "day": day,
+                        "store_id": ids[number],
+                        "option": "queue",
+                        "n": named,
+                        "v1": named,
+                        "v2": 0,
+                        "v3": 0,
+                        "v4": 0,
+                        "v5": 0,
+                    }
+                )
+                totals[day] = totals.get(day, 0) + named
+    rows += [
+        {
+            "question": "reason",
+            "day": d,
+            "store_id": TOTAL,
+            "option": "queue",
+            "n": n,
+            "v1": n,
+            "v2": 0,
+            "v3": 0,
+            "v4": 0,
+            "v5": 0,
+        }
+        for d, n in totals.items()
+    ]
+    return rows

@@ -55,6 +55,23 @@ def test_a_planted_improvement_is_measured_clear_with_its_size_inside_the_interv
     assert f"{effect.n_treated[1]} from 2026-09-28" in effect.words
 
 
+def test_a_lower_share_of_a_reason_is_measured_clear_when_lower_is_better(app):
+    planted = history(
+        seed=1, stores=24, improved=(1, 2, 3), lift=LIFT, first=date(2026, 8, 3), start=START, last=date(2026, 10, 25)
+    )
+    fleet = write_fleet(app, planted)
+    fields = {"kpi": "reason_share", "reason": "queue", "scope": f"region:{fleet.region_id}", "effect_from": START}
+    action = _action(app, fields)
+
+    with connected(app):
+        effect = effect_of(actions.get_action(scope_for(User.get_by_id(1)), action.id), MEASURED)
+
+    assert (action.goal_direction, effect.verdict) == ("down", "clear")
+    assert effect.high < 0
+    assert effect.low <= -LIFT / 4 <= effect.high  # half the moved face-1 answers named the queue
+    assert "% points" in effect.words
+
+
 def test_a_null_action_in_a_store_where_nothing_changed_is_unclear(app, fleet):
     _action(app, {"kpi": "smiley_index", "scope": f"region:{fleet.region_id}", "effect_from": START})
     null = _action(app, {"kpi": "smiley_index", "scope": f"store:{fleet.store_ids[12]}", "effect_from": START})

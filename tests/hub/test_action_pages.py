@@ -204,3 +204,5 @@ def test_the_page_shows_the_measured_effect_with_the_trend_and_the_start_marked(
     assert '<line class="marker"' in page
     assert page.count('<polyline class="series other"') >= 1
     assert "<td>2026-09-28</td>" in page
+    listed = client.get("/actions").get_data(as_text=True)
+    assert f'data-action="{action.id}"' in listed and 'data-verdict="clear"' in listed

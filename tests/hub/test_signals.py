@@ -237,7 +237,7 @@ def test_hq_sees_the_signal_with_values_n_test_and_p_value(app, clock, client, p
     assert '<strong class="current">40.0</strong> (<span class="current-n">140</span>)' in row
     assert '<span class="baseline">20.0</span> (<span class="baseline-n">560</span>)' in row
     assert "one-sided z-test on weekly means" in html
-    meaning = html[html.index('id="signal-meaning"') :]
+    meaning = html[html.index('id="what-a-signal-means"') :]
     assert "clearly lower than usual" in meaning and "t-test on weekly means" in meaning and "CUSUM" in meaning
     assert f"{share.p_value:.2g}" in html
     rows = client.get("/dashboard/signals.json").get_json()["signals"]
