@@ -149,13 +149,32 @@ def _normal_equations(
     return m1, m2, xy
 
 
+def _spread(sums: _Sums, counts: FaceCounts) -> float:
+    """The weighted standard deviation of the face weights of ``counts``, with one
+    pseudo-response at each end of the scale (as the smiley index's interval has), so a few
+    customers who all gave one face do not make a reason look certain."""
+    weight = sums.moment(counts, 1)
+    n = sum(c for f, c in counts.items() if f in sums.weight)
+    if n < 1 or weight <= 0:
+        return 0.0
+    pseudo = weight / n  # each end weighs as an average response
+    ends = (min(sums.y.values()), max(sums.y.values()))
+    total = weight + 2 * pseudo
+    centre = (sums.moment(counts, 1, 1) + pseudo * sum(ends)) / total
+    square = (sums.moment(counts, 1, 2) + pseudo * sum(e * e for e in ends)) / total
+    return math.sqrt(max(square - centre * centre, 0.0) * (n + 2) / (n + 1))
+
+
 def _regression(
     keys: list[str], sums: _Sums, named: Mapping[str, FaceCounts], together: Mapping[tuple[str, str], FaceCounts]
 ) -> tuple[dict[str, float], dict[str, float]] | None:
-    """Coefficients and standard errors per option (weighted least squares with an
-    intercept; the homoscedastic sandwich ``s2 M^-1 M2 M^-1``, M2 with squared weights).
-    Where options cannot be told apart (every one asked named exactly one of them, or two
-    always come together) the vanishing ridge splits their effect evenly, and their
+    """Coefficients and standard errors per option: weighted least squares with an
+    intercept, and the sandwich ``M^-1 (S M2 S) M^-1`` with M2 built with squared weights and
+    S the spread of each row's responses (the residual sd for the intercept, the sd of the
+    faces of those naming the option for an option: a reason's customers may vary more or
+    less than the rest; the per-response residuals a textbook sandwich uses are not in the
+    rollups). Where options cannot be told apart (every one asked named exactly one of them,
+    or two always come together) the vanishing ridge splits their effect evenly, and their
     standard errors grow accordingly; otherwise it changes nothing that is printed."""
 
     m1, m2, xy = _normal_equations(keys, sums, named, together)
@@ -168,8 +187,10 @@ def _regression(
     asked = sum(sums.asked.values())
     residual = sums.moment(sums.asked, 1, 2) - sum(b * v for b, v in zip(beta, xy, strict=True))
     s2 = max(residual, 0.0) / total_weight * asked / max(asked - size, 1)
-    middle = [[sum(m2[i][k] * inverse[k][j] for k in range(size)) for j in range(size)] for i in range(size)]
-    variance = [sum(inverse[i][k] * middle[k][i] for k in range(size)) * s2 for i in range(size)]
+    spread = [math.sqrt(s2)] + [_spread(sums, named[k]) for k in keys]
+    meat = [[m2[i][j] * spread[i] * spread[j] for j in range(size)] for i in range(size)]
+    middle = [[sum(meat[i][k] * inverse[k][j] for k in range(size)) for j in range(size)] for i in range(size)]
+    variance = [sum(inverse[i][k] * middle[k][i] for k in range(size)) for i in range(size)]
     coef = {k: beta[i + 1] for i, k in enumerate(keys)}
     se = {k: math.sqrt(max(variance[i + 1], 0.0)) for i, k in enumerate(keys)}
     return coef, se
@@ -248,7 +269,7 @@ def effects(
     coef, se = _fit(keys, sums, named, together) if keys else ({}, {})
     rated = sum(everyone.get(f, 0) for f in present)
     found = {
-        key: _effect(key, counts, total_asked, coef, se, rated, weight if estimable else None)
+        key: _effect(key, counts, asked_now, coef, se, rated, weight if estimable else None)
         for key, counts in named.items()
     }
     return QuestionEffects(estimable, total_asked, tuple(sorted(asked_now)), found, pairs, venting)
@@ -278,20 +299,25 @@ def _asked(
 
 
 def _effect(
-    key: str, counts: FaceCounts, asked: int, coef: Mapping[str, float], se: Mapping[str, float], rated: int,
-    weight: Mapping[int, float] | None,
+    key: str, counts: FaceCounts, asked: Mapping[int, int], coef: Mapping[str, float], se: Mapping[str, float],
+    rated: int, weight: Mapping[int, float] | None,
 ) -> ReasonEffect:  # fmt: skip
     """One option's figures: its share among those asked, and its gain (``weight``: the
-    faces' weights, when gains can be estimated) or its attributed points."""
+    faces' weights, when gains can be estimated) or its attributed points. The gain's
+    interval holds the uncertainty of both its factors (delta method): the coefficient's, and
+    the share naming it, binomial within each face asked."""
     n = sum(counts.values())
+    total = sum(asked.values())
     share = low = high = None
-    if asked:
-        lo, hi = wilson(min(n, asked), asked)
-        share, low, high = 100.0 * n / asked, 100.0 * lo, 100.0 * hi
+    if total:
+        lo, hi = wilson(min(n, total), total)
+        share, low, high = 100.0 * n / total, 100.0 * lo, 100.0 * hi
     if key not in coef or not rated:
         return ReasonEffect(key, n, share, low, high)
     if weight is None:
         return ReasonEffect(key, n, share, low, high, attributed=-coef[key] * n / rated)
     portion = sum(weight.get(f, 0.0) * c for f, c in counts.items()) / rated
-    gain, half = -coef[key] * portion, Z95 * se[key] * portion
+    portion_var = sum(weight.get(f, 0.0) ** 2 * c * (1 - c / asked[f]) for f, c in counts.items() if f in asked)
+    gain = -coef[key] * portion
+    half = Z95 * math.sqrt((se[key] * portion) ** 2 + coef[key] ** 2 * portion_var / rated**2)
     return ReasonEffect(key, n, share, low, high, gain, gain - half, gain + half)

@@ -3,6 +3,9 @@ by hand (4 faces: weights -100, -33.3, 33.3, 100)."""
 
 from __future__ import annotations
 
+import random
+from collections import Counter
+
 import pytest
 
 from hub.services.drivers import measure, rank, sentence, top_reasons, with_effect
@@ -127,3 +130,36 @@ def test_with_both_designs_each_asked_face_stands_for_all_of_that_face():
     expected = effects(FACES, full, full, {"queue": full_queue}).effects["queue"].gain
     assert found.estimable
     assert found.effects["queue"].gain == pytest.approx(expected, rel=1e-4)
+
+
+def test_a_gains_interval_holds_the_true_gain_about_95_times_in_100():
+    # faces drawn per pattern of reasons, their means additive (none 66.7, A -40, B -80), A
+    # met by 30 %, B by 5 %, independently: true gains 0.30 x 40 = 12 and 0.05 x 80 = 4
+    faces = {
+        (): {4: 0.6, 3: 0.3, 2: 0.1},
+        ("a",): {4: 0.3, 3: 0.4, 2: 0.2, 1: 0.1},
+        ("b",): {4: 0.1, 3: 0.3, 2: 0.4, 1: 0.2},
+        ("a", "b"): {3: 0.2, 2: 0.3, 1: 0.5},
+    }
+    assert mean({f: round(p * 30) for f, p in faces[("a", "b")].items()}) == pytest.approx(
+        66.67 - 120, abs=0.01
+    )  # additive
+    rng = random.Random(16)
+    held = {"a": 0, "b": 0}
+    runs = 200
+    for _ in range(runs):
+        everyone: Counter = Counter()
+        named: dict[str, Counter] = {"a": Counter(), "b": Counter()}
+        both: Counter = Counter()
+        for _ in range(1000):
+            met = tuple(k for k, p in (("a", 0.30), ("b", 0.05)) if rng.random() < p)
+            face = rng.choices(list(faces[met]), list(faces[met].values()))[0]
+            everyone[face] += 1
+            for k in met:
+                named[k][face] += 1
+            if len(met) == 2:
+                both[face] += 1
+        found = effects(FACES, everyone, everyone, named, {("a", "b"): both}).effects
+        for key, truth in (("a", 12.0), ("b", 4.0)):
+            held[key] += found[key].gain_low <= truth <= found[key].gain_high
+    assert held["a"] / runs >= 0.9 and held["b"] / runs >= 0.9
