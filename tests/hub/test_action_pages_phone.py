@@ -149,3 +149,30 @@ def test_a_store_manager_marks_a_task_done_with_a_tap_on_a_phone(browser, app, s
     page.goto(f"{served}/actions/{measured['region'].id}")
     assert page.locator("h1").count() == 0 or "404" in page.content() or "Not found" in page.content()
     page.context.close()
+
+
+def test_an_action_started_from_the_drivers_page_for_the_berlin_stores_is_measured_clear(
+    browser, app, served, measured, database_url
+):
+    page = _page(browser, app, served, measured["admin"], 390)
+    page.goto(f"{served}/dashboard/drivers?from=2026-08-03&to=2026-09-27")
+    row = page.locator('tr[data-code="S001"]')
+    assert row.locator("td.top").get_attribute("data-key") == "queue"
+
+    page.locator("details", has=page.locator("#store-table")).locator("summary").click()  # "The numbers"
+    row.get_by_role("link", name="Start an action").click()
+    page.wait_for_url("**/actions/new?**")
+    assert page.locator("#kpi").input_value() == "reason_share"
+    assert page.locator("#reason").input_value() == "queue"
+    page.locator("#title").fill("Second till at peak hours in every Berlin store")
+    page.locator("#kpi").select_option("smiley_index")
+    page.locator("#scope").select_option(label="region Berlin")
+    page.locator("#effect_from").fill("2026-09-28")
+    page.get_by_role("button", name="Create the action").click()
+
+    page.locator("#verdict").wait_for()
+    assert page.locator("#verdict").inner_text() == "clear improvement"
+    assert "A clear improvement: +" in page.locator("#effect-words").inner_text()
+    assert _fits(page)
+    _shot(page, database_url, 390, "from-drivers")
+    page.context.close()
