@@ -1,5 +1,8 @@
-"""Comment themes: the words and phrases customers write most, per language and period, with
-how they feel about them and how that changed against the period before.
+"""Comment themes: the topics customers write about most, per language and period, with how
+they feel about them and how that changed against the period before. A topic is a word with
+all its inflected forms (its Snowball stem, named by a word: "kasse" for Kasse and Kassen)
+or a pair of neighbouring such words ("opening hour"); stop words are never part of one
+(hub/services/comment_text.py). Each theme links to its comments in the comment browser.
 
 Read from term_daily (hub/queries/scores.py ``term_counts``, and ``comment_counts`` for the
 number of comments), which ingest fills with the terms of hub/services/comment_text.py, so
