@@ -342,3 +342,23 @@ def test_a_stores_top_reason_is_the_same_on_every_page_and_in_the_report(app, cl
             assert first == drivers.sentence(found.top, None)
             compared += 1
     assert compared == 3  # S004, the happiest store, has no reason that costs it index points
+
+
+def test_where_only_unhappy_faces_are_asked_the_page_shows_who_named_it_and_no_gain(app, client, terminal):
+    """The terminal asks the reasons after faces 1-2 only: no gain, the share of the unhappy asked."""
+    items = []
+    for day in [TODAY - timedelta(days=d) for d in range(5)]:
+        items += [_response(terminal, day, 1 + i % 2, ["queue"] if i % 4 else ["stock"]) for i in range(8)]
+        items += [_response(terminal, day, 3 + i % 2, []) for i in range(12)]
+    send(terminal, items)
+    sign_in(client, "admin@example.org", ADMIN_PASSWORD)
+    html = client.get("/dashboard/drivers?store=B001").get_data(as_text=True)
+    table = re.search(r'<table id="reason-table">(.*?)</table>', html, re.S).group(1)
+    queue = re.search(r'<tr data-key="queue".*?</tr>', table, re.S).group(0)
+    assert '<td class="rank">1</td>' in queue
+    assert '<td class="asked">40</td>' in queue  # the 40 unhappy responses, the 60 happy were not asked
+    assert re.search(r'<td class="share">75[.,]0 %', queue)
+    assert '<td class="gain">–</td>' in queue
+    actions = re.search(r'<ol class="actions">(.*?)</ol>', html, re.S).group(1)
+    assert "named by 75 % of the 40 unhappy customers asked" in actions
+    assert "index points" not in actions and "points higher" not in actions
