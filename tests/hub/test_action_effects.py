@@ -13,7 +13,7 @@ from hub.models import User
 from hub.seed.action_history import history
 from hub.services import actions
 from hub.services.access import scope_for
-from hub.services.action_effects import PRE_DAYS, effect_of, measure, weekly_trend
+from hub.services.action_effects import MATCHED, PRE_DAYS, effect_of, measure, weekly_trend
 from shared.scoring import smiley_weight
 from tests.hub.action_data import Fleet, write_fleet
 from tests.hub.conftest import connected
@@ -133,3 +133,25 @@ def test_a_planted_worsening_is_called_negative_and_for_a_share_down_is_better()
 
     assert worse.verdict == "negative" and worse.high < 0
     assert lower_is_better.verdict == "clear"
+
+
+def test_with_enough_stores_the_comparison_is_those_whose_trend_before_was_like_the_action_stores():
+    days = [START - timedelta(days=PRE_DAYS) + timedelta(days=i) for i in range(PRE_DAYS + 28)]
+
+    def store(slope: float) -> dict:
+        # 100 answers a day, the share of +100 faces rising by ``slope`` % a day (else -100)
+        series = {}
+        for i, day in enumerate(days):
+            good = max(0, min(100, round(40 + slope * i)))
+            series[day] = {100.0: good, -100.0: 100 - good}
+        return series
+
+    rising, flat = [f"r{i}" for i in range(10)], [f"f{i}" for i in range(20)]
+    fleet = {"treated": store(0.5), **{s: store(0.5) for s in rising}, **{s: store(0.0) for s in flat}}
+    fleet = {number: fleet[name] for number, name in enumerate(["treated", *rising, *flat], start=1)}
+
+    effect = measure(fleet, (1,), START, START + timedelta(days=28))
+
+    assert effect.matched
+    assert {s.store_id for s in effect.controls} == set(range(2, 2 + MATCHED))  # rising ones only
+    assert effect.verdict == "unclear" and abs(effect.estimate) < 1  # the trend continued, nothing more
