@@ -22,7 +22,8 @@ jittered), ``--respondents`` responses, and ranks the reasons by
 
 It prints the mean Spearman correlation of each ranking with the true gains (aim: ours
 within 0.05 of plain OLS in both designs), how often the rare severe reason was put above
-the queue (its true gain is smaller), and, every face asked, the coverage of the gains' 95 %
+the queue (its true gain is smaller), the mean place of the harmless reason (its true gain
+is 0: last, 6th, is right), and, every face asked, the coverage of the gains' 95 %
 intervals (of the true gain, and of what the regression estimates: its gain over 200,000
 respondents of the same store).
 
@@ -228,7 +229,7 @@ def drivers_bench(runs: int, n: int, seed: int) -> None:
     print(f"Drivers: {runs} stores, {n} respondents each, 6 reasons; Spearman with the true gains (mean, min)")
     print(
         f"{'design':<28} {'ours':>13} {'plain OLS':>13} {'share asked':>13} {'before':>13} "
-        f"{'rare > queue':>24} {'gain CI cover':>14}"
+        f"{'rare > queue':>24} {'harmless rank':>20} {'gain CI cover':>14}"
     )
     stores = []
     for _ in range(runs):
@@ -237,6 +238,7 @@ def drivers_bench(runs: int, n: int, seed: int) -> None:
     for design, asked in designs.items():
         scores = {"ours": [], "ols": [], "share": [], "before": []}
         rare_first = Counter()
+        harmless: Counter = Counter()
         covered = total = 0
         for _base, _reasons, truth, rows in stores:
             counts = rollups(rows, asked)
@@ -250,6 +252,7 @@ def drivers_bench(runs: int, n: int, seed: int) -> None:
                 scores[method].append(spearman(values, truth))
                 if values.get("rude", 0) > values.get("queue", 0):
                     rare_first[method] += 1
+                harmless[method] += 1 + sum(v > values.get("crowded", 0) for v in values.values())
             if asked == {1, 2, 3, 4}:
                 model = effects(FACES, counts["everyone"], counts["asked"], counts["named"], counts["together"])
                 for k, e in model.effects.items():
@@ -259,13 +262,15 @@ def drivers_bench(runs: int, n: int, seed: int) -> None:
         cells = [f"{sum(v) / len(v):.3f} ({min(v):+.2f})" for v in scores.values()]
         rare = f"{rare_first['ours']}/{rare_first['ols']}/{rare_first['before']} of {runs}"
         cover = f"{covered / total:.3f}" if total else "-"
-        print(f"{design:<28} " + " ".join(f"{c:>13}" for c in cells) + f" {rare:>24} {cover:>14}")
+        place = "/".join(f"{harmless[m] / runs:.1f}" for m in ("ours", "ols", "share", "before"))
+        print(f"{design:<28} " + " ".join(f"{c:>13}" for c in cells) + f" {rare:>24} {place:>20} {cover:>14}")
     estimand_coverage(rng, n)
     mean_truth = {r.key: sum(s[2][r.key] for s in stores) / runs for r in REASONS}
     print(
         "true gains (mean over the stores, index points): " + ", ".join(f"{k} {v:.1f}" for k, v in mean_truth.items())
     )
     print("rare > queue: runs that put the rare severe reason above the queue (ours/plain OLS/before)")
+    print("harmless rank: mean place of the harmless reason that comes with the queue, of 6 (ours/OLS/share/before)")
 
 
 def estimand_coverage(
