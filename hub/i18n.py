@@ -19,13 +19,14 @@ Dates and numbers are written in the language's format by Babel (``number``, ``w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_time, get_day_names
+from babel.dates import format_date, format_datetime, format_time, get_day_names
 from babel.numbers import format_decimal
 from flask import Flask, current_app, has_app_context, has_request_context, request
 from flask_babel import Babel, force_locale, get_locale
@@ -63,6 +64,8 @@ def init_app(app: Flask, person_language: Callable[[], str | None]) -> None:
     def select() -> str:
         if not has_request_context():
             return default_language()
+        if request.path.startswith("/api/"):
+            return "en"  # the JSON API speaks English to machines, whoever's token it is
         return language_of(person_language()) if person_language() else browser_language()
 
     Babel(app, locale_selector=select)
@@ -138,6 +141,20 @@ def when(moment: datetime | None, zone: str | None = None) -> str:
     # the zone given explicitly: Babel would otherwise show the time in the machine's zone
     clock = format_time(moment, "short", tzinfo=moment.tzinfo, locale=lang)
     return pattern.format(clock, day(moment.date()))
+
+
+_STRFTIME = {"%a": "EEE", "%A": "EEEE", "%d": "dd", "%b": "MMM", "%B": "MMMM", "%Y": "yyyy", "%H": "HH", "%M": "mm"}
+
+
+def strftime(moment: datetime, pattern: str) -> str:
+    """``moment.strftime(pattern)`` with the weekday and month names of the current language
+    ("Mon 23 Nov 10:00", "Mo. 23 Nov. 10:00"): the strftime codes voxloop uses, through Babel."""
+    babel_pattern = "".join(
+        _STRFTIME.get(part, "'" + part.replace("'", "''") + "'" if part.strip() and not part.isdigit() else part)
+        for part in re.split(r"(%[a-zA-Z])", pattern)
+        if part
+    )
+    return format_datetime(moment, babel_pattern, tzinfo=moment.tzinfo, locale=current_language())
 
 
 def long_day(value: date) -> str:

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from hub.admin.base import attempt, bp, editors, may_edit, readers
 from hub.clock import now
+from hub.i18n import gettext, lazy_gettext
 from hub.models import AlertRule
 from hub.services import listings
 from hub.services.alerts import rule_book, rules
@@ -30,10 +31,25 @@ EXAMPLES = {
     "signal": ["{}", '{"kpi_in": ["smiley_index"]}'],
 }
 KIND_NAMES = {
-    "response": "one response matches (checked at ingest)",
-    "window": "the last minutes of a store, or a silent terminal (checked by jobs)",
-    "signal": "a significant drop against the store's own baseline",
+    "response": lazy_gettext("one response matches (checked at ingest)"),
+    "window": lazy_gettext("the last minutes of a store, or a silent terminal (checked by jobs)"),
+    "signal": lazy_gettext("a significant drop against the store's own baseline"),
 }
+
+
+SCOPE_NAMES = {
+    "all": lazy_gettext("every store"),
+    "region": lazy_gettext("one region"),
+    "store": lazy_gettext("one store"),
+    "touchpoint": lazy_gettext("one touchpoint"),
+    "survey": lazy_gettext("one survey"),
+}
+
+
+@bp.app_template_global()
+def scope_name(scope: str) -> str:
+    """Where a rule applies, in words."""
+    return str(SCOPE_NAMES.get(scope, scope))
 
 
 def masked(secret: str | None) -> str:
@@ -118,7 +134,7 @@ def _render_list(values: Any, status: int = 200) -> Any:
 @bp.post("/alert-rules")
 @editors
 def create_alert_rule() -> Any:
-    ok, rule = attempt(lambda: rules.create_rule(settings_from_form(request.form), now=now()), "Rule added.")
+    ok, rule = attempt(lambda: rules.create_rule(settings_from_form(request.form), now=now()), gettext("Rule added."))
     if not ok:
         return _render_list(request.form, 400)
     return _render_rule(rule, None, new_secret=rule.webhook_secret)
@@ -150,7 +166,9 @@ def _render_rule(rule: AlertRule, values: Any, *, new_secret: str | None = None,
 @editors
 def update_alert_rule(rule_id: int) -> Any:
     before = rules.rule_by_id(rule_id)
-    ok, rule = attempt(lambda: rules.update_rule(rule_id, settings_from_form(request.form), now=now()), "Rule saved.")
+    ok, rule = attempt(
+        lambda: rules.update_rule(rule_id, settings_from_form(request.form), now=now()), gettext("Rule saved.")
+    )
     if not ok:
         return _render_rule(before, request.form, status=400)
     fresh = rule.webhook_secret if rule.webhook_secret != before.webhook_secret else None
@@ -163,7 +181,10 @@ def update_alert_rule(rule_id: int) -> Any:
 @editors
 def switch_alert_rule(rule_id: int) -> Response:
     on = request.form.get("active") == "on"
-    attempt(lambda: rules.update_rule(rule_id, {"active": on}, now=now()), "Rule on." if on else "Rule off.")
+    attempt(
+        lambda: rules.update_rule(rule_id, {"active": on}, now=now()),
+        gettext("Rule on.") if on else gettext("Rule off."),
+    )
     if request.form.get("back") == "list":
         return redirect(url_for("admin.alert_rules"))
     return redirect(url_for("admin.alert_rule", rule_id=rule_id))

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from hub.admin.base import attempt, bp, editors, form_list, may_edit, readers
 from hub.auth.guard import current_scope
 from hub.clock import now
+from hub.i18n import gettext
 from hub.models import Store
 from hub.services import catalog, listings, users
 from hub.services.alerts.opening_hours import DAYS
@@ -90,7 +91,7 @@ def create_store() -> Any:
         forget_book()  # the alert rules learn the new store
         return store
 
-    ok, store = attempt(create, "Store created.")
+    ok, store = attempt(create, gettext("Store created."))
     if not ok:
         return _render_list(form, 400)
     return redirect(url_for("admin.store", code=store.code))
@@ -147,7 +148,7 @@ def update_store(code: str) -> Any:
         forget_book()  # opening hours, holidays and time zones decide when alerts go out
         return changed
 
-    ok, _ = attempt(update, "Store saved.")
+    ok, _ = attempt(update, gettext("Store saved."))
     if not ok:
         return _render_store(store, form, 400)
     return redirect(url_for("admin.store", code=code))
@@ -158,7 +159,7 @@ def update_store(code: str) -> Any:
 def store_managers(code: str) -> Response:
     store = _store(code)
     ids = [int(v) for v in form_list(request.form, "manager") if v.isdigit()]
-    attempt(lambda: users.set_store_managers(store, ids), "Managers saved.")
+    attempt(lambda: users.set_store_managers(store, ids), gettext("Managers saved."))
     return redirect(url_for("admin.store", code=code))
 
 
@@ -174,7 +175,7 @@ def add_touchpoint(code: str) -> Response:
             kind=form.get("kind", "exit"),
             survey_key=form.get("survey", "exit"),
         ),
-        "Touchpoint added.",
+        gettext("Touchpoint added."),
     )
     forget_book()
     return redirect(url_for("admin.store", code=code))
@@ -189,6 +190,6 @@ def update_touchpoint(code: str, touchpoint_code: str) -> Response:
         lambda: catalog.update_touchpoint(
             touchpoint, name=form.get("name", ""), kind=form.get("kind", ""), survey_key=form.get("survey", "")
         ),
-        "Touchpoint saved.",
+        gettext("Touchpoint saved."),
     )
     return redirect(url_for("admin.store", code=code))

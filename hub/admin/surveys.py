@@ -13,6 +13,7 @@ from flask import redirect, render_template, request, url_for
 from hub.admin import survey_form
 from hub.admin.base import attempt, bp, editors, may_edit, readers
 from hub.clock import now
+from hub.i18n import gettext
 from hub.models import Survey, SurveyVersion
 from hub.services import catalog, listings
 
@@ -74,7 +75,7 @@ def create_survey() -> Any:
         return _render_list(text, found, None if found else definition, 400 if found else 200)
     if listings.survey_exists(definition["key"]):
         return _render_list(text, [f"key: a survey {definition['key']!r} exists already"], None, 400)
-    ok, _ = attempt(lambda: _save({**definition, "version": 1}, None), "Survey added.")
+    ok, _ = attempt(lambda: _save({**definition, "version": 1}, None), gettext("Survey added."))
     if not ok:
         return _render_list(text, [], None, 400)
     return redirect(url_for("admin.survey", key=definition["key"]))
@@ -130,7 +131,9 @@ def edit_survey(key: str) -> Any:
     found = survey_form.problems(definition)
     if found:
         return _render_survey(row, current, found=found, status=400)
-    ok, _ = attempt(lambda: _save(definition, row), f"Saved as version {definition['version']}.")
+    ok, _ = attempt(
+        lambda: _save(definition, row), gettext("Saved as version %(version)s.", version=definition["version"])
+    )
     if not ok:
         return _render_survey(row, current, status=400)
     return redirect(url_for("admin.survey", key=key))
@@ -151,7 +154,10 @@ def edit_survey_json(key: str) -> Any:
             row, current, text=text, found=found, preview=None if found else definition, status=400 if found else 200
         )
     version = row.current_version + 1
-    ok, _ = attempt(lambda: _save({**definition, "version": version}, row), f"Saved as version {version}.")
+    ok, _ = attempt(
+        lambda: _save({**definition, "version": version}, row),
+        gettext("Saved as version %(version)s.", version=version),
+    )
     if not ok:
         return _render_survey(row, current, text=text, status=400)
     return redirect(url_for("admin.survey", key=key))

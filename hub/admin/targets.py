@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from hub.admin.base import bp, editors
 from hub.auth.guard import current_user
 from hub.clock import now
+from hub.i18n import gettext
 from hub.services import targets
 from shared.errors import NotFound, VoxloopError
 
@@ -33,13 +34,13 @@ def save_target() -> Response:
         place = targets.place_named(request.form.get("scope", "all"))
         targets.set_target(request.form.get("kpi", ""), value, now=now(), by=current_user(), **place)
     except ValueError:
-        flash("the target must be a number", "error")
+        flash(gettext("The target must be a number."), "error")
     except NotFound:
         raise
     except VoxloopError as error:
         flash(str(error.detail), "error")
     else:
-        flash("Target saved", "ok")
+        flash(gettext("Target saved."), "ok")
     return redirect(url_for("admin.targets_page"))
 
 
@@ -47,5 +48,5 @@ def save_target() -> Response:
 @editors
 def delete_target(target_id: int) -> Response:
     targets.delete_target(target_id)
-    flash("Target deleted", "ok")
+    flash(gettext("Target deleted."), "ok")
     return redirect(url_for("admin.targets_page"))

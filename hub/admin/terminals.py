@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from hub.admin.base import EVERYONE, bp, editors, may_edit, place
 from hub.auth.guard import current_scope, require_role
 from hub.clock import now
+from hub.i18n import gettext, lazy_gettext
 from hub.models import Store, Terminal
 from hub.services import enrollment, listings
 from hub.services.qr_codes import matrix
@@ -48,6 +49,14 @@ def _in_scope(store_code: str | None) -> Store | None:
 
 def _terminal(terminal_id: str) -> Terminal:
     return listings.terminal(terminal_id, current_scope())
+
+
+STATUS_NAMES = {"active": lazy_gettext("active"), "revoked": lazy_gettext("revoked")}
+
+
+@bp.app_template_global()
+def terminal_status(status: str) -> str:
+    return str(STATUS_NAMES.get(status, status))
 
 
 @bp.get("/terminals")
@@ -114,5 +123,5 @@ def revoke(terminal_id: str) -> Response:
     if request.form.get("confirm") != t.id:
         return redirect(url_for("admin.confirm_revoke", terminal_id=t.id))
     enrollment.revoke(t.id, now=now())
-    flash(f"Terminal {t.name} revoked: its next sync is refused (revoked_device).", "ok")
+    flash(gettext("Terminal %(name)s revoked: its next sync is refused (revoked_device).", name=t.name), "ok")
     return redirect(url_for("admin.terminal", terminal_id=t.id))

@@ -11,14 +11,15 @@ from werkzeug.wrappers import Response
 from hub.admin.base import attempt, bp, editors, form_list, may_edit, readers
 from hub.auth.guard import current_user
 from hub.clock import now
+from hub.i18n import gettext, lazy_gettext
 from hub.models import Region, Store, User
 from hub.services import listings, users
 
 ROLE_NAMES = {
-    "hq_admin": "HQ admin (changes everything)",
-    "hq_analyst": "HQ analyst (reads everything)",
-    "regional_manager": "Regional manager (stores of their regions)",
-    "store_manager": "Store manager (their stores)",
+    "hq_admin": lazy_gettext("HQ admin (changes everything)"),
+    "hq_analyst": lazy_gettext("HQ analyst (reads everything)"),
+    "regional_manager": lazy_gettext("Regional manager (stores of their regions)"),
+    "store_manager": lazy_gettext("Store manager (their stores)"),
 }
 
 
@@ -67,7 +68,7 @@ def create_user() -> Any:
             regions=regions,
         )
 
-    ok, user = attempt(create, "Person added.")
+    ok, user = attempt(create, gettext("Person added."))
     if not ok:
         return _render_list({k: v for k, v in form.items() if k != "password"}, 400)
     return redirect(url_for("admin.user", user_id=user.id))
@@ -113,5 +114,5 @@ def change_user(user_id: int) -> Response:
 @editors
 def reset_password(user_id: int) -> Response:
     person = listings.person(user_id)
-    attempt(lambda: users.set_password(person, request.form.get("password", "")), "New password set.")
+    attempt(lambda: users.set_password(person, request.form.get("password", "")), gettext("New password set."))
     return redirect(url_for("admin.user", user_id=user_id))

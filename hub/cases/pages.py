@@ -11,9 +11,10 @@ from werkzeug.wrappers import Response
 
 from hub.auth.guard import current_scope, current_user, require_role, signed_in
 from hub.clock import now
+from hub.i18n import case_state_name, gettext, lazy_gettext, strftime
 from hub.models import Case
 from hub.services import cases
-from hub.services.alerts.recipients import LEVELS, first_reachable
+from hub.services.alerts.recipients import LEVEL_NAMES, LEVELS, first_reachable
 from hub.services.alerts.rule_book import StoreFacts
 from hub.services.outbox import overview
 from hub.services.outbox.links import LinkError, read_ack_token
@@ -26,24 +27,62 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 LIST_FILTERS = ("unresolved", "open", "acknowledged", "resolved", "all")
 SORT_NAMES = {
-    "recent": "latest alert first",
-    "newest": "newest first",
-    "oldest": "oldest first",
-    "sla": "SLA due first",
+    "recent": lazy_gettext("latest alert first"),
+    "newest": lazy_gettext("newest first"),
+    "oldest": lazy_gettext("oldest first"),
+    "sla": lazy_gettext("SLA due first"),
 }
-AGE_NAMES = {"day": "opened in the last 24 h", "week": "opened in the last 7 days", "older": "older than 7 days"}
+AGE_NAMES = {
+    "day": lazy_gettext("opened in the last 24 h"),
+    "week": lazy_gettext("opened in the last 7 days"),
+    "older": lazy_gettext("older than 7 days"),
+}
 CATEGORY_NAMES = {
-    "resolved_with_customer": "Resolved with the customer",
-    "fixed_in_store": "Fixed in the store",
-    "staff_coaching": "Staff coaching",
-    "no_action_possible": "No action possible",
-    "not_reachable": "Customer not reachable",
-    "spam_or_test": "Spam or test",
-    "other": "Other",
+    "resolved_with_customer": lazy_gettext("Resolved with the customer"),
+    "fixed_in_store": lazy_gettext("Fixed in the store"),
+    "staff_coaching": lazy_gettext("Staff coaching"),
+    "no_action_possible": lazy_gettext("No action possible"),
+    "not_reachable": lazy_gettext("Customer not reachable"),
+    "spam_or_test": lazy_gettext("Spam or test"),
+    "other": lazy_gettext("Other"),
 }
 
 
 bp.add_app_template_filter(summary_line, "summary_line")
+
+# what a case's trail and its messages say, in the person's language
+WORDS = {
+    "opened": lazy_gettext("opened"),
+    "acknowledged": lazy_gettext("acknowledged"),
+    "assigned": lazy_gettext("assigned"),
+    "commented": lazy_gettext("commented"),
+    "called_back": lazy_gettext("called back"),
+    "customer_notified": lazy_gettext("customer notified"),
+    "resolved": lazy_gettext("resolved"),
+    "escalated": lazy_gettext("escalated"),
+    "pending": lazy_gettext("pending"),
+    "sending": lazy_gettext("sending"),
+    "retry": lazy_gettext("retry"),
+    "sent": lazy_gettext("sent"),
+    "failed": lazy_gettext("failed"),
+    "withdrawn": lazy_gettext("withdrawn"),
+    "alert": lazy_gettext("alert"),
+    "escalation": lazy_gettext("escalation"),
+    "digest": lazy_gettext("digest"),
+    "report": lazy_gettext("report"),
+    "signal": lazy_gettext("signal"),
+    "close_loop": lazy_gettext("close the loop"),
+    "password_reset": lazy_gettext("password reset"),
+    "test": lazy_gettext("test"),
+    "email": lazy_gettext("email"),
+    "webhook": "webhook",
+}
+
+
+@bp.app_template_global()
+def case_word(code: str) -> str:
+    """A case event, message kind, channel or message state in words."""
+    return str(WORDS.get(code, code.replace("_", " ")))
 
 
 @bp.app_template_filter("local")
@@ -51,7 +90,7 @@ def local_time(value: datetime | None, zone: str = "UTC", pattern: str = "%a %d 
     if value is None:
         return ""
     aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
-    return aware.astimezone(ZoneInfo(zone)).strftime(pattern)
+    return strftime(aware.astimezone(ZoneInfo(zone)), pattern)  # names in the person's language
 
 
 def _sla(case: Case, at: datetime) -> str | None:
@@ -59,7 +98,9 @@ def _sla(case: Case, at: datetime) -> str | None:
     if case.state != "open" or case.ack_due_at is None:
         return None
     minutes = int((case.ack_due_at.replace(tzinfo=UTC) - at).total_seconds() // 60)
-    return f"acknowledge within {minutes} min" if minutes >= 0 else f"overdue by {-minutes} min"
+    if minutes >= 0:
+        return gettext("acknowledge within %(n)s min", n=minutes)
+    return gettext("overdue by %(n)s min", n=-minutes)
 
 
 @bp.get("")
@@ -120,7 +161,7 @@ def _page(case_id: int, *, drafts: dict[str, str] | None = None, error: str | No
         messages=messages,
         may_work=cases.may_work(scope, case),
         sla=_sla(case, now()),
-        level=LEVELS[case.escalation_level],
+        level=str(LEVEL_NAMES[min(case.escalation_level, len(LEVEL_NAMES) - 1)]),
         categories=CATEGORY_NAMES,
         workers=workers,
         names=names,
@@ -158,7 +199,7 @@ def _act(case_id: int, action: Any, done: str) -> Response:
     except NotFound:
         raise
     except VoxloopError as error:
-        flash(error.detail, "error")
+        flash(str(error.detail), "error")
     else:
         flash(done, "ok")
     return redirect(url_for("cases.show", case_id=case_id))
@@ -167,7 +208,7 @@ def _act(case_id: int, action: Any, done: str) -> Response:
 @bp.post("/<int:case_id>/acknowledge")
 @signed_in
 def acknowledge(case_id: int) -> Response:
-    return _act(case_id, lambda s, u: cases.acknowledge(s, u, case_id, now=now()), "Acknowledged.")
+    return _act(case_id, lambda s, u: cases.acknowledge(s, u, case_id, now=now()), gettext("Acknowledged."))
 
 
 @bp.post("/<int:case_id>/comment")
@@ -175,7 +216,7 @@ def acknowledge(case_id: int) -> Response:
 def comment(case_id: int) -> Response | tuple[str, int]:
     text = request.form.get("text", "")
     act = lambda s, u: cases.comment(s, u, case_id, text, now=now())  # noqa: E731
-    return _kept(case_id, act, "Comment added.", {"comment": text})
+    return _kept(case_id, act, gettext("Comment added."), {"comment": text})
 
 
 @bp.post("/<int:case_id>/assign")
@@ -183,14 +224,16 @@ def comment(case_id: int) -> Response | tuple[str, int]:
 def assign(case_id: int) -> Response:
     raw = request.form.get("assignee", "")
     assignee = int(raw) if raw.isdigit() else None
-    return _act(case_id, lambda s, u: cases.assign(s, u, case_id, assignee, now=now()), "Assignment saved.")
+    return _act(case_id, lambda s, u: cases.assign(s, u, case_id, assignee, now=now()), gettext("Assignment saved."))
 
 
 @bp.post("/<int:case_id>/called-back")
 @signed_in
 def called_back(case_id: int) -> Response:
     note = request.form.get("note")
-    return _act(case_id, lambda s, u: cases.called_back(s, u, case_id, note=note, now=now()), "Call back recorded.")
+    return _act(
+        case_id, lambda s, u: cases.called_back(s, u, case_id, note=note, now=now()), gettext("Call back recorded.")
+    )
 
 
 @bp.post("/<int:case_id>/resolve")
@@ -210,7 +253,7 @@ def resolve(case_id: int) -> Response | tuple[str, int]:
             contact_key=state().contact_key,
             now=now(),
         ),
-        "Resolved.",
+        gettext("Resolved."),
         {"note": form.get("note", ""), "customer_message": form.get("customer_message", "")},
     )
 
@@ -224,15 +267,19 @@ def acknowledge_link(case_id: int, token: str) -> Response:
     try:
         addressee = read_ack_token(current_app.config["SECRET_KEY"], token, case_id, now())
     except LinkError as error:
-        why = "has expired" if str(error) == "expired" else "is not valid"
-        flash(f"This acknowledge link {why}; acknowledge here instead.", "error")
+        if str(error) == "expired":
+            flash(gettext("This acknowledge link has expired; acknowledge here instead."), "error")
+        else:
+            flash(gettext("This acknowledge link is not valid; acknowledge here instead."), "error")
         return redirect(url_for("cases.show", case_id=case_id))
     if addressee != user.id:
-        flash("This link was sent to someone else; acknowledge here if the case is yours to work.", "error")
+        flash(gettext("This link was sent to someone else; acknowledge here if the case is yours to work."), "error")
     elif case.state != "open":
-        flash(f"This case is {case.state} already.", "ok")
+        flash(gettext("This case is %(state)s already.", state=case_state_name(case.state)), "ok")
     else:
-        return _act(case_id, lambda s, u: cases.acknowledge(s, u, case_id, now=now()), "Acknowledged. Thank you.")
+        return _act(
+            case_id, lambda s, u: cases.acknowledge(s, u, case_id, now=now()), gettext("Acknowledged. Thank you.")
+        )
     return redirect(url_for("cases.show", case_id=case_id))
 
 
@@ -257,5 +304,8 @@ def deliveries() -> str:
 @require_role("hq_admin")
 def retry_delivery(message_id: int) -> Response:
     changed = overview.send_again(message_id, now=now())
-    flash("Queued again." if changed else "Only failed messages can be sent again.", "ok" if changed else "error")
+    if changed:
+        flash(gettext("Queued again."), "ok")
+    else:
+        flash(gettext("Only failed messages can be sent again."), "error")
     return redirect(url_for("cases.deliveries"))

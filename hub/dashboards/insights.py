@@ -20,6 +20,7 @@ from hub.auth.guard import current_scope, signed_in
 from hub.clock import now
 from hub.dashboards import params
 from hub.dashboards.pages import bp, csv_response
+from hub.i18n import current_language, gettext, lazy_gettext
 from hub.models import Store
 from hub.services import analytics, drivers, themes
 from hub.services.analytics import Period
@@ -32,8 +33,9 @@ DRIVER_VIEWS = ("reasons", "touchpoints", "stores")
 
 
 def viewer_language() -> str:
-    """The language the viewer's browser asks for among the survey languages, else English."""
-    return request.accept_languages.best_match(LANGUAGES, default="en") or "en"
+    """The person's language (hub/i18n.py) among the survey languages, else English."""
+    language = current_language()
+    return language if language in LANGUAGES else "en"
 
 
 def _where() -> tuple[Store | None, Any, Period]:
@@ -81,8 +83,8 @@ def _driver_chart(title: str, rows: Sequence[Driver]) -> Any:
 
 
 REASON_CHART_TITLES = {
-    "gain": "Reasons by the index points gained without them",
-    "named": "Reasons by the share of the unhappy customers asked who name them (%)",
+    "gain": lazy_gettext("Reasons by the index points gained without them"),
+    "named": lazy_gettext("Reasons by the share of the unhappy customers asked who name them (%)"),
 }
 
 
@@ -104,11 +106,13 @@ def drivers_page() -> str:
         period=period,
         analysis=analysis,
         actions=actions,
-        reason_chart=_driver_chart(REASON_CHART_TITLES[analysis.basis], analysis.reasons),
-        touchpoint_chart=_driver_chart("Touchpoints by the index points gained without the gap", analysis.touchpoints),
+        reason_chart=_driver_chart(str(REASON_CHART_TITLES[analysis.basis]), analysis.reasons),
+        touchpoint_chart=_driver_chart(
+            gettext("Touchpoints by the index points gained without the gap"), analysis.touchpoints
+        ),
         potentials=potentials,
         store_chart=_driver_chart(
-            "Stores by their top reason: index points gained, or share of the unhappy naming it (%)",
+            gettext("Stores by their top reason: index points gained, or share of the unhappy naming it (%)"),
             [replace(p.top, label=f"{p.code} {p.top.label}") for p in potentials if p.top],
         ),
         small_sample=analytics.SMALL_SAMPLE,
@@ -250,10 +254,13 @@ def _theme_charts(found: dict[str, list[Theme]]) -> list[tuple[str, Any, Any]]:
             (
                 language,
                 charts.bar_chart(
-                    f"Most frequent terms ({language})", [charts.Point(t.term, t.n) for t in top], 0.0, float(most)
+                    gettext("Most frequent terms (%(language)s)", language=language),
+                    [charts.Point(t.term, t.n) for t in top],
+                    0.0,
+                    float(most),
                 ),
                 charts.bar_chart(
-                    f"Mean sentiment of the most frequent terms ({language}), -100 to 100",
+                    gettext("Mean sentiment of the most frequent terms (%(language)s), -100 to 100", language=language),
                     [charts.Point(t.term, 100.0 * t.sentiment) for t in top],
                 ),
             )

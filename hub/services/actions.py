@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from peewee import JOIN
 
 from hub.db import write_transaction
+from hub.i18n import gettext
 from hub.models import (
     Action,
     ActionCase,
@@ -237,9 +238,9 @@ def scope_labels(actions: Iterable[Action]) -> dict[int, str]:
     labels = {}
     for a in actions:
         if a.scope_key == "all":
-            labels[a.id] = "every store"
+            labels[a.id] = gettext("every store")
         elif a.region_id is not None and a.store_id is None:
-            labels[a.id] = f"region {regions.get(a.region_id, '?')}"
+            labels[a.id] = gettext("region %(name)s", name=regions.get(a.region_id, "?"))
         else:
             store = stores.get(a.store_id)
             name = f"{store.code} {store.name}" if store else "?"
@@ -761,11 +762,11 @@ def scope_choices(scope: Scope) -> list[tuple[str, str]]:
     whole regions, their stores."""
     found: list[tuple[str, str]] = []
     if scope.store_ids is None:
-        found.append(("all", "every store"))
+        found.append(("all", gettext("every store")))
         regions = list(Region.select().order_by(Region.name))
     else:
         regions = list(Region.select().where(Region.id.in_(_whole_regions(scope) or [-1])).order_by(Region.name))
-    found += [(f"region:{r.id}", f"region {r.name}") for r in regions]
+    found += [(f"region:{r.id}", gettext("region %(name)s", name=r.name)) for r in regions]
     stores = Store.select().order_by(Store.code)
     if scope.store_ids is not None:
         stores = stores.where(Store.id.in_(sorted(scope.store_ids) or [-1]))

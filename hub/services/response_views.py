@@ -15,11 +15,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hub.i18n import current_language, gettext, lazy_gettext, ngettext, strftime
 from hub.models import Answer, CaseResponse, Response, SurveyVersion, Touchpoint
 
+_VERY_UNHAPPY, _UNHAPPY, _NEUTRAL = lazy_gettext("very unhappy"), lazy_gettext("unhappy"), lazy_gettext("neutral")
+_HAPPY, _VERY_HAPPY = lazy_gettext("happy"), lazy_gettext("very happy")
 FACE_NAMES = {
-    4: ("very unhappy", "unhappy", "happy", "very happy"),
-    5: ("very unhappy", "unhappy", "neutral", "happy", "very happy"),
+    4: (_VERY_UNHAPPY, _UNHAPPY, _HAPPY, _VERY_HAPPY),
+    5: (_VERY_UNHAPPY, _UNHAPPY, _NEUTRAL, _HAPPY, _VERY_HAPPY),
 }
 
 
@@ -37,19 +40,26 @@ TIME_PATTERN = "%a %d %b %H:%M"
 def _span(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes < 120:
-        return f"{minutes} min"
+        return gettext("%(n)s min", n=minutes)
     if minutes < 48 * 60:
-        return f"{minutes // 60} h"
-    return f"{minutes // (24 * 60)} days"
+        return gettext("%(n)s h", n=minutes // 60)
+    return ngettext("%(num)s day", "%(num)s days", minutes // (24 * 60))
 
 
 def time_note(captured: datetime, received: datetime, flags: str, channel: str) -> str | None:
     """Why a response's receive time matters, in a few words, or None when it does not."""
-    device = "terminal" if channel == "kiosk" else "phone"
+    kiosk = channel == "kiosk"
     if "clock_skew" in flags.split():
-        return f"time of receipt: the {device}'s clock was wrong"
+        return (
+            gettext("time of receipt: the terminal's clock was wrong")
+            if kiosk
+            else gettext("time of receipt: the phone's clock was wrong")
+        )
     if received - captured > LATE_AFTER:
-        return f"sent {_span(received - captured)} later: {device} was offline"
+        late = _span(received - captured)
+        if kiosk:
+            return gettext("sent %(late)s later: terminal was offline", late=late)
+        return gettext("sent %(late)s later: phone was offline", late=late)
     return None
 
 
@@ -159,7 +169,9 @@ def _read(answers: Iterable[Answer], questions: dict[str, dict[str, Any]]) -> _A
         elif a.kind == "choice":
             labels = {o["id"]: o.get("text", {}) for o in question.get("options", [])}
             text = labels.get(a.text, {})
-            found.reasons.append((a.text, text.get("en") or next(iter(text.values()), a.text)))
+            found.reasons.append(
+                (a.text, text.get(current_language()) or text.get("en") or next(iter(text.values()), a.text))
+            )
     return found
 
 
@@ -176,14 +188,19 @@ def _conversation(answers: Iterable[Answer], questions: dict[str, dict[str, Any]
         elif a.kind == "choice":
             labels = {o["id"]: o.get("text", {}) for o in question.get("options", [])}
             text = labels.get(a.text, {})
-            words = text.get("en") or next(iter(text.values()), a.text)
+            words = text.get(current_language()) or text.get("en") or next(iter(text.values()), a.text)
         else:
             words = a.text if a.number is None else str(a.number)
         said.setdefault(a.question, []).append(str(words))
     found = []
     for qid in sorted(said, key=lambda q: (order.get(q, len(order)), q)):
         wording = questions.get(qid, {}).get("text", {})
-        found.append((wording.get("en") or next(iter(wording.values()), qid), ", ".join(said[qid])))
+        found.append(
+            (
+                wording.get(current_language()) or wording.get("en") or next(iter(wording.values()), qid),
+                ", ".join(said[qid]),
+            )
+        )
     return tuple(found)
 
 
@@ -192,8 +209,10 @@ def _rating_label(rating: int | None, faces: int | None) -> str | None:
     if rating is None:
         return None
     if faces in FACE_NAMES and 1 <= rating <= faces:
-        return f"{rating} of {faces} ({FACE_NAMES[faces][rating - 1]})"
-    return f"{rating} of {faces}"
+        return gettext(
+            "%(rating)s of %(faces)s (%(name)s)", rating=rating, faces=faces, name=FACE_NAMES[faces][rating - 1]
+        )
+    return gettext("%(rating)s of %(faces)s", rating=rating, faces=faces)
 
 
 def _view(
@@ -207,9 +226,9 @@ def _view(
         id=str(r.id),
         received_at=received,
         captured_at=shown,
-        local_time=shown.astimezone(zone).strftime(TIME_PATTERN),
+        local_time=strftime(shown.astimezone(zone), TIME_PATTERN),
         time_note=time_note(captured, received, flags, r.channel),
-        received_local=received.astimezone(zone).strftime(TIME_PATTERN),
+        received_local=strftime(received.astimezone(zone), TIME_PATTERN),
         touchpoint=r.touchpoint.name,
         channel=r.channel,
         rating=answered.rating,

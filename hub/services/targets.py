@@ -13,11 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hub.db import write_transaction
+from hub.i18n import lazy_gettext
 from hub.models import Region, Store, Target, Touchpoint, User
 from shared.errors import NotFound, RequestError
 
 KPIS = Target.KPIS
-KPI_NAMES = {"smiley_index": "Smiley index", "csat": "CSAT", "nps": "NPS", "volume": "Responses per day"}
+KPI_NAMES = {
+    "smiley_index": lazy_gettext("Smiley index"),
+    "csat": "CSAT",
+    "nps": "NPS",
+    "volume": lazy_gettext("Responses per day"),
+}
 RANGES = {"smiley_index": (-100.0, 100.0), "nps": (-100.0, 100.0), "csat": (0.0, 100.0), "volume": (0.0, 1e9)}
 
 
@@ -133,7 +139,7 @@ class Versus:
 
     @property
     def name(self) -> str:
-        return KPI_NAMES[self.kpi]
+        return str(KPI_NAMES[self.kpi])
 
     @property
     def gap(self) -> float | None:

@@ -113,13 +113,19 @@ def test_a_language_voxloop_does_not_speak_is_refused_and_nothing_changes(app, c
 
 
 def test_api_problem_documents_stay_english_for_a_german_browser(app):
-    """A detail marked for people's pages (a LazyString) is read in English in a problem document."""
-    with app.test_request_context("/api/v1/x", headers=GERMAN):
+    """A detail marked for people's pages (a LazyString) is read in English in a problem document
+    (a download answers one too)."""
+    with app.test_request_context("/dashboard.csv", headers=GERMAN):
         assert str(lazy_gettext("the two passwords differ")) == "die beiden Passwörter unterscheiden sich"
         body = problem("malformed_request", lazy_gettext("the two passwords differ")).get_json()
 
     assert body["detail"] == "the two passwords differ"
     assert body["title"] == CODES["malformed_request"][1]
+
+
+def test_the_json_api_speaks_english_to_a_german_browser(app):
+    with app.test_request_context("/api/v1/analytics/overview", headers=GERMAN):
+        assert str(lazy_gettext("the two passwords differ")) == "the two passwords differ"
 
 
 # --- dates and numbers -----------------------------------------------------------------------

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hub.i18n import lazy_gettext
 from hub.models import User, UserRegion, UserStore
 from hub.services.alerts.rule_book import StoreFacts
 
 LEVELS = ("store managers", "regional managers", "HQ admins")
+# the levels as pages and emails name them, in the reader's language (hub/i18n.py)
+LEVEL_NAMES = (lazy_gettext("store managers"), lazy_gettext("regional managers"), lazy_gettext("HQ admins"))
 TOP_LEVEL = len(LEVELS) - 1
 
 

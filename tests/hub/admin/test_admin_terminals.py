@@ -28,7 +28,7 @@ def test_the_list_shows_each_terminals_health(admin: Any, app: Any, terminal: An
     assert stored[0] in cells and f" {stored[1]} " in cells and f" {stored[2]} " in cells
     assert f"{stored[3] / 1000:+.1f} s" in cells
     assert "B001" in cells and "exit" in cells and "active" in cells
-    assert "Mon 23 Nov 10:00" in cells  # last seen, in Berlin time (09:00 UTC)
+    assert "11/23/2026, 10:00 AM" in cells  # last seen, in Berlin time (09:00 UTC), in English format
     assert "printer &lt;offline&gt;" in row.group(1)
 
 

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from hub.i18n import decimal, gettext
 from hub.models import AlertRule, Case, CaseResponse, OutboxItem, OutboxMessage, Response, Store, User
 from hub.services.alerts.conditions import describe
-from hub.services.alerts.recipients import LEVELS
+from hub.services.alerts.recipients import LEVEL_NAMES
 from hub.services.outbox.links import Links, ack_url, case_url
 from hub.services.outbox.render import chat
 from hub.services.outbox.render.envelope import email
@@ -98,7 +98,7 @@ def context(message: OutboxMessage, links: Links, now: datetime) -> dict[str, An
         "figures": payload.get("figures"),
         "figures_line": summary_line(payload.get("figures")),
         "level": payload.get("level", 0),
-        "level_name": LEVELS[min(int(payload.get("level", 0)), len(LEVELS) - 1)],
+        "level_name": str(LEVEL_NAMES[min(int(payload.get("level", 0)), len(LEVEL_NAMES) - 1)]),
         "why": payload.get("why"),
         "case_url": case_url(links.public_url, case.id) if case else None,
         "ack_url": None,
