@@ -12,7 +12,8 @@ day (0.6-1.4 of it per store), stores of different levels, days better or worse 
 the whole fleet shares. ``--treated`` stores gain 0, 5 or 10 index points from the action's
 start (8 weeks of history before it); the effect is measured 2 and 4 weeks after the start.
 A lift of 0 is the null action: nothing changed, so every "clear" is a false one. The
-interval's coverage of the planted size is counted too.
+interval's coverage of the planted size is counted too, and how often someone who opens the
+action's page every day from day 14 to day 28 sees "clear" at least once.
 """
 
 from __future__ import annotations
@@ -43,11 +44,14 @@ def trial(seed: int, lift: float, stores: int, treated: int) -> dict[int, tuple[
     improved = tuple(range(1, treated + 1))
     found = history(seed=seed, stores=stores, improved=improved, lift=lift, first=FIRST, start=START, last=LAST)
     series = scores(found.days)
-    result = {}
+    result: dict[int, tuple[str, bool]] = {}
     for weeks in (2, 4):
         effect = measure(series, improved, START, START + timedelta(weeks=weeks))
         covered = effect.low is not None and effect.low <= lift <= effect.high
         result[weeks] = (effect.verdict, covered)
+    # someone who opens the page every day from day 14 to day 28 and stops at the first "clear"
+    daily = (measure(series, improved, START, START + timedelta(days=d)).verdict for d in range(14, 29))
+    result[0] = ("clear" if "clear" in daily else "other", False)
     return result
 
 
@@ -62,7 +66,7 @@ def main() -> None:
     print(f"{args.trials} trials, {args.stores} stores, {args.treated} with the action, seed {args.seed}")
     print(f"{'planted':>8} {'after':>7} {'clear':>7} {'unclear':>8} {'negative':>9} {'pending':>8} {'covers':>7}")
     for lift in (0.0, 5.0, 10.0):
-        tallies = {2: Counter(), 4: Counter()}
+        tallies: dict[int, Counter] = {0: Counter(), 2: Counter(), 4: Counter()}
         for i in range(args.trials):
             for weeks, (verdict, covered) in trial(args.seed + i, lift, args.stores, args.treated).items():
                 tallies[weeks][verdict] += 1
@@ -77,6 +81,8 @@ def main() -> None:
                 f"{lift:>+8.0f} {weeks:>5} w {share('clear'):>7} {share('unclear'):>8} {share('negative'):>9} "
                 f"{share('pending'):>8} {share('covers'):>7}"
             )
+        daily = 100 * tallies[0]["clear"] / args.trials
+        print(f"{lift:>+8.0f}  daily looks, days 14-28: clear at least once {daily:.1f} %")
     print(f"({time.perf_counter() - began:.0f} s)")
 
 
