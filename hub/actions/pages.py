@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from hub.auth.guard import current_scope, current_user, signed_in
 from hub.charts import comparison_chart
 from hub.clock import now
+from hub.dashboards.pages import csv_cell
 from hub.i18n import current_language, gettext, lazy_gettext
 from hub.models import Action
 from hub.services import action_effects, actions
@@ -304,7 +305,8 @@ def csv_answer(records: list[dict[str, Any]], name: str) -> Response:
     writer = csv.writer(out)
     writer.writerow(action_effects.EXPORT_COLUMNS)
     for record in records:
-        writer.writerow(["" if record[c] is None else record[c] for c in action_effects.EXPORT_COLUMNS])
+        cells = (record[c] for c in action_effects.EXPORT_COLUMNS)
+        writer.writerow([cell if isinstance(cell, int | float) else csv_cell(cell) for cell in cells])
     return Response(
         out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )

@@ -206,3 +206,46 @@ def test_the_page_shows_the_measured_effect_with_the_trend_and_the_start_marked(
     assert "<td>2026-09-28</td>" in page
     listed = client.get("/actions").get_data(as_text=True)
     assert f'data-action="{action.id}"' in listed and 'data-verdict="clear"' in listed
+
+
+def test_a_title_a_spreadsheet_would_run_as_a_formula_is_exported_as_text(app, client, people, store):
+    _made(app, people["mia"], store, title='=HYPERLINK("http://example.org")')
+    sign_in_as(client, people["mia"])
+
+    rows = list(csv.DictReader(io.StringIO(client.get("/actions/export.csv").get_data(as_text=True))))
+
+    assert rows[0]["title"] == '\'=HYPERLINK("http://example.org")'
+
+
+def test_an_action_started_from_a_case_links_it(app, client, people, store):
+    from hub.models import AlertRule, Case
+
+    with connected(app):
+        case = Case.create(
+            store=store.id,
+            rule=AlertRule.select().first(),
+            state="open",
+            opened_at=START,
+            last_alert_at=START,
+            alert_count=1,
+            escalation_level=0,
+            misrouted=False,
+        )
+    token = sign_in_as(client, people["mia"])
+
+    form = client.get(f"/actions/new?case={case.id}&store=B001").get_data(as_text=True)
+    made = _new(
+        client,
+        token,
+        title="Train the team on returns",
+        kpi="smiley_index",
+        scope=f"store:{store.id}",
+        origin="case",
+        cases=str(case.id),
+    )
+
+    assert f'name="cases" value="{case.id}"' in form and 'name="origin" value="case"' in form
+    assert made.status_code == 302
+    with connected(app):
+        action = Action.get()
+        assert (action.origin, actions.linked_cases(scope_for(people["mia"]), action)) == ("case", [case.id])
