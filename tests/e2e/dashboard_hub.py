@@ -91,6 +91,7 @@ def serving(
         "VOXLOOP_INSTANCE_PATH": str(cwd / "instance"),
         "VOXLOOP_SECRET_KEY": "e2e-dashboard-secret",
         "VOXLOOP_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "VOXLOOP_LANGUAGE": "en",  # the browser tests read the English texts
         **(extra_env or {}),
     }
     database_url = None

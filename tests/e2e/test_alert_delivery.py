@@ -68,6 +68,8 @@ def hub_env(
         "VOXLOOP_SMTP_PORT": str(inbox.port),
         "VOXLOOP_SMTP_FROM": "alerts@voxloop.example",
         "VOXLOOP_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1",  # the test receiver is local: allowed, as an operator would
+        # these tests read the English texts (German: tests/hub/test_german_pages.py)
+        "VOXLOOP_LANGUAGE": "en",
     }
     if database_url:
         env["VOXLOOP_DATABASE_URL"] = database_url
