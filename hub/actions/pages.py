@@ -15,7 +15,7 @@ from hub.auth.guard import current_scope, current_user, signed_in
 from hub.charts import comparison_chart
 from hub.clock import now
 from hub.dashboards.pages import csv_cell
-from hub.i18n import current_language, gettext, lazy_gettext
+from hub.i18n import current_language, day, gettext, lazy_gettext, number
 from hub.models import Action
 from hub.services import action_effects, actions
 from hub.services.access import Scope
@@ -43,6 +43,12 @@ VERDICT_NAMES = {
     "negative": lazy_gettext("worse"),
     "pending": lazy_gettext("effect pending"),
     "not_measurable": lazy_gettext("not measurable"),
+}
+UNIT_NAMES = {
+    "smiley_index": lazy_gettext("index points"),
+    "nps": lazy_gettext("NPS points"),
+    "csat": lazy_gettext("CSAT points"),
+    "reason_share": lazy_gettext("percentage points"),
 }
 FORM_FIELDS = ("title", "description", "kpi", "reason", "direction", "scope", "owner", "due_on", "effect_from")
 FORM_FIELDS += ("project", "project_name", "origin", "signal", "cases")
@@ -175,6 +181,92 @@ def _range(values: list[float], share: bool) -> tuple[float, float]:
     return (low, high) if high > low else (floor, ceiling)
 
 
+def _signed(value: float | None) -> str:
+    return ("+" if value is not None and value > 0 else "") + number(value)
+
+
+def effect_words(action: Action, effect: action_effects.Effect) -> list[str]:
+    """What the effect means, in the person's language (the API's ``words`` stay English)."""
+    if effect.verdict in ("clear", "negative", "unclear") and effect.before and effect.after:
+        return _measured_words(action, effect)
+    if effect.verdict == "not_measurable":
+        if effect.before is None:
+            return [gettext("Not measurable: an action for every store leaves no store to compare with.")]
+        return [
+            gettext(
+                "Not measurable: %(n)s comparable stores without the action had answers before and after; "
+                "at least %(least)s are needed to tell its effect from what changed everywhere.",
+                n=effect.extra.get("comparable", 0),
+                least=action_effects.MIN_CONTROLS,
+            )
+        ]
+    return [_pending_words(effect)]
+
+
+def _pending_words(effect: action_effects.Effect) -> str:
+    if effect.effect_from is None:
+        return gettext("Not in effect yet: set the day it started to measure its effect.")
+    if effect.after is None:
+        return gettext("In effect from %(start)s; the first day is not over yet.", start=day(effect.effect_from))
+    if effect.days_needed is None:
+        return gettext(
+            "Too few answers before the action (%(n)s in the %(days)s days up to %(end)s, %(least)s needed): "
+            "its effect cannot be measured.",
+            n=effect.extra.get("answers_before", 0),
+            days=action_effects.PRE_DAYS,
+            end=day(effect.before[1]) if effect.before else "–",
+            least=action_effects.MIN_ANSWERS,
+        )
+    return gettext(
+        "Too early to tell: %(days)s days and %(n)s answers since %(start)s; about %(needed)s more days needed "
+        "(at least %(least_days)s days and %(least_n)s answers).",
+        days=effect.extra.get("post_days", 0),
+        n=effect.extra.get("answers_after", 0),
+        start=day(effect.effect_from),
+        needed=effect.days_needed,
+        least_days=action_effects.MIN_POST_DAYS,
+        least_n=action_effects.MIN_ANSWERS,
+    )
+
+
+def _measured_words(action: Action, effect: action_effects.Effect) -> list[str]:
+    assert effect.before and effect.after
+    head = {
+        "clear": gettext("A clear improvement"),
+        "negative": gettext("A clear change for the worse"),
+        "unclear": gettext("No clear change"),
+    }[effect.verdict]
+    words = [
+        gettext(
+            "%(head)s: %(estimate)s %(unit)s against comparable stores (95 %% interval %(low)s to %(high)s).",
+            head=head,
+            estimate=_signed(effect.estimate),
+            unit=UNIT_NAMES[action.kpi],
+            low=_signed(effect.low),
+            high=_signed(effect.high),
+        ),
+        gettext(
+            "%(stores)s stores with the action: %(before_n)s answers from %(b0)s to %(b1)s, %(after_n)s from "
+            "%(a0)s to %(a1)s; %(controls)s comparison stores: %(cb)s and %(ca)s answers.",
+            stores=len(effect.treated),
+            before_n=effect.n_treated[0],
+            b0=day(effect.before[0]),
+            b1=day(effect.before[1]),
+            after_n=effect.n_treated[1],
+            a0=day(effect.after[0]),
+            a1=day(effect.after[1]),
+            controls=len(effect.controls),
+            cb=effect.n_controls[0],
+            ca=effect.n_controls[1],
+        ),
+    ]
+    if effect.matched:
+        words.append(gettext("The comparison stores are those whose trend before was closest to these stores'."))
+    if effect.verdict == "unclear":
+        words.append(gettext("The interval covers zero: the action may have helped, done nothing or harmed."))
+    return words
+
+
 def _page(action_id: int, *, drafts: Mapping[str, str] | None = None, error: str | None = None) -> str:
     scope = current_scope()
     action = actions.get_action(scope, action_id)
@@ -192,6 +284,7 @@ def _page(action_id: int, *, drafts: Mapping[str, str] | None = None, error: str
         scope_label=actions.scope_labels([action])[action.id],
         goal=actions.goal_label(action, current_language()),
         effect=effect,
+        effect_words=effect_words(action, effect),
         verdict_names=VERDICT_NAMES,
         chart=chart,
         weeks=weeks,

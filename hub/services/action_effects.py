@@ -300,7 +300,16 @@ def measure(
             f"Not measurable: {len(candidates)} comparable store(s) without the action had answers before and "
             f"after; at least {MIN_CONTROLS} are needed to tell its effect from what changed everywhere."
         )
-        return Effect("not_measurable", words, effect_from, before, after, treated=tuple(treated), direction=direction)
+        return Effect(
+            "not_measurable",
+            words,
+            effect_from,
+            before,
+            after,
+            treated=tuple(treated),
+            direction=direction,
+            extra={"comparable": len(candidates)},
+        )
     controls, matched = _match(series, treated, candidates, before)
     estimate, low, high = did(treated, controls)
     better = low > 0 if direction == "up" else high < 0
@@ -344,6 +353,7 @@ def _pending(
             after,
             days_needed=None,
             direction=direction,
+            extra={"answers_before": n_before},
         )
     needed = MIN_POST_DAYS - post_days
     if n_after < MIN_ANSWERS:
@@ -353,7 +363,8 @@ def _pending(
         f"Too early to tell: {post_days} day(s) and {n_after} answers since {after[0].isoformat()}; "
         f"about {needed} more day(s) needed (at least {MIN_POST_DAYS} days and {MIN_ANSWERS} answers)."
     )
-    return Effect("pending", words, after[0], before, after, days_needed=needed, direction=direction)
+    seen = {"answers_before": n_before, "answers_after": n_after, "post_days": post_days}
+    return Effect("pending", words, after[0], before, after, days_needed=needed, direction=direction, extra=seen)
 
 
 def _with_words(effect: Effect, unit: str) -> Effect:

@@ -249,3 +249,15 @@ def test_an_action_started_from_a_case_links_it(app, client, people, store):
     with connected(app):
         action = Action.get()
         assert (action.origin, actions.linked_cases(scope_for(people["mia"]), action)) == ("case", [case.id])
+
+
+def test_the_effect_is_said_in_the_persons_language(app, client, people, store):
+    with connected(app):
+        User.update(language="de").where(User.id == people["mia"].id).execute()
+    action = _made(app, people["mia"], store, effect_from="2026-11-16")  # a week ago, no answers at all
+    sign_in_as(client, people["mia"])
+
+    page = client.get(f"/actions/{action.id}").get_data(as_text=True)
+
+    assert 'id="verdict">Wirkung ausstehend<' in page
+    assert "Zu wenige Antworten vor der Maßnahme (0 in den 28 Tagen bis 15.11.2026, 200 nötig)" in page
