@@ -14,6 +14,7 @@ from hub.clock import now
 from hub.i18n import case_state_name, gettext, lazy_gettext, strftime
 from hub.models import Case
 from hub.services import cases
+from hub.services.actions import actions_of_case
 from hub.services.alerts.recipients import LEVEL_NAMES, LEVELS, first_reachable
 from hub.services.alerts.rule_book import StoreFacts
 from hub.services.outbox import overview
@@ -168,6 +169,7 @@ def _page(case_id: int, *, drafts: dict[str, str] | None = None, error: str | No
         can_notify=bool(cases.close_loop_targets(scope, case, state().contact_key)),
         zone=case.store.time_zone,
         prior=cases.prior_cases(scope, case, state().contact_key),
+        linked_actions=actions_of_case(scope, case.id),
         drafts=drafts or {},
         error=error,
         max_text=cases.MAX_TEXT,

@@ -261,3 +261,25 @@ def test_the_effect_is_said_in_the_persons_language(app, client, people, store):
 
     assert 'id="verdict">Wirkung ausstehend<' in page
     assert "Zu wenige Antworten vor der Maßnahme (0 in den 28 Tagen bis 15.11.2026, 200 nötig)" in page
+
+
+def test_a_case_page_names_the_actions_linked_to_it(app, client, people, store):
+    from hub.models import AlertRule, Case
+
+    with connected(app):
+        case = Case.create(
+            store=store.id,
+            rule=AlertRule.select().first(),
+            state="open",
+            opened_at=START,
+            last_alert_at=START,
+            alert_count=1,
+            escalation_level=0,
+            misrouted=False,
+        )
+    action = _made(app, people["mia"], store, origin="case", cases=[case.id], title="Train the <team>")
+    sign_in_as(client, people["mia"])
+
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+
+    assert f'<a href="/actions/{action.id}">Train the &lt;team&gt;</a>' in page
