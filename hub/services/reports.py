@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from hub.db import write_transaction
-from hub.i18n import day, gettext, in_language, number
+from hub.i18n import current_language, day, gettext, in_language, number
 from hub.models import Case, Store, User
 from hub.services import analytics, drivers, themes
 from hub.services.access import Scope, scope_for
@@ -115,8 +115,9 @@ def _themes(store_ids: Collection[int] | None, period: Period) -> list[dict[str,
 def _work_on(store_ids: Collection[int] | None, period: Period) -> list[str]:
     """The reasons to work on first (drivers.top_reasons, as on the dashboard), in plain
     sentences; too small samples only fill up what is left, marked."""
-    _, reasons = drivers.reason_drivers(store_ids, period)
-    return [drivers.sentence(d, None) for d in drivers.top_reasons(reasons, TOP)]
+    language = current_language()  # the person's, as the report is built (queue_reports)
+    _, reasons = drivers.reason_drivers(store_ids, period, language)
+    return [drivers.sentence(d, None, language) for d in drivers.top_reasons(reasons, TOP)]
 
 
 def build_report(user: User, scope: Scope, frequency: str, period: Period, *, public_url: str) -> dict[str, Any]:

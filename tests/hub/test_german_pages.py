@@ -227,3 +227,4 @@ def test_a_german_page_and_email_write_numbers_and_dates_the_german_way(app, clo
     assert "16.11.2026–22.11.2026" in str(report["Subject"])
     shown = re.search(r"Smiley-Index: (-?[\d.]+,\d)", text_of(report))
     assert shown is not None, text_of(report)
+    assert "1. „Wartezeit an der Kasse“: " in text_of(report)  # what to work on: the German reason and sentence
