@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from hub.i18n import gettext
 from shared.protocol import KINDS, SurveyDefinition
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_]{0,39}$")
@@ -56,23 +57,23 @@ def problems(definition: Any) -> list[str]:
     """Every problem of a survey definition, in words an admin can act on; empty if it is
     usable (and then shared.protocol.SurveyDefinition reads it too)."""
     if not isinstance(definition, Mapping):
-        return ["the definition must be a JSON object with key, name, languages and questions"]
+        return [gettext("the definition must be a JSON object with key, name, languages and questions")]
     found: list[str] = []
     add = found.append
     if not isinstance(definition.get("key"), str) or not _ID.match(definition.get("key") or ""):
-        add("key: 1-40 lower-case letters, digits or _")
+        add(gettext("key: 1-40 lower-case letters, digits or _"))
     if not isinstance(definition.get("name"), str) or not definition.get("name", "").strip():
-        add("name: the survey needs a name")
+        add(gettext("name: the survey needs a name"))
     languages = definition.get("languages")
     codes = isinstance(languages, list) and all(isinstance(x, str) and _LANGUAGE.match(x) for x in languages)
     if not languages or not codes:
-        add('languages: a list of language codes such as ["de", "en"]')
+        add(gettext('languages: a list of language codes such as ["de", "en"]'))
         languages = []
     elif len(set(languages)) != len(languages):
-        add("languages: a language is listed twice")
+        add(gettext("languages: a language is listed twice"))
     questions = definition.get("questions")
     if not isinstance(questions, list) or not questions:
-        add("questions: a survey needs at least one question")
+        add(gettext("questions: a survey needs at least one question"))
         questions = []
     seen: set[str] = set()
     for number, question in enumerate(questions, 1):
@@ -87,42 +88,46 @@ def problems(definition: Any) -> list[str]:
 
 def _texts(where: str, texts: Any, languages: list[str]) -> list[str]:
     if not isinstance(texts, Mapping):
-        return [f"{where}: text must be an object of language: text"]
-    return [f"{where}: no {lang} text" for lang in languages if not str(texts.get(lang) or "").strip()]
+        return [gettext("%(where)s: text must be an object of language: text", where=where)]
+    return [
+        gettext("%(where)s: no %(language)s text", where=where, language=lang)
+        for lang in languages
+        if not str(texts.get(lang) or "").strip()
+    ]
 
 
 def _question_problems(question: Any, number: int, languages: list[str], seen: set[str]) -> list[str]:
     if not isinstance(question, Mapping):
-        return [f"question {number}: must be an object"]
+        return [gettext("question %(number)s: must be an object", number=number)]
     qid = question.get("id")
-    where = f"question {qid!r}" if isinstance(qid, str) else f"question {number}"
+    where = gettext("question %(id)s", id=repr(qid)) if isinstance(qid, str) else gettext("question %(id)s", id=number)
     found = []
     if not isinstance(qid, str) or not _ID.match(qid):
-        found.append(f"{where}: id must be 1-40 lower-case letters, digits or _")
+        found.append(gettext("%(where)s: id must be 1-40 lower-case letters, digits or _", where=where))
     elif qid in seen:
-        found.append(f"{where}: the id is used twice")
+        found.append(gettext("%(where)s: the id is used twice", where=where))
     else:
         seen.add(qid)
     kind = question.get("kind")
     if kind not in KINDS:
-        found.append(f"{where}: kind must be one of {', '.join(sorted(KINDS))}")
+        found.append(gettext("%(where)s: kind must be one of %(kinds)s", where=where, kinds=", ".join(sorted(KINDS))))
     if kind == "smiley" and question.get("faces", 5) not in (4, 5):
-        found.append(f"{where}: a smiley has 4 or 5 faces")
+        found.append(gettext("%(where)s: a smiley has 4 or 5 faces", where=where))
     found += _texts(where, question.get("text"), languages)
     if kind == "choice":
         options = question.get("options")
         if not isinstance(options, list) or not options:
-            found.append(f"{where}: a choice needs at least one option")
+            found.append(gettext("%(where)s: a choice needs at least one option", where=where))
             options = []
         ids: set[str] = set()
         for option in options:
             oid = option.get("id") if isinstance(option, Mapping) else None
-            label = f"{where}, option {oid!r}"
+            label = gettext("%(where)s, option %(id)s", where=where, id=repr(oid))
             if not isinstance(oid, str) or not _ID.match(oid):
-                found.append(f"{label}: id must be 1-40 lower-case letters, digits or _")
+                found.append(gettext("%(where)s: id must be 1-40 lower-case letters, digits or _", where=label))
                 continue
             if oid in ids:
-                found.append(f"{label}: the id is used twice")
+                found.append(gettext("%(where)s: the id is used twice", where=label))
             ids.add(oid)
             found += _texts(label, option.get("text"), languages)
     return found
