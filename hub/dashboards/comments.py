@@ -5,6 +5,7 @@ as CSV and JSON (capped). Comments are user text: the templates escape them and 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, jsonify, render_template, request
@@ -15,6 +16,7 @@ from hub.dashboards.pages import bp, csv_response
 from hub.i18n import lazy_gettext
 from hub.services import analytics, comment_browser
 from hub.services.comment_browser import Comment, Criteria
+from hub.services.comment_search import SearchSyntaxError
 
 PAGE_SIZE = 50
 EXPORT_CAP = 5000
@@ -85,11 +87,20 @@ def _asked() -> tuple[Criteria, str, dict[str, str]]:
     return criteria, given["term"], given
 
 
+def _searching(find: Callable[[], Any]) -> Any:
+    """What ``find`` gives; a search text that is not a search is the request's fault (400)
+    with the parser's message, never a server error."""
+    try:
+        return find()
+    except SearchSyntaxError as error:
+        raise params.refuse("q", f"the search cannot be read: {error}") from error
+
+
 @bp.get("/dashboard/comments")
 @signed_in
 def comments() -> str:
     criteria, term, given = _asked()
-    page = comment_browser.comment_page(criteria, term, request.args.get("after"), PAGE_SIZE)
+    page = _searching(lambda: comment_browser.comment_page(criteria, term, request.args.get("after"), PAGE_SIZE))
     faces = analytics.survey_scales().faces
     return render_template(
         "dashboards/comments.html",
@@ -107,7 +118,7 @@ def comments() -> str:
 
 def _export_rows() -> tuple[list[Comment], dict[str, str], int]:
     criteria, term, _ = _asked()
-    found = comment_browser.export(criteria, term, EXPORT_CAP)
+    found = _searching(lambda: comment_browser.export(criteria, term, EXPORT_CAP))
     return found, comment_browser.reason_labels(), analytics.survey_scales().faces
 
 

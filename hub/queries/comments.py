@@ -17,8 +17,10 @@ pages by keyset, never by OFFSET, and bounds what one request reads:
   times a day around them (no time zone is further off), so an old range costs no more than
   a recent one.
 
-Text search is a case-insensitive substring: ILIKE on PostgreSQL, LIKE on SQLite (which folds
-ASCII letters only: "Ü" does not find "ü" there). ``%`` and ``_`` in the search are literal.
+A text search does not walk: it goes through the full-text index over the whole history
+(hub/queries/comment_search.py, with these filters and ``decorate``). ``Criteria.search``
+below is the substring test the walk would apply (ILIKE on PostgreSQL, LIKE on SQLite), which
+the browser no longer uses.
 Rows that SQL cannot judge (a theme term, the language a comment is written in) go to a
 ``keep`` test the caller passes (hub/services/comment_browser.py), inside the same bounded
 walk.
@@ -75,6 +77,7 @@ class Comment:
     reasons: list[str] = field(default_factory=list)  # option ids, in answer order
     case_ids: list[int] = field(default_factory=list)
     language: str = ""  # the language it is written in (hub/services/comment_browser.py)
+    parts: list[tuple[str, bool]] = field(default_factory=list)  # text split where a search matched
 
 
 @dataclass(frozen=True)
@@ -246,7 +249,7 @@ def _window(criteria: Criteria, position: Position | None, end: Position | None,
     return found
 
 
-def _decorate(comments: list[Comment]) -> None:
+def decorate(comments: list[Comment]) -> None:
     """Each comment's reasons (choice answers of its response) and the cases that hold it."""
     ids = sorted({c.response_id for c in comments})
     if not ids:
@@ -292,15 +295,15 @@ def comment_page(
                 shown.append(c)
             if len(shown) > limit:
                 shown = shown[:limit]
-                _decorate(shown)
+                decorate(shown)
                 return Page(shown, shown[-1].cursor)
         if end is None:
-            _decorate(shown)
+            decorate(shown)
             return Page(shown, None)
         walked += size
         position = end
         if walked >= budget:
-            _decorate(shown)
+            decorate(shown)
             cursor = encode_cursor(end.captured_at, end.response_id, 0)
             return Page(shown, cursor, searched_to=stored_time(end.captured_at))
         size = min(size * 8, budget - walked)

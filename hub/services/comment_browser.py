@@ -17,6 +17,7 @@ from datetime import date
 from hub.models import SurveyVersion
 from hub.queries import comments as q
 from hub.queries.comments import Comment, Criteria, Page
+from hub.services import comment_search
 from hub.services.comment_text import comment_terms, term_sieve
 from hub.services.rollups import comment_language
 
@@ -79,14 +80,28 @@ def _with_languages(comments: list[Comment]) -> list[Comment]:
     return [replace(c, language=comment_language(c.text, c.locale)) for c in comments]
 
 
+def _searched(criteria: Criteria, term: str, after: str | None, limit: int) -> Page:
+    """A text search through the full-text index: the whole history, no walk budget."""
+    search = comment_search.parse(criteria.search or "")
+    found = comment_search.comment_page(criteria, search, q.decode_cursor(after), limit, _keep(criteria, term))
+    shown = _with_languages(found[:limit])
+    q.decorate(shown)
+    return Page(comment_search.highlighted(shown, search), shown[-1].cursor if len(found) > limit else None)
+
+
 def comment_page(criteria: Criteria, term: str = "", after: str | None = None, limit: int = 50) -> Page:
-    """A page of the comments that meet ``criteria`` and hold ``term`` (when given)."""
+    """A page of the comments that meet ``criteria`` and hold ``term`` (when given); a search
+    text that is not a search raises comment_search.SearchSyntaxError."""
+    if criteria.search:
+        return _searched(criteria, term, after, limit)
     page = q.comment_page(criteria, after, limit, _keep(criteria, term))
     return replace(page, comments=_with_languages(page.comments))
 
 
 def export(criteria: Criteria, term: str, cap: int) -> list[Comment]:
     """Up to ``cap`` comments, newest first, for a CSV or JSON export."""
+    if criteria.search:
+        return _searched(criteria, term, None, cap).comments
     keep = _keep(criteria, term)
     found = q.comment_page(criteria, None, cap, keep, budget=q.WALK_BUDGET * EXPORT_BUDGET_FACTOR).comments
     return _with_languages(found)

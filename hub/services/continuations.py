@@ -44,6 +44,7 @@ from hub.db import stored_time, write_transaction
 from hub.queries import phone_responses as pq
 from hub.queries import responses as q
 from hub.queries.terminals import load_terminal
+from hub.services import comment_search
 from hub.services.alerts import route_alerts
 from hub.services.catalog import SurveyCache
 from hub.services.personal_data import keyed, open_contact, seal_contact
@@ -265,6 +266,7 @@ def _add_to_stored(
         q.insert_conflicts([conflict_row(response, raw, terminal_id=None, contact_key=contact_key, received=now)])
     if added:
         q.insert_answers(answer_rows(tap.response_id, added))
+        comment_search.index_comments(answer_rows(tap.response_id, added), {tap.response_id: stored["locale"]})
         face = next((number for _, number, _, kind in answers if kind == "smiley"), None)
         definition = surveys.get(stored["survey_key"], stored["survey_version"])[1]
         hour = local_hour(

@@ -51,6 +51,7 @@ from hub.models import (
     UserRegion,
     UserStore,
 )
+from hub.services import comment_search
 from hub.services.personal_data import open_contact
 from hub.services.retention import checkpoint, erase_conflict_contacts, overwriting_deletes
 from shared.errors import NotFound, RequestError
@@ -126,6 +127,8 @@ def erase_contact(address: str, *, contact_key: bytes, now: datetime) -> Contact
                     PhoneContinuation.response_id.in_(waiting)
                 ).execute()
         erased_conflicts = erase_conflict_contacts(conflicts)
+        if comments_removed:
+            comment_search.forget_erased()
     done = checkpoint()
     return ContactErasure(
         responses=contacts,

@@ -22,6 +22,7 @@ from hub.db import db_time, is_sqlite, write_transaction
 from hub.models import Terminal
 from hub.queries import responses as q
 from hub.queries.terminals import StorePlaces, lock_sequence_state, record_sync, store_places
+from hub.services import comment_search
 from hub.services.alerts import route_alerts
 from hub.services.catalog import SurveyCache
 from hub.services.continuations import merge_follow_ups
@@ -216,4 +217,5 @@ def _store_new(
         )
     q.insert_responses(response_rows)
     q.insert_answers(answers)
+    comment_search.index_comments(answers, {r.id: r.locale for r in new})
     rollups.write()

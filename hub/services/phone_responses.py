@@ -45,6 +45,7 @@ from hub.db import db_time, stored_time, write_transaction
 from hub.models import Store, Survey, Touchpoint
 from hub.queries import phone_responses as pq
 from hub.queries import responses as q
+from hub.services import comment_search
 from hub.services.alerts import route_alerts
 from hub.services.catalog import SurveyCache, current_survey, store_by_code, touchpoint_by_code
 from hub.services.personal_data import keyed, open_contact, seal_contact
@@ -319,6 +320,7 @@ def _insert(
     )
     q.insert_responses([row])
     q.insert_answers(answer_rows(r.id, r.answers))
+    comment_search.index_comments(answer_rows(r.id, r.answers), {r.id: r.locale})
     faces = smiley_faces(definition)
     suspect = "suspect" in flags
     _count(r.answers, place, day=day, hour=moment.hour, locale=r.locale, face=None, faces=faces, suspect=suspect)
@@ -393,6 +395,7 @@ def _update(
         mark_suspect([r.id])  # finished too fast: what was counted of it moves to the suspect ones
     if added:
         q.insert_answers(answer_rows(r.id, added))
+        comment_search.index_comments(answer_rows(r.id, added), {r.id: stored["locale"]})
         face = next((number for _, number, _, kind in answers if kind == "smiley"), None)
         _count_added(place, stored, r, added, face, surveys, suspect)
     pq.complete_response(

@@ -30,9 +30,16 @@ def test_the_migrated_columns_of_each_model_are_its_fields(app, model):
     assert columns == model_columns(model)
 
 
+# The comment search index (v0020) has no model: its shape differs by engine (an FTS5 virtual
+# table with its shadow tables on SQLite, a tsvector table on PostgreSQL) and only the SQL of
+# hub/queries/comment_search.py reads or writes it.
+SEARCH_INDEX = ("comment_fts", "comment_search")
+
+
 def test_every_migrated_table_has_a_model(app):
     with connected(app):
         tables = {t for t in database.get_tables() if not t.startswith("sqlite_")}  # SQLite's own
+        tables = {t for t in tables if not t.startswith(SEARCH_INDEX)}
 
     assert tables - {"schema_migration"} == {model._meta.table_name for model in ALL_MODELS}
 
