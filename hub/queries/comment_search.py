@@ -46,19 +46,19 @@ def indexed_at_ingest() -> bool:
     return not is_sqlite()
 
 
-def add_comments(rows: Sequence[tuple[str, str, str, str]]) -> None:
-    """PostgreSQL: index the comments just inserted, rows of (response id, question, text,
-    language); SQLite's triggers did it already."""
-    rows = [r for r in rows if r[2]]
+def add_comments(rows: Sequence[tuple[str, str, str]]) -> None:
+    """PostgreSQL: index the comments just inserted, rows of (response id, question, language),
+    in one statement; SQLite's triggers did it already."""
     if is_sqlite() or not rows:
         return
-    cursor = database.cursor()
-    cursor.executemany(
+    database.execute_sql(
         "INSERT INTO comment_search (answer_id, language, document) "
-        "SELECT a.id, %s, to_tsvector(%s::regconfig, a.text) FROM answer a "
-        "WHERE a.response_id = %s AND a.question = %s AND a.kind = 'text' AND a.text = %s "
-        "ON CONFLICT (answer_id) DO NOTHING",
-        [(lang, CONFIGS.get(lang, OTHER_CONFIG), rid, question, text) for rid, question, text, lang in rows],
+        "SELECT a.id, v.language, to_tsvector("
+        f"CASE WHEN v.language = 'de' THEN '{CONFIGS['de']}' ELSE '{OTHER_CONFIG}' END::regconfig, a.text) "
+        "FROM unnest(%s::uuid[], %s::text[], %s::text[]) AS v (response_id, question, language) "
+        "JOIN answer a ON a.response_id = v.response_id AND a.question = v.question AND a.kind = 'text' "
+        "WHERE a.text IS NOT NULL AND a.text <> '' ON CONFLICT (answer_id) DO NOTHING",
+        ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]),
     )
 
 

@@ -47,7 +47,7 @@ from hub.seed.generator import (
     SeedStore,
 )
 from hub.seed.progress import Progress
-from hub.services import catalog
+from hub.services import catalog, comment_search
 from hub.services.rollups import Rollups
 from hub.services.setup import migrate_schema
 from shared.crypto import public_key_text
@@ -100,6 +100,7 @@ def seed(plan: Plan, *, now: datetime, out: TextIO | None = None) -> SeedReport:
             with write_transaction():
                 _relax_commit()
                 _insert(rows, answer_rows)
+                comment_search.index_comments(answer_rows, {r.id: r.locale for r in chunk})
                 rollups.write()
             responses += len(rows)
             answers += len(answer_rows)

@@ -92,7 +92,7 @@ def index_comments(rows: Sequence[Sequence], locales: Mapping[str, str]) -> None
     the index keeps itself (SQLite's triggers)."""
     if not q.indexed_at_ingest():
         return
-    q.add_comments([(r[0], r[1], r[4], comment_language(r[4], locales[r[0]])) for r in rows if r[2] == "text" and r[4]])
+    q.add_comments([(r[0], r[1], comment_language(r[4], locales[r[0]])) for r in rows if r[2] == "text" and r[4]])
 
 
 def comment_page(

@@ -197,3 +197,15 @@ def test_each_search_finds_exactly_the_comments_the_raw_rows_hold(app, hq, query
     assert searched(hq, query) == expected
     export = hq.get("/dashboard/comments.json", query_string={"q": query}).get_json()["comments"]
     assert [c["comment"] for c in export] == texts(app, expected)
+
+
+def test_a_seeded_hub_indexes_every_comment_it_writes(app, clock):
+    from tests.hub.test_demo_seed import seeded
+
+    seeded(app, clock)
+    comments = rows(app, "SELECT id, text FROM answer WHERE kind = 'text' AND text IS NOT NULL AND text <> ''")
+    table = "comment_search" if postgres(app) else "comment_fts_docsize"  # a row per indexed comment
+    held = rows(app, f"SELECT COUNT(*) FROM {table}")
+
+    assert len(comments) >= 50
+    assert held == [(len(comments),)]
