@@ -65,7 +65,7 @@ def hub_app(env: dict[str, str]) -> Iterator[None]:
     from hub.db import database
 
     config = {"INSTANCE_PATH": env["VOXLOOP_INSTANCE_PATH"], "SECRET_KEY": env["VOXLOOP_SECRET_KEY"]}
-    for key in ("DATABASE_URL", "CLOCK_START", "CLOCK_ANCHOR"):  # the same database and hour
+    for key in ("DATABASE_URL", "CLOCK_START", "CLOCK_ANCHOR", "LANGUAGE"):  # the same database, hour, language
         if f"VOXLOOP_{key}" in env:
             config[key] = env[f"VOXLOOP_{key}"]
     with create_app(config).app_context():
