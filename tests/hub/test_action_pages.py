@@ -283,3 +283,43 @@ def test_a_case_page_names_the_actions_linked_to_it(app, client, people, store):
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
 
     assert f'<a href="/actions/{action.id}">Train the &lt;team&gt;</a>' in page
+
+
+def test_an_action_started_from_a_signal_answers_it(app, client, people, store):
+    from hub.models import Signal
+
+    with connected(app):
+        day = date(2026, 11, 22)
+        signal = Signal.create(
+            store=store.id,
+            kpi="smiley_index",
+            window_start=day,
+            window_end=day,
+            baseline_start=day,
+            baseline_end=day,
+            current_value=10.0,
+            current_n=50,
+            baseline_value=30.0,
+            baseline_n=400,
+            p_value=0.0001,
+            test="welch",
+            detected_at=START,
+            state="open",
+        )
+    token = sign_in_as(client, people["mia"])
+
+    form = client.get(f"/actions/new?signal={signal.id}&store=B001&kpi=smiley_index").get_data(as_text=True)
+    made = _new(
+        client,
+        token,
+        title="Find out what went wrong",
+        kpi="smiley_index",
+        scope=f"store:{store.id}",
+        origin="signal",
+        signal=str(signal.id),
+    )
+
+    assert f'name="signal" value="{signal.id}"' in form and 'name="origin" value="signal"' in form
+    assert made.status_code == 302
+    with connected(app):
+        assert (Action.get().origin, Action.get().signal_id) == ("signal", signal.id)
