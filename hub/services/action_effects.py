@@ -452,8 +452,17 @@ def _busy(action: Action) -> set[int]:
 UNITS = {"smiley_index": "index points", "nps": "NPS points", "csat": "CSAT points", "reason_share": "% points"}
 
 
-def effect_of(action: Action, now: datetime) -> Effect:
-    """The effect of ``action`` measured as of ``now`` (its stores' local day)."""
+def _window(action: Action, today: date) -> tuple[date, date]:
+    """The days an action's effect reads: its before and its after so far."""
+    assert action.effect_from is not None
+    start = action.effect_from - timedelta(days=PRE_DAYS)
+    end = min(today - timedelta(days=1), action.effect_from + timedelta(days=POST_MAX_DAYS - 1))
+    return start, max(end, start)
+
+
+def effect_of(action: Action, now: datetime, series: Series | None = None) -> Effect:
+    """The effect of ``action`` measured as of ``now`` (its stores' local day); ``series``:
+    every store's days of its figure over at least its window, when read already."""
     today = local_today(action, now)
     treated = stores_of(action)
     if action.effect_from is None:
@@ -466,9 +475,8 @@ def effect_of(action: Action, now: datetime) -> Effect:
             action.effect_from,
             direction=action.goal_direction,
         )
-    start = action.effect_from - timedelta(days=PRE_DAYS)
-    end = min(today - timedelta(days=1), action.effect_from + timedelta(days=POST_MAX_DAYS - 1))
-    series = read_series(action.kpi, action.reason, start, max(end, start), None)
+    if series is None:
+        series = read_series(action.kpi, action.reason, *_window(action, today), None)
     return measure(
         series,
         treated,
@@ -481,9 +489,19 @@ def effect_of(action: Action, now: datetime) -> Effect:
 
 
 def effects_of(found: Sequence[Action], now: datetime, limit: int = 100) -> dict[int, Effect]:
-    """The effects of the actions in effect among ``found`` (the first ``limit``), for lists."""
+    """The effects of the actions in effect among ``found`` (the first ``limit``), for lists:
+    the days of each goal figure are read once for all the actions measured on it."""
     live = [a for a in found if a.effect_from is not None and a.state != "dropped"][:limit]
-    return {a.id: effect_of(a, now) for a in live}
+    by_figure: dict[tuple[str, str | None], list[Action]] = {}
+    for action in live:
+        if action.scope_key != "all":
+            by_figure.setdefault((action.kpi, action.reason), []).append(action)
+    effects = {}
+    for (kpi, reason), actions in by_figure.items():
+        windows = [_window(a, local_today(a, now)) for a in actions]
+        series = read_series(kpi, reason, min(w[0] for w in windows), max(w[1] for w in windows), None)
+        effects.update({a.id: effect_of(a, now, series) for a in actions})
+    return {a.id: effects[a.id] if a.id in effects else effect_of(a, now) for a in live}
 
 
 # --- the trend the action's page draws -------------------------------------------------------

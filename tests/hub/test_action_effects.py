@@ -13,7 +13,7 @@ from hub.models import User
 from hub.seed.action_history import history
 from hub.services import actions
 from hub.services.access import scope_for
-from hub.services.action_effects import MATCHED, PRE_DAYS, effect_of, measure, weekly_trend
+from hub.services.action_effects import MATCHED, PRE_DAYS, effect_of, effects_of, measure, weekly_trend
 from shared.scoring import smiley_weight
 from tests.hub.action_data import Fleet, write_fleet
 from tests.hub.conftest import connected
@@ -155,3 +155,19 @@ def test_with_enough_stores_the_comparison_is_those_whose_trend_before_was_like_
     assert effect.matched
     assert {s.store_id for s in effect.controls} == set(range(2, 2 + MATCHED))  # rising ones only
     assert effect.verdict == "unclear" and abs(effect.estimate) < 1  # the trend continued, nothing more
+
+
+def test_a_list_measures_each_action_as_its_own_page_does(app, fleet):
+    region = _action(app, {"kpi": "smiley_index", "scope": f"region:{fleet.region_id}", "effect_from": START})
+    later = _action(app, {"kpi": "smiley_index", "scope": f"store:{fleet.store_ids[12]}", "effect_from": "2026-10-05"})
+    queue = _action(
+        app, {"kpi": "reason_share", "reason": "queue", "scope": f"store:{fleet.store_ids[2]}", "effect_from": START}
+    )
+
+    with connected(app):
+        found = [actions.get_action(scope_for(User.get_by_id(1)), a.id) for a in (region, later, queue)]
+        listed = effects_of(found, MEASURED)
+        alone = {a.id: effect_of(a, MEASURED) for a in found}
+
+    assert listed == alone
+    assert listed[region.id].verdict == "clear" and listed[later.id].after == (date(2026, 10, 5), date(2026, 10, 25))
