@@ -586,7 +586,8 @@ def export_rows(scope: Scope, now: datetime) -> list[dict[str, object]]:
     of the pages and of the API)."""
     rows = list_actions(scope, state="all", today=now.date())
     names = names_of(r.action.owner_id for r in rows)
-    return [_export_row(row, names, effect_of(row.action, now)) for row in rows]
+    effects = effects_of([r.action for r in rows], now, limit=len(rows))
+    return [_export_row(row, names, effects.get(row.action.id) or effect_of(row.action, now)) for row in rows]
 
 
 def _export_row(row: Progress, names: Mapping[int, str], effect: Effect) -> dict[str, object]:
