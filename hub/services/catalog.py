@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hub.db import write_transaction
+from hub.i18n import lazy_gettext
 from hub.models import Region, Store, Survey, SurveyVersion, Touchpoint
 from hub.services.alerts.opening_hours import check_place as holiday_place
 from shared.errors import AlreadyExists, NotFound, RequestError
@@ -67,7 +68,9 @@ DEFAULT_SURVEY: dict[str, Any] = {
 
 def _check_code(value: str, what: str) -> str:
     if not _CODE.match(value or ""):
-        raise RequestError("malformed_request", f"{what} must be 1-64 letters, digits, '.', '_' or '-'")
+        raise RequestError(
+            "malformed_request", lazy_gettext("%(what)s must be 1-64 letters, digits, '.', '_' or '-'", what=what)
+        )
     return value
 
 
@@ -75,7 +78,8 @@ def _check_zone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise RequestError("malformed_request", f"{name!r} is not an IANA time zone such as Europe/Berlin") from None
+        detail = lazy_gettext("%(zone)s is not an IANA time zone such as Europe/Berlin", zone=repr(name))
+        raise RequestError("malformed_request", detail) from None
     return name
 
 
@@ -91,11 +95,11 @@ def add_store(
     country: str | None = None,
     subdivision: str | None = None,
 ) -> Store:
-    _check_code(code, "store code")
+    _check_code(code, lazy_gettext("store code"))
     _check_zone(time_zone)
     country, subdivision = check_place(country, subdivision)
     if Store.select().where(Store.code == code).exists():
-        raise AlreadyExists("already_exists", f"store {code!r} exists already")
+        raise AlreadyExists("already_exists", lazy_gettext("store %(code)s exists already", code=repr(code)))
     with write_transaction():
         region_row = Region.get_or_create(name=region)[0] if region else None
         return Store.create(
@@ -127,7 +131,7 @@ def check_languages(languages: list[str]) -> list[str]:
     """Language codes such as ``de``, ``en`` (first is the store's default), without repeats."""
     found = list(dict.fromkeys(lang.strip().lower() for lang in languages if lang.strip()))
     if not found or not all(_LANGUAGE.match(lang) for lang in found):
-        raise RequestError("malformed_request", "languages are 2- or 3-letter codes such as de, en")
+        raise RequestError("malformed_request", lazy_gettext("languages are 2- or 3-letter codes such as de, en"))
     return found
 
 
@@ -137,14 +141,18 @@ def check_opening_hours(hours: Mapping[str, Any]) -> dict[str, list[list[str]]]:
     checked: dict[str, list[list[str]]] = {}
     for day, intervals in hours.items():
         if day not in _DAYS:
-            raise RequestError("malformed_request", f"{day!r} is not a weekday (use {', '.join(_DAYS)})")
+            detail = lazy_gettext("%(day)s is not a weekday (use %(days)s)", day=repr(day), days=", ".join(_DAYS))
+            raise RequestError("malformed_request", detail)
         pairs = sorted([str(a), str(b)] for a, b in intervals)
         for start, end in pairs:
             if not (_HOUR.match(start) and _HOUR.match(end)) or start >= end:
-                raise RequestError("malformed_request", f"{day}: {start}-{end} is not an interval such as 08:00-20:00")
+                detail = lazy_gettext(
+                    "%(day)s: %(start)s-%(end)s is not an interval such as 08:00-20:00", day=day, start=start, end=end
+                )
+                raise RequestError("malformed_request", detail)
         for (_, end), (start, _) in pairwise(pairs):
             if start < end:
-                raise RequestError("malformed_request", f"{day}: the opening intervals overlap")
+                raise RequestError("malformed_request", lazy_gettext("%(day)s: the opening intervals overlap", day=day))
         if pairs:
             checked[day] = pairs
     return checked
@@ -164,7 +172,7 @@ def update_store(
     """Change a store's settings (its code stays: terminals and QR codes carry it); its country
     and subdivision name the public holidays on which it is closed (none: no holidays)."""
     if not name.strip() or len(name) > 200:
-        raise RequestError("malformed_request", "a store needs a name of 1 to 200 characters")
+        raise RequestError("malformed_request", lazy_gettext("a store needs a name of 1 to 200 characters"))
     _check_zone(time_zone)
     values = {
         "name": name.strip(),
@@ -182,9 +190,10 @@ def update_store(
 def update_touchpoint(touchpoint: Touchpoint, *, name: str, kind: str, survey_key: str) -> Touchpoint:
     """Rename a touchpoint, change its kind or the survey it asks (its code stays)."""
     if not name.strip():
-        raise RequestError("malformed_request", "a touchpoint needs a name")
+        raise RequestError("malformed_request", lazy_gettext("a touchpoint needs a name"))
     if kind not in TOUCHPOINT_KINDS:
-        raise RequestError("malformed_request", f"touchpoint kind must be one of {', '.join(TOUCHPOINT_KINDS)}")
+        detail = lazy_gettext("touchpoint kind must be one of %(kinds)s", kinds=", ".join(TOUCHPOINT_KINDS))
+        raise RequestError("malformed_request", detail)
     survey = Survey.get_or_none(Survey.key == survey_key)
     if survey is None:
         raise NotFound("not_found", f"survey {survey_key!r} does not exist")
@@ -216,15 +225,19 @@ def add_survey(definition: Mapping[str, Any], now: datetime) -> SurveyVersion:
 def add_touchpoint(
     store_code: str, code: str, name: str, *, kind: str = "exit", survey_key: str = "exit"
 ) -> Touchpoint:
-    _check_code(code, "touchpoint code")
+    _check_code(code, lazy_gettext("touchpoint code"))
     if kind not in TOUCHPOINT_KINDS:
-        raise RequestError("malformed_request", f"touchpoint kind must be one of {', '.join(TOUCHPOINT_KINDS)}")
+        detail = lazy_gettext("touchpoint kind must be one of %(kinds)s", kinds=", ".join(TOUCHPOINT_KINDS))
+        raise RequestError("malformed_request", detail)
     store = store_by_code(store_code)
     survey = Survey.get_or_none(Survey.key == survey_key)
     if survey is None:
         raise NotFound("not_found", f"survey {survey_key!r} does not exist")
     if Touchpoint.select().where((Touchpoint.store == store) & (Touchpoint.code == code)).exists():
-        raise AlreadyExists("already_exists", f"store {store_code!r} has a touchpoint {code!r} already")
+        detail = lazy_gettext(
+            "store %(store)s has a touchpoint %(code)s already", store=repr(store_code), code=repr(code)
+        )
+        raise AlreadyExists("already_exists", detail)
     with write_transaction():
         return Touchpoint.create(store=store, code=code, name=name, kind=kind, survey=survey)
 

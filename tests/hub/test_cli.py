@@ -15,6 +15,7 @@ def voxloop(database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("VOXLOOP_DATABASE_URL", database_url)
     monkeypatch.setenv("VOXLOOP_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("VOXLOOP_SECRET_KEY", "cli-test-secret")
+    monkeypatch.setenv("VOXLOOP_LANGUAGE", "en")  # the commands' messages read here are the English ones
     runner = CliRunner()
 
     def run(*args: str, ok: bool = True):

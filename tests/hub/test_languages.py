@@ -5,6 +5,7 @@ language's format."""
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime
 
 import pytest
@@ -140,3 +141,17 @@ def test_dates_and_numbers_are_written_in_the_languages_format(app, lang, moment
         assert when(datetime(2026, 12, 2, 14, 5, tzinfo=UTC)) == moment
         assert number(73.4) == figure
         assert number(1234.5) == ("1.234,5" if lang == "de" else "1,234.5")
+
+
+def test_a_refused_form_says_why_in_the_persons_language(app, client, people):
+    with connected(app):
+        User.update(language="de").where(User.id == people["admin"].id).execute()
+    csrf = sign_in_as(client, people["admin"])
+
+    answer = client.post(
+        "/admin/stores",
+        data={"csrf_token": csrf, "code": "M003", "name": "München", "time_zone": "Mars/Olympus", "languages": "de"},
+    )
+
+    assert answer.status_code == 400
+    assert "'Mars/Olympus' ist keine IANA-Zeitzone wie Europe/Berlin" in html.unescape(answer.get_data(as_text=True))
