@@ -86,6 +86,27 @@ def _match(items: Sequence[Item], language: str | None) -> tuple[str, str, list[
     return "comment_search m", "a.id = m.answer_id", ["(" + " OR ".join(conditions) + ")"], values
 
 
+def matching_ids(items: Sequence[Item], language: str | None) -> set[int]:
+    """The answer ids of every comment that holds the search (in the language, when asked),
+    from the index alone."""
+    source, _join, where, values = _match(items, language)
+    key = "m.rowid" if is_sqlite() else "m.answer_id"
+    sql = f"SELECT {key} FROM {source} WHERE {' AND '.join(where)}"
+    return {row[0] for row in database.execute_sql(sql.format(p=database.param), tuple(values)).fetchall()}
+
+
+def indexed_comments() -> int:
+    """How many comments the index holds (PostgreSQL: the planner's estimate once it has one)."""
+    if not is_sqlite():
+        (estimate,) = database.execute_sql(
+            "SELECT reltuples::bigint FROM pg_class WHERE relname = 'comment_search'"
+        ).fetchone()
+        if estimate > 0:
+            return int(estimate)
+    table = "comment_fts_docsize" if is_sqlite() else "comment_search"
+    return int(database.execute_sql(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+
 def search_page(criteria: Criteria, items: Sequence[Item], position: Position | None, limit: int) -> list[Comment]:
     """Up to ``limit`` comments after ``position`` that hold every item and meet ``criteria``
     (the search text itself aside), newest first."""

@@ -83,10 +83,8 @@ def _with_languages(comments: list[Comment]) -> list[Comment]:
 def _searched(criteria: Criteria, term: str, after: str | None, limit: int) -> Page:
     """A text search through the full-text index: the whole history, no walk budget."""
     search = comment_search.parse(criteria.search or "")
-    found = comment_search.comment_page(criteria, search, q.decode_cursor(after), limit, _keep(criteria, term))
-    shown = _with_languages(found[:limit])
-    q.decorate(shown)
-    return Page(comment_search.highlighted(shown, search), shown[-1].cursor if len(found) > limit else None)
+    page = comment_search.comment_page(criteria, search, after, limit, _keep(criteria, term))
+    return replace(page, comments=comment_search.highlighted(_with_languages(page.comments), search))
 
 
 def comment_page(criteria: Criteria, term: str = "", after: str | None = None, limit: int = 50) -> Page:

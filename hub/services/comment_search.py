@@ -23,13 +23,16 @@ from dataclasses import dataclass, replace
 
 from hub.queries import comment_search as q
 from hub.queries.comment_search import Item
-from hub.queries.comments import Comment, Criteria, Position, decode_cursor
+from hub.queries.comments import Comment, Criteria, Page, Position, decode_cursor, decorate
+from hub.queries.comments import comment_page as walk_comments
 from hub.services.rollups import comment_language
 
 WORD = re.compile(r"[^\W_]+")  # letters and digits: what unicode61 and the parsers keep as a word
 _ITEM = re.compile(r'"([^"]*)"(\*?)|[^\s"]+')
 MAX_ITEMS = 16
 MIN_PREFIX = 2
+WALK_FACTOR = 1.0  # see _walks
+UNBOUNDED = 10**12  # a walk that searches may read the whole history
 
 
 class SearchSyntaxError(ValueError):
@@ -96,9 +99,38 @@ def index_comments(rows: Sequence[Sequence], locales: Mapping[str, str]) -> None
 
 
 def comment_page(
+    criteria: Criteria, search: Search, after: str | None, limit: int, keep: Callable[[Comment], bool] | None
+) -> Page:
+    """A page of the comments after the cursor ``after`` that hold the search, meet
+    ``criteria`` and pass ``keep``, newest first, over the whole history (see ``_walks``)."""
+    matches = q.matching_ids(search.items, criteria.language)
+    if not matches:
+        return Page([], None)
+    if _walks(len(matches), limit):
+
+        def test(c: Comment) -> bool:
+            return c.answer_id in matches and (keep is None or keep(c))
+
+        return walk_comments(replace(criteria, search=None), after, limit, test, budget=UNBOUNDED)
+    found = _from_index(criteria, search, decode_cursor(after), limit, keep)
+    shown = found[:limit]
+    decorate(shown)
+    return Page(shown, shown[-1].cursor if len(found) > limit else None)
+
+
+def _walks(matches: int, limit: int) -> bool:
+    """Whether to walk the responses newest first, testing each comment against the matching
+    ids, rather than join and sort every match. Joining costs about the same per match as the
+    walk per comment read; a walk reads about limit x comments / matches comments before its
+    page is full (matches spread over the history), so it is cheaper once
+    matches^2 > limit x comments: a common word. Either way the whole history is searched."""
+    return matches * matches > WALK_FACTOR * limit * q.indexed_comments()
+
+
+def _from_index(
     criteria: Criteria, search: Search, position: Position | None, limit: int, keep: Callable[[Comment], bool] | None
 ) -> list[Comment]:
-    """Up to ``limit`` + 1 comments after ``position`` that hold the search and pass ``keep``."""
+    """Up to ``limit`` + 1 comments after ``position``: every match joined and sorted."""
     shown: list[Comment] = []
     chunk = limit + 1 if keep is None else max(4 * limit, 200)
     while True:

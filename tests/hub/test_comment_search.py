@@ -14,6 +14,8 @@ from datetime import timedelta
 import pytest
 
 from hub.dashboards import comments as comment_pages
+from hub.queries import comments as comment_queries
+from hub.services import comment_search
 from tests.hub.conftest import ADMIN_PASSWORD, PASSWORD, rows
 from tests.hub.test_dashboard_comments import BASE, comment_item, every_page, post, raw_comments, shown_ids, words
 from tests.hub.test_dashboards import page, sign_in
@@ -188,9 +190,14 @@ def _holds(text: str, query: str) -> bool:
     return True
 
 
+@pytest.mark.parametrize("way", ["index", "walk"])
 @pytest.mark.parametrize("query", ["kasse", '"freundliches Personal"', "schnell*", "Personal schnelle", "parken"])
-def test_each_search_finds_exactly_the_comments_the_raw_rows_hold(app, hq, query, monkeypatch):
+def test_each_search_finds_exactly_the_comments_the_raw_rows_hold(app, hq, query, way, monkeypatch):
+    """Both ways to a page: every match joined and sorted (a rare word), or the responses
+    walked newest first against the matching ids (a common word)."""
     monkeypatch.setattr(comment_pages, "PAGE_SIZE", 7)  # several pages
+    monkeypatch.setattr(comment_search, "WALK_FACTOR", 10**9 if way == "index" else 0)
+    monkeypatch.setattr(comment_queries, "FIRST_WINDOW", 7)  # the walk goes window by window
     expected = [r[0] for r in raw_comments(app) if _holds(r[2], query)]
 
     assert len(expected) >= 5
