@@ -207,6 +207,35 @@ def erase(address: str) -> None:
     click.echo(done.describe())
 
 
+@hub.command("import-measures")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@with_app
+@_fail_on_domain_errors
+def import_measures(file: Path) -> None:
+    """Load operational measures from the CSV FILE (columns measure, store, period, value; name,
+    unit, kind and grain define a new measure). All rows or none: a file with a bad row writes
+    nothing and every bad row is listed by its line."""
+    from hub.services.access import Scope
+    from hub.services.measures import RowsRefused, import_csv
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{file} is not UTF-8 text") from None
+    try:
+        done = import_csv(Scope(0, "hq_admin", None), text, now=_now(), may_define=True)
+    except RowsRefused as refused:
+        for error in refused.errors:
+            click.echo(f"line {error.line}: {error.detail} [{error.code}]", err=True)
+        raise click.ClickException(f"nothing imported: {len(refused.errors)} bad row(s) in {file}") from None
+    click.echo(
+        f"{file}: {done.created} value(s) created, {done.unchanged} unchanged, {len(done.replaced)} replaced"
+        + (f"; defined {', '.join(done.defined)}" if done.defined else "")
+    )
+    for r in done.replaced[:20]:
+        click.echo(f"line {r.line}: {r.measure} {r.store} {r.period} was {r.was:g}, now {r.now:g}")
+
+
 @hub.command("anonymise-person")
 @click.argument("email")
 @with_app

@@ -737,3 +737,40 @@ class ActionEvent(BaseModel):
 
 
 ALL_MODELS += [ActionProject, Action, ActionParticipant, ActionCase, ActionTask, ActionEvent]
+
+
+# --- operational measures (v0021) ---------------------------------------------------------
+
+
+class Measure(BaseModel):
+    """What is measured per store and period (hub/services/measures.py)."""
+
+    KINDS = ("count", "level", "duration")
+    GRAINS = ("hour", "day")
+
+    id = _AutoField()
+    code = TextField(unique=True)
+    name = TextField()
+    unit = TextField()
+    kind = TextField()
+    grain = TextField()
+    created_at = DateTimeField()
+
+
+class MeasureValue(BaseModel):
+    """One value of a measure for a store and a period that starts at ``period_start`` (UTC),
+    the store-local ``day`` and ``hour`` (none for a daily measure) it stands for."""
+
+    measure = ForeignKeyField(Measure, backref="values")
+    store = ForeignKeyField(Store, backref="+")
+    period_start = DateTimeField()
+    day = DateField()
+    hour = IntegerField(null=True)
+    value = DoubleField()
+    updated_at = DateTimeField()
+
+    class Meta:
+        primary_key = CompositeKey("measure", "store", "period_start")
+
+
+ALL_MODELS += [Measure, MeasureValue]

@@ -92,6 +92,10 @@ CODES: dict[str, tuple[int, str]] = {
     # actions (hub/services/actions.py)
     "invalid_action": (422, "The action, task or comment cannot be saved as given."),
     "action_state": (409, "The action is not in a state that allows this."),
+    # operational measures (hub/services/measures.py)
+    "invalid_measures": (422, "The measure values cannot be stored as given; nothing was stored."),
+    "unknown_measure": (404, "The measure is not known."),
+    "measure_conflict": (409, "The measure exists with another kind or grain."),
     "method_not_allowed": (405, "The method is not allowed for this resource."),
     "internal_error": (500, "The hub failed to process the request; nothing was stored."),
     "database_unavailable": (503, "The database is unavailable; nothing was stored. Retry."),
@@ -119,6 +123,9 @@ CODES: dict[str, tuple[int, str]] = {
     "bad_sequence": (422, "The device sequence number is missing or not a positive integer."),
     "bad_text": (422, "A string is not valid Unicode."),
     "bad_locale": (422, "The locale is not a language tag."),
+    "invalid_measure": (422, "The measure's definition cannot be used."),
+    "duplicate_period": (422, "The same store, measure and period come twice in the batch."),
+    "malformed_row": (422, "The row does not have the file's shape."),
     "response_conflict": (409, "A response with this id exists with different content."),
 }
 

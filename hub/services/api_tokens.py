@@ -26,6 +26,7 @@ SCOPES = {
     "cases:write": "work cases (acknowledge, comment, assign, call back, resolve)",
     "actions:read": "read actions, their tasks and their measured effect",
     "actions:write": "make and work actions (tasks, comments, states)",
+    "measures:write": "load operational measures (footfall, transactions, open tills) of the person's stores",
 }
 ANY_SCOPE = "*"  # a route every token may call (who am I)
 MARK = "vxl_"  # how every API token starts, so secret scanners can spot one
@@ -54,6 +55,10 @@ def _checked_scopes(user: User, scopes: list[str]) -> list[str]:
         raise VoxloopError("bad_token_request", "an HQ analyst reads cases but does not work them: no cases:write")
     if "actions:write" in chosen and user.role == "hq_analyst":
         raise VoxloopError("bad_token_request", "an HQ analyst reads actions but does not work them: no actions:write")
+    if "measures:write" in chosen and user.role == "hq_analyst":
+        raise VoxloopError(
+            "bad_token_request", "an HQ analyst reads measures but does not load them: no measures:write"
+        )
     return chosen
 
 

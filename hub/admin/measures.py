@@ -1,0 +1,44 @@
+"""/admin/measures: the operational measures and a CSV upload of their values for HQ admins
+(hub/services/measures.py): all rows or none; a file with a bad row lists every bad row by
+its line and writes nothing."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+
+from hub.admin.base import bp, editors
+from hub.auth.guard import current_scope
+from hub.clock import now
+from hub.i18n import gettext
+from hub.services import measures
+from hub.services.access import Scope
+
+
+def _page(status: int = 200, **shown: object) -> tuple[str, int]:
+    return render_template(
+        "admin/measures.html", measures=measures.measures(), columns=measures.CSV_COLUMNS, **shown
+    ), status
+
+
+@bp.get("/measures")
+@editors
+def measures_page() -> tuple[str, int]:
+    return _page()
+
+
+@bp.post("/measures")
+@editors
+def upload_measures() -> tuple[str, int]:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _page(400, failure=gettext("Choose a CSV file to upload."))
+    try:
+        text = upload.read().decode("utf-8")
+    except UnicodeDecodeError:
+        return _page(400, failure=gettext("The file is not UTF-8 text."))
+    scope: Scope = current_scope()
+    try:
+        done = measures.import_csv(scope, text, now=now(), may_define=True)
+    except measures.RowsRefused as refused:
+        return _page(422, failure=gettext("Nothing was imported: the file has bad rows."), errors=refused.errors)
+    return _page(outcome=done, filename=upload.filename)

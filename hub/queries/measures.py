@@ -1,0 +1,84 @@
+"""Raw statements of operational measures (hub/services/measures.py): the stored values of a
+batch's periods, writing a batch at once, and the sums the dashboards read."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from hub.db import database, db_day, db_time, placeholders, stored_day, stored_time
+
+
+def stored_values(measure_id: int, store_id: int, first: datetime, last: datetime) -> dict[datetime, float]:
+    """The values held for one measure and store from ``first`` to ``last`` (UTC starts)."""
+    p = database.param
+    rows = database.execute_sql(
+        f"SELECT period_start, value FROM measure_value WHERE measure_id = {p} AND store_id = {p} "
+        f"AND period_start BETWEEN {p} AND {p}",
+        (measure_id, store_id, db_time(first), db_time(last)),
+    ).fetchall()
+    return {stored_time(start): float(value) for start, value in rows}
+
+
+def insert_values(rows: Sequence[tuple[int, int, datetime, date, int | None, float, datetime]]) -> None:
+    """New values: (measure, store, period start, local day, local hour, value, written at)."""
+    if not rows:
+        return
+    sql = (
+        "INSERT INTO measure_value (measure_id, store_id, period_start, day, hour, value, updated_at) "
+        f"VALUES ({placeholders(7)})"
+    )
+    cursor = database.cursor()
+    cursor.executemany(
+        sql,
+        [(m, s, db_time(start), db_day(day), hour, value, db_time(at)) for m, s, start, day, hour, value, at in rows],
+    )
+
+
+def update_values(rows: Sequence[tuple[float, datetime, int, int, datetime]]) -> None:
+    """Changed values: (value, written at, measure, store, period start)."""
+    if not rows:
+        return
+    p = database.param
+    sql = (
+        f"UPDATE measure_value SET value = {p}, updated_at = {p} "
+        f"WHERE measure_id = {p} AND store_id = {p} AND period_start = {p}"
+    )
+    cursor = database.cursor()
+    cursor.executemany(sql, [(value, db_time(at), m, s, db_time(start)) for value, at, m, s, start in rows])
+
+
+def _stores(store_ids: Collection[int] | None, params: list[Any]) -> str:
+    if store_ids is None:
+        return "1 = 1"
+    params.extend(sorted(store_ids))
+    return f"store_id IN ({placeholders(len(store_ids))})"
+
+
+def hour_sums(
+    measure_id: int, store_ids: Collection[int] | None, start: date, end: date
+) -> dict[tuple[date, int], tuple[float, int]]:
+    """Per store-local (day, hour): the sum of the values and how many there are."""
+    if store_ids is not None and not store_ids:
+        return {}
+    params: list[Any] = [measure_id, db_day(start), db_day(end)]
+    stores = _stores(store_ids, params)
+    p = database.param
+    rows = database.execute_sql(
+        f"SELECT day, hour, SUM(value), COUNT(*) FROM measure_value WHERE measure_id = {p} "
+        f"AND day BETWEEN {p} AND {p} AND hour IS NOT NULL AND {stores} GROUP BY day, hour",
+        tuple(params),
+    ).fetchall()
+    return {(stored_day(day), int(hour)): (float(total), int(n)) for day, hour, total, n in rows}
+
+
+def day_sums(measure_id: int, store_id: int, start: date, end: date) -> dict[date, tuple[float, int]]:
+    """Per store-local day of one store: the sum of the values and how many there are."""
+    p = database.param
+    rows = database.execute_sql(
+        f"SELECT day, SUM(value), COUNT(*) FROM measure_value WHERE measure_id = {p} AND store_id = {p} "
+        f"AND day BETWEEN {p} AND {p} GROUP BY day",
+        (measure_id, store_id, db_day(start), db_day(end)),
+    ).fetchall()
+    return {stored_day(day): (float(total), int(n)) for day, total, n in rows}
