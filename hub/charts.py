@@ -221,8 +221,10 @@ def heatmap(
     lowest: float = -100.0,
     highest: float = 100.0,
     diverging: bool = True,
+    empty: str | None = None,
 ) -> Markup:
-    """One rect per (row, column) position; ``cells`` keyed by those indexes, missing = empty."""
+    """One rect per (row, column) position; ``cells`` keyed by those indexes, missing = empty
+    (``empty``: what an empty cell's tooltip says after its name; "no answers" unless given)."""
     width = HEAT_LABEL + HEAT_CELL_W * len(columns) + PAD_RIGHT
     height = PAD_TOP + HEAT_CELL_H * len(rows) + PAD_BOTTOM
     parts = [
@@ -242,7 +244,8 @@ def heatmap(
             cell = cells.get((r, c))
             name = f"{row} {column}"
             if cell is None or cell.value is None:
-                fill, css, tip = "url(#heat-empty)", "cell empty", gettext("%(name)s: no answers", name=name)
+                fill, css = "url(#heat-empty)", "cell empty"
+                tip = f"{name}: {empty}" if empty else gettext("%(name)s: no answers", name=name)
             else:
                 fill = heat_colour(cell.value, lowest, highest, diverging)
                 css = "cell muted" if cell.muted else "cell"

@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from hub import charts
 from hub.i18n import gettext, ngettext, number, weekday_name
+from hub.models import Measure
 from hub.services.hours import HourCell
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -41,4 +42,33 @@ def hour_grid(cells: list[HourCell]) -> HourGrid:
         volume_chart=charts.heatmap(
             gettext("Answers per weekday and hour"), weekdays, HOURS, volume_cells, 0.0, float(most), diverging=False
         ),
+    )
+
+
+def measure_chart(measure: Measure, means: dict[tuple[int, int], tuple[float, int]]) -> Markup:
+    """A measure's mean per weekday and hour on a ramp from 0 to its highest mean."""
+    most = max((mean for mean, _ in means.values()), default=0.0)
+    cells = {
+        key: charts.Cell(
+            mean,
+            ngettext(
+                "mean %(value)s %(unit)s of %(num)s value",
+                "mean %(value)s %(unit)s of %(num)s values",
+                n,
+                value=number(mean),
+                unit=measure.unit,
+            ),
+        )
+        for key, (mean, n) in means.items()
+    }
+    weekdays = [weekday_name(d) for d in range(7)]
+    return charts.heatmap(
+        gettext("%(measure)s: mean per weekday and hour", measure=measure.name),
+        weekdays,
+        HOURS,
+        cells,
+        0.0,
+        most,
+        diverging=False,
+        empty=gettext("no values"),
     )

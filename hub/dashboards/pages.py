@@ -13,10 +13,10 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 from hub import charts
 from hub.auth.guard import current_scope, current_user, signed_in
 from hub.dashboards import params
-from hub.dashboards.heatmap import HOURS, WEEKDAYS, hour_grid
+from hub.dashboards.heatmap import HOURS, WEEKDAYS, hour_grid, measure_chart
 from hub.i18n import gettext, lazy_gettext, number
 from hub.models import Store
-from hub.services import analytics, target_gaps
+from hub.services import analytics, measures, target_gaps
 from hub.services.analytics import Period, Ranking, TrendPoint
 from hub.services.channels import channel_split
 from hub.services.hours import SMALL_CELL, hour_cells
@@ -135,6 +135,7 @@ def store(code: str) -> str:
     return render_template(
         "dashboards/store.html",
         store=shop,
+        **_store_measures(shop, context),
         ranking=ranking,
         targets=target_gaps.store_targets(shop, context["overview"]),
         touchpoint_targets=target_gaps.touchpoint_targets(shop, ranking, context["period"]),
@@ -155,6 +156,7 @@ def hours() -> str:
     return render_template(
         "dashboards/hours.html",
         store=shop,
+        **_hour_overlay(store_ids, period),
         period=period,
         grid=hour_grid(hour_cells(store_ids, period, scales)),
         suspect=analytics.suspect_responses(store_ids, period, scales),
@@ -162,6 +164,48 @@ def hours() -> str:
         hour_names=HOURS,
         small_cell=SMALL_CELL,
     )
+
+
+def _hour_overlay(store_ids: Collection[int] | None, period: Period) -> dict[str, Any]:
+    """The hourly measure chosen (?measure=CODE) as its mean per weekday and hour."""
+    hourly = [m for m in measures.measures() if m.grain == "hour"]
+    code = request.args.get("measure", "")
+    chosen = next((m for m in hourly if m.code == code), None)
+    if code and chosen is None:
+        raise params.refuse("measure", gettext("There is no hourly measure %(code)s.", code=code))
+    if chosen is None:
+        return {"hourly_measures": hourly, "overlay": None}
+    means = measures.hour_means(chosen, store_ids, period.start, period.end)
+    return {
+        "hourly_measures": hourly,
+        "overlay": {"measure": chosen, "means": means, "chart": measure_chart(chosen, means)},
+    }
+
+
+def _store_measures(shop: Store, context: dict[str, Any]) -> dict[str, Any]:
+    """The store's measures per day in the period beside its index, and its response rate."""
+    period: Period = context["period"]
+    found = measures.store_measures(shop.id, period.start, period.end)
+    if not found:
+        return {"store_measures": [], "response_rate": None}
+    daily = context["points"]
+    if context["grain"] != "day":
+        daily = analytics.trend([shop.id], period, context["scales"], "day", with_suspect=context["with_suspect"])
+    answered = {p.start: p.smiley.n for p in daily}
+    days = measures.day_range(period.start, period.end)
+    drawn = []
+    for m in found:
+        highest = max(m.days.values()) or 1.0
+        title = gettext("%(measure)s per day (%(unit)s)", measure=m.measure.name, unit=m.measure.unit)
+        points = [charts.Point(d.isoformat(), m.days.get(d)) for d in days]
+        drawn.append((m, charts.line_chart(title, points, 0.0, highest * 1.1)))
+    return {
+        "store_measures": drawn,
+        "measure_days": days,
+        "answered": answered,
+        "day_index": {p.start: p.smiley for p in daily},
+        "response_rate": measures.response_rate(found, answered),
+    }
 
 
 def csv_cell(value: Any) -> str:
