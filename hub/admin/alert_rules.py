@@ -61,14 +61,17 @@ def settings_from_form(form: Any) -> dict[str, Any]:
     try:
         condition = json.loads(form.get("condition") or "")
     except ValueError as error:
-        raise RuleError(f"the condition is not valid JSON ({error.msg}, column {error.colno})", "condition") from None
+        detail = gettext(
+            "the condition is not valid JSON (%(error)s, column %(column)s)", error=error.msg, column=error.colno
+        )
+        raise RuleError(detail, "condition") from None
     store, _, touchpoint = (form.get("place") or "").partition("/")
     scope = form.get("scope", "all")
     numbers = {}
     for name in ("throttle_minutes", "sla_minutes"):
         text = (form.get(name) or "").strip()
         if not text.isdigit():
-            raise RuleError(f"{name.replace('_', ' ')} must be a whole number", name)
+            raise RuleError(gettext("%(name)s must be a whole number", name=name.replace("_", " ")), name)
         numbers[name] = int(text)
     return {
         "name": form.get("name", ""),

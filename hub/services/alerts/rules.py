@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 
 from hub.db import write_transaction
+from hub.i18n import lazy_gettext
 from hub.models import AlertRule, Region, Store, Survey, SurveyVersion, Touchpoint
 from hub.services.alerts.conditions import parse_response_condition, parse_signal_condition, parse_window_condition
 from hub.services.alerts.rule_book import KINDS, forget_book
@@ -196,7 +197,7 @@ def _checked(current: Mapping[str, Any], changes: Mapping[str, Any], *, creating
     _check_flags_and_numbers(s)
     url, form = _webhook(s["webhook_url"], s["webhook_format"])
     if not s["email"] and url is None:
-        raise RuleError("a rule needs a channel: email true, a webhook_url, or both", "email")
+        raise RuleError(lazy_gettext("a rule needs a channel: email true, a webhook_url, or both"), "email")
     values = {
         "name": s["name"].strip(),
         "kind": s["kind"],
@@ -215,21 +216,24 @@ def _checked(current: Mapping[str, Any], changes: Mapping[str, Any], *, creating
 
 def _check_changes(changes: Mapping[str, Any], *, creating: bool) -> None:
     if not isinstance(changes, Mapping):
-        raise RuleError("send the rule as a JSON object")
+        raise RuleError(lazy_gettext("send the rule as a JSON object"))
     unknown = sorted(set(changes) - _SETTINGS)
     if unknown:
-        raise RuleError(f"unknown setting {unknown[0]!r}; rules have {', '.join(sorted(_SETTINGS))}", unknown[0])
+        detail = lazy_gettext(
+            "unknown setting %(name)s; rules have %(names)s", name=repr(unknown[0]), names=", ".join(sorted(_SETTINGS))
+        )
+        raise RuleError(detail, unknown[0])
     if creating:
         for required in ("name", "kind", "condition"):
             if required not in changes:
-                raise RuleError(f"a rule needs {required!r}", required)
+                raise RuleError(lazy_gettext("a rule needs %(name)s", name=repr(required)), required)
 
 
 def _check_name_and_condition(s: Mapping[str, Any]) -> None:
     if not isinstance(s["name"], str) or not NAME.fullmatch(s["name"]) or len(s["name"]) > 120:
-        raise RuleError("name must be a text of 1 to 120 characters without control characters", "name")
+        raise RuleError(lazy_gettext("name must be a text of 1 to 120 characters without control characters"), "name")
     if s["kind"] not in KINDS:
-        raise RuleError(f"kind must be one of {', '.join(KINDS)}", "kind")
+        raise RuleError(lazy_gettext("kind must be one of %(kinds)s", kinds=", ".join(KINDS)), "kind")
     if s["kind"] == "response":
         parse_response_condition(s["condition"], known_reasons())
     elif s["kind"] == "signal":
@@ -241,19 +245,23 @@ def _check_name_and_condition(s: Mapping[str, Any]) -> None:
 def _check_flags_and_numbers(s: dict[str, Any]) -> None:
     for flag in ("email", "quiet_hours", "active"):
         if not isinstance(s[flag], bool):
-            raise RuleError(f"{flag} must be true or false", flag)
+            raise RuleError(lazy_gettext("%(name)s must be true or false", name=flag), flag)
     for number, low, high in _NUMBERS:
         value = s[number]
         if isinstance(value, float) and value.is_integer():  # 5.0: JSON Schema's integer takes it
             value = s[number] = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise RuleError(f"{number} must be a whole number from {low} to {high}", number)
+            detail = lazy_gettext(
+                "%(name)s must be a whole number from %(low)s to %(high)s", name=number, low=low, high=high
+            )
+            raise RuleError(detail, number)
 
 
 def _webhook(url: object, form: object) -> tuple[str | None, str | None]:
     """The webhook URL and its format (json when none is given); no format without a URL."""
     if form is not None and form not in WEBHOOK_FORMATS:
-        raise RuleError(f"webhook_format must be one of {', '.join(WEBHOOK_FORMATS)}", "webhook_format")
+        detail = lazy_gettext("webhook_format must be one of %(formats)s", formats=", ".join(WEBHOOK_FORMATS))
+        raise RuleError(detail, "webhook_format")
     if url is None:
         return None, None
     try:
@@ -263,7 +271,7 @@ def _webhook(url: object, form: object) -> tuple[str | None, str | None]:
         parts, port_ok = None, False
     well_formed = port_ok and isinstance(url, str) and WEBHOOK_URL.fullmatch(url) and len(url) <= 2000
     if parts is None or not well_formed or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise RuleError("webhook_url must be an http:// or https:// URL", "webhook_url")
+        raise RuleError(lazy_gettext("webhook_url must be an http:// or https:// URL"), "webhook_url")
     WebhookTargets.from_setting(current_app.config["WEBHOOK_ALLOWED_NETWORKS"]).check_url_host(parts.hostname)
     return url, form or "json"
 
@@ -271,23 +279,23 @@ def _webhook(url: object, form: object) -> tuple[str | None, str | None]:
 def _scope(s: Mapping[str, Any]) -> dict[str, Any]:
     scope = s["scope"]
     if scope not in SCOPES:
-        raise RuleError(f"scope must be one of {', '.join(SCOPES)}", "scope")
+        raise RuleError(lazy_gettext("scope must be one of %(scopes)s", scopes=", ".join(SCOPES)), "scope")
     found: dict[str, Any] = {"scope": scope, "region": None, "store": None, "touchpoint": None, "survey": None}
     for name in ("region", "store", "touchpoint", "survey"):
         if s.get(name) is not None and (not isinstance(s[name], str) or "\x00" in s[name]):
-            raise RuleError(f"{name} must be a text (without NUL) or null", name)
+            raise RuleError(lazy_gettext("%(name)s must be a text (without NUL) or null", name=name), name)
     needs = {"region": ("region",), "store": ("store",), "touchpoint": ("store", "touchpoint"), "survey": ("survey",)}
     for name in needs.get(scope, ()):
         if not isinstance(s.get(name), str) or not s[name]:
-            raise RuleError(f"a {scope} rule names its {name}", name)
+            raise RuleError(lazy_gettext("a %(scope)s rule names its %(name)s", scope=scope, name=name), name)
     if scope == "region":
         found["region"] = Region.get_or_none(Region.name == s["region"])
         if found["region"] is None:
-            raise RuleError(f"there is no region {s['region']!r}", "region")
+            raise RuleError(lazy_gettext("there is no region %(name)s", name=repr(s["region"])), "region")
     elif scope in ("store", "touchpoint"):
         store = Store.get_or_none(Store.code == s["store"])
         if store is None:
-            raise RuleError(f"there is no store {s['store']!r}", "store")
+            raise RuleError(lazy_gettext("there is no store %(code)s", code=repr(s["store"])), "store")
         if scope == "store":
             found["store"] = store
         else:
@@ -295,9 +303,12 @@ def _scope(s: Mapping[str, Any]) -> dict[str, Any]:
                 (Touchpoint.store == store) & (Touchpoint.code == s["touchpoint"])
             )
             if found["touchpoint"] is None:
-                raise RuleError(f"store {store.code!r} has no touchpoint {s['touchpoint']!r}", "touchpoint")
+                detail = lazy_gettext(
+                    "store %(store)s has no touchpoint %(code)s", store=repr(store.code), code=repr(s["touchpoint"])
+                )
+                raise RuleError(detail, "touchpoint")
     elif scope == "survey":
         found["survey"] = Survey.get_or_none(Survey.key == s["survey"])
         if found["survey"] is None:
-            raise RuleError(f"there is no survey {s['survey']!r}", "survey")
+            raise RuleError(lazy_gettext("there is no survey %(key)s", key=repr(s["survey"])), "survey")
     return found
