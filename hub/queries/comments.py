@@ -39,6 +39,7 @@ from hub.db import database, db_day, db_time, is_sqlite, placeholders, stored_ti
 
 FIRST_WINDOW = 2_000
 WALK_BUDGET = 50_000
+MAX_WINDOW = 16_000  # a walk without budget (a common word's search) goes on in windows this size
 
 
 @dataclass(frozen=True)
@@ -306,4 +307,4 @@ def comment_page(
             decorate(shown)
             cursor = encode_cursor(end.captured_at, end.response_id, 0)
             return Page(shown, cursor, searched_to=stored_time(end.captured_at))
-        size = min(size * 8, budget - walked)
+        size = min(size * 8, budget - walked, MAX_WINDOW)
