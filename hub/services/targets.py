@@ -40,10 +40,13 @@ def scope_key(region: Region | None = None, store: Store | None = None, touchpoi
 
 def _check(kpi: str, value: float) -> None:
     if kpi not in KPIS:
-        raise RequestError("malformed_request", f"unknown KPI {kpi!r} (one of {', '.join(KPIS)})")
+        detail = lazy_gettext("unknown KPI %(kpi)s (one of %(kpis)s)", kpi=repr(kpi), kpis=", ".join(KPIS))
+        raise RequestError("malformed_request", detail)
     low, high = RANGES[kpi]
     if not low <= value <= high:
-        raise RequestError("malformed_request", f"a {KPI_NAMES[kpi]} target lies between {low:g} and {high:g}")
+        bounds = {"low": format(low, "g"), "high": format(high, "g")}
+        detail = lazy_gettext("a target for %(kpi)s lies between %(low)s and %(high)s", kpi=KPI_NAMES[kpi], **bounds)
+        raise RequestError("malformed_request", detail)
 
 
 def set_target(
@@ -78,7 +81,7 @@ def set_target(
 def delete_target(target_id: int) -> None:
     with write_transaction():
         if not Target.delete().where(Target.id == target_id).execute():
-            raise NotFound("not_found", "no such target")
+            raise NotFound("not_found", lazy_gettext("no such target"))
 
 
 def list_targets() -> list[Target]:
@@ -185,5 +188,5 @@ def place_named(key: str) -> dict[str, Region | Store | Touchpoint]:
     model = {"region": Region, "store": Store, "touchpoint": Touchpoint}.get(kind)
     found = model.get_or_none(model.id == int(ident)) if model and ident.isdigit() else None
     if found is None:
-        raise NotFound("not_found", "no such region, store or touchpoint")
+        raise NotFound("not_found", lazy_gettext("no such region, store or touchpoint"))
     return {kind: found}
