@@ -86,12 +86,20 @@ def _match(items: Sequence[Item], language: str | None) -> tuple[str, str, list[
     return "comment_search m", "a.id = m.answer_id", ["(" + " OR ".join(conditions) + ")"], values
 
 
-def matching_ids(items: Sequence[Item], language: str | None) -> set[int]:
-    """The answer ids of every comment that holds the search (in the language, when asked),
-    from the index alone."""
+def matching_ids(
+    items: Sequence[Item], language: str | None, *, at_most: int | None = None, between: tuple[int, int] | None = None
+) -> set[int]:
+    """The answer ids of the comments that hold the search (in the language, when asked), from
+    the index alone: at most ``at_most`` of them, or those with ids in ``between`` (inclusive;
+    both engines seek the range in the index)."""
     source, _join, where, values = _match(items, language)
     key = "m.rowid" if is_sqlite() else "m.answer_id"
+    if between is not None:
+        where.append(f"{key} BETWEEN {{p}} AND {{p}}")
+        values += list(between)
     sql = f"SELECT {key} FROM {source} WHERE {' AND '.join(where)}"
+    if at_most is not None:
+        sql += f" LIMIT {int(at_most)}"
     return {row[0] for row in database.execute_sql(sql.format(p=database.param), tuple(values)).fetchall()}
 
 

@@ -17,6 +17,7 @@ when it starts with a searched prefix. The words of a phrase are marked wherever
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -31,7 +32,8 @@ WORD = re.compile(r"[^\W_]+")  # letters and digits: what unicode61 and the pars
 _ITEM = re.compile(r'"([^"]*)"(\*?)|[^\s"]+')
 MAX_ITEMS = 16
 MIN_PREFIX = 2
-WALK_FACTOR = 1.0  # see _walks
+WALK_FACTOR = 1.0  # see comment_page
+SPAN = 20_000  # answer ids a walk reads the matches of at once
 UNBOUNDED = 10**12  # a walk that searches may read the whole history
 
 
@@ -102,14 +104,23 @@ def comment_page(
     criteria: Criteria, search: Search, after: str | None, limit: int, keep: Callable[[Comment], bool] | None
 ) -> Page:
     """A page of the comments after the cursor ``after`` that hold the search, meet
-    ``criteria`` and pass ``keep``, newest first, over the whole history (see ``_walks``)."""
-    matches = q.matching_ids(search.items, criteria.language)
+    ``criteria`` and pass ``keep``, newest first, over the whole history.
+
+    Few matches (a rare word: at most sqrt(WALK_FACTOR x limit x comments held) of them) are
+    joined to their responses and sorted. Many (a common word) are not read at all: the
+    responses are walked newest first, as without a search, and each comment is tested against
+    the matching ids of the stretch of answer ids around it (``_Matches``), so the page fills
+    after about limit x comments / matches comments read. Joining costs about the same per
+    match as the walk per comment, hence the bound. Either way the whole history is searched."""
+    bound = math.isqrt(int(WALK_FACTOR * limit * q.indexed_comments()))
+    matches = q.matching_ids(search.items, criteria.language, at_most=bound + 1)
     if not matches:
         return Page([], None)
-    if _walks(len(matches), limit):
+    if len(matches) > bound:
+        around = _Matches(search, criteria.language)
 
         def test(c: Comment) -> bool:
-            return c.answer_id in matches and (keep is None or keep(c))
+            return around.holds(c.answer_id) and (keep is None or keep(c))
 
         return walk_comments(replace(criteria, search=None), after, limit, test, budget=UNBOUNDED)
     found = _from_index(criteria, search, decode_cursor(after), limit, keep)
@@ -118,13 +129,19 @@ def comment_page(
     return Page(shown, shown[-1].cursor if len(found) > limit else None)
 
 
-def _walks(matches: int, limit: int) -> bool:
-    """Whether to walk the responses newest first, testing each comment against the matching
-    ids, rather than join and sort every match. Joining costs about the same per match as the
-    walk per comment read; a walk reads about limit x comments / matches comments before its
-    page is full (matches spread over the history), so it is cheaper once
-    matches^2 > limit x comments: a common word. Either way the whole history is searched."""
-    return matches * matches > WALK_FACTOR * limit * q.indexed_comments()
+class _Matches:
+    """Whether an answer holds the search, read from the index a stretch of answer ids at a
+    time around the one asked (a walk asks ids that mostly fall, one stretch after another)."""
+
+    def __init__(self, search: Search, language: str | None) -> None:
+        self.search, self.language = search, language
+        self.low, self.high, self.ids = 0, -1, set()
+
+    def holds(self, answer_id: int) -> bool:
+        if not self.low <= answer_id <= self.high:
+            self.low, self.high = max(answer_id - SPAN, 0), answer_id + SPAN // 8
+            self.ids = q.matching_ids(self.search.items, self.language, between=(self.low, self.high))
+        return answer_id in self.ids
 
 
 def _from_index(
