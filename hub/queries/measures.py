@@ -21,14 +21,20 @@ def stored_values(measure_id: int, store_id: int, first: datetime, last: datetim
     return {stored_time(start): float(value) for start, value in rows}
 
 
-def insert_values(rows: Sequence[tuple[int, int, datetime, date, int | None, float, datetime]]) -> None:
+Row = tuple[int, int, datetime, date, int | None, float, datetime]
+COLUMNS = "(measure_id, store_id, period_start, day, hour, value, updated_at)"
+# a value another load wrote since this one read (PostgreSQL, two loads at once) is replaced
+UPSERT = (
+    "ON CONFLICT (measure_id, store_id, period_start) "
+    "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+)
+
+
+def insert_values(rows: Sequence[Row]) -> None:
     """New values: (measure, store, period start, local day, local hour, value, written at)."""
     if not rows:
         return
-    sql = (
-        "INSERT INTO measure_value (measure_id, store_id, period_start, day, hour, value, updated_at) "
-        f"VALUES ({placeholders(7)})"
-    )
+    sql = f"INSERT INTO measure_value {COLUMNS} VALUES ({placeholders(7)}) {UPSERT}"
     cursor = database.cursor()
     cursor.executemany(
         sql,
@@ -36,17 +42,19 @@ def insert_values(rows: Sequence[tuple[int, int, datetime, date, int | None, flo
     )
 
 
-def update_values(rows: Sequence[tuple[float, datetime, int, int, datetime]]) -> None:
-    """Changed values: (value, written at, measure, store, period start)."""
-    if not rows:
-        return
-    p = database.param
-    sql = (
-        f"UPDATE measure_value SET value = {p}, updated_at = {p} "
-        f"WHERE measure_id = {p} AND store_id = {p} AND period_start = {p}"
-    )
-    cursor = database.cursor()
-    cursor.executemany(sql, [(value, db_time(at), m, s, db_time(start)) for value, at, m, s, start in rows])
+def update_values(rows: Sequence[Row]) -> None:
+    """Changed values, a few hundred a statement (one UPDATE per row costs a round trip each
+    on PostgreSQL): an upsert on the key, which a stored row always meets."""
+    for first in range(0, len(rows), UPDATE_CHUNK):
+        chunk = rows[first : first + UPDATE_CHUNK]
+        values = ", ".join([f"({placeholders(7)})"] * len(chunk))
+        params: list[Any] = []
+        for m, s, start, day, hour, value, at in chunk:
+            params += [m, s, db_time(start), db_day(day), hour, value, db_time(at)]
+        database.execute_sql(f"INSERT INTO measure_value {COLUMNS} VALUES {values} {UPSERT}", tuple(params))
+
+
+UPDATE_CHUNK = 500
 
 
 def _stores(store_ids: Collection[int] | None, params: list[Any]) -> str:

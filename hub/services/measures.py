@@ -368,7 +368,7 @@ def load(
         for c in checked:
             groups.setdefault((c.measure.code, c.store.id), []).append(c)
         inserts: list[tuple[int, int, datetime, date, int | None, float, datetime]] = []
-        updates: list[tuple[float, datetime, int, int, datetime]] = []
+        updates: list[tuple[int, int, datetime, date, int | None, float, datetime]] = []
         for (code, store_id), group in groups.items():
             measure_id = ids.get(code) or group[0].measure.id
             held = q.stored_values(measure_id, store_id, min(c.start for c in group), max(c.start for c in group))
@@ -379,7 +379,7 @@ def load(
                 elif was == c.value:
                     outcome.unchanged += 1
                 else:
-                    updates.append((c.value, written, measure_id, store_id, c.start))
+                    updates.append((measure_id, store_id, c.start, c.day, c.hour, c.value, written))
                     outcome.replaced.append(
                         Replaced(c.row.line, code, c.store.code, str(c.row.period).strip(), was, c.value)
                     )
