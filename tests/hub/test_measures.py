@@ -292,6 +292,7 @@ def test_an_hq_admin_uploads_a_csv_and_a_bad_file_lists_its_lines_and_imports_no
     html = bad.get_data(as_text=True)
     assert re.findall(r'<tr data-line="(\d+)">', html) == ["5"]
     assert "Nothing was imported" in html
+    assert "The value is not a number from 0 to 10^12." in html  # what the code means, beside the detail
     assert _values(app) == []
 
     good = _upload(client, CSV_GOOD.replace("812", "813"), csrf)
