@@ -175,20 +175,12 @@ class RollupDaily(BaseModel):
         primary_key = CompositeKey("store", "touchpoint", "channel", "question", "day", "value")
 
 
-class SuspectDaily(BaseModel):
+class SuspectDaily(RollupDaily):
     """rollup_daily's counts for the responses flagged ``suspect``, which the other rollups
     leave out (hub/services/rollups.py)."""
 
-    store = ForeignKeyField(Store)
-    touchpoint = ForeignKeyField(Touchpoint)
-    channel = TextField()
-    question = TextField()
-    day = DateField()
-    value = TextField()
-    count = IntegerField()
-
     class Meta:
-        primary_key = CompositeKey("store", "touchpoint", "channel", "question", "day", "value")
+        table_name = "suspect_daily"
 
 
 class ResponseConflict(BaseModel):

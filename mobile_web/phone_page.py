@@ -264,24 +264,7 @@ def _follow_up_view(tap: ContinuedTap, language: str) -> tuple[dict[str, Any], s
 
 
 def _record_follow_up(tap: ContinuedTap, item: Any, served: tickets.PageTicket | None, at: datetime) -> Any:
-    config = current_app.config
-    return record_follow_up(
-        tap,
-        item,
-        ticket=served.digest if served else None,
-        address_key=address_bucket(request.remote_addr or "", _secret()),
-        limits=RateLimits(
-            config["PHONE_RATE_WINDOW_SECONDS"],
-            config["PHONE_RATE_PER_TOKEN"],
-            config["PHONE_RATE_PER_ADDRESS"],
-            config["PHONE_BURST_RESPONSES"],
-            config["PHONE_BURST_SECONDS"],
-        ),
-        surveys=state().surveys,
-        contact_key=state().contact_key,
-        content_key=state().content_key,
-        now=at,
-    )
+    return record_follow_up(tap, item, ticket=served.digest if served else None, **_recorded_with(at))
 
 
 # --- static files ---------------------------------------------------------------------------
@@ -406,27 +389,35 @@ def _same_origin() -> bool:
 
 
 def _record(place: PhoneTouchpoint, item: Any, served: tickets.PageTicket | None, at: datetime) -> Any:
-    config = current_app.config
     return record_phone_response(
         place,
         item,
         served_at=served.served if served else None,
         ticket=served.digest if served else None,
-        # the client's address as hub/client_address.py decided it (trusted proxies honoured)
-        address_key=address_bucket(request.remote_addr or "", _secret()),
-        limits=RateLimits(
+        min_ms_per_answer=current_app.config["PHONE_MIN_MS_PER_ANSWER"],
+        **_recorded_with(at),
+    )
+
+
+def _recorded_with(at: datetime) -> dict[str, Any]:
+    """What every phone answer is checked and stored with: the client's address bucket (the
+    address as hub/client_address.py decided it, trusted proxies honoured), the rate limits,
+    the surveys, the keys and the time."""
+    config = current_app.config
+    return {
+        "address_key": address_bucket(request.remote_addr or "", _secret()),
+        "limits": RateLimits(
             config["PHONE_RATE_WINDOW_SECONDS"],
             config["PHONE_RATE_PER_TOKEN"],
             config["PHONE_RATE_PER_ADDRESS"],
             config["PHONE_BURST_RESPONSES"],
             config["PHONE_BURST_SECONDS"],
         ),
-        surveys=state().surveys,
-        contact_key=state().contact_key,
-        content_key=state().content_key,
-        min_ms_per_answer=config["PHONE_MIN_MS_PER_ANSWER"],
-        now=at,
-    )
+        "surveys": state().surveys,
+        "contact_key": state().contact_key,
+        "content_key": state().content_key,
+        "now": at,
+    }
 
 
 def _render_page(
