@@ -10,11 +10,14 @@ its text (erasure blanks it) or a delete takes the old words out. Tokenizer unic
 PostgreSQL: ``comment_search`` (answer id, the language the comment is counted under, its
 tsvector) with a GIN index; the document is ``to_tsvector('german', text)`` for German
 comments and ``to_tsvector('english', text)`` for every other (the themes count a language
-they do not analyse as English). Ingest adds the rows with the language from
-hub/services/rollups.py ``comment_language``; a changed text (erasure) drops its row by
-trigger; a deleted answer takes its row along (ON DELETE CASCADE). The comments a hub already
-holds are filled here with their page's language (the migrations sit below the language
-detection of the services): 'de' pages German, the others English.
+they do not analyse as English), of the text with its punctuation made spaces: PostgreSQL's
+parser would otherwise skip whatever looks like a markup tag and keep "window.__pwned" or
+"example.org/kasse" as one token, where SQLite and the search's parser see words. Ingest
+adds the rows with the language from hub/services/rollups.py ``comment_language``; a changed
+text (erasure) drops its row by trigger; a deleted answer takes its row along (ON DELETE
+CASCADE). The comments a hub already holds are filled here with their page's language (the
+migrations sit below the language detection of the services): 'de' pages German, the others
+English.
 """
 
 from peewee import SqliteDatabase
@@ -46,7 +49,8 @@ POSTGRES = [
         document TSVECTOR NOT NULL)""",
     "INSERT INTO comment_search (answer_id, language, document) "
     "SELECT a.id, CASE WHEN left(lower(r.locale), 2) = 'de' THEN 'de' ELSE 'en' END, "
-    "to_tsvector(CASE WHEN left(lower(r.locale), 2) = 'de' THEN 'german' ELSE 'english' END::regconfig, a.text) "
+    "to_tsvector(CASE WHEN left(lower(r.locale), 2) = 'de' THEN 'german' ELSE 'english' END::regconfig, "
+    "regexp_replace(a.text, '[[:punct:]]+', ' ', 'g')) "
     "FROM answer a JOIN response r ON r.id = a.response_id "
     "WHERE a.kind = 'text' AND a.text IS NOT NULL AND a.text <> ''",
     "CREATE INDEX comment_search_document ON comment_search USING GIN (document)",

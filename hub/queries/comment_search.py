@@ -23,6 +23,9 @@ Item = tuple[tuple[str, ...], bool]  # (words, whether the last word is a prefix
 # the text search configuration of a language the comments are counted under
 CONFIGS = {"de": "german"}
 OTHER_CONFIG = "english"
+# PostgreSQL indexes the words of the text as SQLite and the search's parser see them: its
+# own parser would skip whatever looks like a markup tag and keep "a.__b" or "x.org/y" whole
+WORDS_OF_TEXT = "regexp_replace(a.text, '[[:punct:]]+', ' ', 'g')"
 
 
 def fts5_expression(items: Sequence[Item]) -> str:
@@ -54,7 +57,7 @@ def add_comments(rows: Sequence[tuple[str, str, str]]) -> None:
     database.execute_sql(
         "INSERT INTO comment_search (answer_id, language, document) "
         "SELECT a.id, v.language, to_tsvector("
-        f"CASE WHEN v.language = 'de' THEN '{CONFIGS['de']}' ELSE '{OTHER_CONFIG}' END::regconfig, a.text) "
+        f"CASE WHEN v.language = 'de' THEN '{CONFIGS['de']}' ELSE '{OTHER_CONFIG}' END::regconfig, {WORDS_OF_TEXT}) "
         "FROM unnest(%s::uuid[], %s::text[], %s::text[]) AS v (response_id, question, language) "
         "JOIN answer a ON a.response_id = v.response_id AND a.question = v.question AND a.kind = 'text' "
         "WHERE a.text IS NOT NULL AND a.text <> '' ON CONFLICT (answer_id) DO NOTHING",

@@ -45,6 +45,7 @@ def written(terminal, other_terminal, people) -> None:
         )
     items.append(comment_item(terminal, 99, SECRET, face=1, at=BASE + timedelta(days=2)))
     items.append(comment_item(terminal, 98, "<script>alert(1)</script> Quastenflosser & Co", face=1, at=BASE))
+    items.append(comment_item(terminal, 97, "Bitte <b>hier</b> window.__pwned=2 klicken", face=1, at=BASE))
     post(terminal, items)
     post(other_terminal, [comment_item(other_terminal, 0, "Ein Quastenflosser in Hamburg", face=2, at=BASE)])
 
@@ -119,6 +120,12 @@ def test_a_store_manager_never_finds_another_stores_comment(app, mia, client):
     assert "Ein Quastenflosser in Hamburg" not in found
     assert OLD in found
     assert client.get("/dashboard/comments?q=quastenflosser&store=H002").status_code == 404
+
+
+def test_words_inside_markup_or_an_address_are_words_on_both_engines(app, hq):
+    assert set(texts(app, searched(hq, "script"))) == {"<script>alert(1)</script> Quastenflosser & Co"}
+    assert set(texts(app, searched(hq, "pwned"))) == {"Bitte <b>hier</b> window.__pwned=2 klicken"}
+    assert set(texts(app, searched(hq, '"window pwned"'))) == {"Bitte <b>hier</b> window.__pwned=2 klicken"}
 
 
 def test_headquarters_finds_it_in_every_store(app, hq):
