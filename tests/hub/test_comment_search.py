@@ -20,6 +20,7 @@ from tests.hub.conftest import ADMIN_PASSWORD, PASSWORD, rows
 from tests.hub.test_dashboard_comments import BASE, comment_item, every_page, post, raw_comments, shown_ids, words
 from tests.hub.test_dashboards import page, sign_in
 from tests.hub.test_erasure import sqlite_path, voxloop  # noqa: F401 (a fixture)
+from tests.mobile_web.conftest import TestPhone, phone_token
 
 OLD = "Vor einem Jahr: der Quastenflosser im Aquarium war wunderbar"
 RECENT = [
@@ -126,6 +127,21 @@ def test_words_inside_markup_or_an_address_are_words_on_both_engines(app, hq):
     assert set(texts(app, searched(hq, "script"))) == {"<script>alert(1)</script> Quastenflosser & Co"}
     assert set(texts(app, searched(hq, "pwned"))) == {"Bitte <b>hier</b> window.__pwned=2 klicken"}
     assert set(texts(app, searched(hq, '"window pwned"'))) == {"Bitte <b>hier</b> window.__pwned=2 klicken"}
+
+
+def test_a_phone_comment_and_what_its_later_version_adds_are_found(app, client, hq, clock):
+    phone = TestPhone(client, clock, phone_token(), served_at=clock() - timedelta(minutes=5))
+    first = phone.version({"question": "rating", "kind": "smiley", "value": 1}, partial=True)
+    assert phone.put(first).status_code == 200
+    assert searched(hq, "Seepferdchen") == []
+    later = phone.version(
+        {"question": "rating", "kind": "smiley", "value": 1},
+        {"question": "comment", "kind": "text", "value": "Ein Seepferdchen am Eingang"},
+        partial=False,
+    )
+    assert phone.put(later).status_code == 200
+
+    assert texts(app, searched(hq, "Seepferdchen")) == ["Ein Seepferdchen am Eingang"]
 
 
 def test_headquarters_finds_it_in_every_store(app, hq):
