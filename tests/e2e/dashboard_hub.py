@@ -23,10 +23,9 @@ from typing import Any
 import pytest
 import requests
 
-from tests.conftest import missing_system_package
 from tests.e2e.processes import free_port, hub_app, running, wait_for
 from tests.e2e.test_alert_delivery import signed_in
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import chromium  # noqa: F401 (the dashboards' tests take it from here)
 from tests.support.clock import STORE_OPEN, ProcessClock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,20 +107,6 @@ def serving(
     with running(command, cwd=cwd, env=env, log=log):
         wait_for(lambda: requests.get(hub.base + "/healthz", timeout=2).ok, 60, "the hub", log)
         yield hub
-
-
-@contextmanager
-def chromium() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        missing_system_package("Chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @dataclass

@@ -27,7 +27,7 @@ import requests
 
 from tests.conftest import missing_system_package
 from tests.e2e.processes import free_port, running, wait_for
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import chromium
 from tests.support.clock import ProcessClock
 
 pytestmark = pytest.mark.e2e
@@ -117,14 +117,8 @@ def hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        missing_system_package("Chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @dataclass

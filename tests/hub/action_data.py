@@ -7,7 +7,7 @@ planted gain of ``lift`` index points lowers the queue's share by about ``lift /
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask import Flask
 
@@ -103,3 +103,22 @@ def _queue_rows(found: History, ids: dict[int, int]) -> list[dict[str, object]]:
         for d, n in totals.items()
     ]
     return rows
+
+
+def planted_fleet(app: Flask) -> Fleet:
+    """24 stores of region Berlin; stores 1-3 improve by 10 index points from 28 Sep 2026
+    (history from 3 Aug to 25 Oct, seed 7)."""
+    from hub.seed.action_history import history
+
+    return write_fleet(
+        app,
+        history(
+            seed=7,
+            stores=24,
+            improved=(1, 2, 3),
+            lift=10.0,
+            first=date(2026, 8, 3),
+            start=date(2026, 9, 28),
+            last=date(2026, 10, 25),
+        ),
+    )

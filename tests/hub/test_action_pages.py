@@ -165,21 +165,9 @@ def test_the_csv_export_holds_the_actions_in_scope_with_their_progress(app, clie
 
 
 def test_the_page_shows_the_measured_effect_with_the_trend_and_the_start_marked(app, client, people):
-    from hub.seed.action_history import history
-    from tests.hub.action_data import write_fleet
+    from tests.hub.action_data import planted_fleet
 
-    fleet = write_fleet(
-        app,
-        history(
-            seed=7,
-            stores=24,
-            improved=(1, 2, 3),
-            lift=10.0,
-            first=date(2026, 8, 3),
-            start=date(2026, 9, 28),
-            last=date(2026, 10, 25),
-        ),
-    )
+    fleet = planted_fleet(app)
     with connected(app):
         admin = User.get(User.email == "admin@example.org")
         action = actions.create_action(

@@ -5,20 +5,19 @@ test-artifacts/actions/<db>-<width>-<page>.png."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hub.models import ActionTask, User
-from hub.seed.action_history import history
 from hub.services import actions
 from hub.services.access import scope_for
-from tests.hub.action_data import write_fleet
+from tests.hub.action_data import planted_fleet
 from tests.hub.alerting import add_person, sign_in_as
 from tests.hub.conftest import START, connected
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import chromium
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "actions"
 MEASURED = datetime(2026, 10, 26, 10, 0, tzinfo=UTC)
@@ -26,32 +25,15 @@ MEASURED = datetime(2026, 10, 26, 10, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
 def measured(app, clock, password_hash):
     """A fleet with a planted improvement in region Berlin's stores, an action there in
     effect since the planted start with two tasks, and the manager of its first store."""
-    fleet = write_fleet(
-        app,
-        history(
-            seed=7,
-            stores=24,
-            improved=(1, 2, 3),
-            lift=10.0,
-            first=date(2026, 8, 3),
-            start=date(2026, 9, 28),
-            last=date(2026, 10, 25),
-        ),
-    )
+    fleet = planted_fleet(app)
     with connected(app):
         admin = User.get(User.email == "admin@example.org")
         first = fleet.store_ids[1]

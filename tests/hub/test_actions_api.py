@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 
 from hub.models import Action
-from hub.seed.action_history import history
 from hub.services import api_tokens
 from shared.errors import VoxloopError
-from tests.hub.action_data import write_fleet
+from tests.hub.action_data import planted_fleet
 from tests.hub.conftest import assert_problem, connected
 from tests.hub.test_api_tokens import bearer, make
 
@@ -107,18 +106,7 @@ def test_a_refused_action_is_a_problem_with_a_stable_code(app, client, clock, pe
 
 
 def test_the_effect_of_a_planted_improvement_reads_clear_through_the_api(app, client, clock, people):
-    fleet = write_fleet(
-        app,
-        history(
-            seed=7,
-            stores=24,
-            improved=(1, 2, 3),
-            lift=10.0,
-            first=date(2026, 8, 3),
-            start=date(2026, 9, 28),
-            last=date(2026, 10, 25),
-        ),
-    )
+    fleet = planted_fleet(app)
     token = make(app, clock, people["admin"], "actions:read", "actions:write")
     made = _create(
         client,
