@@ -1,8 +1,8 @@
-"""Every page a store manager can open, in a real headless Chromium at 390x844: the page
-never scrolls sideways (tables scroll inside their card, charts scale), and the one menu of
+"""Every page a store manager can open, in a real headless Chromium at 390x844 (and at 360
+and 414 px wide): the page never scrolls sideways (tables scroll inside their card, charts scale), and the one menu of
 hub/templates/base.html opens and reaches every section. The pages are those of the German
 page walk (tests/hub/test_german_pages.py): the demo seed and a case from a real bad rating.
-Screenshots land in test-artifacts/staff-phone/<db>-<page>.png."""
+Screenshots land in test-artifacts/staff-phone/<db>-<width>-<page>.png."""
 
 from __future__ import annotations
 
@@ -73,27 +73,28 @@ def manager_paths(app: Any, client: Any, seeded: dict[str, Any]) -> list[str]:
     return paths
 
 
-def _phone(browser: Any, app: Any, served: str, user: Any, clock: Any) -> tuple[Any, Any]:
+def _phone(browser: Any, app: Any, served: str, user: Any, clock: Any, width: int = WIDTH) -> tuple[Any, Any]:
     client = app.test_client()
     sign_in_as(client, user)
     cookie = client.get_cookie("voxloop_session")
-    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+    context = browser.new_context(viewport={"width": width, "height": HEIGHT})
     context.clock.set_fixed_time(clock())
     context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": served}])
     return client, context.new_page()
 
 
-def _shot(page: Any, database_url: str, path: str) -> None:
+def _shot(page: Any, database_url: str, width: int, path: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     db = "sqlite" if database_url.startswith("sqlite") else "postgres"
     name = re.sub(r"[^\w-]+", "_", path.strip("/")) or "start"
-    page.screenshot(path=str(ARTIFACTS / f"{db}-{name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{db}-{width}-{name}.png"), full_page=True)
 
 
+@pytest.mark.parametrize("width", [360, WIDTH, 414])
 def test_every_store_manager_page_fits_a_phone_without_scrolling_sideways(
-    browser, app, served, clock, hub, database_url
+    browser, app, served, clock, hub, database_url, width
 ):
-    client, page = _phone(browser, app, served, hub["people"]["mia"], clock)
+    client, page = _phone(browser, app, served, hub["people"]["mia"], clock, width)
     paths = manager_paths(app, client, hub)
     assert len(paths) >= 15, paths
     assert {"/", "/dashboard", "/cases", f"/cases/{hub['case_id']}", "/account"} <= set(paths)
@@ -102,10 +103,10 @@ def test_every_store_manager_page_fits_a_phone_without_scrolling_sideways(
     for path in paths:
         answer = page.goto(served + path)
         assert answer is not None and answer.status == 200, path
-        width = page.evaluate("document.scrollingElement.scrollWidth")
-        if width > WIDTH:
-            wide[path] = (width, page.evaluate(WIDE))
-        _shot(page, database_url, path)
+        scrolled = page.evaluate("document.scrollingElement.scrollWidth")
+        if scrolled > width:
+            wide[path] = (scrolled, page.evaluate(WIDE))
+        _shot(page, database_url, width, path)
     assert wide == {}
     page.context.close()
 
