@@ -127,6 +127,7 @@ def my_cases() -> str:
         breached=breached,
         counts=cases.response_counts(found),
         sla={c.id: _sla(c, at) for c in found},
+        late={c.id for c in found if cases.breached(c, at)},
     )
 
 
@@ -162,6 +163,7 @@ def _page(case_id: int, *, drafts: dict[str, str] | None = None, error: str | No
         messages=messages,
         may_work=cases.may_work(scope, case),
         sla=_sla(case, now()),
+        late=cases.breached(case, now()),
         level=str(LEVEL_NAMES[min(case.escalation_level, len(LEVEL_NAMES) - 1)]),
         categories=CATEGORY_NAMES,
         workers=workers,

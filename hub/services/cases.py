@@ -20,7 +20,7 @@ import hmac
 import json
 import re
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from peewee import JOIN
@@ -109,6 +109,12 @@ def list_cases(
     }[sort]
     query = scope.restrict(query, Case.store)
     return list(query.order_by(*order).limit(limit))
+
+
+def breached(case: Case, at: datetime) -> bool:
+    """Whether an open case is past its acknowledgement SLA at ``at``."""
+    due = case.ack_due_at
+    return case.state == "open" and due is not None and due.replace(tzinfo=UTC) < at
 
 
 def response_counts(found: Iterable[Case]) -> dict[int, int]:

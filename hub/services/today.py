@@ -6,7 +6,7 @@ for the page those of the stores' most common time zone (hub/services/weather.py
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from hub.models import Case, Store
@@ -36,11 +36,6 @@ class Today:
     comments: list[Comment]
 
 
-def _breached(case: Case, at: datetime) -> bool:
-    due = case.ack_due_at
-    return case.state == "open" and due is not None and due.replace(tzinfo=UTC) < at
-
-
 def my_stores_today(scope: Scope, at: datetime) -> Today:
     """What the person's stores look like at ``at``."""
     day = at.astimezone(ZoneInfo(weather.scope_zone(scope))).date()
@@ -51,7 +46,7 @@ def my_stores_today(scope: Scope, at: datetime) -> Today:
     return Today(
         day=day,
         cases=found,
-        breached={c.id for c in found if _breached(c, at)},
+        breached={c.id for c in found if cases.breached(c, at)},
         counts=cases.response_counts(found),
         stores=[StoreToday(s, smiley_index(counts.get(s.id, {}), scales.faces)) for s in stores],
         comments=comment_browser.latest(scope.store_ids, scales.smiley, LATEST_COMMENTS),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from hub.models import AlertRule, Case
+from hub.models import AlertRule, Case, User
 from tests.hub.alerting import newest_case_after_bad_rating, sign_in_as
 from tests.hub.conftest import connected
 
@@ -83,3 +83,18 @@ def test_a_regional_manager_sees_the_region_and_hq_every_store(app, clock, peopl
 def test_before_sign_in_the_front_door_names_the_hub(app):
     page = app.test_client().get("/").get_data(as_text=True)
     assert "voxloop hub" in page and "My stores today" not in page
+
+
+def test_a_case_past_its_sla_is_marked_on_the_case_list_and_page_in_german_too(app, clock, people, terminal):
+    case_id = newest_case_after_bad_rating(app, terminal, "Niemand an der Kasse")
+    clock.at += timedelta(hours=1)
+    with connected(app):
+        User.update(language="de").where(User.id == people["mia"].id).execute()
+    mia = app.test_client()
+    sign_in_as(mia, people["mia"])
+
+    listed = mia.get("/cases").get_data(as_text=True)
+    shown = mia.get(f"/cases/{case_id}").get_data(as_text=True)
+
+    assert re.search(r'<div class="error">überfällig seit 30 min</div>', listed)  # not "overdue" in English
+    assert '<p class="error">' in shown
