@@ -1,8 +1,9 @@
 """Every page a store manager can open, in a real headless Chromium at 390x844 (and at 360
-and 414 px wide): the page never scrolls sideways (tables scroll inside their card, charts scale), and the one menu of
-hub/templates/base.html opens and reaches every section. The pages are those of the German
-page walk (tests/hub/test_german_pages.py): the demo seed and a case from a real bad rating.
-Screenshots land in test-artifacts/staff-phone/<db>-<width>-<page>.png."""
+and 414 px wide; a regional manager's at 390): the page never scrolls sideways (tables scroll
+inside their card, charts scale), and the one menu of hub/templates/base.html opens and
+reaches every section. The pages are those of the German page walk
+(tests/hub/test_german_pages.py): the demo seed and a case from a real bad rating.
+Screenshots land in test-artifacts/staff-phone/<db>-<person>-<width>-<page>.png."""
 
 from __future__ import annotations
 
@@ -83,18 +84,18 @@ def _phone(browser: Any, app: Any, served: str, user: Any, clock: Any, width: in
     return client, context.new_page()
 
 
-def _shot(page: Any, database_url: str, width: int, path: str) -> None:
+def _shot(page: Any, database_url: str, size: str, path: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     db = "sqlite" if database_url.startswith("sqlite") else "postgres"
     name = re.sub(r"[^\w-]+", "_", path.strip("/")) or "start"
-    page.screenshot(path=str(ARTIFACTS / f"{db}-{width}-{name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{db}-{size}-{name}.png"), full_page=True)
 
 
-@pytest.mark.parametrize("width", [360, WIDTH, 414])
+@pytest.mark.parametrize(("who", "width"), [("mia", 360), ("mia", WIDTH), ("mia", 414), ("rolf", WIDTH)])
 def test_every_store_manager_page_fits_a_phone_without_scrolling_sideways(
-    browser, app, served, clock, hub, database_url, width
+    browser, app, served, clock, hub, database_url, who, width
 ):
-    client, page = _phone(browser, app, served, hub["people"]["mia"], clock, width)
+    client, page = _phone(browser, app, served, hub["people"][who], clock, width)
     paths = manager_paths(app, client, hub)
     assert len(paths) >= 15, paths
     assert {"/", "/dashboard", "/cases", f"/cases/{hub['case_id']}", "/account"} <= set(paths)
@@ -106,7 +107,7 @@ def test_every_store_manager_page_fits_a_phone_without_scrolling_sideways(
         scrolled = page.evaluate("document.scrollingElement.scrollWidth")
         if scrolled > width:
             wide[path] = (scrolled, page.evaluate(WIDE))
-        _shot(page, database_url, width, path)
+        _shot(page, database_url, f"{who}-{width}", path)
     assert wide == {}
     page.context.close()
 
