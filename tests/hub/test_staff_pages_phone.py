@@ -1,8 +1,8 @@
 """Every page a store manager can open, in a real headless Chromium at 390x844 (and at 360
-and 414 px wide; a regional manager's at 390): the page never scrolls sideways and no visible
-element reaches past the screen's edge unless a box that scrolls holds it (tables scroll inside
-their card, charts scale), and the one menu of hub/templates/base.html opens and
-reaches every section. The pages are those of the German page walk
+and 414 px wide; a regional manager's and HQ's pages at 390): the page never scrolls sideways
+and no visible element reaches past the screen's edge unless a box that scrolls holds it
+(tables scroll inside their card, charts scale), and the one menu of hub/templates/base.html
+opens and reaches every section. The pages are those of the German page walk
 (tests/hub/test_german_pages.py): the demo seed and a case from a real bad rating.
 Screenshots land in test-artifacts/staff-phone/<db>-<person>-<width>-<page>.png."""
 
@@ -103,8 +103,10 @@ def _shot(page: Any, database_url: str, size: str, path: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{db}-{size}-{name}.png"), full_page=True)
 
 
-@pytest.mark.parametrize(("who", "width"), [("mia", 360), ("mia", WIDTH), ("mia", 414), ("rolf", WIDTH)])
-def test_every_store_manager_page_fits_a_phone_without_scrolling_sideways(
+@pytest.mark.parametrize(
+    ("who", "width"), [("mia", 360), ("mia", WIDTH), ("mia", 414), ("rolf", WIDTH), ("admin", WIDTH)]
+)
+def test_every_staff_page_fits_a_phone_without_scrolling_sideways(
     browser, app, served, clock, hub, database_url, who, width
 ):
     client, page = _phone(browser, app, served, hub["people"][who], clock, width)
