@@ -125,8 +125,9 @@ def test_sign_out_needs_the_csrf_token_and_ends_the_session(client, people):
 
 
 def stores_listed(client) -> set[str]:
+    """The stores of the start page's "my stores today" table."""
     page = client.get("/").get_data(as_text=True)
-    return set(re.findall(r"<tr><td>([A-Z0-9]+)</td>", page))
+    return set(re.findall(r'<tr data-code="([A-Z0-9]+)">', page))
 
 
 def test_a_store_manager_sees_only_their_store(client, people):
