@@ -20,23 +20,14 @@ import requests
 
 from kiosk.sync_worker import Backoff
 from kiosk.terminal import Terminal
+from tests.kiosk import test_sync_against_hub as synced
 from tests.kiosk.hub_process import VOXLOOP, Hub
 from tests.kiosk.test_sync_against_hub import Clock, tap
 
 pytestmark = pytest.mark.e2e
 
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def hub(request: pytest.FixtureRequest, tmp_path: Path):
-    postgres = None
-    if request.param == "postgres":
-        postgres = request.getfixturevalue("postgres_server")
-        if postgres is None:
-            request.getfixturevalue("postgres_url")  # skips (or fails under VOXLOOP_REQUIRE_ALL) with the reason
-    hub = Hub(tmp_path, postgres=postgres).set_up()
-    hub.start()
-    yield hub
-    hub.stop()
+hub_templates = synced.hub_templates  # set up once per engine and run
+hub = synced.hub  # a running hub, on SQLite and on PostgreSQL, made from a set-up template
 
 
 def open_terminal(data_dir: Path) -> Terminal:
