@@ -15,12 +15,14 @@ from hub.i18n import gettext, lazy_gettext
 from hub.models import Region, Store, User
 from hub.services import listings, users
 
+# least privileged first: a new person is a store manager unless HQ rights are chosen on purpose
 ROLE_NAMES = {
-    "hq_admin": lazy_gettext("HQ admin (changes everything)"),
-    "hq_analyst": lazy_gettext("HQ analyst (reads everything)"),
-    "regional_manager": lazy_gettext("Regional manager (stores of their regions)"),
     "store_manager": lazy_gettext("Store manager (their stores)"),
+    "regional_manager": lazy_gettext("Regional manager (stores of their regions)"),
+    "hq_analyst": lazy_gettext("HQ analyst (reads everything)"),
+    "hq_admin": lazy_gettext("HQ admin (changes everything)"),
 }
+NEW_PERSON_ROLE = "store_manager"
 
 
 def _picked(form: Any) -> tuple[list[Store], list[Region]]:
@@ -30,6 +32,7 @@ def _picked(form: Any) -> tuple[list[Store], list[Region]]:
 def _choices() -> dict[str, Any]:
     return {
         "roles": ROLE_NAMES,
+        "new_person_role": NEW_PERSON_ROLE,
         "all_stores": listings.all_stores(),
         "all_regions": listings.regions(),
         "may_edit": may_edit(),

@@ -84,3 +84,30 @@ def test_names_with_markup_are_escaped(admin: Any, people: Any) -> None:
     )
     for page in ("/admin/users", f"/admin/users/{people['hans'].id}", "/admin/stores/H002"):
         assert evil not in admin.text(page)
+
+
+def test_add_a_person_offers_the_store_manager_role_first_and_chosen(admin: Any, people: Any) -> None:
+    """Least privilege by default: the form starts on the store-level role; HQ admin is offered
+    last and only chosen on purpose."""
+    import re
+
+    page = admin.get("/admin/users").get_data(as_text=True)
+    form = page[page.index('action="/admin/users"') :]
+    select = form[form.index('<select id="role"') : form.index("</select>")]
+    options = re.findall(r'<option value="(\w+)" ?(selected)?', select)
+    assert [value for value, _ in options] == ["store_manager", "regional_manager", "hq_analyst", "hq_admin"]
+    assert [value for value, chosen in options if chosen] == ["store_manager"]
+
+
+def test_a_person_added_without_a_role_is_refused_never_made_admin(admin: Any, app: Any, people: Any) -> None:
+    answer = admin.post("/admin/users", {"email": "r@example.org", "name": "R", "password": "long enough pass"})
+    assert answer.status_code == 400
+    assert rows(app, "SELECT COUNT(*) FROM app_user WHERE email = 'r@example.org'") == [(0,)]
+    page = answer.get_data(as_text=True)
+    assert 'value="r@example.org"' in page  # the form comes back filled
+
+
+def test_a_refused_form_keeps_the_role_that_was_chosen(admin: Any, people: Any) -> None:
+    answer = admin.post("/admin/users", {"email": "h@example.org", "name": "H", "role": "hq_admin", "password": "x"})
+    assert answer.status_code == 400
+    assert '<option value="hq_admin" selected>' in answer.get_data(as_text=True)
