@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
+from markupsafe import escape
 from peewee import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -37,6 +38,39 @@ PAGE_TITLES = {
     "case_state": lazy_gettext("This step does not fit the case's state."),
     "rate_limited": lazy_gettext("Too many requests; wait a moment and try again."),
 }
+
+
+# What a page says for an HTTP error (the API answers CODES' problem documents instead).
+ERROR_PAGES = {
+    403: (lazy_gettext("Not for you"), lazy_gettext("Your role may not open this page.")),
+    404: (
+        lazy_gettext("This page does not exist"),
+        lazy_gettext("The address may be mistyped, or what it showed is gone."),
+    ),
+    405: (lazy_gettext("This page cannot be opened this way"), lazy_gettext("Open it from its link instead.")),
+    413: (lazy_gettext("Too much at once"), lazy_gettext("What was sent is larger than the hub takes.")),
+    500: (
+        lazy_gettext("Something went wrong on the hub"),
+        lazy_gettext("The error has been logged for the operator. Try again in a while."),
+    ),
+    503: (
+        lazy_gettext("The hub cannot reach its database"),
+        lazy_gettext("The error has been logged for the operator. Try again in a while."),
+    ),
+}
+
+
+def error_page(status: int) -> tuple[str, int]:
+    """The hub's page for an HTTP error in the person's language, with a way back; a plain page
+    in the same words if the layout itself cannot be drawn (no database for the menu)."""
+    title, detail = (str(text) for text in ERROR_PAGES.get(status, ERROR_PAGES[500]))
+    try:
+        return render_template("error.html", title=title, detail=detail, status=status), status
+    except Exception:  # the layout failed too: the words without it
+        log.exception("error page without its layout on %s %s", request.method, _path())
+        title, detail = escape(title), escape(detail)
+        page = f'<!doctype html><title>{title}</title><h1>{title}</h1><p>{detail}</p><p><a href="/">voxloop</a></p>'
+        return page, status
 
 
 def page_text(error: VoxloopError) -> tuple[str, str]:
@@ -92,21 +126,27 @@ def init_app(app: Flask) -> None:
         return problem(error.code, error.detail, error.status, **error.extra)
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response:
+    def http_error(error: HTTPException) -> Response | tuple[str, int]:
         code = _HTTP_CODES.get(error.code or 500)
-        if code is None or not _wants_json():
-            return error.get_response()  # werkzeug's plain page for people
+        if not _wants_json() and (error.code or 500) >= 400:
+            page = error_page(error.code or 500)
+            response = app.make_response(page)
+            if getattr(error, "valid_methods", None):
+                response.headers["Allow"] = ", ".join(error.valid_methods)
+            return response
+        if code is None:
+            return error.get_response()
         response = problem(code, error.description if code != "body_too_large" else None)
         if getattr(error, "valid_methods", None):  # a 405 must say what is allowed (RFC 9110)
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
 
     @app.errorhandler(OperationalError)
-    def database_error(error: OperationalError) -> Response:
+    def database_error(error: OperationalError) -> Response | tuple[str, int]:
         log.error("database error on %s %s: %s", request.method, _path(), error)
-        return problem("database_unavailable")
+        return problem("database_unavailable") if _wants_json() else error_page(CODES["database_unavailable"][0])
 
     @app.errorhandler(Exception)
-    def unexpected(error: Exception) -> Response:
+    def unexpected(error: Exception) -> Response | tuple[str, int]:
         log.exception("unhandled error on %s %s", request.method, _path())
-        return problem("internal_error")
+        return problem("internal_error") if _wants_json() else error_page(500)
