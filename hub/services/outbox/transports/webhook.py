@@ -4,7 +4,19 @@ The body is signed with HMAC-SHA256 under the rule's secret over ``"<timestamp>.
 the header reads ``X-Voxloop-Signature: t=<unix seconds>,v1=<hex digest>`` (the shape Stripe
 and others use), so a receiver checks the digest and refuses old timestamps (replays).
 ``X-Voxloop-Delivery`` carries the message id: a receiver that saw it already can ignore a
-redelivery. 2xx is delivered; 408, 429 and 5xx, timeouts and refused connections are retried;
+redelivery.
+
+Every webhook is also signed as Standard Webhooks says (https://www.standardwebhooks.com), so
+no-code tools (n8n, Zapier) and the ``standardwebhooks`` libraries verify it as it is:
+``webhook-id`` is the message id (the same on every retry), ``webhook-timestamp`` the unix
+seconds, ``webhook-signature`` reads ``v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">``.
+Its key: a secret that starts with ``whsec_`` is the base64 of the key's bytes, as the spec
+writes secrets; any other secret (the hub makes them with ``secrets.token_urlsafe``) is the
+key as its UTF-8 bytes, the very key of ``X-Voxloop-Signature``. A receiver that takes a
+Standard Webhooks secret is given ``standard_secret(secret)``: ``whsec_`` and the base64 of
+those bytes (docs/webhooks.md).
+
+2xx is delivered; 408, 429 and 5xx, timeouts and refused connections are retried;
 other answers are permanent (the receiver will not take it; a redirect is not followed, since it
 could lead to an address that was never checked).
 
@@ -15,6 +27,7 @@ address, the URL's name still sent as Host and used for TLS, so DNS rebinding ga
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import http.client
@@ -28,6 +41,10 @@ from shared.errors import RuleError
 
 SIGNATURE_HEADER = "X-Voxloop-Signature"
 DELIVERY_HEADER = "X-Voxloop-Delivery"
+STANDARD_ID_HEADER = "webhook-id"
+STANDARD_TIMESTAMP_HEADER = "webhook-timestamp"
+STANDARD_SIGNATURE_HEADER = "webhook-signature"
+STANDARD_PREFIX = "whsec_"
 
 
 def signature(secret: str, body: bytes, timestamp: int) -> str:
@@ -46,6 +63,36 @@ def verify(secret: str, body: bytes, header: str, *, now: float, tolerance: floa
     return hmac.compare_digest(expected, header) and abs(now - timestamp) <= tolerance
 
 
+def standard_key(secret: str) -> bytes:
+    """The HMAC key of the Standard Webhooks signature: ``whsec_<base64>`` is those bytes,
+    any other secret its UTF-8 bytes."""
+    if secret.startswith(STANDARD_PREFIX):
+        return base64.b64decode(secret[len(STANDARD_PREFIX) :])
+    return secret.encode()
+
+
+def standard_secret(secret: str) -> str:
+    """The secret as a Standard Webhooks receiver takes it: ``whsec_`` + base64 of the key."""
+    return STANDARD_PREFIX + base64.b64encode(standard_key(secret)).decode()
+
+
+def standard_signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """``v1,<base64 HMAC-SHA256>`` over ``"<id>.<timestamp>.<body>"``."""
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(standard_key(secret), signed, hashlib.sha256).digest()).decode()
+
+
+def signed_headers(secret: str, body: bytes, *, delivery_id: str, timestamp: int) -> dict[str, str]:
+    """Both signatures: ours (kept for the receivers that check it) and Standard Webhooks'."""
+    return {
+        SIGNATURE_HEADER: signature(secret, body, timestamp),
+        DELIVERY_HEADER: delivery_id,
+        STANDARD_ID_HEADER: delivery_id,
+        STANDARD_TIMESTAMP_HEADER: str(timestamp),
+        STANDARD_SIGNATURE_HEADER: standard_signature(secret, delivery_id, timestamp, body),
+    }
+
+
 @dataclass(frozen=True)
 class WebhookSender:
     timeout: float = 5.0
@@ -56,8 +103,7 @@ class WebhookSender:
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "voxloop-hub",
-            SIGNATURE_HEADER: signature(secret, body, int(now)),
-            DELIVERY_HEADER: delivery_id,
+            **signed_headers(secret, body, delivery_id=delivery_id, timestamp=int(now)),
         }
         try:
             connection, target = self._connection(url)
