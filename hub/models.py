@@ -501,6 +501,22 @@ class ScoreDaily(BaseModel):
         primary_key = CompositeKey("question", "day", "store_id", "channel")
 
 
+class ScoreMonthly(BaseModel):
+    """score_daily summed by calendar month (``day`` is the month's first day; migration
+    v0031), so a year of a store is 12 rows: hub/queries/scores.py reads whole months here."""
+
+    question = TextField()
+    day = DateField()
+    store_id = IntegerField()
+    channel = TextField()
+    n = IntegerField()
+    locals().update(_value_columns(0, 10))
+
+    class Meta:
+        table_name = "score_monthly"
+        primary_key = CompositeKey("question", "day", "store_id", "channel")
+
+
 class HourDaily(BaseModel):
     """The smiley answers per local day, store and local hour of capture."""
 

@@ -17,6 +17,7 @@ ALL_COMMENTS = ""  # the term_daily term that counts every comment
 TABLES = (
     "rollup_daily",
     "score_daily",
+    "score_monthly",
     "hour_daily",
     "reason_daily",
     "reason_pair_daily",
@@ -60,6 +61,11 @@ def add_suspect(counts: Iterable[tuple[tuple, int]]) -> None:
 
 def add_scores(counts: Iterable[tuple[tuple, list[int]]]) -> None:
     _upsert("score_daily", _SCORE_KEY, ("n", *_ELEVEN), [(*k, *v) for k, v in sorted(counts)])
+
+
+def add_monthly_scores(counts: Iterable[tuple[tuple, list[int]]]) -> None:
+    """score_daily's counts by month: the key's day is the first of the month."""
+    _upsert("score_monthly", _SCORE_KEY, ("n", *_ELEVEN), [(*k, *v) for k, v in sorted(counts)])
 
 
 def add_hours(counts: Iterable[tuple[tuple, list[int]]]) -> None:

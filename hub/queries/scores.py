@@ -6,6 +6,8 @@ read from the ``store_id = 0`` total rows, so HQ's year is a few hundred rows; a
 collection: none), and an inclusive range of store-local days. Values come back as
 ``{value: count}`` with int keys (a face, an NPS or CSAT number) and zero counts left out.
 Plain SQL, the same on SQLite and PostgreSQL; weeks and months are folded here from days.
+score_counts reads a period's whole months from score_monthly and only its edge days from
+score_daily, so a year costs about the same as a month.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from hub.db import database, db_day, is_sqlite, placeholders, stored_day
@@ -51,6 +53,23 @@ def _add(into: dict[int, int], values: Any, first: int) -> None:
             into[first + offset] = into.get(first + offset, 0) + int(count)
 
 
+def _periods(start: date, end: date, by: str) -> list[tuple[str, date, date]]:
+    """Where to read ``start``..``end`` from: (table, first, last) parts. Whole calendar months
+    come from score_monthly (first and last are months' first days there), the days before
+    and after them from score_daily; a grouping by day or week reads days only."""
+    first_whole = start if start.day == 1 else month_start(month_start(start) + timedelta(days=31))
+    after_end = end + timedelta(days=1)
+    end_whole = end if after_end.day == 1 else month_start(end) - timedelta(days=1)
+    if by in ("day", "week") or first_whole > end_whole:
+        return [("score_daily", start, end)]
+    parts = [("score_monthly", first_whole, month_start(end_whole))]
+    if start < first_whole:
+        parts.append(("score_daily", start, first_whole - timedelta(days=1)))
+    if end_whole < end:
+        parts.append(("score_daily", end_whole + timedelta(days=1), end))
+    return parts
+
+
 def score_counts(
     question: str,
     start: date,
@@ -67,19 +86,20 @@ def score_counts(
         raise ValueError(f"unknown grouping {by!r}")
     if store_ids is not None and not store_ids:
         return {}
-    params: list[Any] = [question, db_day(start), db_day(end)]
-    stores, hint = _stores("score_daily", store_ids, by == "store", params)
+    result: dict[Any, dict[int, int]] = defaultdict(dict)
     column = {"store": "store_id", "channel": "channel", "total": "NULL"}.get(by, "day")
     values = ", ".join(f"SUM(v{k})" for k in range(11))
     group = "" if by == "total" else f" GROUP BY {column}"
-    sql = (
-        f"SELECT {column}, {values} FROM score_daily{hint} "
-        f"WHERE question = {{p}} AND day BETWEEN {{p}} AND {{p}} AND {stores}{group}"
-    )
-    result: dict[Any, dict[int, int]] = defaultdict(dict)
-    for key, *counts in database.execute_sql(sql.format(p=database.param), tuple(params)).fetchall():
-        if any(counts):
-            _add(result[_fold(key, by)], counts, 0)
+    for table, first, last in _periods(start, end, by):
+        params: list[Any] = [question, db_day(first), db_day(last)]
+        stores, hint = _stores(table, store_ids, by == "store", params)
+        sql = (
+            f"SELECT {column}, {values} FROM {table}{hint} "
+            f"WHERE question = {{p}} AND day BETWEEN {{p}} AND {{p}} AND {stores}{group}"
+        )
+        for key, *counts in database.execute_sql(sql.format(p=database.param), tuple(params)).fetchall():
+            if any(counts):
+                _add(result[_fold(key, by)], counts, 0)
     if with_suspect:
         for key, values in suspect_counts(question, start, end, store_ids, by).items():
             into = result[key]

@@ -10,6 +10,8 @@ together or not at all. ``rebuild_rollups`` counts everything again from the raw
 What each table holds (hub/models.py; ``store_id = 0`` rows are the total over every store):
 - rollup_daily: every answer value per store, touchpoint, channel, question and local day;
 - score_daily: numeric answers (smiley, CSAT, NPS) per question, day, store and channel;
+- score_monthly: score_daily summed by calendar month (the first of the month as its day),
+  so long periods read 12 rows a year (hub/queries/scores.py);
 - hour_daily: smiley answers per day, store and local hour of capture;
 - reason_daily: each chosen option of a choice question, by the response's smiley face;
 - reason_pair_daily: each pair of options a response chose together, by its face, and (both
@@ -82,6 +84,7 @@ class Rollups:
     weight: int = 1
     daily: Counter = field(default_factory=Counter)
     scores: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(12)))
+    monthly: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(12)))
     hours: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(6)))
     reasons: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(6)))
     pairs: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(6)))
@@ -142,10 +145,11 @@ class Rollups:
         return face
 
     def _add_score(self, question: str, number: int, day: str, store_id: int, channel: str) -> None:
+        month = day[:8] + "01"
         for store in (store_id, TOTAL):
-            row = self.scores[(question, day, store, channel)]
-            row[0] += self.weight
-            row[1 + number] += self.weight
+            for row in (self.scores[(question, day, store, channel)], self.monthly[(question, month, store, channel)]):
+                row[0] += self.weight
+                row[1 + number] += self.weight
 
     def _add_reason(self, question: str, option: str, day: str, store_id: int, face: int | None) -> None:
         """Count a chosen option, by the face of the response it came with."""
@@ -182,6 +186,7 @@ class Rollups:
         """Add the counts to the tables (in the caller's transaction) and start afresh."""
         q.add_daily(self.daily.items())
         q.add_scores(self.scores.items())
+        q.add_monthly_scores(self.monthly.items())
         q.add_hours(self.hours.items())
         q.add_reasons(self.reasons.items())
         q.add_reason_pairs(self.pairs.items())
