@@ -90,3 +90,21 @@ def day_sums(measure_id: int, store_id: int, start: date, end: date) -> dict[dat
         (measure_id, store_id, db_day(start), db_day(end)),
     ).fetchall()
     return {stored_day(day): (float(total), int(n)) for day, total, n in rows}
+
+
+def day_totals(
+    store_ids: Collection[int] | None, day: date, last_hour: int
+) -> dict[tuple[int, int], tuple[float, int]]:
+    """Per (measure, store): the sum of one store-local day's values and how many there are,
+    hourly values up to ``last_hour`` (a day so far)."""
+    if store_ids is not None and not store_ids:
+        return {}
+    params: list[Any] = [db_day(day), last_hour]
+    stores = _stores(store_ids, params)
+    p = database.param
+    rows = database.execute_sql(
+        f"SELECT measure_id, store_id, SUM(value), COUNT(*) FROM measure_value WHERE day = {p} "
+        f"AND (hour IS NULL OR hour <= {p}) AND {stores} GROUP BY measure_id, store_id",
+        tuple(params),
+    ).fetchall()
+    return {(int(m), int(s)): (float(total), int(n)) for m, s, total, n in rows}

@@ -5,7 +5,12 @@ the targets. Days and hours are store-local; for several stores, those of their 
 time zone. Figures come from the rollups (hub/queries/scores.py).
 
 The weather, on today's smiley index (-100..100), once at least MIN_ANSWERS answered:
-sunny >= 50 > cloudy >= 0 > rain >= -50 > storm.
+sunny >= 50 > cloudy >= 0 > rain >= -50 > storm. Below MIN_ANSWERS the screen shows neither the
+weather nor today's index (a few answers say little), only how many there are so far.
+
+Beside it, today's operational measures so far (hub/services/measures.py) where the stores have
+any: a count or a duration summed over the day's hours up to now and over the stores, an hourly
+level (open tills) as each store's mean over the hours with a value, summed over the stores.
 """
 
 from __future__ import annotations
@@ -17,10 +22,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.models import Store
+from hub.models import Measure, Store
 from hub.queries.comments import Comment
+from hub.queries.measures import day_totals
 from hub.queries.scores import hour_counts, score_counts
-from hub.services import analytics, comment_browser, targets
+from hub.services import analytics, comment_browser, measures, targets
 from hub.services.access import Scope
 from shared.scoring import Score, smiley_index
 
@@ -43,9 +49,34 @@ def weather_for(index: float | None, n: int) -> tuple[str, str]:
 
 
 @dataclass(frozen=True)
+class TodayMeasure:
+    measure: Measure
+    value: float
+    stores: int  # how many stores have a value today
+
+
+def today_measures(store_ids: Collection[int] | None, today: date, hour: int) -> list[TodayMeasure]:
+    """Every measure with a value today up to ``hour`` (store-local) in ``store_ids``, in the
+    order of their codes."""
+    per_store = day_totals(store_ids, today, hour)
+    if not per_store:
+        return []
+    defined = {m.id: m for m in measures.measures()}
+    totals: dict[int, list[float]] = {}
+    for (measure_id, _), (total, n) in per_store.items():
+        m = defined[measure_id]
+        cell = totals.setdefault(measure_id, [0.0, 0])
+        cell[0] += total / n if m.grain == "hour" and m.kind == "level" else total
+        cell[1] += 1
+    found = [TodayMeasure(defined[i], value, int(stores)) for i, (value, stores) in totals.items()]
+    return sorted(found, key=lambda t: t.measure.code)
+
+
+@dataclass(frozen=True)
 class Weather:
     today: date
     hour: int  # the local clock hour now
+    local: datetime  # the moment the screen was drawn, in its time zone
     now_score: Score
     baseline: Score  # the same weekday of the weeks before, whole days
     baseline_by_now: float  # answers per such day up to this hour
@@ -53,6 +84,12 @@ class Weather:
     weather: tuple[str, str]
     comments: list[Comment]
     targets: dict[str, Any]
+    measures: list[TodayMeasure]
+
+    @property
+    def enough(self) -> bool:
+        """Enough answers today for the weather and the index."""
+        return self.now_score.n >= MIN_ANSWERS
 
     @property
     def change(self) -> float | None:
@@ -98,6 +135,7 @@ def forecast(store_ids: Collection[int] | None, zone: str, at: datetime, place: 
     return Weather(
         today=today,
         hour=hour,
+        local=local,
         now_score=now_score,
         baseline=smiley_index(_merge(same_weekday), scales.faces),
         baseline_by_now=by_now / BASELINE_WEEKS,
@@ -105,4 +143,5 @@ def forecast(store_ids: Collection[int] | None, zone: str, at: datetime, place: 
         weather=weather_for(now_score.value, now_score.n),
         comments=comment_browser.latest(store_ids, scales.smiley, LATEST_COMMENTS),
         targets=targets.applicable_all(kpis=("smiley_index", "volume"), **place),
+        measures=today_measures(store_ids, today, hour),
     )
