@@ -782,3 +782,81 @@ class MeasureValue(BaseModel):
 
 
 ALL_MODELS += [Measure, MeasureValue]
+
+
+# --- teams and their daily recommendation (hub/services/teams.py, recommendations.py; v0022) --
+
+
+class Team(BaseModel):
+    """Who works a store or a part of it (checkout team, fresh counter, service desk)."""
+
+    id = _AutoField()
+    store = ForeignKeyField(Store, backref="teams")
+    name = TextField()
+    created_at = DateTimeField()
+    updated_at = DateTimeField()
+
+    class Meta:
+        indexes = ((("store", "name"), True),)
+
+
+class TeamReason(BaseModel):
+    """A reason (an option of a choice question of the survey) the team answers for."""
+
+    team = ForeignKeyField(Team, backref="reasons")
+    option = TextField()
+
+    class Meta:
+        primary_key = CompositeKey("team", "option")
+
+
+class TeamTouchpoint(BaseModel):
+    team = ForeignKeyField(Team, backref="touchpoints")
+    touchpoint = ForeignKeyField(Touchpoint, backref="+")
+
+    class Meta:
+        primary_key = CompositeKey("team", "touchpoint")
+
+
+class TeamMember(BaseModel):
+    team = ForeignKeyField(Team, backref="members")
+    user = ForeignKeyField(User, backref="+")
+
+    class Meta:
+        primary_key = CompositeKey("team", "user")
+
+
+class Recommendation(BaseModel):
+    """A team's recommendation for a store-local day: the reason to work on and its evidence
+    as it was that morning (``data``); ``team_key`` 0 is a store's whole-store team."""
+
+    id = _AutoField()
+    store = ForeignKeyField(Store, backref="+")
+    team_key = IntegerField()
+    team = ForeignKeyField(Team, null=True, backref="+")
+    team_name = TextField()
+    day = DateField()
+    question = TextField(null=True)
+    reason = TextField(null=True)  # None: no reason stands out
+    data = JSONText()
+    made_at = DateTimeField()
+    dismissed_at = DateTimeField(null=True)
+    dismissed_by = ForeignKeyField(User, null=True, backref="+")
+    dismissed_note = TextField(null=True)
+
+    class Meta:
+        indexes = ((("store", "team_key", "day"), True),)
+
+
+class RecommendationEvent(BaseModel):
+    """The audit trail of a recommendation: made, dismissed (with the word why)."""
+
+    id = _AutoField()
+    recommendation = ForeignKeyField(Recommendation, backref="events")
+    at = DateTimeField()
+    user = ForeignKeyField(User, null=True, backref="+")
+    kind = TextField()
+    text = TextField(null=True)
+
+
+ALL_MODELS += [Team, TeamReason, TeamTouchpoint, TeamMember, Recommendation, RecommendationEvent]

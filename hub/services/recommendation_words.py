@@ -1,0 +1,88 @@
+"""A recommendation in words, in the reader's language (the ``in_language`` around the call):
+what the start page shows and the daily digest says, from the figures kept with it
+(hub/services/recommendations.py), so both say the same."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from hub.i18n import current_language, day, decimal, gettext, lazy_gettext
+from hub.services.recommendations import Shown
+
+VERDICTS = {
+    "clear": lazy_gettext("a clear improvement"),
+    "negative": lazy_gettext("a clear change for the worse"),
+    "unclear": lazy_gettext("no clear change"),
+    "pending": lazy_gettext("too early to measure"),
+    "not_measurable": lazy_gettext("not measurable"),
+}
+
+
+def team_name(shown: Shown) -> str:
+    return shown.recommendation.team_name or gettext("Whole store")
+
+
+def sentence(figures: dict[str, Any], end: str) -> str:
+    """The evidence in one sentence: how many named it and what it is worth."""
+    last = day(date.fromisoformat(end))
+    if figures.get("basis") == "named":
+        text = gettext(
+            "Named by %(share)s %% of the %(asked)s unhappy customers asked (%(n)s responses) in the 7 days "
+            "to %(end)s.",
+            share=decimal(figures.get("share")),
+            asked=figures.get("asked") or 0,
+            n=figures.get("n"),
+            end=last,
+        )
+    else:
+        text = gettext(
+            "Named in %(n)s responses (%(share)s %% of those asked) in the 7 days to %(end)s: the smiley index would "
+            "be about %(gain)s points higher if they were as happy as comparable customers (95 %% interval %(low)s "
+            "to %(high)s).",
+            n=figures.get("n"),
+            share=decimal(figures.get("share")),
+            end=last,
+            gain=decimal(figures.get("gain")),
+            low=decimal(figures.get("gain_low")),
+            high=decimal(figures.get("gain_high")),
+        )
+    if figures.get("small_sample"):
+        text += " " + gettext("(Few responses.)")
+    return text
+
+
+def tried_words(action: dict[str, Any]) -> str:
+    verdict = action.get("verdict")
+    if verdict is None:
+        return gettext("not in effect yet")
+    words = str(VERDICTS.get(verdict, verdict))
+    if action.get("estimate") is not None and verdict in ("clear", "negative", "unclear"):
+        words += gettext(
+            " (%(estimate)s %% points, 95 %% interval %(low)s to %(high)s)",
+            estimate=decimal(action["estimate"]),
+            low=decimal(action.get("low")),
+            high=decimal(action.get("high")),
+        )
+    return words
+
+
+def described(shown: Shown) -> dict[str, Any]:
+    """Everything a reader sees of ``shown``, in words."""
+    found = shown.recommendation
+    data = shown.data
+    period = data.get("period") or {}
+    return {
+        "id": found.id,
+        "store": f"{shown.store.code} {shown.store.name}",
+        "team": team_name(shown),
+        "mine": shown.mine,
+        "reason": found.reason,
+        "label": shown.label(current_language()) if found.reason else None,
+        "sentence": sentence(data["figures"], period["end"]) if found.reason and data.get("figures") else None,
+        "comments": shown.comments,
+        "tried": [{"id": a["id"], "title": a["title"], "words": tried_words(a)} for a in data.get("tried", ())],
+        "dismissed": found.dismissed_at is not None,
+        "dismissed_by": shown.dismissed_by,
+        "dismissed_note": found.dismissed_note,
+    }
