@@ -1,5 +1,5 @@
 """Background jobs: alert delivery, escalation, windowed rules, daily digests, signals, silent
-terminals.
+terminals, each team's recommendation of the day.
 
 ``voxloop hub jobs`` runs them in their own process; ``voxloop hub serve --with-jobs`` (or
 JOBS_IN_SERVE=1) inside the web process. Several job processes may run against one
@@ -32,6 +32,7 @@ from hub.services.outbox.delivery import Deliverer, RetryPolicy, Senders
 from hub.services.outbox.links import Links
 from hub.services.outbox.transports.email import SmtpSender
 from hub.services.outbox.transports.webhook import WebhookSender
+from hub.services.recommendations import MORNING_HOUR, make_recommendations
 from hub.services.reports import queue_reports
 from hub.services.retention import RetentionPeriods, apply_retention
 from hub.services.signals import check_signals
@@ -51,6 +52,7 @@ INTERVALS = {
     "signals": 3600,
     "silent_terminals": 60,
     "retention": 3600,
+    "recommendations": 300,
 }
 
 
@@ -106,6 +108,9 @@ def job_functions(app: Flask, deliverer: Deliverer) -> dict[str, Callable[[datet
         "signals": check_signals,
         "silent_terminals": lambda now: check_terminals(now, minutes=int(app.config["TERMINAL_SILENT_MINUTES"])),
         "retention": lambda now: apply_retention(now, RetentionPeriods.from_config(app.config)),
+        "recommendations": lambda now: make_recommendations(
+            now, hour=int(app.config.get("RECOMMENDATION_HOUR", MORNING_HOUR))
+        ),
     }
 
 
