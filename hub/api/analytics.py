@@ -25,7 +25,7 @@ from hub.api.people import person
 from hub.clock import now
 from hub.i18n import english
 from hub.models import Store, User
-from hub.services import analytics, daily_figures, response_export
+from hub.services import analytics, daily_figures, measure_links, response_export
 from hub.services.access import Scope
 from hub.services.analytics import Figure, Period, Ranked, Scales, TrendPoint
 
@@ -230,3 +230,22 @@ def _cursor_day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise bad_parameter("cursor", "the cursor is not one this API gave out") from None
+
+
+@bp.get("/analytics/measure-links")
+@person(grant="analytics:read")
+def analytics_measure_links(user: User, scope: Scope) -> Response:
+    """How the smiley index and each reason's share move with each hourly measure: for one
+    store (``store``) or across the stores in scope; ``measure`` narrows to one."""
+    store = _store(scope)
+    period = _period(store)
+    code = request.args.get("measure") or None
+    links = measure_links.links_for(scope, store.id if store else None, period.start, period.end, measure_code=code)
+    return jsonify(
+        {
+            "store": store.code if store else None,
+            "period": _period_dict(period),
+            "caveat": "an association in the data, not proof of a cause",
+            "links": [link.as_dict() for link in links],
+        }
+    )

@@ -22,7 +22,7 @@ from hub.dashboards import params
 from hub.dashboards.pages import bp, csv_response
 from hub.i18n import current_language, gettext, lazy_gettext
 from hub.models import Store
-from hub.services import analytics, drivers, themes
+from hub.services import analytics, drivers, measure_links, themes
 from hub.services.analytics import Period
 from hub.services.comment_text import LANGUAGES
 from hub.services.drivers import Action, Driver, StorePotential
@@ -100,11 +100,15 @@ def drivers_page() -> str:
         actions = drivers.top_actions(current_scope(), shop, Period.ending(period.end, ACTION_DAYS), language=language)
     else:
         potentials = drivers.store_potentials(current_scope(), period, language)
+    links = measure_links.links_for(
+        current_scope(), shop.id if shop else None, period.start, period.end, language=language
+    )
     return render_template(
         "dashboards/drivers.html",
         store=shop,
         period=period,
         analysis=analysis,
+        measure_links=[(link, measure_links.sentence(link)) for link in links],
         actions=actions,
         reason_chart=_driver_chart(str(REASON_CHART_TITLES[analysis.basis]), analysis.reasons),
         touchpoint_chart=_driver_chart(

@@ -281,6 +281,21 @@ def analytics_responses_first_page(app, client, clock, terminal):
     return "GET", "/api/v1/analytics/responses", answer
 
 
+def analytics_measure_links_ok(app, client, clock, terminal):
+    from hub.services import measures
+    from hub.services.access import Scope
+
+    _signed_in_hq(app, client, terminal, responses=3)
+    with connected(app):
+        day = clock().date().isoformat()
+        rows = [measures.Row(h, "open_tills", "B001", f"{day}T{h:02d}:00", h % 4 + 1) for h in range(24)]
+        tills = measures.Definition("open_tills", "Open tills", "tills", "level", "hour")
+        measures.load(Scope(0, "hq_admin", None), rows, now=clock(), definitions={"open_tills": tills}, may_define=True)
+    answer = client.get("/api/v1/analytics/measure-links?store=B001")
+    assert [link["figure"] for link in answer.get_json()["links"]][0] == "smiley_index"
+    return "GET", "/api/v1/analytics/measure-links", answer
+
+
 def analytics_bad_parameter(app, client, clock, terminal):
     _signed_in_hq(app, client, terminal)
     return "GET", "/api/v1/analytics/daily", client.get("/api/v1/analytics/daily?limit=0")
@@ -322,6 +337,7 @@ SCENARIOS: list[tuple[Scenario, int]] = [
     (analytics_touchpoints_ok, 200),
     (analytics_daily_ok, 200),
     (analytics_responses_first_page, 200),
+    (analytics_measure_links_ok, 200),
     (analytics_bad_parameter, 400),
     (analytics_unknown_store, 404),
     (analytics_signed_out, 401),
