@@ -9,7 +9,7 @@ runs). Views parse the form, call a service and render hub/templates/admin/.
 """
 
 # each area adds its routes to ``bp``
-from hub.admin import alert_rules, measures, posters, stores, surveys, targets, terminals, users  # noqa: F401
+from hub.admin import alert_rules, measures, posters, stores, surveys, targets, teams, terminals, users  # noqa: F401
 from hub.admin.base import bp
 
 __all__ = ["bp"]

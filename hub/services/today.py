@@ -1,12 +1,14 @@
 """My stores today, the first page after sign-in: the cases still to work (oldest first, those
-past their acknowledgement SLA marked), each store's smiley index of its own today so far, and
+past their acknowledgement SLA marked), each team's recommendation of the day
+(hub/services/recommendations.py), each store's smiley index of its own today so far, and
 the latest comments, all of the stores the person sees (HQ: every store). Days are store-local,
 for the page those of the stores' most common time zone (hub/services/weather.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from hub.models import Case, Store
@@ -14,6 +16,8 @@ from hub.queries.comments import Comment
 from hub.queries.scores import score_counts
 from hub.services import analytics, cases, comment_browser, weather
 from hub.services.access import Scope
+from hub.services.recommendation_words import described
+from hub.services.recommendations import today_for
 from shared.scoring import Score, smiley_index
 
 OPEN_CASES = 20
@@ -34,6 +38,8 @@ class Today:
     counts: dict[int, int]  # case id -> its responses
     stores: list[StoreToday]
     comments: list[Comment]
+    # each team's recommendation of today in words (own teams first)
+    recommendations: list[dict[str, Any]] = field(default_factory=list)
 
 
 def my_stores_today(scope: Scope, at: datetime) -> Today:
@@ -50,4 +56,5 @@ def my_stores_today(scope: Scope, at: datetime) -> Today:
         counts=cases.response_counts(found),
         stores=[StoreToday(s, smiley_index(counts.get(s.id, {}), scales.faces)) for s in stores],
         comments=comment_browser.latest(scope.store_ids, scales.smiley, LATEST_COMMENTS),
+        recommendations=[described(s) for s in today_for(scope, at)],
     )
