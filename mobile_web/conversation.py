@@ -10,15 +10,17 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from mobile_web.texts import texts
-from shared.languages import FALLBACK, LANGUAGE_NAMES, LANGUAGES
+from babel import Locale, UnknownLocaleError
+
+from mobile_web.texts import spoken, texts
+from shared.languages import FALLBACK, LANGUAGE_NAMES
 from shared.protocol import PROTOCOL_VERSION, SurveyDefinition, format_time
 
 
 def page_languages(store_languages: Iterable[str], survey_languages: Iterable[str]) -> list[str]:
     """The languages the page offers: the store's, where the survey and voxloop speak them."""
     survey = set(survey_languages)
-    offered = [lang for lang in store_languages if lang in survey and lang in LANGUAGES]
+    offered = [lang for lang in store_languages if lang in survey and lang in spoken()]
     return offered or [FALLBACK]
 
 
@@ -65,9 +67,20 @@ def survey_view(definition: Mapping[str, Any], language: str, store_name: str) -
 
 def language_links(offered: list[str], current: str) -> list[dict[str, Any]]:
     return [
-        {"code": lang, "name": LANGUAGE_NAMES.get(lang, lang), "current": lang == current, "href": f"?lang={lang}"}
+        {"code": lang, "name": language_name(lang), "current": lang == current, "href": f"?lang={lang}"}
         for lang in offered
     ]
+
+
+def language_name(language: str) -> str:
+    """A language named in itself ("Deutsch", "Français"), for the language switch."""
+    if language in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[language]
+    try:
+        name = Locale.parse(language).get_display_name(language)
+    except (ValueError, UnknownLocaleError):
+        return language
+    return (name or language)[:1].upper() + (name or language)[1:]
 
 
 def response_from_form(

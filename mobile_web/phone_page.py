@@ -57,7 +57,7 @@ from mobile_web.conversation import (
     summary,
     survey_view,
 )
-from mobile_web.texts import PROBLEM_PAGES, texts
+from mobile_web.texts import PROBLEM_PAGES, spoken, texts
 from shared.errors import FormError, RateLimited, RequestError, TokenError, VoxloopError
 from shared.ids import is_uuid, uuid7
 from shared.protocol import format_time
@@ -342,10 +342,9 @@ def failed(error: Exception) -> Response:
 
 
 def _problem_page(code: str, status: int, seconds: int = 0) -> Response:
-    language = choose_language(None, request.accept_languages, ["de", "en"])
+    language = choose_language(None, request.accept_languages, sorted(spoken()))
     words = texts(language, "")
-    title, sentences = words["problems"][PROBLEM_PAGES.get(code, "error")]
-    text = " ".join(sentences)
+    title, text = words["problems"][PROBLEM_PAGES.get(code, "error")]
     html = render_template(
         "phone/problem.html",
         words=words,
@@ -471,9 +470,7 @@ def _render_page(
         csrf=tickets.csrf_value(_secret(), cookie),
         ticket=ticket,
         response_id=tap.response_id if tap is not None else uuid7(at, os.urandom(10)),
-        problem=(words["problems"][problem_key][0], " ".join(words["problems"][problem_key][1]))
-        if problem_key
-        else None,
+        problem=words["problems"][problem_key] if problem_key else None,
         errors=[words[e] for e in errors or []],
         values=values or MultiDict(),
     )

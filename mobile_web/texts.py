@@ -1,273 +1,138 @@
-"""What the phone page says, in the languages voxloop speaks (shared/languages.py).
+"""What the phone page says, in the shopper's language: gettext catalogs.
 
-The survey's questions come with their own translations (the survey definition); these are
-the words around them. ``{store}`` is replaced by the store's name.
+Every text around the survey's questions (greeting, buttons, the contact step, the thank-you,
+the refusal pages) is written here in English and marked with ``N_``; the catalog
+``mobile_web/locale/<language>/LC_MESSAGES/phone.mo`` translates it. The page's script gets
+its texts from the page (``texts()`` goes into the page's boot JSON), so it holds none of its
+own. The survey's questions come with their own translations (the survey definition).
+
+``scripts/phone-catalog`` extracts the marked texts into ``mobile_web/locale/phone.pot``,
+merges them into every language's catalog and compiles the .mo files, which are committed.
+A new language is a new catalog: ``pybabel init -D phone -d mobile_web/locale -i
+mobile_web/locale/phone.pot -l fr``, translate, run the script; the page offers it to stores
+that list it. tests/mobile_web/test_phone_catalog.py fails on an empty, fuzzy or obsolete
+entry and on a .mo that is not its .po compiled. ``{store}``, ``{face}`` and ``{seconds}`` are
+filled in where the text is shown.
 """
 
 from __future__ import annotations
 
+import gettext as _gettext
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-from shared.languages import FALLBACK
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "phone"
+SOURCE_LANGUAGE = "en"  # the language the texts are written in: it needs no catalog
 
-TEXTS: dict[str, dict[str, Any]] = {
-    "de": {
-        "title": "Feedback für {store}",
-        "subtitle": "Feedback",
-        "greeting": "Hallo! Hier ist {store}. Wie war es bei uns? Es dauert keine Minute.",
-        "store_says": "{store}:",
-        "you_say": "Sie:",
-        "typing": "{store} schreibt …",
-        "language": "Sprache",
-        "skip": "Überspringen",
-        "send": "Senden",
-        "choose_then_send": "Wählen Sie alles Zutreffende, dann „Senden“.",
-        "your_message": "Ihre Nachricht",
-        "message_placeholder": "Schreiben Sie uns …",
-        "faces": {
-            4: ["Sehr schlecht", "Schlecht", "Gut", "Sehr gut"],
-            5: ["Sehr schlecht", "Schlecht", "Geht so", "Gut", "Sehr gut"],
-        },
-        "nps_low": "0 = unwahrscheinlich",
-        "nps_high": "10 = sehr wahrscheinlich",
-        "contact_question": "Dürfen wir Sie zu Ihrem Feedback kontaktieren?",
-        "contact_yes": "Ja, gerne",
-        "contact_no": "Nein, danke",
-        "contact_ask": "Wie erreichen wir Sie? Ihre E-Mail-Adresse oder Telefonnummer:",
-        "contact_label": "E-Mail oder Telefon",
-        "consent": (
-            "Ich bin einverstanden, dass {store} mich unter dieser Adresse zu meinem Feedback "
-            "kontaktiert. Sie wird verschlüsselt gespeichert, nur dafür verwendet und danach gelöscht."
-        ),
-        "consent_needed": "Bitte bestätigen Sie die Einwilligung oder wählen Sie „Nein, danke“.",
-        "address_needed": "Bitte geben Sie eine E-Mail-Adresse oder Telefonnummer ein.",
-        "contact_given": "Gern, melden Sie sich.",
-        "thanks": "Vielen Dank! Ihr Feedback hilft dem Team von {store}.",
-        "thanks_contact": "Wir melden uns bei Ihnen.",
-        "summary": "Ihre Antworten",
-        "skipped": "übersprungen",
-        "status_saving": "Wird gesendet …",
-        "status_sent": "Gesendet ✓",
-        "status_offline": "Auf Ihrem Telefon gespeichert – wird gesendet, sobald Sie wieder online sind.",
-        "status_rejected": "Diese Antwort konnte nicht angenommen werden.",
-        "status_used": "Für diesen Beleg wurde schon Feedback gegeben.",
-        "status_reused": "Diese Seite hat schon eine Antwort gesendet. Laden Sie sie neu, um noch einmal zu antworten.",
-        "again": "Neues Feedback geben",
-        "submit": "Feedback senden",
-        "form_hint": "Beantworten Sie, was Sie möchten, und senden Sie das Formular ab.",
-        "rating_needed": "Bitte wählen Sie zuerst, wie es war.",
-        "continue_greeting": "Danke für Ihre Bewertung „{face}“ an unserem Terminal! Möchten Sie uns noch mehr sagen?",
-        "continue_greeting_unknown": "Danke für Ihre Bewertung an unserem Terminal! Möchten Sie uns noch mehr sagen?",
-        "continue_used": "Zu dieser Bewertung wurde schon auf einem anderen Telefon geantwortet.",
-        "problems": {
-            "continuation_used": (
-                "Schon beantwortet – danke!",
-                [
-                    "Zu dieser Bewertung haben Sie uns schon mehr gesagt.",
-                    "Jeder Code vom Terminal nimmt eine Antwort an.",
-                ],
-            ),
-            "continuation_expired": (
-                "Dieser Code ist abgelaufen",
-                [
-                    "Ihre Bewertung am Terminal ist angekommen – danke!",
-                    "Der Code galt zwei Stunden lang, um noch mehr zu sagen.",
-                ],
-            ),
-            "invalid": (
-                "Dieser Code funktioniert nicht",
-                [
-                    "Der QR-Code ist unvollständig oder ungültig.",
-                    "Bitte scannen Sie ihn noch einmal oder fragen Sie im Markt nach einem neuen.",
-                ],
-            ),
-            "expired": (
-                "Dieser Code ist abgelaufen",
-                [
-                    "Danke, dass Sie uns Feedback geben möchten!",
-                    "Dieser Code gilt leider nicht mehr.",
-                    "Fragen Sie im Markt nach einem aktuellen.",
-                ],
-            ),
-            "ticket_used": (
-                "Schon gesendet – danke!",
-                [
-                    "Diese Seite hat ihre Antwort schon gesendet.",
-                    "Möchten Sie noch einmal antworten? Öffnen Sie den Link noch einmal.",
-                ],
-            ),
-            "used": (
-                "Schon beantwortet – danke!",
-                [
-                    "Für diesen Beleg wurde bereits Feedback gegeben.",
-                    "Jeder Beleg nimmt eine Antwort an.",
-                ],
-            ),
-            "unknown": (
-                "Diese Umfrage gibt es nicht mehr",
-                [
-                    "Der Code gehört zu einer Umfrage, die nicht mehr läuft.",
-                ],
-            ),
-            "rate_limited": (
-                "Einen Moment bitte",
-                [
-                    "Gerade kommen sehr viele Antworten von hier.",
-                    "Bitte versuchen Sie es in {seconds} Sekunden noch einmal.",
-                ],
-            ),
-            "csrf_failed": (
-                "Bitte noch einmal senden",
-                [
-                    "Das Formular konnte nicht bestätigt werden.",
-                    "Ihre Antworten stehen noch unten –",
-                    "bitte senden Sie sie noch einmal.",
-                ],
-            ),
-            "invalid_form": (
-                "Bitte prüfen Sie Ihre Antworten",
-                [
-                    "Etwas fehlt noch oder passt nicht.",
-                ],
-            ),
-            "error": (
-                "Das hat nicht geklappt",
-                [
-                    "Bitte versuchen Sie es gleich noch einmal.",
-                ],
-            ),
-        },
-    },
-    "en": {
-        "title": "Feedback for {store}",
-        "subtitle": "Feedback",
-        "greeting": "Hi! This is {store}. How did it go? It takes less than a minute.",
-        "store_says": "{store}:",
-        "you_say": "You:",
-        "typing": "{store} is typing …",
-        "language": "Language",
-        "skip": "Skip",
-        "send": "Send",
-        "choose_then_send": "Choose all that apply, then “Send”.",
-        "your_message": "Your message",
-        "message_placeholder": "Write to us …",
-        "faces": {
-            4: ["Very bad", "Bad", "Good", "Very good"],
-            5: ["Very bad", "Bad", "Okay", "Good", "Very good"],
-        },
-        "nps_low": "0 = not likely",
-        "nps_high": "10 = very likely",
-        "contact_question": "May we contact you about your feedback?",
-        "contact_yes": "Yes, please",
-        "contact_no": "No, thanks",
-        "contact_ask": "How can we reach you? Your email address or phone number:",
-        "contact_label": "Email or phone",
-        "consent": (
-            "I agree that {store} may contact me at this address about my feedback. It is stored "
-            "encrypted, used only for this and deleted afterwards."
-        ),
-        "consent_needed": "Please tick the consent box, or choose “No, thanks”.",
-        "address_needed": "Please enter an email address or phone number.",
-        "contact_given": "Yes, please get in touch.",
-        "thanks": "Thank you! Your feedback helps the {store} team.",
-        "thanks_contact": "We will get back to you.",
-        "summary": "Your answers",
-        "skipped": "skipped",
-        "status_saving": "Sending …",
-        "status_sent": "Sent ✓",
-        "status_offline": "Saved on your phone – it will be sent as soon as you are back online.",
-        "status_rejected": "This answer could not be accepted.",
-        "status_used": "Feedback for this receipt was already given.",
-        "status_reused": "This page has sent an answer already. Reload it to answer again.",
-        "again": "Give new feedback",
-        "submit": "Send feedback",
-        "form_hint": "Answer what you like and send the form.",
-        "rating_needed": "Please choose how it was first.",
-        "continue_greeting": "Thank you for rating us “{face}” on our terminal! Would you like to tell us more?",
-        "continue_greeting_unknown": "Thank you for rating us on our terminal! Would you like to tell us more?",
-        "continue_used": "This rating was already continued on another phone.",
-        "problems": {
-            "continuation_used": (
-                "Already answered – thank you!",
-                [
-                    "You have already told us more about this rating.",
-                    "Each code from the terminal takes one answer.",
-                ],
-            ),
-            "continuation_expired": (
-                "This code has expired",
-                [
-                    "Your rating at the terminal has arrived – thank you!",
-                    "The code was valid for two hours to tell us more.",
-                ],
-            ),
-            "invalid": (
-                "This code doesn't work",
-                [
-                    "The QR code is incomplete or not valid.",
-                    "Please scan it again, or ask in the store for a new one.",
-                ],
-            ),
-            "expired": (
-                "This code has expired",
-                [
-                    "Thanks for wanting to give feedback!",
-                    "This code is no longer valid.",
-                    "Ask in the store for a current one.",
-                ],
-            ),
-            "ticket_used": (
-                "Already sent – thank you!",
-                [
-                    "This page has sent its answer already.",
-                    "Want to answer again? Open the link once more.",
-                ],
-            ),
-            "used": (
-                "Already answered – thank you!",
-                [
-                    "Feedback for this receipt has already been given.",
-                    "Each receipt takes one response.",
-                ],
-            ),
-            "unknown": (
-                "This survey has ended",
-                [
-                    "The code belongs to a survey that no longer runs.",
-                ],
-            ),
-            "rate_limited": (
-                "One moment, please",
-                [
-                    "A great many answers are arriving from here right now.",
-                    "Please try again in {seconds} seconds.",
-                ],
-            ),
-            "csrf_failed": (
-                "Please send it again",
-                [
-                    "The form could not be verified.",
-                    "Your answers are still below –",
-                    "please send them again.",
-                ],
-            ),
-            "invalid_form": (
-                "Please check your answers",
-                [
-                    "Something is missing or does not fit.",
-                ],
-            ),
-            "error": (
-                "That did not work",
-                [
-                    "Please try again in a moment.",
-                ],
-            ),
-        },
-    },
+
+def N_(message: str) -> str:
+    """Marks a text for the catalog where it is defined; it is translated where it is shown."""
+    return message
+
+
+WORDS = {
+    "title": N_("Feedback for {store}"),
+    "subtitle": N_("Feedback"),
+    "greeting": N_("Hi! This is {store}. How did it go? It takes less than a minute."),
+    "store_says": N_("{store}:"),
+    "you_say": N_("You:"),
+    "typing": N_("{store} is typing …"),
+    "language": N_("Language"),
+    "skip": N_("Skip"),
+    "send": N_("Send"),
+    "choose_then_send": N_("Choose all that apply, then “Send”."),
+    "your_message": N_("Your message"),
+    "message_placeholder": N_("Write to us …"),
+    "nps_low": N_("0 = not likely"),
+    "nps_high": N_("10 = very likely"),
+    "contact_question": N_("May we contact you about your feedback?"),
+    "contact_yes": N_("Yes, please"),
+    "contact_no": N_("No, thanks"),
+    "contact_ask": N_("How can we reach you? Your email address or phone number:"),
+    "contact_label": N_("Email or phone"),
+    "consent": N_(
+        "I agree that {store} may contact me at this address about my feedback. It is stored "
+        "encrypted, used only for this and deleted afterwards."
+    ),
+    "consent_needed": N_("Please tick the consent box, or choose “No, thanks”."),
+    "address_needed": N_("Please enter an email address or phone number."),
+    "contact_given": N_("Yes, please get in touch."),
+    "thanks": N_("Thank you! Your feedback helps the {store} team."),
+    "thanks_contact": N_("We will get back to you."),
+    "summary": N_("Your answers"),
+    "skipped": N_("skipped"),
+    "status_saving": N_("Sending …"),
+    "status_sent": N_("Sent ✓"),
+    "status_offline": N_("Saved on your phone – it will be sent as soon as you are back online."),
+    "status_rejected": N_("This answer could not be accepted."),
+    "status_used": N_("Feedback for this receipt was already given."),
+    "status_reused": N_("This page has sent an answer already. Reload it to answer again."),
+    "again": N_("Give new feedback"),
+    "submit": N_("Send feedback"),
+    "form_hint": N_("Answer what you like and send the form."),
+    "rating_needed": N_("Please choose how it was first."),
+    "continue_greeting": N_("Thank you for rating us “{face}” on our terminal! Would you like to tell us more?"),
+    "continue_greeting_unknown": N_("Thank you for rating us on our terminal! Would you like to tell us more?"),
+    "continue_used": N_("This rating was already continued on another phone."),
 }
 
-# Error code -> which friendly page explains it: (title, sentences).
+# the faces' names, very bad .. very good, for a scale of four or five faces
+FACES = {
+    4: (N_("Very bad"), N_("Bad"), N_("Good"), N_("Very good")),
+    5: (N_("Very bad"), N_("Bad"), N_("Okay"), N_("Good"), N_("Very good")),
+}
+
+# a refusal page: its title and what it says
+PROBLEMS = {
+    "continuation_used": (
+        N_("Already answered – thank you!"),
+        N_("You have already told us more about this rating. Each code from the terminal takes one answer."),
+    ),
+    "continuation_expired": (
+        N_("This code has expired"),
+        N_("Your rating at the terminal has arrived – thank you! The code was valid for two hours to tell us more."),
+    ),
+    "invalid": (
+        N_("This code doesn't work"),
+        N_("The QR code is incomplete or not valid. Please scan it again, or ask in the store for a new one."),
+    ),
+    "expired": (
+        N_("This code has expired"),
+        N_("Thanks for wanting to give feedback! This code is no longer valid. Ask in the store for a current one."),
+    ),
+    "ticket_used": (
+        N_("Already sent – thank you!"),
+        N_("This page has sent its answer already. Want to answer again? Open the link once more."),
+    ),
+    "used": (
+        N_("Already answered – thank you!"),
+        N_("Feedback for this receipt has already been given. Each receipt takes one response."),
+    ),
+    "unknown": (
+        N_("This survey has ended"),
+        N_("The code belongs to a survey that no longer runs."),
+    ),
+    "rate_limited": (
+        N_("One moment, please"),
+        N_("A great many answers are arriving from here right now. Please try again in {seconds} seconds."),
+    ),
+    "csrf_failed": (
+        N_("Please send it again"),
+        N_("The form could not be verified. Your answers are still below – please send them again."),
+    ),
+    "invalid_form": (
+        N_("Please check your answers"),
+        N_("Something is missing or does not fit."),
+    ),
+    "error": (
+        N_("That did not work"),
+        N_("Please try again in a moment."),
+    ),
+}
+
+# Error code -> which friendly page explains it (any other code: "error").
 PROBLEM_PAGES = {
     "malformed_token": "invalid",
     "bad_token_signature": "invalid",
@@ -286,17 +151,28 @@ PROBLEM_PAGES = {
 }
 
 
+@cache
+def catalog(language: str) -> _gettext.NullTranslations:
+    """The compiled catalog of ``language``; the English texts themselves when it has none."""
+    return _gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[language], fallback=True)
+
+
+@cache
+def spoken() -> frozenset[str]:
+    """The languages the page can speak: English, and every language with a compiled catalog."""
+    found = {path.parent.parent.name for path in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")}
+    return frozenset({SOURCE_LANGUAGE, *found})
+
+
 def texts(language: str, store_name: str) -> dict[str, Any]:
-    """The page's words in ``language`` with the store's name filled in."""
-    source = TEXTS.get(language, TEXTS[FALLBACK])
+    """The page's words in ``language`` with the store's name filled in: ``WORDS``' keys, the
+    faces' names under ``faces`` and the refusal pages under ``problems``."""
+    say = catalog(language).gettext
 
-    def fill(value: Any) -> Any:
-        if isinstance(value, str):
-            return value.replace("{store}", store_name)
-        if isinstance(value, dict):
-            return {k: fill(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return type(value)(fill(v) for v in value)
-        return value
+    def local(message: str) -> str:
+        return say(message).replace("{store}", store_name)
 
-    return fill(source)
+    words: dict[str, Any] = {key: local(message) for key, message in WORDS.items()}
+    words["faces"] = {count: [local(name) for name in names] for count, names in FACES.items()}
+    words["problems"] = {key: (local(title), local(text)) for key, (title, text) in PROBLEMS.items()}
+    return words
