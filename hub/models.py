@@ -860,3 +860,63 @@ class RecommendationEvent(BaseModel):
 
 
 ALL_MODELS += [Team, TeamReason, TeamTouchpoint, TeamMember, Recommendation, RecommendationEvent]
+
+
+# --- case classification and signals on measures (v0026) ----------------------------------
+
+
+class CaseClassification(BaseModel):
+    """What the agent is told about a case (hub/services/case_classification.py): its
+    category, its priority with the codes of what raised it, and a suggested reply in the
+    customer's language; ``customer_value`` is what a CRM sent, if any."""
+
+    case = ForeignKeyField(Case, primary_key=True, backref="+")
+    category = TextField()
+    priority = TextField()  # high | normal | low
+    priority_reasons = JSONText()  # codes, e.g. ["very_unhappy", "contact_requested"]
+    language = TextField()  # de | en
+    suggested_reply = TextField()
+    customer_value = DoubleField(null=True)
+    computed_at = DateTimeField()
+
+
+class MeasureSignalRule(BaseModel):
+    """The smiley index falls by ``index_drop`` points while a measure moves by
+    ``measure_change`` % in ``direction`` (hub/services/measure_signals.py)."""
+
+    id = _AutoField()
+    name = TextField()
+    measure = ForeignKeyField(Measure, backref="+")
+    store = ForeignKeyField(Store, null=True, backref="+")  # None: every store
+    direction = TextField()  # up | down
+    index_drop = DoubleField()
+    measure_change = DoubleField()
+    min_answers = IntegerField()
+    active = BooleanField()
+    created_at = DateTimeField()
+    updated_at = DateTimeField()
+
+
+class MeasureSignal(BaseModel):
+    """A measure signal rule that held for a store and window, recorded once."""
+
+    id = _AutoField()
+    rule = ForeignKeyField(MeasureSignalRule, backref="signals")
+    store = ForeignKeyField(Store, backref="+")
+    window_start = DateField()
+    window_end = DateField()
+    baseline_start = DateField()
+    baseline_end = DateField()
+    index_now = DoubleField()
+    index_before = DoubleField()
+    n_now = IntegerField()
+    n_before = IntegerField()
+    measure_now = DoubleField()
+    measure_before = DoubleField()
+    detected_at = DateTimeField()
+
+    class Meta:
+        indexes = ((("rule", "store", "window_start", "window_end"), True),)
+
+
+ALL_MODELS += [CaseClassification, MeasureSignalRule, MeasureSignal]

@@ -12,7 +12,7 @@ from hub.api.people import person
 from hub.api.request_body import json_body
 from hub.clock import now
 from hub.models import Case, User
-from hub.services import cases
+from hub.services import case_classification, cases
 from hub.services.access import Scope
 from hub.services.response_views import case_response_ids, response_views
 from hub.state import state
@@ -35,6 +35,7 @@ def _public_url() -> str:
 
 def _detail(scope: Scope, case: Case) -> dict[str, Any]:
     body = cases.case_as_dict(case, public_url=_public_url())
+    body["classification"] = case_classification.classification_as_dict(case_classification.classification(case.id))
     contacts = cases.contacts(scope, case, state().contact_key)
     views = response_views(case_response_ids(case.id), case.store.time_zone)
     body["responses"] = [{**v.as_dict(), "contact": contacts.get(v.id)} for v in views]
@@ -80,8 +81,18 @@ def list_cases(user: User, scope: Scope) -> Response:
         age=request.args.get("age"),
         breached=breached == "true",
         now=now(),
+        category=request.args.get("category"),
+        priority=request.args.get("priority"),
     )
-    return jsonify({"cases": [cases.case_as_dict(c, public_url=_public_url()) for c in found]})
+    classified = case_classification.classifications(c.id for c in found)
+    listed = [
+        {
+            **cases.case_as_dict(c, public_url=_public_url()),
+            "classification": case_classification.classification_as_dict(classified.get(c.id)),
+        }
+        for c in found
+    ]
+    return jsonify({"cases": listed})
 
 
 @bp.get("/cases/<int:case_id>")
@@ -110,6 +121,17 @@ def assign(user: User, scope: Scope, case_id: int) -> Response:
     if "assignee" not in body:
         raise RequestError("malformed_request", 'send {"assignee": <user id or null>}')
     return jsonify(_detail(scope, cases.assign(scope, user, case_id, body["assignee"], now=now())))
+
+
+@bp.post("/cases/<int:case_id>/customer-value")
+@person(write=True, grant="cases:write")
+def customer_value(user: User, scope: Scope, case_id: int) -> Response:
+    """A CRM tells what the customer is worth to it; the case's priority takes it in."""
+    body = _body()
+    if "customer_value" not in body:
+        raise RequestError("malformed_request", 'send {"customer_value": <number of at least 0, or null>}')
+    case_classification.set_customer_value(scope, case_id, body["customer_value"], now=now())
+    return jsonify(_detail(scope, cases.get_case(scope, case_id)))
 
 
 @bp.post("/cases/<int:case_id>/called-back")

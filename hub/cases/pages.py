@@ -13,7 +13,7 @@ from hub.auth.guard import current_scope, current_user, require_role, signed_in
 from hub.clock import now
 from hub.i18n import case_state_name, gettext, lazy_gettext, strftime
 from hub.models import Case
-from hub.services import cases
+from hub.services import case_classification, cases
 from hub.services.actions import actions_of_case
 from hub.services.alerts.recipients import LEVEL_NAMES, LEVELS, first_reachable
 from hub.services.alerts.rule_book import StoreFacts
@@ -80,6 +80,19 @@ WORDS = {
 }
 
 
+@bp.app_template_filter("priority_reason")
+def priority_reason(code: str) -> str:
+    """What raised a case's priority, in words (hub/services/case_classification.py)."""
+    return str(case_classification.REASON_NAMES.get(code, code.replace("_", " ")))
+
+
+CLASSIFICATION_NAMES = {
+    "category_names": case_classification.CATEGORY_NAMES,
+    "priority_names": case_classification.PRIORITY_NAMES,
+    "reply_language_names": {"de": lazy_gettext("German"), "en": lazy_gettext("English")},
+}
+
+
 @bp.app_template_global()
 def case_word(code: str) -> str:
     """A case event, message kind, channel or message state in words."""
@@ -113,8 +126,19 @@ def my_cases() -> str:
     sort = args.get("sort") if args.get("sort") in cases.SORTS else "recent"
     age = args.get("age") if args.get("age") in cases.AGES else None
     breached = args.get("breached") == "1"
+    category = args.get("category") if args.get("category") in case_classification.CATEGORIES else None
+    priority = args.get("priority") if args.get("priority") in case_classification.PRIORITIES else None
     at = now()
-    found = cases.list_cases(current_scope(), state=shown, sort=sort, age=age, breached=breached, now=at)
+    found = cases.list_cases(
+        current_scope(),
+        state=shown,
+        sort=sort,
+        age=age,
+        breached=breached,
+        now=at,
+        category=category,
+        priority=priority,
+    )
     return render_template(
         "cases/list.html",
         cases=found,
@@ -128,6 +152,10 @@ def my_cases() -> str:
         counts=cases.response_counts(found),
         sla={c.id: _sla(c, at) for c in found},
         late={c.id for c in found if cases.breached(c, at)},
+        category=category,
+        priority=priority,
+        classified=case_classification.classifications(c.id for c in found),
+        **CLASSIFICATION_NAMES,
     )
 
 
@@ -175,6 +203,8 @@ def _page(case_id: int, *, drafts: dict[str, str] | None = None, error: str | No
         drafts=drafts or {},
         error=error,
         max_text=cases.MAX_TEXT,
+        classification=case_classification.classification(case.id),
+        **CLASSIFICATION_NAMES,
     )
 
 

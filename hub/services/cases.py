@@ -29,6 +29,8 @@ from hub.db import write_transaction
 from hub.models import AlertRule, Case, CaseEvent, CaseResponse, OutboxMessage, Response, Store, User
 from hub.queries import cases as q
 from hub.services.access import Scope, scope_for
+from hub.services.case_classification import classified
+from hub.services.contact_matches import case_addresses, matching_cases
 from hub.services.outbox import queue
 from hub.services.personal_data import open_contact
 from hub.services.response_views import iso_utc
@@ -69,10 +71,13 @@ def list_cases(
     age: str | None = None,
     breached: bool = False,
     now: datetime | None = None,
+    category: str | None = None,
+    priority: str | None = None,
 ) -> list[Case]:
     """The cases the caller sees: by ``state`` (or ``unresolved``, ``all``), opened within
     ``age``, only those past their acknowledgement SLA (``breached``: open and overdue at
-    ``now``), in the order ``sort`` names."""
+    ``now``), of a ``category`` and ``priority`` (hub/services/case_classification.py), in
+    the order ``sort`` names."""
     query = (
         Case.select(Case, Store, AlertRule)
         .join(Store, on=(Case.store == Store.id))
@@ -101,6 +106,7 @@ def list_cases(
     if breached:
         assert now is not None
         query = query.where((Case.state == "open") & (Case.ack_due_at < now.replace(tzinfo=None)))
+    query = classified(query, category=category, priority=priority)
     order = {
         "recent": (Case.last_alert_at.desc(), Case.id.desc()),
         "newest": (Case.opened_at.desc(), Case.id.desc()),
@@ -186,52 +192,18 @@ def contacts(scope: Scope, case: Case, contact_key: bytes) -> dict[str, str]:
     return found
 
 
-PRIOR_DAYS = 365  # how far back the case page looks for the same customer's earlier cases
-PRIOR_CASES = 200  # ... among at most this many of the store's latest cases
-
-
 def prior_cases(scope: Scope, case: Case, contact_key: bytes) -> list[Case]:
     """The same customer's other cases at this store, newest first: the store's recent cases
     whose responses left a contact address this case's responses left too. Only for people
     who work the case (the match opens sealed contacts); never another store's cases."""
-    mine = {_same(address) for address in contacts(scope, case, contact_key).values()}
-    mine.discard("")
-    if not mine:
+    if not may_work(scope, case):
         return []
-    since = case.opened_at - timedelta(days=PRIOR_DAYS)
-    recent = [
-        c.id
-        for c in Case.select(Case.id)
-        .where((Case.store == case.store_id) & (Case.id != case.id) & (Case.opened_at >= since))
-        .order_by(Case.opened_at.desc())
-        .limit(PRIOR_CASES)
-    ]
-    if not recent:
-        return []
-    rows = (
-        Response.select(Response.id, Response.contact_sealed, CaseResponse.case)
-        .join(CaseResponse, on=(CaseResponse.response == Response.id))
-        .where(CaseResponse.case.in_(recent) & Response.contact_sealed.is_null(False))
-        .tuples()
-    )
-    matched = set()
-    for response_id, sealed, case_id in rows:
-        try:
-            address = open_contact(contact_key, bytes(sealed), str(response_id)).get("address")
-        except (ValueError, KeyError):
-            continue
-        if _same(str(address)) in mine:
-            matched.add(case_id)
+    mine = case_addresses(case.id, contact_key)
+    matched = matching_cases(case.store_id, case.id, case.opened_at, mine, contact_key)
     if not matched:
         return []
     found = Case.select(Case, AlertRule).join(AlertRule, on=(Case.rule == AlertRule.id)).where(Case.id.in_(matched))
     return list(found.order_by(Case.opened_at.desc()))
-
-
-def _same(address: str) -> str:
-    """An address as compared: without blanks and case (emails), without spaces and dashes (phones)."""
-    text = address.strip().lower()
-    return text if "@" in text else "".join(ch for ch in text if ch.isdigit() or ch == "+")
 
 
 def case_as_dict(case: Case, *, public_url: str) -> dict[str, Any]:

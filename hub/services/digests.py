@@ -17,6 +17,7 @@ from hub.models import Case, Response, Store, User
 from hub.services.access import scope_for
 from hub.services.cases import list_cases
 from hub.services.outbox import already_queued, queue_personal_email
+from hub.services.recommendation_words import digest_recommendations
 
 DIGEST_ROLES = ("store_manager", "regional_manager")
 
@@ -55,7 +56,9 @@ def queue_digests(now: datetime, *, hour: int, public_url: str) -> int:
             .where(Case.store.in_(store_ids) & (Case.resolved_at >= yesterday_start) & (Case.resolved_at < day_start))
             .count()
         )
-        if not open_cases and not opened:
+        with in_language(user.language):
+            recommendations = digest_recommendations(stores, local.date(), public_url.rstrip("/"), now)
+        if not open_cases and not opened and not recommendations:
             continue
         responses = (
             Response.select()
@@ -66,6 +69,7 @@ def queue_digests(now: datetime, *, hour: int, public_url: str) -> int:
         with in_language(user.language):  # the person's language (hub/i18n.py)
             payload = _payload(user, stores, local.date(), zone, open_cases, base, now)
         payload["yesterday"] = {"opened": opened, "resolved": resolved, "responses": responses}
+        payload["recommendations"] = recommendations
         queued += queue_personal_email("digest", user, key, payload, now)
     return queued
 

@@ -4,11 +4,12 @@ what the start page shows and the daily digest says, from the figures kept with 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from hub.i18n import current_language, day, decimal, gettext, lazy_gettext
-from hub.services.recommendations import Shown
+from hub.models import Store
+from hub.services.recommendations import Shown, for_store_day
 
 VERDICTS = {
     "clear": lazy_gettext("a clear improvement"),
@@ -86,3 +87,14 @@ def described(shown: Shown) -> dict[str, Any]:
         "dismissed_by": shown.dismissed_by,
         "dismissed_note": found.dismissed_note,
     }
+
+
+def digest_recommendations(stores: list[Store], today: date, base: str, now: datetime) -> list[dict[str, Any]]:
+    """The recommendations of today with a reason, not dismissed, of ``stores``, in words,
+    each with its link on the start page (for the daily digest)."""
+    found = []
+    for store in stores:
+        for shown in for_store_day(store, today, now):
+            if shown.recommendation.reason and shown.recommendation.dismissed_at is None:
+                found.append({**described(shown), "url": f"{base}/#recommendation-{shown.recommendation.id}"})
+    return found

@@ -277,10 +277,15 @@ def today_for(scope: Scope, now: datetime, *, limit: int = SHOWN) -> list[Shown]
     return _shown(found, stores, scope.user_id)[:limit]
 
 
-def for_store_day(store: Store, day: date) -> list[Shown]:
-    """A store's recommendations of ``day`` (for the digest: no scope of a page)."""
-    found = list(Recommendation.select().where((Recommendation.store == store.id) & (Recommendation.day == day)))
-    return _shown(found, {store.id: store}, None)
+def for_store_day(store: Store, day: date, now: datetime) -> list[Shown]:
+    """A store's recommendations of ``day``, made now for the teams that have none yet (the
+    digest may go out before the job ran; no scope of a page)."""
+    query = Recommendation.select().where((Recommendation.store == store.id) & (Recommendation.day == day))
+    keys = {r.team_key for r in query}
+    missing = [t for t in teams_of(store.id) if t.key not in keys]
+    if missing:
+        make_day(store, day, missing, now)
+    return _shown(list(query.clone()), {store.id: store}, None)
 
 
 def dismissed(scope: Scope, now: datetime, days: int = 14) -> list[Shown]:

@@ -37,6 +37,7 @@ from hub.queries import cases as q
 from hub.services.alerts.opening_hours import store_opens_at
 from hub.services.alerts.recipients import LEVELS, Recipient, first_reachable
 from hub.services.alerts.rule_book import BookCache, RuleFacts, StoreFacts, new_book_cache
+from hub.services.case_classification import classify_cases, reclassify_cases_of
 from hub.services.outbox import queue
 from shared.protocol import ValidResponse
 
@@ -155,6 +156,7 @@ def _open_or_join(
     taken = q.in_a_case(wanted)
     fresh = [r for r in wanted if r not in taken]
     if not fresh and (summary is None or wanted):
+        reclassify_cases_of(taken, now=now)  # a follow-up may have added reasons to them
         return None  # nothing new: every response is in a case already
     level, people = first_reachable(store)
     # quiet hours hold the alert's messages until the store opens; the SLA runs from then
@@ -185,6 +187,8 @@ def _open_or_join(
     else:
         events.append((case_id, now, None, "alerted", rule.name, data))
     q.add_events(events)
+    if opened or fresh:
+        classify_cases([case_id], now=now)
     if not fresh and summary is None:
         return None  # another transaction linked them meanwhile
     return _Found(case_id, fresh, level, people, first_at, summary)
