@@ -299,3 +299,73 @@ def comparison_chart(
     parts += _line_labels([Point(label, None) for label in labels], x)
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every text in parts went through escape())
+
+
+OVERLAY_RIGHT = 52  # room for the measure's axis on the right
+MEASURE_COLOUR = "#b35900"  # the measure's line: orange, dashed (presentation attributes, no style)
+MEASURE_STROKE = f'fill="none" stroke="{MEASURE_COLOUR}" stroke-width="2" stroke-dasharray="6 4"'
+
+
+def _overlay_ticks(highest: float, x_right: float) -> list[str]:
+    """The measure's axis on the right: 0, the middle and the top of its scale."""
+    parts = []
+    for tick in (highest, highest / 2, 0.0):
+        y = _y(tick, 0.0, highest)
+        text = f"{tick:.0f}" if highest >= 10 else f"{tick:.1f}"
+        parts.append(f'<text x="{_num(x_right + 6)}" y="{_num(y + 4)}" class="tick measure-tick">{text}</text>')
+    return parts
+
+
+def overlay_chart(
+    title: str,
+    points: Sequence[Point],
+    measure_label: str,
+    measure_values: Sequence[float | None],
+    lowest: float = -100.0,
+    highest: float = 100.0,
+) -> Markup:
+    """A line with its interval band (the left axis) and a measure's line over the same
+    buckets on a second axis on the right, from 0 to a little above its largest value, dashed
+    and named in a legend (``measure_label``: its name and unit)."""
+    inner = WIDTH - PAD_LEFT - OVERLAY_RIGHT
+    step = inner / max(len(points) - 1, 1)
+
+    def x(i: int) -> float:
+        return PAD_LEFT + (step * i if len(points) > 1 else inner / 2)
+
+    right = WIDTH - OVERLAY_RIGHT
+    top = max([v for v in measure_values if v is not None], default=0.0) * 1.1 or 1.0
+    parts = [
+        f'<svg class="chart line overlay" viewBox="0 0 {WIDTH} {LINE_HEIGHT}" role="img" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
+    ]
+    for tick in (highest, (highest + lowest) / 2, lowest):
+        y = _y(tick, lowest, highest)
+        parts.append(
+            f'<line x1="{PAD_LEFT}" x2="{right}" y1="{_num(y)}" y2="{_num(y)}" class="grid"/>'
+            f'<text x="{PAD_LEFT - 6}" y="{_num(y + 4)}" text-anchor="end" class="tick">{tick:.0f}</text>'
+        )
+    parts += _overlay_ticks(top, right)
+    for run in _runs(points):
+        parts += _line_run(points, run, x, lowest, highest)
+    measured = [Point(p.label, v) for p, v in zip(points, measure_values, strict=True)]
+    for run in _runs(measured):
+        at = [(i, measured[i].value or 0.0) for i in run]
+        line = " ".join(f"{_num(x(i))},{_num(_y(v, 0.0, top))}" for i, v in at)
+        parts.append(f'<polyline class="measure-series" points="{line}" {MEASURE_STROKE}/>')
+        for i, v in at:
+            tip = f"{escape(measured[i].label)}: {escape(measure_label)} {_num(v)}"
+            parts.append(
+                f'<circle class="measure-dot" cx="{_num(x(i))}" cy="{_num(_y(v, 0.0, top))}" r="2.5" '
+                f'fill="{MEASURE_COLOUR}">'
+                f"<title>{tip}</title></circle>"
+            )
+    left = PAD_LEFT + 8
+    parts.append(
+        f'<line class="measure-legend" x1="{left}" x2="{left + 20}" y1="{PAD_TOP + 4}" y2="{PAD_TOP + 4}" '
+        f'{MEASURE_STROKE}/><text class="tick measure-label" x="{left + 26}" y="{PAD_TOP + 8}">'
+        f"{escape(measure_label)}</text>"
+    )
+    parts += _line_labels(points, x)
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 (every text in parts went through escape())

@@ -14,6 +14,7 @@ from hub import charts
 from hub.auth.guard import current_scope, current_user, signed_in
 from hub.dashboards import params
 from hub.dashboards.heatmap import HOURS, WEEKDAYS, hour_grid, measure_chart
+from hub.dashboards.trend_overlay import trend_overlay
 from hub.i18n import gettext, lazy_gettext, number
 from hub.models import Store
 from hub.services import analytics, measures, target_gaps
@@ -87,7 +88,13 @@ def _figures(store_ids: Collection[int] | None, zone: str) -> dict[str, Any]:
     period, grain, with_suspect = params.period(zone), _grain(), params.with_suspect()
     scales = analytics.survey_scales()
     points = analytics.trend(store_ids, period, scales, grain, with_suspect=with_suspect)
+    labels = [_label(p, grain) for p in points]
+    overlay = trend_overlay(store_ids, period, grain, points, labels, grain_name(grain))
+    trend_charts = _trend_charts(points, grain)
+    if overlay["overlay_chart"] is not None:  # the index drawn with the measure beside it
+        trend_charts[0] = (trend_charts[0][0], overlay["overlay_chart"])
     return {
+        **overlay,
         "period": period,
         "grain": grain,
         "grains": analytics.GRAINS,
@@ -96,7 +103,7 @@ def _figures(store_ids: Collection[int] | None, zone: str) -> dict[str, Any]:
         "overview": analytics.overview(store_ids, period, scales, with_suspect=with_suspect),
         "channels": channel_split(store_ids, period, scales, with_suspect=with_suspect),
         "points": points,
-        "trend_charts": _trend_charts(points, grain),
+        "trend_charts": trend_charts,
         "small_sample": analytics.SMALL_SAMPLE,
         "scales": scales,
     }
