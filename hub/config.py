@@ -94,6 +94,22 @@ DEFAULTS: dict[str, Any] = {
     "RETENTION_CONFLICT_DAYS": 90,  # kept conflicting versions of responses
     # the directory of pg_dump and pg_restore (voxloop hub backup/restore); empty: on PATH
     "PG_BIN_DIR": "",
+    # The help desk cases are handed to (docs/helpdesk.md, hub/services/helpdesk/): the system
+    # ("" = none; "rt" = Request Tracker 5), its base URL, the token the hub signs in with (sent
+    # in a header, never in a URL or a log) and the queue tickets go to. A case is handed over by
+    # the button on its page, or at once for the rules (keys) and stores (codes) named here,
+    # comma-separated. The sync job reads the help desk's changes every HELPDESK_POLL_SECONDS.
+    # HELPDESK_SEND_CONTACT=1 also sends the contact a customer left (with their consent to be
+    # contacted); by default the ticket holds no personal contact data.
+    "HELPDESK_SYSTEM": "",
+    "HELPDESK_URL": "",
+    "HELPDESK_TOKEN": "",
+    "HELPDESK_QUEUE": "General",
+    "HELPDESK_TIMEOUT_SECONDS": 10,
+    "HELPDESK_AUTO_RULES": "",
+    "HELPDESK_AUTO_STORES": "",
+    "HELPDESK_POLL_SECONDS": 120,
+    "HELPDESK_SEND_CONTACT": 0,
     # A controlled clock for tests and demos (hub/clock.py): the time the hub's clock shows at
     # the real instant CLOCK_ANCHOR (Unix seconds; empty: when the process starts), ticking from
     # there. Empty: the system clock. Never set in production.
