@@ -26,6 +26,9 @@ from hub.db import database
 from hub.services.alerts.escalation import escalate_due, undeliverable
 from hub.services.alerts.windows import check_windows
 from hub.services.digests import queue_digests
+from hub.services.helpdesk.outbound import TicketSender
+from hub.services.helpdesk.settings import HelpDeskSettings
+from hub.services.helpdesk.sync import sync as sync_helpdesk
 from hub.services.job_runs import HEARTBEAT, JobRunRecorder
 from hub.services.outbox import wakers
 from hub.services.outbox.delivery import Deliverer, RetryPolicy, Senders
@@ -41,7 +44,7 @@ from hub.services.webhook_targets import WebhookTargets
 
 log = logging.getLogger("voxloop.jobs")
 
-DELIVERY_JOBS = ("deliver_email", "deliver_webhook")
+DELIVERY_JOBS = ("deliver_email", "deliver_webhook", "deliver_ticket")
 WAKE_DELAY = timedelta(milliseconds=25)
 # name -> seconds between runs (delivery: ALERT_POLL_MS)
 INTERVALS = {
@@ -52,6 +55,7 @@ INTERVALS = {
     "signals": 3600,
     "silent_terminals": 60,
     "retention": 3600,
+    "helpdesk": 120,  # HELPDESK_POLL_SECONDS sets it
     "recommendations": 300,
 }
 
@@ -90,6 +94,8 @@ def deliverer_for(app: Flask, *, worker: str | None = None) -> Deliverer:
         ),
         worker=worker or f"{socket.gethostname()}:{os.getpid()}",
         on_failed=undeliverable,
+        tickets=TicketSender(HelpDeskSettings.from_config(c), c["PUBLIC_URL"], contact_key),
+        ticket_timeout=float(c["HELPDESK_TIMEOUT_SECONDS"]),
     )
 
 
@@ -99,6 +105,9 @@ def job_functions(app: Flask, deliverer: Deliverer) -> dict[str, Callable[[datet
         HEARTBEAT: lambda now: None,  # its recorded runs tell /readyz that the jobs run
         "deliver_email": lambda now: deliverer.deliver_all_due(now, ("email",)),
         "deliver_webhook": lambda now: deliverer.deliver_all_due(now, ("webhook",)),
+        "deliver_ticket": lambda now: deliverer.deliver_all_due(now, ("ticket",)),
+        # the help desk: hand over, read its changes, tell it of resolutions (hub/services/helpdesk)
+        "helpdesk": lambda now: sync_helpdesk(HelpDeskSettings.from_config(app.config), now),
         "escalate": escalate_due,
         "windows": check_windows,
         "digests": lambda now: queue_digests(
@@ -155,6 +164,7 @@ class JobRunner:
                 "default": ThreadPoolExecutor(2),
                 "deliver_email": ThreadPoolExecutor(1),
                 "deliver_webhook": ThreadPoolExecutor(1),
+                "deliver_ticket": ThreadPoolExecutor(1),
             },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
             timezone=UTC,
@@ -173,7 +183,8 @@ class JobRunner:
                 next_run_time=start,
             )
         heartbeat = {HEARTBEAT: int(self.app.config["JOBS_HEARTBEAT_SECONDS"])}
-        for name, seconds in {**INTERVALS, **heartbeat}.items():
+        helpdesk = {"helpdesk": int(self.app.config["HELPDESK_POLL_SECONDS"])}
+        for name, seconds in {**INTERVALS, **heartbeat, **helpdesk}.items():
             scheduler.add_job(self.run, "interval", args=[name], seconds=seconds, id=name, next_run_time=start)
         scheduler.start()
         self._scheduler = scheduler

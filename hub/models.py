@@ -920,3 +920,39 @@ class MeasureSignal(BaseModel):
 
 
 ALL_MODELS += [CaseClassification, MeasureSignalRule, MeasureSignal]
+
+
+# --- help desk tickets (hub/services/helpdesk/, migration v0025) ------------------------------
+
+
+class HelpdeskTicket(BaseModel):
+    """The help desk ticket of a case handed over: its number once made (none while the outbox
+    still tries), the tag that finds it again, and the help desk's state as last read."""
+
+    case = ForeignKeyField(Case, primary_key=True, backref="+")
+    system = TextField()
+    reference = TextField()
+    external_id = TextField(null=True)
+    state = TextField()  # queued until made; then the help desk's own state (new, open, resolved...)
+    url = TextField(null=True)
+    handed_at = DateTimeField()
+    handed_by = ForeignKeyField(User, null=True, backref="+", column_name="handed_by")
+    updated_at = DateTimeField()
+    resolution_pushed_at = DateTimeField(null=True)  # the case's resolution queued for the help desk
+
+    class Meta:
+        table_name = "helpdesk_ticket"
+
+
+class HelpdeskCursor(BaseModel):
+    """How far the hub has read one help desk's changes: the help desk's time, as it writes it."""
+
+    system = TextField(primary_key=True)
+    changed_since = TextField()
+    polled_at = DateTimeField()
+
+    class Meta:
+        table_name = "helpdesk_cursor"
+
+
+ALL_MODELS += [HelpdeskTicket, HelpdeskCursor]

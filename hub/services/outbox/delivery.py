@@ -39,7 +39,7 @@ from hub.services.outbox.transports.webhook import WebhookSender
 
 log = logging.getLogger("voxloop.outbox.delivery")
 
-CHANNELS = ("email", "webhook")
+CHANNELS = ("email", "webhook", "ticket")  # ticket: a case handed to a help desk (hub/services/helpdesk)
 
 
 @dataclass(frozen=True)
@@ -88,9 +88,15 @@ class Deliverer:
     policy: RetryPolicy = RetryPolicy()
     worker: str = "hub"
     on_failed: Callable[[OutboxMessage, datetime], object] | None = None
+    # the ticket channel's sender (hub/services/helpdesk/outbound.py): sends one message or
+    # raises DeliveryError; none: ticket messages wait, retried, until a help desk is configured
+    tickets: Callable[[OutboxMessage, datetime], object] | None = None
+    ticket_timeout: float = 10
 
     def lease(self, channel: str) -> timedelta:
         timeout = self.senders.email.timeout if channel == "email" else self.senders.webhook.timeout
+        if channel == "ticket":
+            timeout = self.ticket_timeout * 4  # a create asks up to four times (find, create, read back)
         return timedelta(seconds=max(120.0, 2 * (timeout + 1) * self.policy.batch))
 
     def deliver_due(self, now: datetime, *, channel: str) -> DeliveryRun:
@@ -106,6 +112,8 @@ class Deliverer:
         messages = list(OutboxMessage.select().where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id))
         if channel == "email":
             return self._emails(messages, now)
+        if channel == "ticket":
+            return self._tickets(messages, now)
         return self._webhooks(messages, now)
 
     def deliver_all_due(self, now: datetime, channels: tuple[str, ...] = CHANNELS) -> DeliveryRun:
@@ -175,6 +183,22 @@ class Deliverer:
                 )
             except Withdrawn as why:
                 self._withdraw(message, str(why), now, run)
+            except DeliveryError as error:
+                self._record(message, error, now, run)
+            except Exception as error:
+                log.exception("cannot send outbox message %s", message.id)
+                self._record(message, DeliveryError(f"{type(error).__name__}: {error}"), now, run)
+            else:
+                self._record(message, None, now, run)
+        return run
+
+    def _tickets(self, messages: list[OutboxMessage], now: datetime) -> DeliveryRun:
+        run = DeliveryRun()
+        for message in messages:
+            try:
+                if self.tickets is None:
+                    raise DeliveryError("no help desk is configured")
+                self.tickets(message, now)
             except DeliveryError as error:
                 self._record(message, error, now, run)
             except Exception as error:
