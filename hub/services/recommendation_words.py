@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from hub.i18n import current_language, day, decimal, gettext, lazy_gettext
+from hub.i18n import current_language, day, gettext, lazy_gettext, number
 from hub.models import Store
 from hub.services.recommendations import Shown, for_store_day
 
@@ -31,7 +31,7 @@ def sentence(figures: dict[str, Any], end: str) -> str:
         text = gettext(
             "Named by %(share)s %% of the %(asked)s unhappy customers asked (%(n)s responses) in the 7 days "
             "to %(end)s.",
-            share=decimal(figures.get("share")),
+            share=number(figures.get("share"), 0),
             asked=figures.get("asked") or 0,
             n=figures.get("n"),
             end=last,
@@ -42,11 +42,11 @@ def sentence(figures: dict[str, Any], end: str) -> str:
             "be about %(gain)s points higher if they were as happy as comparable customers (95 %% interval %(low)s "
             "to %(high)s).",
             n=figures.get("n"),
-            share=decimal(figures.get("share")),
+            share=number(figures.get("share"), 0),
             end=last,
-            gain=decimal(figures.get("gain")),
-            low=decimal(figures.get("gain_low")),
-            high=decimal(figures.get("gain_high")),
+            gain=number(figures.get("gain"), 1),
+            low=number(figures.get("gain_low"), 1),
+            high=number(figures.get("gain_high"), 1),
         )
     if figures.get("small_sample"):
         text += " " + gettext("(Few responses.)")
@@ -61,9 +61,9 @@ def tried_words(action: dict[str, Any]) -> str:
     if action.get("estimate") is not None and verdict in ("clear", "negative", "unclear"):
         words += gettext(
             " (%(estimate)s %% points, 95 %% interval %(low)s to %(high)s)",
-            estimate=decimal(action["estimate"]),
-            low=decimal(action.get("low")),
-            high=decimal(action.get("high")),
+            estimate=number(action["estimate"], 1),
+            low=number(action.get("low"), 1),
+            high=number(action.get("high"), 1),
         )
     return words
 
