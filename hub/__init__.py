@@ -28,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from hub.clock import clock_from, now
     from hub.dashboards import bp as dashboards_bp
     from hub.health import bp as health_bp
+    from hub.invitations import bp as invitations_bp
     from hub.pages import bp as pages_bp
     from hub.services.personal_data import contact_key, content_hash_key
     from hub.url_ids import DatabaseId
@@ -58,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(actions_bp)  # /actions: what is done about a figure, and its effect
     app.register_blueprint(admin_bp)  # /admin: stores, surveys, terminals, people, alert rules, posters
     app.register_blueprint(dashboards_bp)  # /dashboard: figures from the daily rollups
+    app.register_blueprint(invitations_bp)  # /invite, /unsubscribe: a customer's invitation links
     guard.init_app(app)
     i18n.init_app(app, guard.person_language)  # the person's language, else the browser's, else German
     page_headers.init_app(app)  # CSP, no framing, Referrer-Policy, no-store (the phone page sets its own)

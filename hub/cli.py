@@ -236,6 +236,46 @@ def import_measures(file: Path) -> None:
         click.echo(f"line {r.line}: {r.measure} {r.store} {r.period} was {r.was:g}, now {r.now:g}")
 
 
+@hub.command("import-invitations")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@with_app
+@_fail_on_domain_errors
+def import_invitations(file: Path) -> None:
+    """Invite customers from the CSV FILE (columns source, reference, store, touchpoint, channel,
+    language, send_after, address; agent and team optional), for chains without the API. All
+    rows or none: a file with a bad row invites nobody and every bad row is listed by its line;
+    a row whose source and reference were imported before invites nobody again."""
+    from flask import current_app
+
+    from hub.services.access import Scope
+    from hub.services.invitation_keys import InvitationKeys
+    from hub.services.invitations import InvitationSettings, InvitationsRefused, csv_asks, invite
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{file} is not UTF-8 text") from None
+    try:
+        made = invite(
+            Scope(0, "hq_admin", None),
+            csv_asks(text),
+            keys=InvitationKeys.from_secret(current_app.config["SECRET_KEY"]),
+            settings=InvitationSettings.from_config(current_app.config),
+            now=_now(),
+        )
+    except InvitationsRefused as refused:
+        for error in refused.errors:
+            click.echo(f"line {error.line}: {error.detail} [{error.code}]", err=True)
+        raise click.ClickException(f"nothing imported: {len(refused.errors)} bad row(s) in {file}") from None
+    states: dict[str, int] = {}
+    for m in made:
+        if m.created:
+            states[m.invitation.state] = states.get(m.invitation.state, 0) + 1
+    known = sum(1 for m in made if not m.created)
+    described = ", ".join(f"{n} {state}" for state, n in sorted(states.items())) or "none new"
+    click.echo(f"{file}: {len(made) - known} invitation(s) made ({described}), {known} known already")
+
+
 @hub.command("anonymise-person")
 @click.argument("email")
 @with_app

@@ -92,6 +92,16 @@ DEFAULTS: dict[str, Any] = {
     "RETENTION_OUTBOX_DAYS": 30,  # what a sent message said (its payload); the record stays
     "RETENTION_SYNC_LOG_DAYS": 90,
     "RETENTION_CONFLICT_DAYS": 90,  # kept conflicting versions of responses
+    # An invited customer's address is blanked once nothing more is sent to it (the invitations
+    # job), at the latest this many days after the invitation was made; the keyed hash the
+    # interval rule compares is blanked INVITATION_INTERVAL_DAYS after sending.
+    "RETENTION_INVITATION_ADDRESS_DAYS": 14,
+    # Invitations (hub/services/invitations.py): one reminder this many hours after the
+    # invitation (0: none); nobody invited again within INVITATION_INTERVAL_DAYS; the link opens
+    # the phone page for INVITATION_LINK_DAYS after sending.
+    "INVITATION_REMINDER_HOURS": 72,
+    "INVITATION_INTERVAL_DAYS": 30,
+    "INVITATION_LINK_DAYS": 30,
     # the directory of pg_dump and pg_restore (voxloop hub backup/restore); empty: on PATH
     "PG_BIN_DIR": "",
     # The help desk cases are handed to (docs/helpdesk.md, hub/services/helpdesk/): the system

@@ -26,6 +26,8 @@ from hub.db import database
 from hub.services.alerts.escalation import escalate_due, undeliverable
 from hub.services.alerts.windows import check_windows
 from hub.services.digests import queue_digests
+from hub.services.invitation_sending import run_invitations
+from hub.services.invitations import InvitationSettings
 from hub.services.helpdesk.outbound import TicketSender
 from hub.services.helpdesk.settings import HelpDeskSettings
 from hub.services.helpdesk.sync import sync as sync_helpdesk
@@ -55,6 +57,7 @@ INTERVALS = {
     "signals": 3600,
     "silent_terminals": 60,
     "retention": 3600,
+    "invitations": 60,
     "helpdesk": 120,  # HELPDESK_POLL_SECONDS sets it
     "recommendations": 300,
 }
@@ -117,6 +120,7 @@ def job_functions(app: Flask, deliverer: Deliverer) -> dict[str, Callable[[datet
         "signals": check_signals,
         "silent_terminals": lambda now: check_terminals(now, minutes=int(app.config["TERMINAL_SILENT_MINUTES"])),
         "retention": lambda now: apply_retention(now, RetentionPeriods.from_config(app.config)),
+        "invitations": lambda now: run_invitations(now, InvitationSettings.from_config(app.config)),
         "recommendations": lambda now: make_recommendations(
             now, hour=int(app.config.get("RECOMMENDATION_HOUR", MORNING_HOUR))
         ),

@@ -956,3 +956,71 @@ class HelpdeskCursor(BaseModel):
 
 
 ALL_MODELS += [HelpdeskTicket, HelpdeskCursor]
+
+
+# --- invitations and the contact centre (v0024) --------------------------------------------
+
+
+class Invitation(BaseModel):
+    """A customer asked for feedback about a visit or contact (hub/services/invitations.py);
+    unique by the asking system and its receipt or contact id."""
+
+    CHANNELS = ("email", "sms")
+    STATES = ("scheduled", "sent", "skipped", "suppressed", "unsubscribed")
+
+    id = _AutoField()
+    public_id = TextField(unique=True)
+    source = TextField()
+    reference = TextField()
+    store = ForeignKeyField(Store, backref="+")
+    touchpoint = ForeignKeyField(Touchpoint, backref="+")
+    channel = TextField()
+    language = TextField()
+    send_after = DateTimeField()
+    address_sealed = BlobField(null=True)
+    address_hash = TextField(null=True)
+    agent = TextField(null=True)
+    team = TextField(null=True)
+    state = TextField()
+    reason = TextField(null=True)
+    message_id = IntegerField(null=True)
+    reminder_message_id = IntegerField(null=True)
+    created_by = ForeignKeyField(User, null=True, backref="+", column_name="created_by")
+    created_at = DateTimeField()
+    sent_at = DateTimeField(null=True)
+    reminded_at = DateTimeField(null=True)
+    opened_at = DateTimeField(null=True)
+    unsubscribed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("source", "reference"), True),)
+
+
+class InvitationSuppression(BaseModel):
+    """An address that unsubscribed, as its keyed hash only."""
+
+    address_hash = TextField(primary_key=True)
+    created_at = DateTimeField()
+
+
+class AgentView(BaseModel):
+    """The agent's own rating of a contact (hub/services/contact_centre.py)."""
+
+    invitation = ForeignKeyField(Invitation, primary_key=True, backref="+")
+    difficulty = IntegerField()
+    resolved = BooleanField()
+    note = TextField(null=True)
+    user = ForeignKeyField(User, null=True, backref="+")
+    created_at = DateTimeField()
+    updated_at = DateTimeField()
+
+
+class ContactCentreMember(BaseModel):
+    """The team a team lead leads, the pseudonymous agent id a person works under."""
+
+    user = ForeignKeyField(User, primary_key=True, backref="+")
+    team = TextField(null=True)
+    agent = TextField(null=True)
+
+
+ALL_MODELS += [Invitation, InvitationSuppression, AgentView, ContactCentreMember]

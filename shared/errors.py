@@ -96,6 +96,8 @@ CODES: dict[str, tuple[int, str]] = {
     "invalid_measures": (422, "The measure values cannot be stored as given; nothing was stored."),
     "unknown_measure": (404, "The measure is not known."),
     "measure_conflict": (409, "The measure exists with another kind or grain."),
+    # invitations (hub/services/invitations.py)
+    "invalid_invitations": (422, "The invitations cannot be made as given; none was made."),
     "method_not_allowed": (405, "The method is not allowed for this resource."),
     "internal_error": (500, "The hub failed to process the request; nothing was stored."),
     "database_unavailable": (503, "The database is unavailable; nothing was stored. Retry."),

@@ -61,6 +61,7 @@ HUB_LAYERS = {
     "hub.actions": "views",
     "hub.dashboards": "views",
     "hub.pages": "views",
+    "hub.invitations": "views",
     "hub.health": "views",
     "hub.charts": "views",
     "hub.services": "services",

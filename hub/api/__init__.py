@@ -13,6 +13,7 @@ from hub.api import (  # noqa: E402,F401
     analytics,
     cases,
     enroll,
+    invitations,
     measures,
     openapi,
     people,

@@ -28,8 +28,9 @@ from hub.services.access import Scope, scope_for
 from hub.services.users import end_sessions
 from shared.errors import VoxloopError
 
-# blueprints whose POSTs are checked elsewhere: the signed device API and the phone page
-_OWN_CHECKS = ("api.", "phone.")
+# blueprints whose POSTs are checked elsewhere: the signed device API, the phone page and an
+# invitation's unsubscribe link (its signed token; a mail client's one-click POST has no session)
+_OWN_CHECKS = ("api.", "phone.", "invitations.")
 
 
 def init_app(app: Flask) -> None:

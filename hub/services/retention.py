@@ -12,6 +12,10 @@ The hourly ``retention`` job (hub/jobs.py) deletes, each by its setting in hub/c
 - sign-in attempts and password reset requests after RETENTION_SIGN_IN_DAYS;
 - what a sent message said (``outbox_message.payload``) RETENTION_OUTBOX_DAYS after it was
   sent (the record of who was told what kind of thing when stays);
+- an invited customer's sealed address (``invitation.address_sealed``), which the invitations
+  job blanks once nothing more is sent to it, at the latest RETENTION_INVITATION_ADDRESS_DAYS
+  after the invitation's time; its keyed hash (what the interval rule compares) once the
+  interval (INVITATION_INTERVAL_DAYS) after it has passed;
 - sync logs after RETENTION_SYNC_LOG_DAYS; seen nonces once no signature could still use them
   (twice SIGNATURE_MAX_SKEW_SECONDS, at least 15 minutes).
 
@@ -37,6 +41,7 @@ from hub.db import database, is_sqlite, write_transaction
 from hub.models import (
     Case,
     CaseResponse,
+    Invitation,
     LoginAttempt,
     OutboxMessage,
     PasswordReset,
@@ -59,6 +64,8 @@ class RetentionPeriods:
     sync_log_days: int = 90
     conflict_days: int = 90
     nonce_seconds: int = 900
+    invitation_address_days: int = 14
+    invitation_hash_days: int = 30
 
     @classmethod
     def from_config(cls, config: Any) -> RetentionPeriods:
@@ -70,6 +77,8 @@ class RetentionPeriods:
             sync_log_days=int(config["RETENTION_SYNC_LOG_DAYS"]),
             conflict_days=int(config["RETENTION_CONFLICT_DAYS"]),
             nonce_seconds=max(900, 2 * int(config["SIGNATURE_MAX_SKEW_SECONDS"])),
+            invitation_address_days=int(config["RETENTION_INVITATION_ADDRESS_DAYS"]),
+            invitation_hash_days=max(1, int(float(config["INVITATION_INTERVAL_DAYS"]))),
         )
         for name, value in asdict(periods).items():
             if value < 1:
@@ -104,6 +113,8 @@ def apply_retention(now: datetime, periods: RetentionPeriods) -> RetentionRun:
             lambda: _delete(PasswordReset, (PasswordReset.requested_at < sign_in) & (PasswordReset.expires_at < at)),
         ),
         ("outbox_payloads", lambda: _sent_payloads(at, periods)),
+        ("invitation_addresses", lambda: _invitation_addresses(at, periods)),
+        ("invitation_address_hashes", lambda: _invitation_address_hashes(at, periods)),
         ("sync_logs", lambda: _delete(SyncLog, SyncLog.received_at < at - _days(periods.sync_log_days))),
         ("nonces", lambda: _delete(SeenNonce, SeenNonce.created_at < at - timedelta(seconds=periods.nonce_seconds))),
     ]
@@ -216,4 +227,26 @@ def _sent_payloads(at: datetime, periods: RetentionPeriods) -> int:
     return _in_batches(
         lambda: [m.id for m in OutboxMessage.select(OutboxMessage.id).where(old).limit(BATCH)],
         lambda ids: OutboxMessage.update(payload={}).where(OutboxMessage.id.in_(ids) & old).execute(),
+    )
+
+
+def _invitation_addresses(at: datetime, periods: RetentionPeriods) -> int:
+    moment = fn.COALESCE(Invitation.sent_at, Invitation.send_after)
+    old = Invitation.address_sealed.is_null(False) & (moment < at - _days(periods.invitation_address_days))
+    return _in_batches(
+        lambda: [i.id for i in Invitation.select(Invitation.id).where(old).limit(BATCH)],
+        lambda ids: Invitation.update(address_sealed=None).where(Invitation.id.in_(ids) & old).execute(),
+    )
+
+
+def _invitation_address_hashes(at: datetime, periods: RetentionPeriods) -> int:
+    moment = fn.COALESCE(Invitation.sent_at, Invitation.send_after)
+    old = (
+        Invitation.address_hash.is_null(False)
+        & (Invitation.state != "scheduled")
+        & (moment < at - _days(periods.invitation_hash_days))
+    )
+    return _in_batches(
+        lambda: [i.id for i in Invitation.select(Invitation.id).where(old).limit(BATCH)],
+        lambda ids: Invitation.update(address_hash=None).where(Invitation.id.in_(ids) & old).execute(),
     )

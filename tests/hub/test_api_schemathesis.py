@@ -61,6 +61,11 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
 [[operations]]
 include-path-regex = "^/api/v1/measures"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
+# likewise an invitation names a store and touchpoint of the caller's (422 invalid_invitations
+# for another store's or an unknown one)
+[[operations]]
+include-path-regex = "^/api/v1/invitations"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
 # likewise an alert rule's settings that name the hub's data or relate two settings (the hooks)
 [[operations]]
 include-path-regex = '^/api/v1/alert-rules(/[^/]+)?$'

@@ -10,9 +10,10 @@ go into the ticket; a stored contact always carries the customer's consent to be
 from __future__ import annotations
 
 from hub.i18n import gettext, in_language
-from hub.models import Case, CaseResponse, Response
+from hub.models import Case
+from hub.services.access import Scope
+from hub.services.cases import contacts
 from hub.services.helpdesk import NewTicket
-from hub.services.personal_data import open_contact
 from hub.services.response_views import case_response_ids, iso_utc, response_views
 
 REFERENCE_PREFIX = "voxloop"
@@ -80,15 +81,7 @@ def ticket_for(case: Case, *, public_url: str, contact_key: bytes | None = None)
 
 
 def _contacts(case: Case, contact_key: bytes) -> dict[str, str]:
-    rows = (
-        Response.select(Response.id, Response.contact_sealed)
-        .join(CaseResponse, on=(CaseResponse.response == Response.id))
-        .where((CaseResponse.case == case.id) & Response.contact_sealed.is_null(False))
-    )
-    found = {}
-    for row in rows:
-        try:
-            found[str(row.id)] = str(open_contact(contact_key, bytes(row.contact_sealed), str(row.id)).get("address"))
-        except (ValueError, KeyError):
-            continue  # sealed under another key: not sent
-    return found
+    """The contacts of the case, opened as the people who work it open them (the case's store
+    only); one that cannot be opened with this hub's key is not sent."""
+    sender = Scope(user_id=0, role="hq_admin", store_ids=frozenset({case.store_id}))
+    return {rid: address for rid, address in contacts(sender, case, contact_key).items() if not address.startswith("(")}

@@ -7,6 +7,7 @@ One module per kind of message; this picks the one for a message's kind:
     signal.py      signal.detected (email and webhooks)
     personal.py    digests and reports (email)
     close_loop.py  the close-the-loop email to a customer
+    invitation.py  the invitation to give feedback and its reminder (the customer's language)
     password_reset.py  the link to set a new password (email)
     envelope.py    the headers and parts every email shares
     chat.py        Slack and Teams shapes and their escaping
@@ -23,6 +24,7 @@ from hub.services.outbox.links import Links
 from hub.services.outbox.render.alert import Withdrawn, alert_email, alert_webhook
 from hub.services.outbox.render.chat import as_json
 from hub.services.outbox.render.close_loop import close_loop_email
+from hub.services.outbox.render.invitation import invitation_email
 from hub.services.outbox.render.password_reset import password_reset_email
 from hub.services.outbox.render.personal import personal_email
 from hub.services.outbox.render.signal import signal_email, signal_webhook
@@ -35,6 +37,8 @@ def render_email(
 ) -> EmailMessage:
     if message.kind == "close_loop":  # the customer's language, chosen on the phone page
         return close_loop_email(message, sender=sender, contact_key=contact_key, now=now)
+    if message.kind in ("invitation", "invitation_reminder"):  # the customer's language, as asked
+        return invitation_email(message, links=links, sender=sender, now=now)
     with in_language(staff_language(message)):
         return _staff_email(message, links=links, sender=sender, contact_key=contact_key, now=now)
 

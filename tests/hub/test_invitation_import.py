@@ -1,0 +1,73 @@
+"""`voxloop hub import-invitations FILE`: a chain without an API invites from a CSV file, all
+rows or none, every bad row named by its line, a file imported again inviting nobody twice;
+on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from tests.hub.conftest import rows
+
+HEADER = "source,reference,store,touchpoint,channel,language,send_after,address,agent,team\n"
+GOOD = HEADER + (
+    "shop,O-1,B001,exit,email,de,2026-11-24T10:00:00+01:00,anna@example.org,,\n"
+    "shop,O-2,H002,exit,email,en,2026-11-24T10:00:00+01:00,ben@example.org,,\n"
+    "shop,O-3,B001,exit,email,de,2026-11-24T10:00:00+01:00,Anna@Example.org,,\n"
+)
+
+
+@pytest.fixture
+def voxloop(app, database_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("VOXLOOP_DATABASE_URL", database_url)
+    monkeypatch.setenv("VOXLOOP_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("VOXLOOP_SECRET_KEY", "cli-test-secret")
+    monkeypatch.setenv("VOXLOOP_CLOCK_START", "2026-11-23T09:00:00+00:00")
+    from voxloop_cli import main
+
+    runner = CliRunner()
+    yield lambda *args: runner.invoke(main, list(args))
+    from hub.db import database
+
+    if hasattr(database.obj, "close_all"):
+        database.obj.close_all()
+
+
+def test_a_csv_invites_once_and_again_invites_nobody(app, store, other_store, voxloop, tmp_path):
+    path = tmp_path / "invitations.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    done = voxloop("hub", "import-invitations", str(path))
+    assert done.exit_code == 0, done.output
+    assert "3 invitation(s) made (2 scheduled, 1 skipped), 0 known already" in done.output
+    again = voxloop("hub", "import-invitations", str(path))
+    assert again.exit_code == 0, again.output
+    assert "0 invitation(s) made (none new), 3 known already" in again.output
+    found = rows(app, "SELECT reference, state, address_sealed IS NULL FROM invitation ORDER BY reference")
+    assert [(r, s, bool(forgotten)) for r, s, forgotten in found] == [
+        ("O-1", "scheduled", False),
+        ("O-2", "scheduled", False),
+        ("O-3", "skipped", True),  # the same person within the interval: no address kept
+    ]
+
+
+def test_a_file_with_bad_lines_names_each_and_imports_nothing(app, store, other_store, voxloop, tmp_path):
+    path = tmp_path / "invitations.csv"
+    path.write_text(
+        GOOD
+        + "shop,O-4,X999,exit,email,de,2026-11-24T10:00:00+01:00,carl@example.org,,\n"
+        + "shop,O-5,B001,exit,fax,de,tomorrow,carl@example.org,,\n",
+        encoding="utf-8",
+    )
+    done = voxloop("hub", "import-invitations", str(path))
+    assert done.exit_code != 0
+    assert "line 5:" in done.output and "[wrong_store]" in done.output
+    assert "line 6:" in done.output and "[unknown_channel]" in done.output and "[bad_time]" in done.output
+    assert "line 2:" not in done.output
+    assert rows(app, "SELECT COUNT(*) FROM invitation") == [(0,)]
+
+
+def test_a_file_without_the_columns_is_refused(app, store, voxloop, tmp_path):
+    path = tmp_path / "invitations.csv"
+    path.write_text("reference,address\nO-1,anna@example.org\n", encoding="utf-8")
+    done = voxloop("hub", "import-invitations", str(path))
+    assert done.exit_code != 0 and "line 1:" in done.output and "the header lacks" in done.output
