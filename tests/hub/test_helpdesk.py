@@ -1,0 +1,317 @@
+"""Cases handed to a real help desk, both ways: a throwaway Request Tracker 5 (Debian's
+request-tracker5, tests/support/request_tracker.py, started once per session), the hub on
+SQLite and PostgreSQL. A case becomes a ticket (read back through RT's API), RT's state
+changes and resolution come back, a resolution here resolves the ticket, and an RT that is
+down delays the ticket without losing it or making two. Each test has its own RT queue."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from hub.models import Case, CaseEvent, HelpdeskTicket, OutboxMessage
+from hub.services import cases
+from hub.services.access import scope_for
+from hub.services.helpdesk import HelpDeskRefused, connector, systems
+from hub.services.helpdesk.handover import hand_over
+from hub.services.helpdesk.outbound import TicketSender
+from hub.services.helpdesk.settings import HelpDeskSettings
+from hub.services.helpdesk.sync import sync
+from hub.state import state
+from shared.errors import CaseStateError
+from tests.conftest import missing_system_package
+from tests.hub.alerting import deliver, rating, send, sign_in_as
+from tests.hub.conftest import connected
+from tests.support.request_tracker import TemporaryRequestTracker, rt_installed
+
+CONTACT = "kunde@example.com"
+COMMENT = "Niemand an der Kasse, 20 Minuten gewartet"
+
+
+@pytest.fixture(scope="session")
+def request_tracker() -> Iterator[TemporaryRequestTracker]:
+    missing = rt_installed()
+    if missing:
+        missing_system_package(missing)
+    with TemporaryRequestTracker() as rt:
+        yield rt
+
+
+@pytest.fixture
+def rt(app, request_tracker, request) -> TemporaryRequestTracker:
+    """The session's RT with a queue of this test's own, and the app pointed at it."""
+    queue = "vx-" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:12]
+    request_tracker.new_queue(queue)
+    app.config.update(
+        HELPDESK_SYSTEM="rt",
+        HELPDESK_URL=request_tracker.url,
+        HELPDESK_TOKEN=request_tracker.token,
+        HELPDESK_QUEUE=queue,
+        HELPDESK_TIMEOUT_SECONDS=10,
+    )
+    request_tracker.queue = queue
+    return request_tracker
+
+
+@pytest.fixture
+def berlin_case(app, people, terminal) -> int:
+    send(terminal, rating(terminal, 1, comment=COMMENT, reasons=["queue"], contact=CONTACT))
+    with connected(app):
+        return Case.select().order_by(Case.id.desc()).get().id
+
+
+def settings_of(app) -> HelpDeskSettings:
+    return HelpDeskSettings.from_config(app.config)
+
+
+def run_sync(app, clock):
+    with connected(app):
+        return sync(settings_of(app), clock())
+
+
+def ticket_row(app, case_id: int) -> HelpdeskTicket | None:
+    with connected(app):
+        return HelpdeskTicket.get_or_none(HelpdeskTicket.case == case_id)
+
+
+def trail(app, case_id: int) -> list[tuple[str, str | None]]:
+    with connected(app):
+        return [(e.action, e.text) for e in CaseEvent.select().where(CaseEvent.case == case_id).order_by(CaseEvent.id)]
+
+
+def ticket_messages(app) -> list[OutboxMessage]:
+    with connected(app):
+        return list(OutboxMessage.select().where(OutboxMessage.channel == "ticket").order_by(OutboxMessage.id))
+
+
+def hand_over_on_the_page(client, people, case_id: int):
+    token = sign_in_as(client, people["mia"])
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert 'id="hand-to-helpdesk"' in page
+    return client.post(f"/cases/{case_id}/helpdesk", data={"csrf_token": token})
+
+
+def made_ticket(app, client, people, case_id: int) -> str:
+    """Hand the case over on its page and deliver: the ticket's RT id."""
+    assert hand_over_on_the_page(client, people, case_id).status_code == 302
+    deliver(app)
+    row = ticket_row(app, case_id)
+    assert row is not None and row.external_id, [(m.state, m.last_error) for m in ticket_messages(app)]
+    return row.external_id
+
+
+# --- a case becomes a ticket -------------------------------------------------------------------
+
+
+def test_a_case_handed_over_on_its_page_becomes_a_ticket_in_rt(app, client, people, berlin_case, rt):
+    answer = hand_over_on_the_page(client, people, berlin_case)
+    assert answer.status_code == 302
+    assert ticket_row(app, berlin_case).state == "queued"  # recorded at once, made by the outbox
+    assert [(m.kind, m.state) for m in ticket_messages(app)] == [("ticket_create", "pending")]
+
+    run = deliver(app)
+
+    [message] = ticket_messages(app)
+    assert message.state == "sent" and message.id in run.sent
+    [ticket] = rt.tickets(rt.queue)
+    row = ticket_row(app, berlin_case)
+    assert row.external_id == ticket["id"] and row.state == "new"
+    assert ticket["Subject"].startswith(f"[voxloop #{berlin_case}] ")
+    assert "B001 Berlin Mitte" in ticket["Subject"]
+    shown = rt.ticket(ticket["id"])
+    assert str(shown["Queue"]["id"]) == str(rt.agent("GET", f"/queue/{rt.queue}")["id"])
+    [body] = rt.texts(ticket["id"])
+    assert "Rating: 1 of 4" in body
+    assert "Reasons: Waiting at the till" in body
+    assert f"Comment: {COMMENT}" in body
+    assert f"/cases/{berlin_case}" in body
+    # no personal contact data unless HELPDESK_SEND_CONTACT says so; the ticket says one exists
+    assert CONTACT not in body and "kunde" not in body
+    assert "The customer left a contact" in body
+    page = client.get(f"/cases/{berlin_case}").get_data(as_text=True)
+    assert f">#{ticket['id']}</a>" in page
+    assert re.search(r'id="ticket-state">new<', page)
+    assert f'href="{rt.url}/Ticket/Display.html?id={ticket["id"]}"' in page
+    assert 'id="hand-to-helpdesk"' not in page  # once
+
+
+def test_the_contact_goes_into_the_ticket_only_when_the_setting_says_so(app, client, people, berlin_case, rt):
+    app.config["HELPDESK_SEND_CONTACT"] = 1
+    ticket_id = made_ticket(app, client, people, berlin_case)
+    [body] = rt.texts(ticket_id)
+    assert f"agreed to be contacted): {CONTACT}" in body
+
+
+def test_a_setting_hands_over_the_cases_of_a_store_by_itself(app, people, berlin_case, rt, clock):
+    app.config["HELPDESK_AUTO_STORES"] = "B001"
+    run = run_sync(app, clock)
+    assert run.handed_over == [berlin_case]
+    assert run_sync(app, clock).handed_over == []  # once
+    deliver(app)
+    assert [t["Subject"].split("]")[0] for t in rt.tickets(rt.queue)] == [f"[voxloop #{berlin_case}"]
+    assert ("handed_to_helpdesk", None) in trail(app, berlin_case)
+
+
+# --- changes come back, resolutions go both ways -----------------------------------------------
+
+
+def test_a_state_change_in_rt_comes_back_and_resolving_there_resolves_here(app, client, people, berlin_case, rt, clock):
+    ticket_id = made_ticket(app, client, people, berlin_case)
+
+    rt.take(ticket_id)
+    run = run_sync(app, clock)
+    assert run.acknowledged == [berlin_case]
+    assert ticket_row(app, berlin_case).state == "open"
+    with connected(app):
+        assert Case.get_by_id(berlin_case).state == "acknowledged"  # taken up there: no escalation here
+    assert ("acknowledged_in_helpdesk", None) in trail(app, berlin_case)
+
+    rt.comment(ticket_id, "Kundin angerufen, Gutschein geschickt.")
+    rt.resolve(ticket_id)
+    run = run_sync(app, clock)
+    assert run.resolved == [berlin_case]
+    with connected(app):
+        case = Case.get_by_id(berlin_case)
+    assert case.state == "resolved"
+    assert case.resolution_note == "Kundin angerufen, Gutschein geschickt."
+    assert case.resolved_by_id is None
+    assert ("resolved_in_helpdesk", "Kundin angerufen, Gutschein geschickt.") in trail(app, berlin_case)
+    page = client.get(f"/cases/{berlin_case}").get_data(as_text=True)
+    assert "resolved in the help desk" in page
+
+    again = run_sync(app, clock)  # the newest change is read again: nothing happens twice
+    assert (again.changed, again.resolved, again.pushed) == ([], [], [])
+    assert [m.kind for m in ticket_messages(app)] == ["ticket_create"]  # nothing sent back
+    assert rt.ticket(ticket_id)["Status"] == "resolved"
+
+
+def test_resolving_here_resolves_the_ticket_through_the_outbox(app, client, people, berlin_case, rt, clock):
+    ticket_id = made_ticket(app, client, people, berlin_case)
+    with connected(app):
+        mia = people["mia"]
+        cases.resolve(
+            scope_for(mia), mia, berlin_case, category="fixed_in_store", note="Zweite Kasse ab 9 Uhr.", now=clock()
+        )
+
+    run = run_sync(app, clock)
+    assert run.pushed == [berlin_case]
+    assert run_sync(app, clock).pushed == []  # queued once
+    assert [(m.kind, m.state) for m in ticket_messages(app)][-1] == ("ticket_resolve", "pending")
+    deliver(app)
+
+    assert ticket_messages(app)[-1].state == "sent"
+    assert rt.ticket(ticket_id)["Status"] == "resolved"
+    assert any("Zweite Kasse ab 9 Uhr." in text for text in rt.texts(ticket_id))
+    assert ticket_row(app, berlin_case).state == "resolved"
+    after = run_sync(app, clock)  # RT's resolved ticket changes nothing here any more
+    assert after.resolved == []
+    with connected(app):
+        assert Case.get_by_id(berlin_case).resolution_note == "Zweite Kasse ab 9 Uhr."
+
+
+# --- a help desk that is down delays, never loses, never doubles ---------------------------------
+
+
+def test_rt_down_delays_the_ticket_and_after_it_is_back_exactly_one_exists(
+    app, client, people, berlin_case, rt, clock, caplog
+):
+    caplog.set_level(logging.INFO)
+    rt.stop()
+    try:
+        assert hand_over_on_the_page(client, people, berlin_case).status_code == 302
+        first = deliver(app)
+        [message] = ticket_messages(app)
+        assert message.id in first.retrying and message.state == "retry"
+        assert "cannot be reached" in message.last_error
+        clock.advance(seconds=10)
+        deliver(app)
+        assert ticket_messages(app)[0].state == "retry" and ticket_messages(app)[0].attempts == 2
+        assert ticket_row(app, berlin_case).state == "queued"
+    finally:
+        rt.start()
+    clock.advance(minutes=5)
+    deliver(app)
+    [message] = ticket_messages(app)
+    assert message.state == "sent" and message.attempts == 3
+    tickets = rt.tickets(rt.queue)
+    assert len(tickets) == 1
+    assert ticket_row(app, berlin_case).external_id == tickets[0]["id"]
+    assert rt.token not in caplog.text and rt.token not in (message.last_error or "")
+
+
+def test_a_create_whose_answer_was_lost_makes_no_second_ticket(app, client, people, berlin_case, rt, clock):
+    ticket_id = made_ticket(app, client, people, berlin_case)
+    with connected(app):  # the worker died after RT made the ticket, before the hub wrote it down
+        HelpdeskTicket.update(external_id=None, state="queued").where(HelpdeskTicket.case == berlin_case).execute()
+        [message] = OutboxMessage.select().where(OutboxMessage.kind == "ticket_create")
+        TicketSender(settings_of(app), app.config["PUBLIC_URL"], state().contact_key)(message, clock())
+    assert [t["id"] for t in rt.tickets(rt.queue)] == [ticket_id]
+    assert ticket_row(app, berlin_case).external_id == ticket_id
+
+
+def test_a_help_desk_that_refuses_the_token_fails_the_message_for_good(app, client, people, berlin_case, rt):
+    app.config["HELPDESK_TOKEN"] = "1-1-00000000000000000000000000000000"
+    hand_over_on_the_page(client, people, berlin_case)
+    run = deliver(app)
+    [message] = ticket_messages(app)
+    assert message.id in run.failed and message.state == "failed"
+    assert "401" in message.last_error or "403" in message.last_error
+    assert rt.tickets(rt.queue) == []
+
+
+# --- who may hand over ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def configured(app):
+    """A help desk configured but never asked (handing over only queues)."""
+    app.config.update(HELPDESK_SYSTEM="rt", HELPDESK_URL="http://127.0.0.1:9", HELPDESK_TOKEN="x", HELPDESK_QUEUE="q")
+
+
+def test_another_stores_case_cannot_be_handed_over(app, client, people, berlin_case, configured):
+    token = sign_in_as(client, people["hans"])
+    assert client.post(f"/cases/{berlin_case}/helpdesk", data={"csrf_token": token}).status_code == 404
+    assert ticket_row(app, berlin_case) is None
+
+
+def test_handing_over_needs_the_csrf_token(app, client, people, berlin_case, configured):
+    sign_in_as(client, people["mia"])
+    assert client.post(f"/cases/{berlin_case}/helpdesk").status_code == 403
+    assert ticket_row(app, berlin_case) is None
+
+
+def test_an_analyst_sees_no_button_and_cannot_hand_over(app, client, people, berlin_case, configured):
+    token = sign_in_as(client, people["ana"])
+    assert 'id="hand-to-helpdesk"' not in client.get(f"/cases/{berlin_case}").get_data(as_text=True)
+    client.post(f"/cases/{berlin_case}/helpdesk", data={"csrf_token": token})
+    assert ticket_row(app, berlin_case) is None
+
+
+def test_a_case_is_handed_over_once_and_not_when_resolved(app, people, berlin_case, configured, clock):
+    settings = settings_of(app)
+    mia = people["mia"]
+    with connected(app):
+        hand_over(scope_for(mia), mia, berlin_case, settings=settings, now=clock())
+        with pytest.raises(CaseStateError, match="with the help desk already"):
+            hand_over(scope_for(mia), mia, berlin_case, settings=settings, now=clock())
+    assert len(ticket_messages(app)) == 1
+
+
+def test_without_a_help_desk_the_page_shows_no_section(client, people, berlin_case):
+    sign_in_as(client, people["mia"])
+    assert 'id="helpdesk"' not in client.get(f"/cases/{berlin_case}").get_data(as_text=True)
+
+
+def test_connectors_are_found_by_name_and_keep_the_token_out_of_sight():
+    assert "rt" in systems()
+    desk = connector("rt", base_url="http://127.0.0.1:9", token="secret-token-1", queue="q")
+    assert "secret-token-1" not in repr(desk)
+    assert "secret-token-1" not in repr(HelpDeskSettings(system="rt", base_url="http://x", token="secret-token-1"))
+    with pytest.raises(KeyError, match="no help desk connector"):
+        connector("zendesk")
+    with pytest.raises(HelpDeskRefused):
+        connector("rt", base_url="file:///etc/passwd", token="t", queue="q")
