@@ -23,6 +23,7 @@ from typing import Any
 from flask import Flask
 
 from hub.db import database
+from hub.services.action_notifications import queue_action_notices
 from hub.services.alerts.escalation import escalate_due, undeliverable
 from hub.services.alerts.windows import check_windows
 from hub.services.digests import queue_digests
@@ -57,6 +58,7 @@ INTERVALS = {
     "signals": 3600,
     "silent_terminals": 60,
     "retention": 3600,
+    "action_notices": 900,  # tasks due soon and overdue, effects measured (each told once)
     "invitations": 60,
     "helpdesk": 120,  # HELPDESK_POLL_SECONDS sets it
     "recommendations": 300,
@@ -120,6 +122,7 @@ def job_functions(app: Flask, deliverer: Deliverer) -> dict[str, Callable[[datet
         "signals": check_signals,
         "silent_terminals": lambda now: check_terminals(now, minutes=int(app.config["TERMINAL_SILENT_MINUTES"])),
         "retention": lambda now: apply_retention(now, RetentionPeriods.from_config(app.config)),
+        "action_notices": lambda now: queue_action_notices(now, digest_hour=int(app.config["DIGEST_HOUR"])),
         "invitations": lambda now: run_invitations(now, InvitationSettings.from_config(app.config)),
         "recommendations": lambda now: make_recommendations(
             now, hour=int(app.config.get("RECOMMENDATION_HOUR", MORNING_HOUR))

@@ -29,11 +29,13 @@ EXAMPLES = {
         '{"terminal_silent": true}',
     ],
     "signal": ["{}", '{"kpi_in": ["smiley_index"]}'],
+    "action": ["{}", '{"events_in": ["action.state_changed", "action.task_done"]}'],
 }
 KIND_NAMES = {
     "response": lazy_gettext("one response matches (checked at ingest)"),
     "window": lazy_gettext("the last minutes of a store, or a silent terminal (checked by jobs)"),
     "signal": lazy_gettext("a significant drop against the store's own baseline"),
+    "action": lazy_gettext("an action of the stores changes (webhooks only)"),
 }
 
 

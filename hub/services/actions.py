@@ -45,6 +45,7 @@ from hub.models import (
     Touchpoint,
     User,
 )
+from hub.services import action_events
 from hub.services.access import Scope, scope_for
 from hub.services.drivers import choice_questions, label, survey_definition
 from shared.errors import NotFound, RequestError, VoxloopError
@@ -425,6 +426,14 @@ def _event(action_id: int, user: User | None, kind: str, at: datetime, text: str
     )
 
 
+def _announce(action_id: int, event: str, user: User | None, now: datetime, **extra: Any) -> None:
+    """Queue ``event`` for the action rules' webhooks in this transaction, with the action as
+    it is now (hub/services/action_events.py)."""
+    action = Action.get_by_id(action_id)
+    body = {"action": action_as_dict(action, today=local_today(action, now)), "by": user.id if user else None}
+    action_events.announce(event, stores_of(action), {**body, **extra}, now)
+
+
 def _project(scope: Scope, user: User, fields: Mapping[str, object], at: datetime) -> int | None:
     name = _text(fields.get("project_name"), "the new project's name", required=False, limit=MAX_TITLE)
     if name:
@@ -512,6 +521,7 @@ def create_action(scope: Scope, user: User, fields: Mapping[str, object], *, now
         for case_id in cases:
             ActionCase.create(action=action.id, case=case_id, linked_at=at)
         _event(action.id, user, "created", now, title, origin=origin, cases=cases or None)
+        _announce(action.id, "action.created", user, now, participants=sorted(p for p in participants if p))
     return get_action(scope, action.id)
 
 
@@ -540,6 +550,8 @@ def update_action(scope: Scope, user: User, action_id: int, fields: Mapping[str,
         if changed:
             Action.update(updated_at=at, **changed).where(Action.id == action.id).execute()
         _log_changes(action, user, changed, now)
+        if "state" in changed:
+            _announce(action.id, "action.state_changed", user, now, before=action.state, after=changed["state"])
         if participants is not None:
             _set_participants(action, user, participants, now)
     return get_action(scope, action.id)
@@ -612,6 +624,8 @@ def add_task(scope: Scope, user: User, action_id: int, fields: Mapping[str, obje
             action=action.id, title=title, assignee=assignee, due_on=due_on, created_at=now.replace(tzinfo=None)
         )
         _event(action.id, user, "task_added", now, title, task=task.id, assignee=assignee)
+        _announce(action.id, "action.task_created", user, now, task=task_as_dict(task))
+        action_events.tell_assignee(action.id, task.id, assignee, user, now)
     return task
 
 
@@ -654,7 +668,21 @@ def update_task(
             )
         elif changes:
             _event(action.id, user, "task_edited", now, task.title, task=task.id, fields=sorted(changes))
+        _announce_task(action.id, task, changes, user, now)
     return get_task(action, task.id)
+
+
+def _announce_task(action_id: int, task: ActionTask, changes: Mapping[str, Any], user: User, now: datetime) -> None:
+    """A task done or open again, or given to someone else: its webhooks and the new assignee's email."""
+    if not changes:
+        return
+    changed = ActionTask.get_by_id(task.id)
+    if "done_at" in changes:
+        event = "action.task_done" if changes["done_at"] else "action.task_reopened"
+        _announce(action_id, event, user, now, task=task_as_dict(changed))
+    if "assignee" in changes and changes["assignee"] != task.assignee_id:
+        _announce(action_id, "action.task_assigned", user, now, task=task_as_dict(changed), before=task.assignee_id)
+        action_events.tell_assignee(action_id, task.id, changes["assignee"], user, now)
 
 
 def comment(scope: Scope, user: User, action_id: int, text: object, *, now: datetime) -> ActionEvent:

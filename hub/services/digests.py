@@ -1,5 +1,6 @@
 """The daily digest: each morning every store and regional manager gets one email with their
-open cases and what yesterday brought (cases opened and resolved, responses).
+open cases and what yesterday brought (cases opened and resolved, responses), and the tasks of
+actions given to them that are due by tomorrow or overdue (hub/services/action_digest.py).
 
 It is queued once per person and local day (the outbox's dedupe key), at ``hour`` o'clock in
 the time zone of the person's first store, and only when there is something to report. The
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 from hub.i18n import case_state_name, day, in_language, ngettext, when
 from hub.models import Case, Response, Store, User
 from hub.services.access import scope_for
+from hub.services.action_digest import digest_tasks
 from hub.services.cases import list_cases
 from hub.services.outbox import already_queued, queue_personal_email
 from hub.services.recommendation_words import digest_recommendations
@@ -56,19 +58,21 @@ def queue_digests(now: datetime, *, hour: int, public_url: str) -> int:
             .where(Case.store.in_(store_ids) & (Case.resolved_at >= yesterday_start) & (Case.resolved_at < day_start))
             .count()
         )
+        base = public_url.rstrip("/")
         with in_language(user.language):
-            recommendations = digest_recommendations(stores, local.date(), public_url.rstrip("/"), now)
-        if not open_cases and not opened and not recommendations:
+            tasks = digest_tasks(user, local.date(), base)
+            recommendations = digest_recommendations(stores, local.date(), base, now)
+        if not open_cases and not opened and not tasks and not recommendations:
             continue
         responses = (
             Response.select()
             .where(Response.store.in_(store_ids) & (Response.local_day == local.date() - timedelta(days=1)))
             .count()
         )
-        base = public_url.rstrip("/")
         with in_language(user.language):  # the person's language (hub/i18n.py)
             payload = _payload(user, stores, local.date(), zone, open_cases, base, now)
         payload["yesterday"] = {"opened": opened, "resolved": resolved, "responses": responses}
+        payload["tasks"] = tasks
         payload["recommendations"] = recommendations
         queued += queue_personal_email("digest", user, key, payload, now)
     return queued

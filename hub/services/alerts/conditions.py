@@ -45,6 +45,16 @@ WINDOW_MEASURES = ("negative_share_at_least", "index_below", "volume_drop_percen
 WINDOW_SETTINGS = ("window_minutes", "min_responses", "baseline_days")
 TERMINAL_SILENT = "terminal_silent"  # raised by the silent-terminal job, not by the window check
 SIGNAL_KPIS = ("smiley_index", "unhappy_share")  # hub/services/signals.py KPIS
+# what an action rule's webhook can hear of (hub/services/action_webhooks.py)
+ACTION_EVENTS = (
+    "action.created",
+    "action.state_changed",
+    "action.task_created",
+    "action.task_assigned",
+    "action.task_done",
+    "action.task_reopened",
+    "action.effect_measured",
+)
 MAX_RATING = 5  # the largest smiley scale has 5 faces, CSAT runs 1-5
 
 
@@ -138,6 +148,14 @@ class SignalCondition:
 
     def wants(self, kpi: str) -> bool:
         return kpi in self.kpis
+
+
+@dataclass(frozen=True)
+class ActionCondition:
+    events: frozenset[str] = frozenset(ACTION_EVENTS)
+
+    def wants(self, event: str) -> bool:
+        return event in self.events
 
 
 def _is_int(value: object) -> bool:
@@ -272,8 +290,23 @@ def parse_signal_condition(data: object) -> SignalCondition:
     return SignalCondition(frozenset(kpis))
 
 
+def parse_action_condition(data: object) -> ActionCondition:
+    """The condition of an action rule: {} for every action event, or {"events_in": [...]}."""
+    if not isinstance(data, dict):
+        raise RuleError('condition must be an object: {} for every action event, or {"events_in": [...]}', "condition")
+    unknown = sorted(set(data) - {"events_in"})
+    if unknown:
+        raise RuleError(f"unknown condition {unknown[0]!r}; an action rule takes only events_in", "condition")
+    events = data.get("events_in", list(ACTION_EVENTS))
+    if not isinstance(events, list) or not events or not all(isinstance(e, str) and e in ACTION_EVENTS for e in events):
+        raise RuleError(f"events_in must be a non-empty list of {', '.join(ACTION_EVENTS)}", "condition.events_in")
+    return ActionCondition(frozenset(events))
+
+
 def describe(kind: str, condition: Mapping[str, Any]) -> str:
     """The condition in words, for messages and pages."""
+    if kind == "action":
+        return "action events (" + ", ".join(condition.get("events_in") or ACTION_EVENTS) + ")"
     if kind == "signal":
         kpis = condition.get("kpi_in") or SIGNAL_KPIS
         return "a significant drop against the store's baseline (" + ", ".join(k.replace("_", " ") for k in kpis) + ")"

@@ -14,9 +14,11 @@ from typing import Any
 
 from hub.models import AlertRule, Store, Survey, Touchpoint
 from hub.services.alerts.conditions import (
+    ActionCondition,
     ResponseCondition,
     SignalCondition,
     WindowCondition,
+    parse_action_condition,
     parse_response_condition,
     parse_signal_condition,
     parse_window_condition,
@@ -24,7 +26,7 @@ from hub.services.alerts.conditions import (
 from shared.errors import RuleError
 from shared.protocol import ValidResponse
 
-KINDS = ("response", "window", "signal")
+KINDS = ("response", "window", "signal", "action")
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class RuleFacts:
     id: int
     name: str
     kind: str
-    condition: ResponseCondition | WindowCondition | SignalCondition
+    condition: ResponseCondition | WindowCondition | SignalCondition | ActionCondition
     store_codes: frozenset[str] | None  # None: every store
     touchpoint: tuple[str, str] | None  # (store code, touchpoint code)
     survey: str | None
@@ -105,7 +107,11 @@ def compile_rule(
 ) -> RuleFacts | None:
     """A rule as the routing reads it; None for a rule that cannot be applied (kept rules are
     checked when saved, so this only guards against a scope deleted since)."""
-    parsers = {"response": parse_response_condition, "signal": parse_signal_condition}
+    parsers = {
+        "response": parse_response_condition,
+        "signal": parse_signal_condition,
+        "action": parse_action_condition,
+    }
     parse = parsers.get(row.kind, parse_window_condition)
     try:
         condition = parse(row.condition)

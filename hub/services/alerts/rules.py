@@ -21,7 +21,12 @@ from flask import current_app
 from hub.db import write_transaction
 from hub.i18n import lazy_gettext
 from hub.models import AlertRule, Region, Store, Survey, SurveyVersion, Touchpoint
-from hub.services.alerts.conditions import parse_response_condition, parse_signal_condition, parse_window_condition
+from hub.services.alerts.conditions import (
+    parse_action_condition,
+    parse_response_condition,
+    parse_signal_condition,
+    parse_window_condition,
+)
 from hub.services.alerts.rule_book import KINDS, forget_book
 from hub.services.webhook_targets import WebhookTargets
 from shared.errors import NotFound, RuleError
@@ -198,6 +203,8 @@ def _checked(current: Mapping[str, Any], changes: Mapping[str, Any], *, creating
     url, form = _webhook(s["webhook_url"], s["webhook_format"])
     if not s["email"] and url is None:
         raise RuleError(lazy_gettext("a rule needs a channel: email true, a webhook_url, or both"), "email")
+    if s["kind"] == "action" and url is None:  # the people of an action hear by email anyway
+        raise RuleError(lazy_gettext("an action rule sends webhooks: it needs a webhook_url"), "webhook_url")
     values = {
         "name": s["name"].strip(),
         "kind": s["kind"],
@@ -238,6 +245,8 @@ def _check_name_and_condition(s: Mapping[str, Any]) -> None:
         parse_response_condition(s["condition"], known_reasons())
     elif s["kind"] == "signal":
         parse_signal_condition(s["condition"])
+    elif s["kind"] == "action":
+        parse_action_condition(s["condition"])
     else:
         parse_window_condition(s["condition"])
 

@@ -1,4 +1,5 @@
-"""Links in messages: the case page, and a signed, expiring link that acknowledges a case.
+"""Links in messages: the case page, an action's page, and a signed, expiring link that
+acknowledges a case.
 
 The acknowledge link names the case and the person it was sent to and expires after
 ALERT_LINK_TTL_HOURS. It is a token in the hub's one format (shared/crypto.py ``make_token``,
@@ -81,3 +82,8 @@ def case_url(public_url: str, case_id: int) -> str:
 
 def ack_url(public_url: str, secret_key: str, case_id: int, user_id: int, expires: datetime) -> str:
     return f"{case_url(public_url, case_id)}/ack/{ack_token(secret_key, case_id, user_id, expires)}"
+
+
+def action_url(public_url: str, action_id: int) -> str:
+    """The action's page (a signed-in page: the link itself opens nothing)."""
+    return f"{public_url.rstrip('/')}/actions/{action_id}"

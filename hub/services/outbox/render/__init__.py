@@ -5,6 +5,7 @@ One module per kind of message; this picks the one for a message's kind:
     alert.py       alert, escalation and test messages (email, and JSON / Slack / Teams webhooks);
                    ``Withdrawn`` when the message's case moved on since it was queued
     signal.py      signal.detected (email and webhooks)
+    action.py      notices to an action's people (email) and action events (webhooks)
     personal.py    digests and reports (email)
     close_loop.py  the close-the-loop email to a customer
     invitation.py  the invitation to give feedback and its reminder (the customer's language)
@@ -21,6 +22,7 @@ from email.message import EmailMessage
 from hub.i18n import in_language
 from hub.models import OutboxMessage, User
 from hub.services.outbox.links import Links
+from hub.services.outbox.render.action import NOTICE_KINDS, action_webhook, notice_email
 from hub.services.outbox.render.alert import Withdrawn, alert_email, alert_webhook
 from hub.services.outbox.render.chat import as_json
 from hub.services.outbox.render.close_loop import close_loop_email
@@ -65,10 +67,14 @@ def _staff_email(
         return personal_email(message, links=links, sender=sender, now=now)
     if message.kind == "signal":
         return signal_email(message, links=links, sender=sender, now=now)
+    if message.kind in NOTICE_KINDS:
+        return notice_email(message, links=links, sender=sender, now=now)
     return alert_email(message, links=links, sender=sender, now=now)
 
 
 def webhook_body(message: OutboxMessage, *, links: Links, now: datetime, form: str) -> bytes:
     if message.kind == "signal":
         return as_json(signal_webhook(message, links=links, form=form))
+    if message.kind == "action_event":
+        return as_json(action_webhook(message, links=links, form=form))
     return as_json(alert_webhook(message, links=links, now=now, form=form))
