@@ -31,13 +31,12 @@ TOLERANCE = 1e-10
 
 @dataclass(frozen=True)
 class Cell:
-    """The responses of one store-hour: ``n`` of them, ``total`` the sum of their y;
+    """The responses of one store-hour: ``n`` of them (their y come apart, per outcome);
     ``effects``: the fixed effects it belongs to (its hour of day, weekday, store),
     ``cluster``: its store-day."""
 
     band: bool
     n: int
-    total: float
     effects: tuple[Hashable, ...]
     cluster: Hashable
 
@@ -94,18 +93,29 @@ def _demean(cells: Sequence[Cell], columns: list[list[float]]) -> int:
     return sum(len(members) for members in groups) - len(groups) + 1
 
 
-def fit(cells: Sequence[Cell]) -> Estimate | None:
-    """beta and its interval; None when the band or the other hours are empty after the fixed
+def fit(cells: Sequence[Cell], totals: Sequence[float]) -> Estimate | None:
+    """beta and its interval for one outcome (``totals``: the sum of y of each cell)."""
+    return fit_all(cells, [totals])[0]
+
+
+def fit_all(cells: Sequence[Cell], outcomes: Sequence[Sequence[float]]) -> list[Estimate | None]:
+    """beta and its interval for each outcome over the same cells (the fixed effects are swept
+    out of them all at once); None when the band or the other hours are empty after the fixed
     effects (no hour to compare with), or there are fewer than two clusters."""
-    cells = [c for c in cells if c.n > 0]
+    kept = [i for i, c in enumerate(cells) if c.n > 0]
+    cells = [cells[i] for i in kept]
     if not cells or len({c.cluster for c in cells}) < 2:
-        return None
+        return [None] * len(outcomes)
     x = [1.0 if c.band else 0.0 for c in cells]
-    y = [c.total / c.n for c in cells]
-    levels = _demean(cells, [x, y])
+    ys = [[totals[i] / cells[j].n for j, i in enumerate(kept)] for totals in outcomes]
+    levels = _demean(cells, [x, *ys])
     sxx = sum(c.n * xi * xi for c, xi in zip(cells, x, strict=True))
     if sxx < 1e-9:
-        return None
+        return [None] * len(outcomes)
+    return [_estimate(cells, x, y, sxx, levels) for y in ys]
+
+
+def _estimate(cells: Sequence[Cell], x: list[float], y: list[float], sxx: float, levels: int) -> Estimate:
     beta = sum(c.n * xi * yi for c, xi, yi in zip(cells, x, y, strict=True)) / sxx
     scores: dict[Hashable, float] = defaultdict(float)
     for c, xi, yi in zip(cells, x, y, strict=True):

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date
 from zoneinfo import ZoneInfo
@@ -40,7 +40,7 @@ from hub.services import measures
 from hub.services.access import Scope
 from hub.services.analytics import survey_scales
 from hub.services.drivers import choice_questions, label, survey_definition
-from hub.services.hour_model import Cell, Estimate, fit
+from hub.services.hour_model import Cell, Estimate, fit_all
 from shared.errors import NotFound
 from shared.scoring import smiley_weight
 
@@ -128,24 +128,44 @@ def _reason_counts(
 
 
 def _cells(
-    paired: Mapping[tuple[int, date, int], tuple[float, list[int]]],
-    cut: float,
-    totals: Mapping[tuple[int, date, int], float],
-    across: bool,
-) -> list[Cell]:
-    cells = []
+    paired: Mapping[tuple[int, date, int], tuple[float, list[int]]], cut: float, across: bool
+) -> tuple[list[tuple[int, date, int]], list[Cell]]:
+    keys, cells = [], []
     for key, (value, faces) in paired.items():
         store_id, day, hour = key
         effects = (hour, day.weekday(), store_id) if across else (hour, day.weekday())
-        cells.append(Cell(value <= cut, sum(faces), totals[key], effects, (store_id, day)))
-    return cells
+        keys.append(key)
+        cells.append(Cell(value <= cut, sum(faces), effects, (store_id, day)))
+    return keys, cells
 
 
-def _estimate(cells: list[Cell]) -> Estimate | None:
+def band_estimates(
+    paired: Mapping[tuple[int, date, int], tuple[float, list[int]]],
+    cut: float | None,
+    outcomes: Sequence[Mapping[tuple[int, date, int], float]],
+    across: bool,
+) -> list[Estimate | None]:
+    """The band's hours (value at most ``cut``) against the others for each outcome:
+    ``paired`` holds each store-hour's value and face counts, an outcome the sum of y of its
+    responses per store-hour; ``across`` adds the store's fixed effect. None where the hours
+    cannot tell (fewer than MIN_HOURS in the band or outside it)."""
+    if cut is None:
+        return [None] * len(outcomes)
+    keys, cells = _cells(paired, cut, across)
     band = sum(1 for c in cells if c.band)
     if band < MIN_HOURS or len(cells) - band < MIN_HOURS:
-        return None
-    return fit(cells)
+        return [None] * len(outcomes)
+    return fit_all(cells, [[totals[k] for k in keys] for totals in outcomes])
+
+
+def band_estimate(
+    paired: Mapping[tuple[int, date, int], tuple[float, list[int]]],
+    cut: float | None,
+    totals: Mapping[tuple[int, date, int], float],
+    across: bool,
+) -> Estimate | None:
+    """``band_estimates`` of one outcome."""
+    return band_estimates(paired, cut, [totals], across)[0]
 
 
 def links_for(
@@ -177,31 +197,23 @@ def links_for(
     reasons = _reason_counts(question.id, stores, ids, start, end) if question else {}
     links = []
     across = store_id is None
+    options = list(question.options) if question else []
     for measure in hourly:
         values = q.hour_values(measure.id, ids, start, end)
         paired = {k: (v, faces_of[k]) for k, v in values.items() if k in faces_of and sum(faces_of[k])}
         cut = tercile_cut([v for v, _ in paired.values()])
-        base = (measure.code, measure.name, measure.unit, store_code)
-        index = band_estimate(paired, cut, index_totals, across)
-        links.append(MeasureLink(*base, INDEX, gettext("Smiley index"), cut, index))
-        for option in question.options if question else ():
+        outcomes = [index_totals]
+        for option in options:
             named = reasons.get(option.id, {})
-            totals = {k: 100.0 * min(named.get(k, 0), sum(f)) for k, (_, f) in paired.items()}
-            found = band_estimate(paired, cut, totals, across)
-            links.append(MeasureLink(*base, f"reason:{option.id}", label(option.text, language, option.id), cut, found))
+            outcomes.append({k: 100.0 * min(named.get(k, 0), sum(f)) for k, (_, f) in paired.items()})
+        found = band_estimates(paired, cut, outcomes, across)
+        base = (measure.code, measure.name, measure.unit, store_code)
+        links.append(MeasureLink(*base, INDEX, gettext("Smiley index"), cut, found[0]))
+        for option, estimate in zip(options, found[1:], strict=True):
+            links.append(
+                MeasureLink(*base, f"reason:{option.id}", label(option.text, language, option.id), cut, estimate)
+            )
     return links
-
-
-def band_estimate(
-    paired: Mapping[tuple[int, date, int], tuple[float, list[int]]],
-    cut: float | None,
-    totals: Mapping[tuple[int, date, int], float],
-    across: bool,
-) -> Estimate | None:
-    """The band's hours (value at most ``cut``) against the others: ``paired`` holds each
-    store-hour's value and face counts, ``totals`` the sum of y of its responses; ``across``
-    adds the store's fixed effect."""
-    return None if cut is None else _estimate(_cells(paired, cut, totals, across))
 
 
 def _hourly_measures(store_ids: list[int] | None, code: str | None) -> list[Measure]:
