@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
@@ -13,6 +11,7 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 from hub import charts
 from hub.auth.guard import current_scope, current_user, signed_in
 from hub.dashboards import params
+from hub.dashboards.csv_download import csv_cell, csv_download, csv_note  # noqa: F401 (csv_cell: the actions export)
 from hub.dashboards.heatmap import HOURS, WEEKDAYS, hour_grid, measure_chart
 from hub.dashboards.trend_overlay import trend_overlay
 from hub.i18n import gettext, lazy_gettext, number
@@ -24,10 +23,9 @@ from hub.services.hours import SMALL_CELL, hour_cells
 from shared.scoring import Score
 
 bp = Blueprint("dashboards", __name__)
+bp.add_app_template_global(csv_note)
 
 EXPORT_VIEWS = ("trend", "ranking", "regions", "hours", "channels")
-# a spreadsheet runs a cell that starts with one of these as a formula
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 GRAIN_NAMES = {"day": lazy_gettext("day"), "week": lazy_gettext("week"), "month": lazy_gettext("month")}
@@ -215,12 +213,6 @@ def _store_measures(shop: Store, context: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def csv_cell(value: Any) -> str:
-    """A cell as text; one a spreadsheet would run as a formula gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
@@ -230,15 +222,8 @@ def _score_cells(score: Score) -> list[Any]:
 
 
 def csv_response(header: Sequence[str], rows: Iterable[Sequence[Any]], name: str) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        # numbers are ours (a negative index must stay a number); text may come from anyone
-        writer.writerow([cell if isinstance(cell, int | float) else csv_cell(cell) for cell in row])
-    response = Response(out.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    """A download for the person's spreadsheet (hub/dashboards/csv_download.py)."""
+    return csv_download(header, rows, name)
 
 
 def _table(scope: Any, view: str, shop: Store | None, period: Period) -> tuple[list[str], Iterable[Sequence[Any]]]:

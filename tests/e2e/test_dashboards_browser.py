@@ -92,7 +92,7 @@ def period_of(page: Any) -> dict[str, str]:
 def api(session: requests.Session, hub: DashboardHub, path: str, **params: str) -> Any:
     answer = session.get(f"{hub.base}{path}", params=params, timeout=20)
     assert answer.status_code == 200, f"{path}: {answer.status_code} {answer.text[:300]}"
-    return answer.json() if "json" in answer.headers["Content-Type"] else answer.text
+    return answer.json() if "json" in answer.headers["Content-Type"] else answer.content.decode("utf-8-sig")
 
 
 def check_figures(page: Any, overview: dict[str, Any]) -> None:

@@ -128,7 +128,7 @@ def test_the_heatmaps_are_drawn_with_every_cell_and_a_title(hq):
 
 def test_the_hours_csv_holds_the_same_numbers(app, hq):
     answer = hq.get("/dashboard.csv?view=hours&store=B001")
-    found = {(r["weekday"], r["hour"]): r for r in csv.DictReader(io.StringIO(answer.get_data(as_text=True)))}
+    found = {(r["weekday"], r["hour"]): r for r in csv.DictReader(io.StringIO(answer.get_data().decode("utf-8-sig")))}
     truth = hour_truth(app, "B001")
     assert len(found) == len(truth)
     for cell, counts in truth.items():
@@ -182,7 +182,7 @@ def test_the_channel_split_equals_the_raw_answers(app, hq, url, code):
 
 def test_the_channels_csv_holds_the_same_numbers(app, hq):
     answer = hq.get("/dashboard.csv?view=channels&store=H002")
-    found = {r["channel"]: r for r in csv.DictReader(io.StringIO(answer.get_data(as_text=True)))}
+    found = {r["channel"]: r for r in csv.DictReader(io.StringIO(answer.get_data().decode("utf-8-sig")))}
     ratings = channel_truth(app, "rating", "H002")
     assert found["kiosk"]["responses"] == str(sum(ratings["kiosk"].values())) == "12"
     assert found["qr"]["responses"] == "0" and found["qr"]["smiley_index"] == ""

@@ -124,7 +124,7 @@ def shown(value: float | None) -> str:
 def page(client, url: str) -> str:
     answer = client.get(url)
     assert answer.status_code == 200, answer.get_data(as_text=True)
-    return answer.get_data(as_text=True)
+    return answer.get_data().decode("utf-8-sig")  # a CSV download starts with a BOM
 
 
 def card(html: str, key: str) -> tuple[str, str | None]:
@@ -149,7 +149,7 @@ def csv_rows(client, url: str) -> list[dict[str, str]]:
     answer = client.get(url)
     assert answer.status_code == 200
     assert answer.mimetype == "text/csv"
-    return list(csv.DictReader(io.StringIO(answer.get_data(as_text=True))))
+    return list(csv.DictReader(io.StringIO(answer.get_data().decode("utf-8-sig"))))
 
 
 # --- the numbers --------------------------------------------------------------------------------

@@ -173,7 +173,7 @@ def test_the_csv_holds_the_table(app, client, feedback):
     sign_in(client, "admin@example.org", ADMIN_PASSWORD)
     answer = client.get("/dashboard/drivers.csv?view=reasons&store=B001")
     assert answer.status_code == 200 and answer.mimetype == "text/csv"
-    table = list(csv.DictReader(io.StringIO(answer.get_data(as_text=True))))
+    table = list(csv.DictReader(io.StringIO(answer.get_data().decode("utf-8-sig"))))
     assert table[0]["key"] == "queue" and table[0]["rank"] == "1"
     raw = raw_faces(app, "B001", WEEK.start, WEEK.end)
     assert {r["key"]: int(r["n"]) for r in table} == {k: sum(v.values()) for k, v in raw.items() if k != "*"}
@@ -255,7 +255,7 @@ def test_reason_texts_cannot_run_in_the_page_or_the_csv(app, client, feedback):
         page = client.get(url).get_data(as_text=True)
         assert "<script>alert(2)" not in page and "<img src=x" not in page
         assert "&lt;script&gt;alert(2)" in page
-    body = client.get("/dashboard/drivers.csv?store=B001").get_data(as_text=True)
+    body = client.get("/dashboard/drivers.csv?store=B001").get_data().decode("utf-8-sig")
     labels = {r["key"]: r["label"] for r in csv.DictReader(io.StringIO(body))}
     assert labels["price"] == '\'=HYPERLINK("http://evil.example")'
     assert labels["staff"] == "'@SUM(A1)"
@@ -299,7 +299,7 @@ def test_hq_sees_where_the_potential_sits_per_store(app, client, feedback):
     table = re.search(r'<table id="store-table">(.*?)</table>', html, re.S).group(1)
     tops = dict(re.findall(r'<tr data-code="([^"]+)".*?<td class="top" data-key="([^"]+)"', table, re.S))
     assert tops == {"B001": "queue", "H002": "price"}
-    body = client.get("/dashboard/drivers.csv?view=stores").get_data(as_text=True)
+    body = client.get("/dashboard/drivers.csv?view=stores").get_data().decode("utf-8-sig")
     rows_ = {r["code"]: r for r in csv.DictReader(io.StringIO(body))}
     assert rows_["B001"]["top_reason"] == "queue" and rows_["H002"]["top_reason"] == "price"
     raw = raw_faces(app, "H002", WEEK.start, WEEK.end)
@@ -311,7 +311,7 @@ def test_a_store_manager_sees_only_their_stores_potential(app, client, feedback,
     html = client.get("/dashboard/drivers").get_data(as_text=True)
     table = re.search(r'<table id="store-table">(.*?)</table>', html, re.S).group(1)
     assert re.findall(r'<tr data-code="([^"]+)"', table) == ["B001"]
-    body = client.get("/dashboard/drivers.csv?view=stores").get_data(as_text=True)
+    body = client.get("/dashboard/drivers.csv?view=stores").get_data().decode("utf-8-sig")
     assert [r["code"] for r in csv.DictReader(io.StringIO(body))] == ["B001"]
 
 

@@ -245,7 +245,7 @@ def test_hq_sees_the_signal_with_values_n_test_and_p_value(app, clock, client, p
         ("unhappy_share", 140, 560),
         ("smiley_index", 140, 560),
     }
-    csv_text = client.get("/dashboard/signals.csv").get_data(as_text=True)
+    csv_text = client.get("/dashboard/signals.csv").get_data().decode("utf-8-sig")
     assert csv_text.splitlines()[0].startswith("id,store,store_name,kpi,window_start")
     assert len(csv_text.splitlines()) == 3
 
