@@ -33,6 +33,7 @@ from hub.services.helpdesk.outbound import TicketSender
 from hub.services.helpdesk.settings import HelpDeskSettings
 from hub.services.helpdesk.sync import sync as sync_helpdesk
 from hub.services.job_runs import HEARTBEAT, JobRunRecorder
+from hub.services.measure_signals import check_measure_signals
 from hub.services.outbox import wakers
 from hub.services.outbox.delivery import Deliverer, RetryPolicy, Senders
 from hub.services.outbox.links import Links
@@ -56,6 +57,7 @@ INTERVALS = {
     "digests": 300,
     "reports": 300,
     "signals": 3600,
+    "measure_signals": 3600,  # the index falls while a measure moves (each store once a day)
     "silent_terminals": 60,
     "retention": 3600,
     "action_notices": 900,  # tasks due soon and overdue, effects measured (each told once)
@@ -120,6 +122,7 @@ def job_functions(app: Flask, deliverer: Deliverer) -> dict[str, Callable[[datet
         ),
         "reports": lambda now: queue_reports(now, public_url=app.config["PUBLIC_URL"]),
         "signals": check_signals,
+        "measure_signals": check_measure_signals,
         "silent_terminals": lambda now: check_terminals(now, minutes=int(app.config["TERMINAL_SILENT_MINUTES"])),
         "retention": lambda now: apply_retention(now, RetentionPeriods.from_config(app.config)),
         "action_notices": lambda now: queue_action_notices(now, digest_hour=int(app.config["DIGEST_HOUR"])),

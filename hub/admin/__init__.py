@@ -9,7 +9,18 @@ runs). Views parse the form, call a service and render hub/templates/admin/.
 """
 
 # each area adds its routes to ``bp``
-from hub.admin import alert_rules, measures, posters, stores, surveys, targets, teams, terminals, users  # noqa: F401
+from hub.admin import (  # noqa: F401
+    alert_rules,
+    measure_signals,
+    measures,
+    posters,
+    stores,
+    surveys,
+    targets,
+    teams,
+    terminals,
+    users,
+)
 from hub.admin.base import bp
 
 __all__ = ["bp"]

@@ -14,7 +14,7 @@ from hub.dashboards import params
 from hub.dashboards.pages import bp, csv_response
 from hub.i18n import gettext, lazy_gettext
 from hub.models import Signal, Store
-from hub.services import analytics, signals
+from hub.services import analytics, measure_signals, signals
 
 KPI_NAMES = {"smiley_index": lazy_gettext("Smiley index"), "unhappy_share": lazy_gettext("Unhappy share (%)")}
 STATE_NAMES = {
@@ -58,6 +58,8 @@ def signal_list() -> str:
         baseline_days=signals.BASELINE_DAYS,
         history_weeks=signals.HISTORY_WEEKS,
         drift_weeks=signals.DRIFT_WEEKS,
+        measure_signals=measure_signals.list_signals(scope, store_id=store.id if store else None),
+        may_set_rules=scope.role in ("hq_admin", "hq_analyst"),
     )
 
 
