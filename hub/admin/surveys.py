@@ -13,10 +13,18 @@ from flask import redirect, render_template, request, url_for
 from hub.admin import survey_form
 from hub.admin.base import attempt, bp, editors, may_edit, readers
 from hub.clock import now
-from hub.i18n import gettext
+from hub.i18n import gettext, lazy_gettext
 from hub.models import Survey, SurveyVersion
 from hub.services import catalog, listings
 
+# the kinds of question a survey asks, as the question form names them (shared.protocol.KINDS)
+KIND_NAMES = {
+    "smiley": lazy_gettext("Faces (smiley rating)"),
+    "choice": lazy_gettext("Reasons to choose"),
+    "text": lazy_gettext("Free text"),
+    "nps": lazy_gettext("Recommendation 0-10 (NPS)"),
+    "csat": lazy_gettext("Satisfaction 1-5 (CSAT)"),
+}
 NEW_SURVEY = {k: v for k, v in catalog.DEFAULT_SURVEY.items() if k != "version"} | {
     "key": "new_survey",
     "name": "New survey",
@@ -97,17 +105,23 @@ def _render_survey(
     text: str | None = None,
     found: list[str] | None = None,
     preview: dict[str, Any] | None = None,
+    edited: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Any:
+    """The survey page; ``edited``: the form as it was sent (refused), filled in again."""
     current = catalog.current_survey(row)
     extra = survey_form.languages_from(request.args.get("add_language", ""))
-    languages = list(dict.fromkeys([*current.definition.get("languages", []), *extra]))
+    languages = list(dict.fromkeys([*(edited or current.definition).get("languages", []), *extra]))
     page = render_template(
         "admin/survey.html",
         survey=row,
         shown=shown.definition,
         shown_version=shown.version,
         current=current.definition,
+        form_definition=edited or current.definition,
+        stored_ids=[q.get("id") for q in current.definition.get("questions", [])],
+        question_problems=survey_form.question_problems(edited) if edited else {},
+        kinds=KIND_NAMES,
         languages=languages,
         versions=listings.survey_versions(row),
         touchpoints=listings.survey_touchpoints(row),
@@ -130,12 +144,12 @@ def edit_survey(key: str) -> Any:
     definition["version"] = row.current_version + 1
     found = survey_form.problems(definition)
     if found:
-        return _render_survey(row, current, found=found, status=400)
+        return _render_survey(row, current, found=found, edited=definition, status=400)
     ok, _ = attempt(
         lambda: _save(definition, row), gettext("Saved as version %(version)s.", version=definition["version"])
     )
     if not ok:
-        return _render_survey(row, current, status=400)
+        return _render_survey(row, current, edited=definition, status=400)
     return redirect(url_for("admin.survey", key=key))
 
 
