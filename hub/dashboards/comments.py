@@ -4,7 +4,6 @@ as CSV and JSON (capped). Comments are user text: the templates escape them and 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -48,17 +47,6 @@ def face_name(face: int | None, faces: int) -> str:
 def face_words(name: str) -> str:
     """A face's name (``face_name``, English in exports) as the page says it."""
     return str(FACE_WORDS.get(name, name))
-
-
-@functools.cache
-def _face_glyphs() -> dict[str, str]:
-    return {
-        "very unhappy": "\U0001f620",
-        "unhappy": "\U0001f641",
-        "neutral": "\U0001f610",
-        "happy": "\U0001f642",
-        "very happy": "\U0001f600",
-    }
 
 
 def _asked() -> tuple[Criteria, str, dict[str, str]]:
@@ -110,7 +98,6 @@ def comments() -> str:
         first_page=not request.args.get("after"),
         faces=faces,
         face_name=lambda f: face_name(f, faces),
-        glyphs=_face_glyphs(),
         labels=comment_browser.reason_labels(),
         channels=CHANNELS,
     )
