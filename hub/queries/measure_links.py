@@ -37,22 +37,29 @@ def measures_with_values(store_ids: Collection[int] | None) -> set[int]:
     return found
 
 
+def _value_rows(
+    keys: str, measure_id: int, store_ids: Collection[int] | None, start: date, end: date, hourly: bool
+) -> list[tuple]:
+    """A measure's values in the local days grouped by ``keys``: the keys, the sum, how many."""
+    if store_ids is not None and not store_ids:
+        return []
+    params: list[Any] = [measure_id, db_day(start), db_day(end)]
+    stores = _stores(store_ids, params)
+    p = database.param
+    return database.execute_sql(
+        f"SELECT {keys}, SUM(value), COUNT(*) FROM measure_value WHERE measure_id = {p} AND day BETWEEN {p} AND {p} "
+        f"{'AND hour IS NOT NULL ' if hourly else ''}AND {stores} GROUP BY {keys}",
+        tuple(params),
+    ).fetchall()
+
+
 def hour_values(
     measure_id: int, store_ids: Collection[int] | None, start: date, end: date
 ) -> dict[tuple[int, date, int], float]:
     """An hourly measure's values per (store, local day, local hour); the two 02:00 hours of
     the night the clocks go back are added up (as the hour's responses are)."""
-    if store_ids is not None and not store_ids:
-        return {}
-    params: list[Any] = [measure_id, db_day(start), db_day(end)]
-    stores = _stores(store_ids, params)
-    p = database.param
-    rows = database.execute_sql(
-        f"SELECT store_id, day, hour, SUM(value) FROM measure_value WHERE measure_id = {p} "
-        f"AND day BETWEEN {p} AND {p} AND hour IS NOT NULL AND {stores} GROUP BY store_id, day, hour",
-        tuple(params),
-    ).fetchall()
-    return {(int(s), stored_day(day), int(hour)): float(total) for s, day, hour, total in rows}
+    rows = _value_rows("store_id, day, hour", measure_id, store_ids, start, end, hourly=True)
+    return {(int(s), stored_day(day), int(hour)): float(total) for s, day, hour, total, _ in rows}
 
 
 def hour_faces(store_ids: Collection[int] | None, start: date, end: date) -> dict[tuple[int, date, int], list[int]]:
@@ -93,14 +100,5 @@ def day_values(
     measure_id: int, store_ids: Collection[int] | None, start: date, end: date
 ) -> dict[date, tuple[float, int]]:
     """Per local day over the stores: the sum of the values and how many there are."""
-    if store_ids is not None and not store_ids:
-        return {}
-    params: list[Any] = [measure_id, db_day(start), db_day(end)]
-    stores = _stores(store_ids, params)
-    p = database.param
-    rows = database.execute_sql(
-        f"SELECT day, SUM(value), COUNT(*) FROM measure_value WHERE measure_id = {p} "
-        f"AND day BETWEEN {p} AND {p} AND {stores} GROUP BY day",
-        tuple(params),
-    ).fetchall()
+    rows = _value_rows("day", measure_id, store_ids, start, end, hourly=False)
     return {stored_day(day): (float(total), int(n)) for day, total, n in rows}
