@@ -26,6 +26,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from hub.cases import bp as cases_bp
     from hub.client_address import ClientAddress, TrustedProxies
     from hub.clock import clock_from, now
+    from hub.contact_centre import bp as contact_centre_bp
     from hub.dashboards import bp as dashboards_bp
     from hub.health import bp as health_bp
     from hub.invitations import bp as invitations_bp
@@ -60,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)  # /admin: stores, surveys, terminals, people, alert rules, posters
     app.register_blueprint(dashboards_bp)  # /dashboard: figures from the daily rollups
     app.register_blueprint(invitations_bp)  # /invite, /unsubscribe: a customer's invitation links
+    app.register_blueprint(contact_centre_bp)  # /contact-centre: results per team and agent, coaching
     guard.init_app(app)
     i18n.init_app(app, guard.person_language)  # the person's language, else the browser's, else German
     page_headers.init_app(app)  # CSP, no framing, Referrer-Policy, no-store (the phone page sets its own)

@@ -276,6 +276,29 @@ def import_invitations(file: Path) -> None:
     click.echo(f"{file}: {len(made) - known} invitation(s) made ({described}), {known} known already")
 
 
+@hub.command("contact-centre-member")
+@click.argument("email")
+@click.option("--team", default=None, help="the team a team lead leads, or an agent's team (pseudonymous id)")
+@click.option("--agent", default=None, help="the pseudonymous agent id the person works under")
+@with_app
+@_fail_on_domain_errors
+def contact_centre_member(email: str, team: str | None, agent: str | None) -> None:
+    """Name the contact-centre team a team lead leads and the agent id an agent works under, as
+    the invitations name them (a person with the role team_lead or agent, made on /admin/users)."""
+    from hub.models import User
+    from hub.services.contact_centre import set_member
+    from hub.services.invitations import PSEUDONYM
+
+    person = User.get_or_none(User.email == email.strip().lower())
+    if person is None:
+        raise click.ClickException(f"nobody signs in as {email}")
+    for name, value in (("team", team), ("agent", agent)):
+        if value is not None and not PSEUDONYM.match(value):
+            raise click.ClickException(f"--{name} is 1-40 letters, digits or _ . -")
+    set_member(person, team=team, agent=agent)
+    click.echo(f"{email}: team {team or '-'}, agent {agent or '-'}")
+
+
 @hub.command("anonymise-person")
 @click.argument("email")
 @with_app

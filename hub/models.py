@@ -213,7 +213,8 @@ class SeenNonce(BaseModel):
 
 
 class User(BaseModel):
-    ROLES = ("hq_admin", "hq_analyst", "regional_manager", "store_manager")
+    # team_lead and agent: the contact centre's people (hub/services/contact_centre.py)
+    ROLES = ("hq_admin", "hq_analyst", "regional_manager", "store_manager", "team_lead", "agent")
 
     id = _AutoField()
     email = TextField(unique=True)

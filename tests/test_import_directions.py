@@ -62,6 +62,7 @@ HUB_LAYERS = {
     "hub.dashboards": "views",
     "hub.pages": "views",
     "hub.invitations": "views",
+    "hub.contact_centre": "views",
     "hub.health": "views",
     "hub.charts": "views",
     "hub.services": "services",

@@ -21,6 +21,8 @@ ROLE_NAMES = {
     "regional_manager": lazy_gettext("Regional manager (stores of their regions)"),
     "hq_analyst": lazy_gettext("HQ analyst (reads everything)"),
     "hq_admin": lazy_gettext("HQ admin (changes everything)"),
+    "team_lead": lazy_gettext("Team lead (the contact centre results of their team)"),
+    "agent": lazy_gettext("Agent (their own contact centre results)"),
 }
 NEW_PERSON_ROLE = "store_manager"
 

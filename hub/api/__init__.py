@@ -12,6 +12,7 @@ from hub.api import (  # noqa: E402,F401
     alert_rules,
     analytics,
     cases,
+    contacts,
     enroll,
     invitations,
     measures,

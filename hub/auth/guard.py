@@ -53,6 +53,8 @@ ROLE_NAMES = {
     "hq_analyst": lazy_gettext("HQ analyst"),
     "regional_manager": lazy_gettext("regional manager"),
     "store_manager": lazy_gettext("store manager"),
+    "team_lead": lazy_gettext("team lead"),
+    "agent": lazy_gettext("agent"),
 }
 
 

@@ -28,6 +28,7 @@ SCOPES = {
     "actions:write": "make and work actions (tasks, comments, states)",
     "measures:write": "load operational measures (footfall, transactions, open tills) of the person's stores",
     "invitations:write": "invite customers of the person's stores to give feedback after a visit or contact",
+    "contacts:write": "record the agent's own view of a contact centre contact",
 }
 ANY_SCOPE = "*"  # a route every token may call (who am I)
 MARK = "vxl_"  # how every API token starts, so secret scanners can spot one

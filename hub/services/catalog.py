@@ -16,7 +16,8 @@ from hub.services.alerts.opening_hours import check_place as holiday_place
 from shared.errors import AlreadyExists, NotFound, RequestError
 from shared.protocol import SurveyDefinition
 
-TOUCHPOINT_KINDS = ("exit", "checkout", "poster", "receipt", "table", "service")
+# contact_centre: calls and chats, asked about by invitations (hub/services/contact_centre.py)
+TOUCHPOINT_KINDS = ("exit", "checkout", "poster", "receipt", "table", "service", "contact_centre")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

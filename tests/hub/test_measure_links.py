@@ -152,3 +152,19 @@ def test_the_api_gives_the_links_with_their_intervals(app, client, planted, peop
     assert index["responses"] == sum(len(h.responses) for h in planted)
     assert "not proof of a cause" in index["words"]
     assert unknown.status_code == 404 and unknown.get_json()["code"] == "unknown_measure"
+
+
+def test_the_links_speak_german_on_a_german_page(app, client, planted, people):
+    with connected(app):
+        User.update(language="de").where(User.email == "mia@example.org").execute()
+        sign_in_as(client, User.get(User.email == "mia@example.org"))
+    html = client.get(f"/dashboard/drivers?store=B001&from={FIRST}&to={LAST}").get_data(as_text=True)
+    trend = client.get(f"/dashboard/stores/B001?from={FIRST}&to={LAST}&measure=open_tills").get_data(as_text=True)
+
+    section = re.search(r'<div class="card" id="measure-links">(.*?)</table>', html, re.S).group(1)
+    said = re.search(r'data-figure="smiley_index" class="clear">(.*?)</li>', section).group(1)
+    assert "Kennzahlen und Bewertungen" in section
+    assert said.startswith("In Stunden mit Open tills höchstens 2 tills liegt der Smiley-Index ")
+    assert "Punkte niedriger als in den übrigen Stunden, 95-%-Intervall " in said
+    assert "ein Zusammenhang, kein Beweis einer Ursache" in said and "," in said.split("Punkte")[0]
+    assert "Neben dem Verlauf" in trend and "Open tills (tills, Mittelwert pro Tag)" in trend
