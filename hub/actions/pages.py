@@ -1,9 +1,8 @@
-"""/actions: the list, a new action, an action and its steps, and the CSV export."""
+"""/actions: the list, a new action, an action and its steps, and the CSV downloads of actions
+and of their tasks (every store in scope, or one: ``?store=<code>``)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -14,10 +13,10 @@ from werkzeug.wrappers import Response
 from hub.auth.guard import current_scope, current_user, signed_in
 from hub.charts import comparison_chart
 from hub.clock import now
-from hub.dashboards.pages import csv_cell
+from hub.dashboards.csv_download import csv_download
 from hub.i18n import current_language, day, gettext, lazy_gettext, number
 from hub.models import Action
-from hub.services import action_effects, actions
+from hub.services import action_effects, action_export, actions
 from hub.services.access import Scope
 from shared.errors import NotFound, VoxloopError
 
@@ -95,6 +94,7 @@ def list_page() -> str:
         effects=effects,
         verdict_names=VERDICT_NAMES,
         verdicts={v: sum(e.verdict == v for e in effects.values()) for v in VERDICT_NAMES},
+        download_stores=action_export.stores_in(scope),
     )
 
 
@@ -389,17 +389,23 @@ def link_case(action_id: int) -> Any:
 @bp.get("/export.csv")
 @signed_in
 def export() -> Response:
-    """Every action in scope with its progress and its effect as measured now."""
-    return csv_answer(action_effects.export_rows(current_scope(), now()), "voxloop-actions.csv")
+    """Every action in scope (or of one store) with its progress and its effect as measured now."""
+    scope = current_scope()
+    store = action_export.store_in_scope(scope, request.args.get("store"))
+    return csv_answer(action_export.action_rows(scope, now(), store), "voxloop-actions")
 
 
-def csv_answer(records: list[dict[str, Any]], name: str) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(action_effects.EXPORT_COLUMNS)
-    for record in records:
-        cells = (record[c] for c in action_effects.EXPORT_COLUMNS)
-        writer.writerow([cell if isinstance(cell, int | float) else csv_cell(cell) for cell in cells])
-    return Response(
-        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+@bp.get("/tasks.csv")
+@signed_in
+def export_tasks() -> Response:
+    """Every task of the actions in scope (or of one store)."""
+    scope = current_scope()
+    store = action_export.store_in_scope(scope, request.args.get("store"))
+    return csv_answer(action_export.task_rows(scope, now(), store), "voxloop-tasks", action_export.TASK_COLUMNS)
+
+
+def csv_answer(
+    records: list[dict[str, Any]], name: str, columns: tuple[str, ...] = action_effects.EXPORT_COLUMNS
+) -> Response:
+    """The person's spreadsheet's CSV (hub/dashboards/csv_download.py); ``name`` without .csv."""
+    return csv_download(columns, ([record[c] for c in columns] for record in records), name)

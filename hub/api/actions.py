@@ -8,13 +8,12 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from hub.actions.pages import csv_answer
 from hub.api import bp
 from hub.api.people import person
 from hub.api.request_body import json_body
 from hub.clock import now
 from hub.models import Action, User
-from hub.services import action_effects, actions
+from hub.services import action_effects, action_export, actions
 from hub.services.access import Scope
 from shared.errors import RequestError
 
@@ -101,6 +100,12 @@ def action_effect(user: User, scope: Scope, action_id: int) -> Response:
     return jsonify(action_effects.effect_of(actions.get_action(scope, action_id), now()).as_dict())
 
 
+@bp.get("/actions/<int:action_id>/tasks")
+@person(grant="actions:read")
+def list_action_tasks(user: User, scope: Scope, action_id: int) -> Response:
+    return jsonify({"tasks": [actions.task_as_dict(t) for t in actions.tasks(actions.get_action(scope, action_id))]})
+
+
 @bp.post("/actions/<int:action_id>/tasks")
 @person(write=True, grant="actions:write")
 def add_action_task(user: User, scope: Scope, action_id: int) -> tuple[Response, int]:
@@ -138,5 +143,23 @@ def link_action_case(user: User, scope: Scope, action_id: int) -> Response:
 @bp.get("/actions.csv")
 @person(grant="actions:read")
 def export_actions(user: User, scope: Scope) -> Response:
-    """Every action in scope with its progress and its effect as measured now."""
-    return csv_answer(action_effects.export_rows(scope, now()), "actions.csv")
+    """Every action in scope (or of one store) with its progress and its effect as measured now."""
+    store = action_export.store_in_scope(scope, request.args.get("store"))
+    return _csv(action_export.action_rows(scope, now(), store), "actions.csv", action_effects.EXPORT_COLUMNS)
+
+
+@bp.get("/actions/tasks.csv")
+@person(grant="actions:read")
+def export_action_tasks(user: User, scope: Scope) -> Response:
+    """Every task of the actions in scope (or of one store)."""
+    store = action_export.store_in_scope(scope, request.args.get("store"))
+    return _csv(action_export.task_rows(scope, now(), store), "tasks.csv", action_export.TASK_COLUMNS)
+
+
+def _csv(records: list[dict[str, Any]], name: str, columns: tuple[str, ...]) -> Response:
+    """Plain CSV for machines (UTF-8, commas, decimal points)."""
+    return Response(
+        action_export.csv_text(columns, records),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

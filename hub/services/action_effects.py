@@ -581,10 +581,10 @@ EXPORT_COLUMNS = (
 )
 
 
-def export_rows(scope: Scope, now: datetime) -> list[dict[str, object]]:
-    """Every action in scope with its progress and its effect as measured at ``now`` (the CSV
-    of the pages and of the API)."""
-    rows = list_actions(scope, state="all", today=now.date())
+def export_rows(scope: Scope, now: datetime, *, store_id: int | None = None) -> list[dict[str, object]]:
+    """Every action in scope (of one store) with its progress and its effect as measured at
+    ``now`` (the CSV of the pages and of the API)."""
+    rows = list_actions(scope, state="all", store_id=store_id, today=now.date())
     names = names_of(r.action.owner_id for r in rows)
     effects = effects_of([r.action for r in rows], now, limit=len(rows))
     return [_export_row(row, names, effects.get(row.action.id) or effect_of(row.action, now)) for row in rows]

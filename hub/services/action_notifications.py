@@ -35,7 +35,7 @@ from hub.models import Action, ActionEvent, ActionTask, User
 from hub.services import action_effects, action_events, actions
 from hub.services.access import scope_for
 from hub.services.digests import DIGEST_ROLES
-from hub.services.outbox import already_queued, queue
+from hub.services.outbox import already_queued, queue, queue_personal_email
 from shared.errors import NotFound
 
 MORNING_HOUR = 7  # when digests are off
@@ -108,17 +108,7 @@ def queue_task_notices(now: datetime, *, digest_hour: int) -> int:
         if person is None or gets_digest(person, digest_hour) or not _sees(person, task.action):
             continue
         payload = {"action": task.action.id, "task": task.id, "due_on": task.due_on.isoformat()}
-        with write_transaction():
-            made = queue(
-                kind=kind,
-                channel="email",
-                recipient=person.email,
-                user_id=person.id,
-                dedupe_key=key,
-                payload=payload,
-                now=now,
-            )
-        queued += made is not None
+        queued += queue_personal_email(kind, person, key, payload, now)
     return queued
 
 

@@ -17,7 +17,9 @@ from hub.services.alerts.rules import create_rule
 from shared.errors import RequestError, RuleError
 from tests.hub.alerting import deliver
 from tests.hub.conftest import START, connected
+from tests.hub.test_action_exports import DOC
 from tests.hub.test_alerts_webhooks import verifies
+from tests.hub.test_openapi import validator
 from tests.support.webhook_receiver import WebhookReceiver
 
 
@@ -89,6 +91,10 @@ def test_every_change_of_an_action_reaches_the_action_rules_webhook_signed_and_i
     assert (given["before"], given["task"]["assignee"]) == (people["mia"].id, people["rolf"].id)
     assert done["task"]["done"] is True and done["task"]["id"] == task.id
     assert {e["delivery"] for e in events} == {c.headers["webhook-id"] for c in receiver.calls}
+    described = validator(
+        DOC, DOC["webhooks"]["actionEvent"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    )
+    assert [[e.message for e in described.iter_errors(event)] for event in events] == [[]] * 6
     assert deliver(app).sent == []
 
 
