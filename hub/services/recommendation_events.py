@@ -1,16 +1,17 @@
 """The ``recommendation.made`` webhook event: a team's recommendation of the day, sent through
-the outbox to the active alert rules of kind ``recommendation`` that cover its store and have a
-webhook (signed like every webhook, or shaped for Slack or Teams:
-hub/services/outbox/render/recommendation.py). Rules opt in by their kind, so no receiver of
-alerts or signals gets an event it did not ask for. Webhooks are written in English."""
+the outbox to the alert rules of kind ``action`` that want it (condition ``{}`` or
+``events_in`` naming it; hub/services/action_events.py ``rules_for``) and whose scope holds its
+store, signed like every webhook or shaped for Slack or Teams
+(hub/services/outbox/render/recommendation.py). Webhooks are written in English."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from hub.models import AlertRule, Recommendation, Store, Touchpoint
+from hub.models import Recommendation, Store
 from hub.queries.recommendations import comment_texts
+from hub.services.action_events import rules_for
 from hub.services.outbox import queue
 
 EVENT = "recommendation.made"
@@ -41,32 +42,19 @@ def event(found: Recommendation, store: Store) -> dict[str, Any]:
     }
 
 
-def _covers(rule: AlertRule, store: Store) -> bool:
-    if rule.scope == "region":
-        return rule.region_id is not None and rule.region_id == store.region_id
-    if rule.scope == "store":
-        return rule.store_id == store.id
-    if rule.scope == "touchpoint":
-        touchpoint = Touchpoint.get_or_none(Touchpoint.id == rule.touchpoint_id)
-        return touchpoint is not None and touchpoint.store_id == store.id
-    return True  # every store, or a survey every store asks
-
-
 def announce(found: Recommendation, store: Store, now: datetime) -> int:
     """Queue the event for each rule that wants it (call inside the write transaction that
     keeps the recommendation); returns how many."""
-    rules = AlertRule.select().where(
-        (AlertRule.kind == "recommendation") & (AlertRule.active == True) & AlertRule.webhook_url.is_null(False)  # noqa: E712
-    )
+    rules = rules_for([store.id], EVENT)
+    if not rules:
+        return 0
     payload = event(found, store)
     queued = 0
-    for rule in rules.order_by(AlertRule.id):
-        if not _covers(rule, store):
-            continue
+    for rule in rules:
         made = queue(
             kind="recommendation",
             channel="webhook",
-            recipient=rule.webhook_url,
+            recipient=rule.webhook_url or "",
             rule_id=rule.id,
             store_id=store.id,
             dedupe_key=f"recommendation:{found.id}:{rule.id}",

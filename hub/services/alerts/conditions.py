@@ -54,6 +54,7 @@ ACTION_EVENTS = (
     "action.task_done",
     "action.task_reopened",
     "action.effect_measured",
+    "recommendation.made",  # a team's recommendation of the day (hub/services/recommendation_events.py)
 )
 MAX_RATING = 5  # the largest smiley scale has 5 faces, CSAT runs 1-5
 

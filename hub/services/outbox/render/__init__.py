@@ -5,6 +5,7 @@ One module per kind of message; this picks the one for a message's kind:
     alert.py       alert, escalation and test messages (email, and JSON / Slack / Teams webhooks);
                    ``Withdrawn`` when the message's case moved on since it was queued
     signal.py      signal.detected (email and webhooks)
+    recommendation.py  recommendation.made (webhooks)
     measure_signal.py  a signal on a measure (email)
     action.py      notices to an action's people (email) and action events (webhooks)
     personal.py    digests and reports (email)
@@ -31,6 +32,7 @@ from hub.services.outbox.render.invitation import invitation_email
 from hub.services.outbox.render.measure_signal import measure_signal_email
 from hub.services.outbox.render.password_reset import password_reset_email
 from hub.services.outbox.render.personal import personal_email
+from hub.services.outbox.render.recommendation import recommendation_webhook
 from hub.services.outbox.render.signal import signal_email, signal_webhook
 
 __all__ = ["Withdrawn", "render_email", "webhook_body"]
@@ -81,4 +83,6 @@ def webhook_body(message: OutboxMessage, *, links: Links, now: datetime, form: s
         return as_json(signal_webhook(message, links=links, form=form))
     if message.kind == "action_event":
         return as_json(action_webhook(message, links=links, form=form))
+    if message.kind == "recommendation":
+        return as_json(recommendation_webhook(message, links=links, form=form))
     return as_json(alert_webhook(message, links=links, now=now, form=form))
