@@ -45,29 +45,16 @@ from hub.services.alerts.rule_book import StoreFacts
 from hub.services.analytics import survey_scales
 from hub.services.measures import daily_values
 from hub.services.outbox import queue
+from hub.services.signals import WINDOW_DAYS as WINDOW_DAYS  # the window is the signals page's week
+from hub.services.signals import Window
 from shared.errors import NotFound, RequestError, VoxloopError
 from shared.scoring import smiley_index
 
-WINDOW_DAYS = 7
 BASELINE_DAYS = 28
 MIN_MEASURE_DAYS = 3
 DIRECTIONS = ("up", "down")
 MAX_NAME = 100
 LIMITS = {"index_drop": (0.5, 200.0), "measure_change": (1.0, 10_000.0), "min_answers": (1, 100_000)}
-
-
-@dataclass(frozen=True)
-class Window:
-    start: date
-    end: date
-    baseline_start: date
-    baseline_end: date
-
-    @classmethod
-    def ending(cls, end: date) -> Window:
-        start = end - timedelta(days=WINDOW_DAYS - 1)
-        baseline_end = start - timedelta(days=1)
-        return cls(start, end, baseline_end - timedelta(days=BASELINE_DAYS - 1), baseline_end)
 
 
 @dataclass(frozen=True)
@@ -154,7 +141,7 @@ def check_measure_signals(now: datetime) -> list[int]:
         by_end.setdefault(now.astimezone(ZoneInfo(store.time_zone)).date() - timedelta(days=1), []).append(store)
     made: list[int] = []
     for end, stores in sorted(by_end.items()):
-        made += _check_window(Window.ending(end), stores, rules, scales.smiley, scales.faces, now)
+        made += _check_window(Window.ending(end, BASELINE_DAYS), stores, rules, scales.smiley, scales.faces, now)
     return made
 
 

@@ -121,10 +121,12 @@ class Window:
     baseline_end: date
 
     @classmethod
-    def ending(cls, end: date) -> Window:
+    def ending(cls, end: date, baseline_days: int = BASELINE_DAYS) -> Window:
+        """The window ending ``end`` and the ``baseline_days`` before it (signals on measures
+        compare with 28)."""
         start = end - timedelta(days=WINDOW_DAYS - 1)
         baseline_end = start - timedelta(days=1)
-        return cls(start, end, baseline_end - timedelta(days=BASELINE_DAYS - 1), baseline_end)
+        return cls(start, end, baseline_end - timedelta(days=baseline_days - 1), baseline_end)
 
 
 def unhappy(face: int, faces: int) -> bool:
