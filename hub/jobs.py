@@ -27,17 +27,19 @@ from hub.services.action_notifications import queue_action_notices
 from hub.services.alerts.escalation import escalate_due, undeliverable
 from hub.services.alerts.windows import check_windows
 from hub.services.digests import queue_digests
-from hub.services.invitation_sending import run_invitations
-from hub.services.invitations import InvitationSettings
 from hub.services.helpdesk.outbound import TicketSender
 from hub.services.helpdesk.settings import HelpDeskSettings
 from hub.services.helpdesk.sync import sync as sync_helpdesk
+from hub.services.invitation_sending import run_invitations
+from hub.services.invitation_sms import deliver_sms
+from hub.services.invitations import InvitationSettings
 from hub.services.job_runs import HEARTBEAT, JobRunRecorder
 from hub.services.measure_signals import check_measure_signals
 from hub.services.outbox import wakers
 from hub.services.outbox.delivery import Deliverer, RetryPolicy, Senders
 from hub.services.outbox.links import Links
 from hub.services.outbox.transports.email import SmtpSender
+from hub.services.outbox.transports.sms import sms_provider
 from hub.services.outbox.transports.webhook import WebhookSender
 from hub.services.recommendations import MORNING_HOUR, make_recommendations
 from hub.services.reports import queue_reports
@@ -61,8 +63,9 @@ INTERVALS = {
     "silent_terminals": 60,
     "retention": 3600,
     "action_notices": 900,  # tasks due soon and overdue, effects measured (each told once)
-    "invitations": 60,
     "helpdesk": 120,  # HELPDESK_POLL_SECONDS sets it
+    "invitations": 60,
+    "deliver_sms": 30,
     "recommendations": 300,
 }
 
@@ -127,6 +130,9 @@ def job_functions(app: Flask, deliverer: Deliverer) -> dict[str, Callable[[datet
         "retention": lambda now: apply_retention(now, RetentionPeriods.from_config(app.config)),
         "action_notices": lambda now: queue_action_notices(now, digest_hour=int(app.config["DIGEST_HOUR"])),
         "invitations": lambda now: run_invitations(now, InvitationSettings.from_config(app.config)),
+        "deliver_sms": lambda now: deliver_sms(
+            now, provider=sms_provider(app), links=deliverer.links, worker=deliverer.worker, policy=deliverer.policy
+        ),
         "recommendations": lambda now: make_recommendations(
             now, hour=int(app.config.get("RECOMMENDATION_HOUR", MORNING_HOUR))
         ),

@@ -25,15 +25,36 @@ from hub.services.personal_data import open_contact
 CONTACT_CENTRE_KIND = "contact_centre"
 
 
-def invitation_email(message: OutboxMessage, *, links: Links, sender: str, now: datetime) -> EmailMessage:
+def _checked(message: OutboxMessage) -> Invitation:
     invitation = Invitation.get_or_none(Invitation.id == message.payload.get("invitation"))
-    reminder = message.kind == "invitation_reminder"
     if invitation is None or invitation.address_sealed is None:
         raise Withdrawn("the customer's address is no longer kept")
     if invitation.state != "sent":
         raise Withdrawn(f"the invitation is {invitation.state}")
-    if reminder and answered(invitation):
+    if message.kind == "invitation_reminder" and answered(invitation):
         raise Withdrawn("the customer answered the invitation")
+    return invitation
+
+
+def invitation_sms(message: OutboxMessage, *, links: Links) -> tuple[str, str]:
+    """The number and the text of an invitation or reminder by SMS: short, with both links."""
+    invitation = _checked(message)
+    keys = InvitationKeys.from_secret(links.secret_key)
+    number = open_contact(keys.seal, bytes(invitation.address_sealed), invitation.public_id)["address"]
+    store = Store.get_by_id(invitation.store_id)
+    with in_language(invitation.language):
+        text = _(
+            "%(store)s asks for your feedback: %(link)s No more invitations: %(unsubscribe)s",
+            store=store.name,
+            link=invite_url(links.public_url, keys, invitation.public_id),
+            unsubscribe=unsubscribe_url(links.public_url, keys, invitation.public_id),
+        )
+    return number, text
+
+
+def invitation_email(message: OutboxMessage, *, links: Links, sender: str, now: datetime) -> EmailMessage:
+    invitation = _checked(message)
+    reminder = message.kind == "invitation_reminder"
     keys = InvitationKeys.from_secret(links.secret_key)
     address = open_contact(keys.seal, bytes(invitation.address_sealed), invitation.public_id)["address"]
     store = Store.get_by_id(invitation.store_id)
