@@ -6,6 +6,7 @@ hub/templates/dashboards/; charts are server-side SVG from hub/charts.py."""
 from hub.dashboards import (
     comments,  # noqa: F401 (registers /dashboard/comments on bp)
     faces,  # noqa: F401 (registers face_svg for every template)
+    figures_help,  # noqa: F401 (registers /help/figures on bp)
     insights,  # noqa: F401 (registers /dashboard/drivers and /dashboard/themes on bp)
     invitations,  # noqa: F401 (registers /dashboard/invitations on bp)
     signals,  # noqa: F401 (registers /dashboard/signals on bp)
