@@ -44,7 +44,7 @@ from hub.services.actions import stores_of
 from hub.services.analytics import Period, survey_scales
 from hub.services.drivers import Driver, choice_questions, reason_drivers, survey_definition, top_reasons
 from hub.services.recommendation_events import announce
-from hub.services.teams import TeamView, teams_of, teams_of_member
+from hub.services.teams import WHOLE_STORE, TeamView, team_keys, teams_of, teams_of_member
 from shared.errors import NotFound, RequestError, VoxloopError
 
 MORNING_HOUR = 6
@@ -59,7 +59,8 @@ SHOWN = 20  # at most this many on a start page (HQ sees every store's)
 
 def make_recommendations(now: datetime, *, hour: int = MORNING_HOUR) -> int:
     """Make today's recommendations of every store whose local ``hour`` has come and that has
-    none yet for a team; returns how many were made."""
+    none yet for a team; returns how many were made. A run with nothing to make reads two
+    small queries (the job runs every few minutes)."""
     stores = list(Store.select().order_by(Store.id))
     due = {s.id: now.astimezone(ZoneInfo(s.time_zone)) for s in stores}
     due = {k: local for k, local in due.items() if local.hour >= hour}
@@ -72,11 +73,14 @@ def make_recommendations(now: datetime, *, hour: int = MORNING_HOUR) -> int:
             Recommendation.day >= first
         )
     }
+    keys = team_keys()
     count = 0
     for store in stores:
         if store.id not in due:
             continue
         day = due[store.id].date()
+        if all((store.id, key, day) in made for key in keys.get(store.id, (WHOLE_STORE,))):
+            continue
         missing = [t for t in teams_of(store.id) if (store.id, t.key, day) not in made]
         if missing:
             count += len(make_day(store, day, missing, now))
@@ -267,14 +271,16 @@ def _shown(found: Sequence[Recommendation], stores: Mapping[int, Store], user_id
 
 def today_for(scope: Scope, now: datetime, *, limit: int = SHOWN) -> list[Shown]:
     """Today's recommendations (each store's local day) of the stores in scope, the person's
-    own teams first, then by store and team."""
+    own teams first, then by store and team; at most ``limit``."""
     stores = {s.id: s for s in scope.restrict(Store.select(), Store.id)}
     days = local_days(stores.values(), now)
     if not days:
         return []
     query = Recommendation.select().where(Recommendation.day.in_(sorted(set(days.values()))))
     found = [r for r in scope.restrict(query, Recommendation.store) if stored_day(r.day) == days[r.store_id]]
-    return _shown(found, stores, scope.user_id)[:limit]
+    member_of = teams_of_member(scope.user_id)
+    found.sort(key=lambda r: (r.team_id not in member_of, stores[r.store_id].code, r.team_name))
+    return _shown(found[:limit], stores, scope.user_id)
 
 
 def for_store_day(store: Store, day: date, now: datetime) -> list[Shown]:

@@ -98,6 +98,14 @@ def list_teams(scope: Scope) -> list[tuple[Store, list[TeamView]]]:
     return [(s, by_store.get(s.id, [])) for s in stores]
 
 
+def team_keys() -> dict[int, list[int]]:
+    """Store id -> the keys of its teams, for every store with teams (one query)."""
+    found: dict[int, list[int]] = {}
+    for team_id, store_id in Team.select(Team.id, Team.store).tuples():
+        found.setdefault(store_id, []).append(team_id)
+    return found
+
+
 def teams_of_member(user_id: int) -> set[int]:
     """The ids of the teams ``user_id`` is a member of."""
     return {row.team_id for row in TeamMember.select(TeamMember.team).where(TeamMember.user == user_id)}

@@ -11,7 +11,7 @@ import pytest
 
 from hub.models import Recommendation, RecommendationEvent, Store, Team, User
 from hub.seed.action_history import history
-from hub.services import actions
+from hub.services import actions, catalog, teams
 from hub.services.access import scope_for
 from hub.services.action_effects import effect_of
 from hub.services.recommendations import make_recommendations, tried
@@ -143,3 +143,31 @@ def test_an_action_already_tried_shows_up_with_its_measured_effect(app):
     assert elsewhere == []  # another store never tried it
     with connected(app):
         assert Store.get_by_id(fleet.store_ids[1]).code == "S001"
+
+
+def test_in_german_the_start_page_says_what_to_work_on_in_german(app, people, made):
+    with connected(app):
+        User.update(language="de").where(User.id == people["mia"].id).execute()
+        people["mia"] = User.get_by_id(people["mia"].id)
+    _, _, page = _page(app, people["mia"])
+
+    shown = _section(page)
+    assert "Empfehlungen für heute" in shown and "Woran arbeiten: Wartezeit an der Kasse" in shown
+    assert "befragten unzufriedenen Kunden" in shown and "Heute nicht, weil" in shown
+
+
+def test_a_team_of_a_touchpoint_is_shown_the_comments_that_came_through_it_only(app, people, terminal):
+    week(terminal, queue_problem=True, seed=17)  # every response through B001's exit
+    with connected(app):
+        store = Store.get(Store.code == "B001")
+        desk = catalog.add_touchpoint("B001", "desk", "Service desk")
+        admin = scope_for(people["admin"])
+        teams.save_team(admin, {"store": store.id, "name": "Service desk", "reasons": ["queue"],
+                                "touchpoints": [desk.id]}, now=MORNING)  # fmt: skip
+        teams.save_team(admin, {"store": store.id, "name": "Checkout", "reasons": ["queue"]}, now=MORNING)
+        make_recommendations(MORNING)
+        found = {r.team_name: r for r in Recommendation.select().where(Recommendation.store == store.id)}
+
+    assert found["Service desk"].reason == found["Checkout"].reason == "queue"  # the store's figures
+    assert found["Service desk"].data["comments"] == []  # nobody commented through the desk
+    assert [c["touchpoint"] for c in found["Checkout"].data["comments"]] == ["exit"] * 3
