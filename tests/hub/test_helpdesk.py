@@ -146,6 +146,14 @@ def test_the_contact_goes_into_the_ticket_only_when_the_setting_says_so(app, cli
     assert f"agreed to be contacted): {CONTACT}" in body
 
 
+def test_the_ticket_speaks_the_hubs_language(app, client, people, berlin_case, rt):
+    app.config["LANGUAGE"] = "de"
+    [body] = rt.texts(made_ticket(app, client, people, berlin_case))
+    assert f"Fall #{berlin_case} in Berlin Mitte (B001)" in body
+    assert "Bewertung: 1 von 4" in body and f"Kommentar: {COMMENT}" in body
+    assert "Rating:" not in body
+
+
 def test_a_setting_hands_over_the_cases_of_a_store_by_itself(app, people, berlin_case, rt, clock):
     app.config["HELPDESK_AUTO_STORES"] = "B001"
     run = run_sync(app, clock)
@@ -291,7 +299,7 @@ def test_an_analyst_sees_no_button_and_cannot_hand_over(app, client, people, ber
     assert ticket_row(app, berlin_case) is None
 
 
-def test_a_case_is_handed_over_once_and_not_when_resolved(app, people, berlin_case, configured, clock):
+def test_a_case_is_handed_over_once(app, people, berlin_case, configured, clock):
     settings = settings_of(app)
     mia = people["mia"]
     with connected(app):
@@ -299,6 +307,15 @@ def test_a_case_is_handed_over_once_and_not_when_resolved(app, people, berlin_ca
         with pytest.raises(CaseStateError, match="with the help desk already"):
             hand_over(scope_for(mia), mia, berlin_case, settings=settings, now=clock())
     assert len(ticket_messages(app)) == 1
+
+
+def test_a_resolved_case_is_not_handed_over(app, people, berlin_case, configured, clock):
+    mia = people["mia"]
+    with connected(app):
+        cases.resolve(scope_for(mia), mia, berlin_case, category="other", note="erledigt", now=clock())
+        with pytest.raises(CaseStateError, match="is resolved"):
+            hand_over(scope_for(mia), mia, berlin_case, settings=settings_of(app), now=clock())
+    assert ticket_messages(app) == [] and ticket_row(app, berlin_case) is None
 
 
 def test_without_a_help_desk_the_page_shows_no_section(client, people, berlin_case):
