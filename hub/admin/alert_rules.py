@@ -6,18 +6,20 @@ afterwards only its last characters."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from hub.admin.base import attempt, bp, editors, may_edit, readers
+from hub.admin.rule_condition_form import condition_from_form, field_of, form_from_condition
 from hub.clock import now
 from hub.i18n import gettext, lazy_gettext
 from hub.models import AlertRule
 from hub.services import listings
 from hub.services.alerts import rule_book, rules
-from hub.services.alerts.conditions import describe
+from hub.services.alerts.conditions import ACTION_EVENTS, SIGNAL_KPIS, TERMINAL_SILENT, describe
 from shared.errors import RuleError
 
 EXAMPLES = {
@@ -39,6 +41,15 @@ KIND_NAMES = {
 }
 
 
+MEASURE_NAMES = {
+    "negative_share_at_least": lazy_gettext("share of negative answers at least (%)"),
+    "index_below": lazy_gettext("smiley index below (-100 to 100)"),
+    "volume_drop_percent": lazy_gettext("fewer responses than usual by at least (%)"),
+    TERMINAL_SILENT: lazy_gettext("a terminal is silent in opening hours"),
+}
+KPI_NAMES = {"smiley_index": lazy_gettext("Smiley index"), "unhappy_share": lazy_gettext("Unhappy share (%)")}
+MULTIPLE = ("c.reason_in", "c.kpi_in", "c.events_in", "condition_from")
+
 SCOPE_NAMES = {
     "all": lazy_gettext("every store"),
     "region": lazy_gettext("one region"),
@@ -59,14 +70,13 @@ def masked(secret: str | None) -> str:
 
 
 def settings_from_form(form: Any) -> dict[str, Any]:
-    """The rule settings a form sends, in the form rules.py takes them."""
-    try:
-        condition = json.loads(form.get("condition") or "")
-    except ValueError as error:
-        detail = gettext(
-            "the condition is not valid JSON (%(error)s, column %(column)s)", error=error.msg, column=error.colno
-        )
-        raise RuleError(detail, "condition") from None
+    """The rule settings a form sends, in the form rules.py takes them: the condition from its
+    fields (``condition_from=form``), or from the JSON of the experts' text area."""
+    sources = form.getlist("condition_from")
+    if "form" in sources and "json" not in sources:
+        condition = condition_from_form(form.get("kind", ""), form)
+    else:
+        condition = _json_condition(form.get("condition"))
     store, _, touchpoint = (form.get("place") or "").partition("/")
     scope = form.get("scope", "all")
     numbers = {}
@@ -93,6 +103,36 @@ def settings_from_form(form: Any) -> dict[str, Any]:
     }
 
 
+def _json_condition(text: str | None) -> Any:
+    try:
+        return json.loads(text or "")
+    except ValueError as error:
+        detail = gettext(
+            "the condition is not valid JSON (%(error)s, column %(column)s)", error=error.msg, column=error.colno
+        )
+        raise RuleError(detail, "condition") from None
+
+
+def _attempt(action: Callable[[], Any], done: str) -> tuple[bool, Any, dict[str, str]]:
+    """``attempt`` that also says beside which field a refused rule's problem belongs."""
+    beside: dict[str, str] = {}
+
+    def run() -> Any:
+        try:
+            return action()
+        except RuleError as error:
+            beside[field_of(error.field or "condition")] = str(error.detail)
+            raise
+
+    ok, result = attempt(run, done)
+    return ok, result, beside
+
+
+def _sent(form: Any) -> dict[str, Any]:
+    """The form as it was sent, to fill it in again (the boxes as lists)."""
+    return {key: form.getlist(key) if key in MULTIPLE else form.get(key) for key in form}
+
+
 def _choices() -> dict[str, Any]:
     return {
         "kinds": rule_book.KINDS,
@@ -105,13 +145,18 @@ def _choices() -> dict[str, Any]:
         "examples": {k: v for k, v in EXAMPLES.items() if k in rule_book.KINDS},
         "kind_names": KIND_NAMES,
         "may_edit": may_edit(),
+        "reasons": sorted(rules.known_reasons()),
+        "measures": MEASURE_NAMES,
+        "kpis": {kpi: KPI_NAMES.get(kpi, kpi) for kpi in SIGNAL_KPIS},
+        "events": ACTION_EVENTS,
     }
 
 
 def _form_values(settings: dict[str, Any]) -> dict[str, Any]:
     """What the form shows for saved ``settings`` (rules.rule_settings)."""
     place = f"{settings['store']}/{settings['touchpoint']}" if settings.get("touchpoint") else ""
-    return {**settings, "place": place, "condition": json.dumps(settings["condition"])}
+    fields = form_from_condition(settings["kind"], settings["condition"])
+    return {**settings, **fields, "place": place, "condition": json.dumps(settings["condition"])}
 
 
 @bp.get("/alert-rules")
@@ -120,28 +165,33 @@ def alert_rules() -> Any:
     return _render_list(None)
 
 
-def _render_list(values: Any, status: int = 200) -> Any:
+def _render_list(values: Any, status: int = 200, beside: dict[str, str] | None = None) -> Any:
     listed = [(rule, rules.rule_settings(rule), describe(rule.kind, rule.condition)) for rule in listings.alert_rules()]
     defaults = {
         "kind": "response",
         "scope": "all",
         "condition": EXAMPLES["response"][0],
+        **form_from_condition("response", json.loads(EXAMPLES["response"][0])),
         "email": True,
         "quiet_hours": True,
         "active": True,
         "throttle_minutes": 5,
         "sla_minutes": 30,
     }
-    page = render_template("admin/alert_rules.html", listed=listed, values=values or defaults, **_choices())
+    page = render_template(
+        "admin/alert_rules.html", listed=listed, values=values or defaults, beside=beside or {}, **_choices()
+    )
     return page, status
 
 
 @bp.post("/alert-rules")
 @editors
 def create_alert_rule() -> Any:
-    ok, rule = attempt(lambda: rules.create_rule(settings_from_form(request.form), now=now()), gettext("Rule added."))
+    ok, rule, beside = _attempt(
+        lambda: rules.create_rule(settings_from_form(request.form), now=now()), gettext("Rule added.")
+    )
     if not ok:
-        return _render_list(request.form, 400)
+        return _render_list(_sent(request.form), 400, beside)
     return _render_rule(rule, None, new_secret=rule.webhook_secret)
 
 
@@ -151,12 +201,20 @@ def alert_rule(rule_id: int) -> Any:
     return _render_rule(rules.rule_by_id(rule_id), None)
 
 
-def _render_rule(rule: AlertRule, values: Any, *, new_secret: str | None = None, status: int = 200) -> Any:
+def _render_rule(
+    rule: AlertRule,
+    values: Any,
+    *,
+    new_secret: str | None = None,
+    status: int = 200,
+    beside: dict[str, str] | None = None,
+) -> Any:
     page = render_template(
         "admin/alert_rule.html",
         rule=rule,
         summary=describe(rule.kind, rule.condition),
         values=values or _form_values(rules.rule_settings(rule)),
+        beside=beside or {},
         secret_hint=masked(rule.webhook_secret),
         new_secret=new_secret,
         **_choices(),
@@ -171,11 +229,11 @@ def _render_rule(rule: AlertRule, values: Any, *, new_secret: str | None = None,
 @editors
 def update_alert_rule(rule_id: int) -> Any:
     before = rules.rule_by_id(rule_id)
-    ok, rule = attempt(
+    ok, rule, beside = _attempt(
         lambda: rules.update_rule(rule_id, settings_from_form(request.form), now=now()), gettext("Rule saved.")
     )
     if not ok:
-        return _render_rule(before, request.form, status=400)
+        return _render_rule(before, _sent(request.form), status=400, beside=beside)
     fresh = rule.webhook_secret if rule.webhook_secret != before.webhook_secret else None
     if fresh:
         return _render_rule(rule, None, new_secret=fresh)
