@@ -264,3 +264,37 @@ def test_a_dropped_action_or_one_for_every_store_is_not_told(app, people, fleet)
         )  # fmt: skip
 
     assert run(app, MEASURED) == 0
+
+
+def test_every_action_notice_is_german_for_a_person_who_chose_german(app, clock, people, far_store, inbox):
+    from hub.db import write_transaction
+    from hub.services.outbox import queue
+    from tests.hub.test_german_pages import english_in, visible_text
+    from tests.support.mail import html_of, text_of
+
+    admin = people["admin"]
+    with connected(app):
+        User.update(language="de").where(User.id == admin.id).execute()
+    action, task = task_for(app, admin, admin, far_store, title="Kasse")
+    effect = {
+        "verdict": "clear", "estimate": 5.25, "low": 1.5, "high": 9.0,
+        "before": {"start": "2026-08-31", "end": "2026-09-27"}, "after": {"start": "2026-09-28", "end": "2026-10-25"},
+        "treated": {"answers_before": 1200, "answers_after": 1300}, "comparison": {"stores": 8},
+    }  # fmt: skip
+    payloads = {
+        "task_assigned": {"action": action.id, "task": task.id, "by": "Otto"},
+        "task_due": {"action": action.id, "task": task.id, "due_on": "2026-11-25"},
+        "task_overdue": {"action": action.id, "task": task.id, "due_on": "2026-11-25"},
+        "effect_measured": {"action": action.id, "effect": effect},
+    }
+    with connected(app), write_transaction():
+        for kind, payload in payloads.items():
+            queue(kind=kind, channel="email", recipient=admin.email, user_id=admin.id, payload=payload, now=clock())
+
+    assert len(deliver(app).sent) == 4
+    for mail in inbox.messages:
+        names = ("Queue at peak hours", "Kasse", "Otto", "Auckland Ponsonby")
+        for text in (visible_text(text_of(mail), names), visible_text(html_of(mail), names)):
+            assert english_in(text) == [], mail["Subject"]
+    effect_mail = next(m for m in inbox.messages if str(m["Subject"]).startswith("Wirkung gemessen"))
+    assert "+5,2 Indexpunkte" in text_of(effect_mail) and "1.200" in text_of(effect_mail)

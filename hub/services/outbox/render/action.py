@@ -105,10 +105,10 @@ def effect_lines(action: Action, effect: dict[str, Any] | None) -> list[str]:
         gettext(
             "n = %(before_n)s answers from %(b0)s to %(b1)s and %(after_n)s from %(a0)s to %(a1)s in the action's "
             "stores; %(controls)s comparison stores.",
-            before_n=treated.get("answers_before", 0),
+            before_n=number(treated.get("answers_before", 0), 0),
             b0=_day(before.get("start")),
             b1=_day(before.get("end")),
-            after_n=treated.get("answers_after", 0),
+            after_n=number(treated.get("answers_after", 0), 0),
             a0=_day(after.get("start")),
             a1=_day(after.get("end")),
             controls=(effect.get("comparison") or {}).get("stores", 0),
