@@ -16,9 +16,9 @@ TOTAL = 0  # hour_daily's row of every store together
 
 
 def _stores(store_ids: Collection[int] | None, params: list[Any], column: str = "store_id") -> str:
-    if store_ids is None:
+    if store_ids is None:  # every store, named so the (measure, store, day) index is sought per store
         params.append(TOTAL)
-        return f"{column} <> {database.param}"
+        return f"{column} IN (SELECT id FROM store WHERE id <> {database.param})"
     params.extend(sorted(store_ids))
     return f"{column} IN ({placeholders(len(store_ids))})"
 
