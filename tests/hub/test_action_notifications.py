@@ -14,11 +14,14 @@ from hub.seed.action_history import history
 from hub.services import actions
 from hub.services.access import scope_for
 from hub.services.action_notifications import queue_action_notices
+from hub.services.alerts.rules import create_rule
 from hub.services.catalog import add_store
 from hub.services.digests import queue_digests
 from tests.hub.action_data import write_fleet
 from tests.hub.alerting import deliver
 from tests.hub.conftest import START, connected
+from tests.hub.test_action_exports import DOC
+from tests.hub.test_openapi import validator
 
 DUE = date(2026, 11, 25)
 # Auckland is UTC+13 in November: its 07:00 on 24 Nov (the day before DUE) is 18:00 UTC on 23 Nov
@@ -225,8 +228,14 @@ def test_the_measured_effect_is_told_once_to_owner_and_participants_with_verdict
             now=MEASURED - timedelta(days=20),
         )  # fmt: skip
 
+    with connected(app):
+        create_rule(
+            {"name": "CRM", "kind": "action", "condition": {}, "email": False, "webhook_url": "https://crm.example/in"},
+            now=MEASURED,
+        )
+
     assert run(app, datetime(2026, 10, 5, 10, tzinfo=UTC)) == 0  # a week in: too early to tell
-    assert run(app, MEASURED) == 2
+    assert run(app, MEASURED) == 3  # two emails and the webhook
     assert run(app, MEASURED + timedelta(hours=1)) == 0
     with connected(app):
         (event,) = ActionEvent.select().where(
@@ -237,6 +246,11 @@ def test_the_measured_effect_is_told_once_to_owner_and_participants_with_verdict
     assert sorted(m.user_id for m in sent) == sorted([admin.id, other.id])
     effect = sent[0].payload["effect"]
     assert effect["verdict"] == "clear" and effect["low"] <= 10.0 <= effect["high"]
+    with connected(app):
+        (hook,) = OutboxMessage.select().where(OutboxMessage.kind == "action_event")
+    assert hook.payload["event"] == "action.effect_measured" and hook.payload["effect"] == effect
+    described = validator(DOC, DOC["components"]["schemas"]["ActionWebhookEvent"])
+    assert [e.message for e in described.iter_errors({**hook.payload, "delivery": str(hook.id)})] == []
 
     clock.at = MEASURED
     assert len(deliver(app).sent) == 2
