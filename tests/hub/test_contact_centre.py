@@ -307,3 +307,10 @@ def test_the_command_line_names_a_persons_team_and_agent_id(
 
     if hasattr(database.obj, "close_all"):
         database.obj.close_all()
+
+
+def test_the_menu_offers_the_coaching_view_to_those_who_may_open_it(app, client, centre):
+    assert 'href="/contact-centre"' in _page(client, centre["alex"])
+    sign_in_as(client, centre["mia"])
+    page = client.get("/dashboard/invitations").get_data(as_text=True)
+    assert 'href="/dashboard/invitations"' in page and 'href="/contact-centre"' not in page
