@@ -67,15 +67,16 @@ KEYWORDS = {
         "en": "queue till checkout wait waiting line cashier",
     },
     "staff": {
-        "de": "personal mitarbeiter mitarbeiterin verkäufer verkäuferin unfreundlich unhöflich freundlich beratung",
-        "en": "staff employee rude unfriendly friendly impolite service assistant",
+        "de": "personal mitarbeiter mitarbeiterin verkäufer verkäuferin unfreundlich unhöflich freundlich "
+        "beratung hilfe",
+        "en": "staff employee rude unfriendly friendly impolite service assistant help",
     },
     "availability": {
         "de": "ausverkauft regal vorrat leer sortiment verfügbar fehlt nachschub",
         "en": "stock shelf shelves sold empty available missing restock",
     },
     "prices": {
-        "de": "preis teuer angebot rabatt günstig kosten",
+        "de": "preis teuer teurer angebot rabatt günstig kosten",
         "en": "price prices expensive pricey offer discount cheap cost",
     },
     "cleanliness": {
@@ -216,7 +217,7 @@ def classify_case(case_id: int, *, now: datetime, contact_key: bytes | None) -> 
     fallback = _fallback_language()
     repeat = False
     if facts.contact and contact_key is not None:
-        mine = case_addresses(case_id, contact_key)
+        mine = case_addresses(case_id, contact_key, latest=READ_RESPONSES)
         repeat = bool(matching_cases(case.store_id, case_id, case.opened_at, mine, contact_key, opened_before=True))
     language = language_of(facts, fallback)
     category = category_of(facts.reasons, facts.comments, language)

@@ -21,16 +21,17 @@ def same(address: str) -> str:
     return text if "@" in text else "".join(ch for ch in text if ch.isdigit() or ch == "+")
 
 
-def case_addresses(case_id: int, contact_key: bytes) -> set[str]:
-    """The addresses the case's responses left, as compared (those that cannot be opened with
-    this key are left out)."""
+def case_addresses(case_id: int, contact_key: bytes, *, latest: int | None = None) -> set[str]:
+    """The addresses the case's responses (the ``latest`` captured, or all) left, as compared
+    (those that cannot be opened with this key are left out)."""
     rows = (
         Response.select(Response.id, Response.contact_sealed)
         .join(CaseResponse, on=(CaseResponse.response == Response.id))
         .where((CaseResponse.case == case_id) & Response.contact_sealed.is_null(False))
+        .order_by(Response.captured_at.desc(), Response.id.desc())
         .tuples()
     )
-    return _opened(rows, contact_key)
+    return _opened(rows if latest is None else rows.limit(latest), contact_key)
 
 
 def _opened(rows: Iterable[tuple], contact_key: bytes) -> set[str]:
