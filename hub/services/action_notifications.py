@@ -126,16 +126,22 @@ def _told(action: Action) -> bool:
     )
 
 
-def _in_effect() -> list[Action]:
+def _in_effect(now: datetime) -> list[Action]:
+    """The actions whose effect may be measurable now: in effect for at least MIN_POST_DAYS
+    (a day's slack for the stores' zones), and not so long that their after is complete (a
+    complete after still pending stays pending: it is not read again every run)."""
+    today = now.date()
+    first = today - timedelta(days=action_effects.POST_MAX_DAYS + 2)
+    last = today - timedelta(days=action_effects.MIN_POST_DAYS - 1)
     return list(
         Action.select()
-        .where(Action.effect_from.is_null(False) & (Action.state != "dropped") & (Action.scope_key != "all"))
+        .where(Action.effect_from.between(first, last) & (Action.state != "dropped") & (Action.scope_key != "all"))
         .order_by(Action.id)
     )
 
 
 def queue_effect_notices(now: datetime) -> int:
-    waiting = [a for a in _in_effect() if not _told(a)]
+    waiting = [a for a in _in_effect(now) if not _told(a)]
     if not waiting:
         return 0
     effects = action_effects.effects_of(waiting, now, limit=len(waiting))
