@@ -93,8 +93,8 @@ CATEGORY_NAMES = {
     "checkout": lazy_gettext("Checkout and queue"),
     "staff": lazy_gettext("Staff friendliness"),
     "availability": lazy_gettext("Product availability"),
-    "prices": lazy_gettext("Prices"),
-    "cleanliness": lazy_gettext("Cleanliness"),
+    "prices": lazy_gettext("Prices and offers"),
+    "cleanliness": lazy_gettext("Store cleanliness"),
     "other": lazy_gettext("Other"),
 }
 PRIORITY_NAMES = {"high": lazy_gettext("high"), "normal": lazy_gettext("normal"), "low": lazy_gettext("low")}
