@@ -167,38 +167,39 @@ class Deliverer:
         return run
 
     def _webhooks(self, messages: list[OutboxMessage], now: datetime) -> DeliveryRun:
-        run = DeliveryRun()
-        for message in messages:
-            try:
-                rule = AlertRule.get_or_none(AlertRule.id == message.rule_id)
-                if rule is None or not rule.webhook_secret:
-                    raise DeliveryError("the rule has no webhook any more", permanent=True)
-                body = webhook_body(message, links=self.links, now=now, form=rule.webhook_format or "json")
-                self.senders.webhook.post(
-                    message.recipient,
-                    body,
-                    secret=rule.webhook_secret,
-                    delivery_id=str(message.id),
-                    now=now.timestamp(),
-                )
-            except Withdrawn as why:
-                self._withdraw(message, str(why), now, run)
-            except DeliveryError as error:
-                self._record(message, error, now, run)
-            except Exception as error:
-                log.exception("cannot send outbox message %s", message.id)
-                self._record(message, DeliveryError(f"{type(error).__name__}: {error}"), now, run)
-            else:
-                self._record(message, None, now, run)
-        return run
+        return self._one_by_one(messages, now, self._webhook)
+
+    def _webhook(self, message: OutboxMessage, now: datetime) -> None:
+        rule = AlertRule.get_or_none(AlertRule.id == message.rule_id)
+        if rule is None or not rule.webhook_secret:
+            raise DeliveryError("the rule has no webhook any more", permanent=True)
+        body = webhook_body(message, links=self.links, now=now, form=rule.webhook_format or "json")
+        self.senders.webhook.post(
+            message.recipient,
+            body,
+            secret=rule.webhook_secret,
+            delivery_id=str(message.id),
+            now=now.timestamp(),
+        )
 
     def _tickets(self, messages: list[OutboxMessage], now: datetime) -> DeliveryRun:
+        return self._one_by_one(messages, now, self._ticket)
+
+    def _ticket(self, message: OutboxMessage, now: datetime) -> None:
+        if self.tickets is None:
+            raise DeliveryError("no help desk is configured")
+        self.tickets(message, now)
+
+    def _one_by_one(
+        self, messages: list[OutboxMessage], now: datetime, send: Callable[[OutboxMessage, datetime], None]
+    ) -> DeliveryRun:
+        """Send each message on its own (webhooks, tickets) and record what happened to it."""
         run = DeliveryRun()
         for message in messages:
             try:
-                if self.tickets is None:
-                    raise DeliveryError("no help desk is configured")
-                self.tickets(message, now)
+                send(message, now)
+            except Withdrawn as why:
+                self._withdraw(message, str(why), now, run)
             except DeliveryError as error:
                 self._record(message, error, now, run)
             except Exception as error:
