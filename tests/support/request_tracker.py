@@ -110,6 +110,7 @@ class TemporaryRequestTracker:
         self.url = f"http://127.0.0.1:{self.port}"
         self.token = ""  # the connector's (user voxloop)
         self.agent_token = ""  # root's, the service agent of the tests
+        self.queue = ""  # the queue a test works in (each test makes its own: new_queue)
         self.started_in: float = 0.0  # seconds from nothing to answering (setup included)
         self._process: subprocess.Popen[bytes] | None = None
         var = self.dir / "var"
