@@ -18,6 +18,7 @@ small-sample factor G/(G-1) * (N-1)/(N-K) and Student's t with G-1 degrees of fr
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
@@ -55,10 +56,11 @@ class Estimate:
     clusters: int
 
 
+@functools.cache
 def t_quantile(p: float, df: float) -> float:
     """The t with P(T >= t) = 1 - p (p > 0.5), by bisection on the survival function."""
     low, high = 0.0, 1e3
-    for _ in range(200):
+    for _ in range(60):
         middle = (low + high) / 2
         if student_t_sf(middle, df) > 1 - p:
             low = middle
@@ -70,24 +72,23 @@ def t_quantile(p: float, df: float) -> float:
 def _demean(cells: Sequence[Cell], columns: list[list[float]]) -> int:
     """Sweep every fixed effect out of ``columns`` (in place), weighted by the cells' responses;
     returns how many effect levels there are (degrees of freedom used)."""
-    groups: list[dict[Hashable, list[int]]] = []
+    groups: list[list[tuple[list[int], list[int], float]]] = []
     for position in range(len(cells[0].effects)):
         members: dict[Hashable, list[int]] = defaultdict(list)
         for i, c in enumerate(cells):
             members[c.effects[position]].append(i)
-        groups.append(members)
+        groups.append([(ix, [cells[i].n for i in ix], float(sum(cells[i].n for i in ix))) for ix in members.values()])
     for _ in range(SWEEPS):
         moved = 0.0
         for members in groups:
-            for indexes in members.values():
-                weight = sum(cells[i].n for i in indexes)
+            for indexes, weights, weight in members:
                 for column in columns:
-                    mean = sum(cells[i].n * column[i] for i in indexes) / weight
-                    if mean:
+                    mean = sum(w * column[i] for i, w in zip(indexes, weights, strict=True)) / weight
+                    if abs(mean) > TOLERANCE:
                         moved = max(moved, abs(mean))
                         for i in indexes:
                             column[i] -= mean
-        if moved < TOLERANCE:
+        if moved <= TOLERANCE:
             break
     # levels less one per effect but the first (the intercept), as a dummy regression counts
     return sum(len(members) for members in groups) - len(groups) + 1
