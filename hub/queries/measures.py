@@ -64,20 +64,25 @@ def _stores(store_ids: Collection[int] | None, params: list[Any]) -> str:
     return f"store_id IN ({placeholders(len(store_ids))})"
 
 
+def _of_stores(statement: str, params: list[Any], store_ids: Collection[int] | None) -> list[tuple]:
+    """The rows of ``statement`` ({p}: a parameter, {stores}: its last condition) for
+    ``store_ids`` (None: every store; none: no rows)."""
+    if store_ids is not None and not store_ids:
+        return []
+    stores = _stores(store_ids, params)
+    return database.execute_sql(statement.format(p=database.param, stores=stores), tuple(params)).fetchall()
+
+
 def hour_sums(
     measure_id: int, store_ids: Collection[int] | None, start: date, end: date
 ) -> dict[tuple[date, int], tuple[float, int]]:
     """Per store-local (day, hour): the sum of the values and how many there are."""
-    if store_ids is not None and not store_ids:
-        return {}
-    params: list[Any] = [measure_id, db_day(start), db_day(end)]
-    stores = _stores(store_ids, params)
-    p = database.param
-    rows = database.execute_sql(
-        f"SELECT day, hour, SUM(value), COUNT(*) FROM measure_value WHERE measure_id = {p} "
-        f"AND day BETWEEN {p} AND {p} AND hour IS NOT NULL AND {stores} GROUP BY day, hour",
-        tuple(params),
-    ).fetchall()
+    rows = _of_stores(
+        "SELECT day, hour, SUM(value), COUNT(*) FROM measure_value WHERE measure_id = {p} "
+        "AND day BETWEEN {p} AND {p} AND hour IS NOT NULL AND {stores} GROUP BY day, hour",
+        [measure_id, db_day(start), db_day(end)],
+        store_ids,
+    )
     return {(stored_day(day), int(hour)): (float(total), int(n)) for day, hour, total, n in rows}
 
 
@@ -97,14 +102,10 @@ def day_totals(
 ) -> dict[tuple[int, int], tuple[float, int]]:
     """Per (measure, store): the sum of one store-local day's values and how many there are,
     hourly values up to ``last_hour`` (a day so far)."""
-    if store_ids is not None and not store_ids:
-        return {}
-    params: list[Any] = [db_day(day), last_hour]
-    stores = _stores(store_ids, params)
-    p = database.param
-    rows = database.execute_sql(
-        f"SELECT measure_id, store_id, SUM(value), COUNT(*) FROM measure_value WHERE day = {p} "
-        f"AND (hour IS NULL OR hour <= {p}) AND {stores} GROUP BY measure_id, store_id",
-        tuple(params),
-    ).fetchall()
+    rows = _of_stores(
+        "SELECT measure_id, store_id, SUM(value), COUNT(*) FROM measure_value WHERE day = {p} "
+        "AND (hour IS NULL OR hour <= {p}) AND {stores} GROUP BY measure_id, store_id",
+        [db_day(day), last_hour],
+        store_ids,
+    )
     return {(int(m), int(s)): (float(total), int(n)) for m, s, total, n in rows}
