@@ -198,13 +198,18 @@ def erase(address: str) -> None:
     erased, never the address (docs/data-protection.md)."""
     import sys
 
+    from flask import current_app
+
     from hub.services.erasure import erase_contact
+    from hub.services.invitation_keys import InvitationKeys
+    from hub.services.invitations import erase_address
     from hub.state import state
 
     if address == "-":
         address = sys.stdin.readline().strip()
     done = erase_contact(address, contact_key=state().contact_key, now=_now())
-    click.echo(done.describe())
+    invited = erase_address(address, keys=InvitationKeys.from_secret(current_app.config["SECRET_KEY"]))
+    click.echo(f"{done.describe()}; invitations {invited}")
 
 
 @hub.command("import-measures")

@@ -34,6 +34,7 @@ from hub.db import write_transaction
 from hub.models import Invitation, InvitationSuppression, PhoneReceipt, Store, Touchpoint
 from hub.services.access import Scope
 from hub.services.invitation_keys import InvitationKeys, phone_receipt
+from hub.services.measures import RowError  # a bad row named by its line, as the measures' import names one
 from hub.services.personal_data import seal_contact
 from shared.errors import VoxloopError
 from shared.protocol import parse_time
@@ -85,16 +86,6 @@ class Ask:
     address: str
     agent: str | None = None
     team: str | None = None
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    code: str
-    detail: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "code": self.code, "detail": self.detail}
 
 
 class InvitationsRefused(VoxloopError):
@@ -280,10 +271,6 @@ def answered(invitation: Invitation) -> bool:
     )
 
 
-def by_public_id(public_id: str) -> Invitation | None:
-    return Invitation.get_or_none(Invitation.public_id == public_id)
-
-
 def as_dict(invitation: Invitation) -> dict[str, Any]:
     return {
         "id": invitation.public_id,
@@ -322,3 +309,20 @@ def csv_asks(text: str) -> list[Ask]:
             item[name] = item.get(name) or None
         asks.append(ask_from(reader.line_num, item))
     return asks
+
+
+def erase_address(address: str, *, keys: InvitationKeys) -> int:
+    """A customer's erasure request (``voxloop hub erase --contact``) reaches their invitations:
+    the sealed address and its keyed hash are blanked, and one still waiting is held back
+    (``suppressed``, reason ``erased``). The suppression list keeps its hash: an unsubscribe is
+    still honoured after an erasure. How many invitations held the address."""
+    hashes = [keys.address_hash(channel, address) for channel in Invitation.CHANNELS]
+    with write_transaction():
+        Invitation.update(state="suppressed", reason="erased").where(
+            Invitation.address_hash.in_(hashes) & (Invitation.state == "scheduled")
+        ).execute()
+        return (
+            Invitation.update(address_sealed=None, address_hash=None)
+            .where(Invitation.address_hash.in_(hashes))
+            .execute()
+        )

@@ -22,6 +22,7 @@ from tests.hub.alerting import add_person, sign_in_as
 from tests.hub.conftest import assert_problem, connected
 from tests.hub.invitation_steps import ask, deliver, post, run_job
 from tests.hub.test_api_tokens import bearer, make
+from tests.hub.test_measures import voxloop  # noqa: F401 (the command line, a fixture)
 
 # (reference, team, agent, face the customer gives or None, comment)
 CONTACTS = [
@@ -281,32 +282,18 @@ def test_the_agent_view_answers_are_the_ones_the_openapi_document_describes(app,
     check_answer(doc, "POST", path, answer)
 
 
-def test_the_command_line_names_a_persons_team_and_agent_id(
-    app, database_url, tmp_path, monkeypatch, password_hash, clock
-):
-    from click.testing import CliRunner
-
+def test_the_command_line_names_a_persons_team_and_agent_id(app, voxloop, password_hash, clock):  # noqa: F811
     from hub.models import ContactCentreMember
 
     with connected(app):
         person = add_person("lea@example.org", "Lea Lead", "team_lead", password_hash, clock)
-    monkeypatch.setenv("VOXLOOP_DATABASE_URL", database_url)
-    monkeypatch.setenv("VOXLOOP_INSTANCE_PATH", str(tmp_path / "instance"))
-    monkeypatch.setenv("VOXLOOP_SECRET_KEY", "cli-test-secret")
-    from voxloop_cli import main
-
-    runner = CliRunner()
-    done = runner.invoke(main, ["hub", "contact-centre-member", "Lea@example.org", "--team", "T1"])
+    done = voxloop("hub", "contact-centre-member", "Lea@example.org", "--team", "T1")
     assert done.exit_code == 0, done.output
-    bad = runner.invoke(main, ["hub", "contact-centre-member", "lea@example.org", "--agent", "a b"])
+    bad = voxloop("hub", "contact-centre-member", "lea@example.org", "--agent", "a b")
     assert bad.exit_code != 0 and "--agent" in bad.output
     with connected(app):
         member = ContactCentreMember.get(ContactCentreMember.user == person.id)
     assert (member.team, member.agent) == ("T1", None)
-    from hub.db import database
-
-    if hasattr(database.obj, "close_all"):
-        database.obj.close_all()
 
 
 def test_the_menu_offers_the_coaching_view_to_those_who_may_open_it(app, client, centre):

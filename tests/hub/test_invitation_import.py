@@ -4,10 +4,8 @@ on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import pytest
-from click.testing import CliRunner
-
 from tests.hub.conftest import rows
+from tests.hub.test_measures import voxloop  # noqa: F401 (the command line, a fixture)
 
 HEADER = "source,reference,store,touchpoint,channel,language,send_after,address,agent,team\n"
 GOOD = HEADER + (
@@ -17,23 +15,7 @@ GOOD = HEADER + (
 )
 
 
-@pytest.fixture
-def voxloop(app, database_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("VOXLOOP_DATABASE_URL", database_url)
-    monkeypatch.setenv("VOXLOOP_INSTANCE_PATH", str(tmp_path / "instance"))
-    monkeypatch.setenv("VOXLOOP_SECRET_KEY", "cli-test-secret")
-    monkeypatch.setenv("VOXLOOP_CLOCK_START", "2026-11-23T09:00:00+00:00")
-    from voxloop_cli import main
-
-    runner = CliRunner()
-    yield lambda *args: runner.invoke(main, list(args))
-    from hub.db import database
-
-    if hasattr(database.obj, "close_all"):
-        database.obj.close_all()
-
-
-def test_a_csv_invites_once_and_again_invites_nobody(app, store, other_store, voxloop, tmp_path):
+def test_a_csv_invites_once_and_again_invites_nobody(app, store, other_store, voxloop, tmp_path):  # noqa: F811
     path = tmp_path / "invitations.csv"
     path.write_text(GOOD, encoding="utf-8")
     done = voxloop("hub", "import-invitations", str(path))
@@ -50,7 +32,7 @@ def test_a_csv_invites_once_and_again_invites_nobody(app, store, other_store, vo
     ]
 
 
-def test_a_file_with_bad_lines_names_each_and_imports_nothing(app, store, other_store, voxloop, tmp_path):
+def test_a_file_with_bad_lines_names_each_and_imports_nothing(app, store, other_store, voxloop, tmp_path):  # noqa: F811
     path = tmp_path / "invitations.csv"
     path.write_text(
         GOOD
@@ -66,8 +48,30 @@ def test_a_file_with_bad_lines_names_each_and_imports_nothing(app, store, other_
     assert rows(app, "SELECT COUNT(*) FROM invitation") == [(0,)]
 
 
-def test_a_file_without_the_columns_is_refused(app, store, voxloop, tmp_path):
+def test_a_file_without_the_columns_is_refused(app, store, voxloop, tmp_path):  # noqa: F811
     path = tmp_path / "invitations.csv"
     path.write_text("reference,address\nO-1,anna@example.org\n", encoding="utf-8")
     done = voxloop("hub", "import-invitations", str(path))
     assert done.exit_code != 0 and "line 1:" in done.output and "the header lacks" in done.output
+
+
+def test_an_erasure_request_reaches_the_invitations(app, store, other_store, voxloop, tmp_path):  # noqa: F811
+    path = tmp_path / "invitations.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    assert voxloop("hub", "import-invitations", str(path)).exit_code == 0
+    done = voxloop("hub", "erase", "--contact", "ANNA@example.org")
+    assert done.exit_code == 0, done.output
+    assert done.output.strip().endswith("; invitations 2") and "anna" not in done.output.lower()
+    found = rows(
+        app, "SELECT reference, state, reason, address_sealed, address_hash FROM invitation ORDER BY reference"
+    )
+    assert [(r, s, why) for r, s, why, _sealed, _hash in found] == [
+        ("O-1", "suppressed", "erased"),
+        ("O-2", "scheduled", None),  # another customer
+        ("O-3", "skipped", "interval"),
+    ]
+    assert [(sealed is None, h is None) for _r, _s, _w, sealed, h in found] == [
+        (True, True),
+        (False, False),
+        (True, True),
+    ]
