@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from hub.dashboards.comments import face_words
+from hub.dashboards.comments import face_name, face_words
 from hub.dashboards.pages import bp
 
 # the mouth (an SVG path in a 64x64 box) and the face's colour per mood
@@ -40,3 +40,9 @@ def face_svg(name: str, size: int = 28) -> Markup:
         ' data-mood="{name}"><title>{label}</title>'
         '<circle cx="32" cy="32" r="29" fill="{colour}" stroke="{ink}" stroke-width="2"/>{features}</svg>'
     ).format(size=int(size), label=face_words(name), name=name, colour=colour, ink=INK, features=features)
+
+
+@bp.app_template_global()
+def rating_face(rating: int, faces: int, size: int = 28) -> Markup:
+    """The face of a rating of ``rating`` on a ``faces``-face scale (a case's response)."""
+    return face_svg(face_name(rating, faces), size)

@@ -1,6 +1,7 @@
 """Faces are drawn as inline SVG, never as emoji (a screen without a colour-emoji font shows a
-box): the comment browser, the start page and the weather screen show each comment's face as
-an image named with its mood in the page's language, and no emoji face character."""
+box): the comment browser, the start page, the weather screen and a case's page show each
+comment's or response's face as an image named with its mood in the page's language, and no
+emoji face character."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import re
 
 import pytest
 
-from tests.hub.alerting import sign_in_as
+from hub.models import Case
+from tests.hub.alerting import rating, sign_in_as
+from tests.hub.alerting import send as send_rating
+from tests.hub.conftest import connected
 from tests.hub.test_dashboard_weather import answers as _answers  # noqa: F401 (a fixture, asked for by name)
 from tests.hub.test_dashboards import page
 
@@ -54,3 +58,16 @@ def test_every_mood_has_its_own_face(app):
     paths = {re.search(r'<path d="([^"]+)"', svg).group(1) for mood, svg in drawn.items() if mood in MOODS}
     assert len(paths) == len(MOODS)  # a mouth for every mood, none alike
     assert "<path" not in drawn["no rating"] and 'aria-label="no rating"' in drawn["no rating"]
+
+
+def test_a_case_page_shows_the_customers_face(app, client, people, terminal):
+    send_rating(terminal, rating(terminal, 1, comment="Kasse"))
+    with connected(app):
+        case_id = Case.select().order_by(Case.id.desc()).get().id
+    sign_in_as(client, people["mia"])
+    html = page(client, f"/cases/{case_id}")
+    response = html[html.index('class="response"') :]
+    assert faces(response)[0] == ("very unhappy", "very unhappy", "very unhappy")
+    assert not EMOJI_FACES.search(html)
+    german = client.get(f"/cases/{case_id}", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert 'aria-label="sehr unzufrieden" data-mood="very unhappy"' in german
