@@ -57,9 +57,9 @@ def hour_values(
     measure_id: int, store_ids: Collection[int] | None, start: date, end: date
 ) -> dict[tuple[int, date, int], float]:
     """An hourly measure's values per (store, local day, local hour); the two 02:00 hours of
-    the night the clocks go back are added up (as the hour's responses are)."""
+    the night the clocks go back (whose responses hour_daily counts together) give their mean."""
     rows = _value_rows("store_id, day, hour", measure_id, store_ids, start, end, hourly=True)
-    return {(int(s), stored_day(day), int(hour)): float(total) for s, day, hour, total, _ in rows}
+    return {(int(s), stored_day(day), int(hour)): float(total) / int(n) for s, day, hour, total, n in rows}
 
 
 def hour_faces(store_ids: Collection[int] | None, start: date, end: date) -> dict[tuple[int, date, int], list[int]]:

@@ -168,3 +168,22 @@ def test_the_links_speak_german_on_a_german_page(app, client, planted, people):
     assert "Punkte niedriger als in den übrigen Stunden, 95-%-Intervall " in said
     assert "ein Zusammenhang, kein Beweis einer Ursache" in said and "," in said.split("Punkte")[0]
     assert "Neben dem Verlauf" in trend and "Open tills (tills, Mittelwert pro Tag)" in trend
+
+
+def test_the_two_hours_of_the_night_the_clocks_go_back_pair_as_their_mean(app, clock, people):
+    from hub.queries import measure_links as q
+
+    rows = [
+        measures.Row(2, "open_tills", "B001", "2026-10-25T02:00+02:00", 4),
+        measures.Row(3, "open_tills", "B001", "2026-10-25T02:00+01:00", 2),
+        measures.Row(4, "open_tills", "B001", "2026-10-25T03:00", 5),
+    ]
+    tills = {"open_tills": measures.Definition("open_tills", "Open tills", "tills", "level", "hour")}
+    with connected(app):
+        measures.load(HQ, rows, now=clock(), definitions=tills, may_define=True)
+        store_id = Store.get(Store.code == "B001").id
+        found = q.hour_values(
+            measures.measure_by_code("open_tills").id, [store_id], date(2026, 10, 25), date(2026, 10, 25)
+        )
+
+    assert found == {(store_id, date(2026, 10, 25), 2): 3.0, (store_id, date(2026, 10, 25), 3): 5.0}
