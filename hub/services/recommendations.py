@@ -30,7 +30,7 @@ and shown to HQ.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,7 +39,7 @@ from hub.db import db_time, stored_day, write_transaction
 from hub.models import Action, Recommendation, RecommendationEvent, Store, User
 from hub.queries.recommendations import comment_texts, comments_naming
 from hub.services.access import Scope
-from hub.services.action_effects import effects_of
+from hub.services.action_effects import Effect, effects_of
 from hub.services.actions import stores_of
 from hub.services.analytics import Period, survey_scales
 from hub.services.drivers import Driver, choice_questions, reason_drivers, survey_definition, top_reasons
@@ -55,6 +55,21 @@ SHOWN = 20  # at most this many on a start page (HQ sees every store's)
 
 
 # --- making them ---------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """What one job run reads once for every store: the survey's reason texts, its smiley
+    question, and the effects of the actions measured so far (an action of many stores is
+    measured once)."""
+
+    labels: dict[str, dict[str, str]]
+    smiley: str | None
+    measured: dict[int, Effect] = field(default_factory=dict)
+
+    @classmethod
+    def start(cls) -> Run:
+        return cls(reason_texts(), survey_scales().smiley)
 
 
 def make_recommendations(now: datetime, *, hour: int = MORNING_HOUR) -> int:
@@ -74,6 +89,7 @@ def make_recommendations(now: datetime, *, hour: int = MORNING_HOUR) -> int:
         )
     }
     keys = team_keys()
+    run = Run.start()
     count = 0
     for store in stores:
         if store.id not in due:
@@ -83,18 +99,19 @@ def make_recommendations(now: datetime, *, hour: int = MORNING_HOUR) -> int:
             continue
         missing = [t for t in teams_of(store.id) if (store.id, t.key, day) not in made]
         if missing:
-            count += len(make_day(store, day, missing, now))
+            count += len(make_day(store, day, missing, now, run))
     return count
 
 
-def make_day(store: Store, day: date, teams: Sequence[TeamView], now: datetime) -> list[int]:
+def make_day(store: Store, day: date, teams: Sequence[TeamView], now: datetime, run: Run | None = None) -> list[int]:
     """The recommendations of ``teams`` of ``store`` for ``day`` (made by whoever is first:
     one already made is left as it is); returns the ids made now."""
     period = Period.ending(day - timedelta(days=1), WEEK)
     _, drivers = reason_drivers([store.id], period, "en")
+    run = run or Run.start()
     made = []
     for team in teams:
-        found = make_one(store, team, day, drivers, period, now)
+        found = make_one(store, team, day, drivers, period, now, run)
         if found is not None:
             made.append(found)
     return made
@@ -136,9 +153,10 @@ def choose(drivers: Iterable[Driver], team: TeamView) -> Driver | None:
     return next(iter(top_reasons(pool, 1)), None)
 
 
-def tried(store_id: int, option: str, now: datetime) -> list[dict[str, Any]]:
+def tried(store_id: int, option: str, now: datetime, measured: dict[int, Effect] | None = None) -> list[dict[str, Any]]:
     """The actions whose goal is ``option``'s share in the store, newest first, with their
-    measured effect as of ``now`` (verdict None: not in effect yet, or dropped)."""
+    measured effect as of ``now`` (verdict None: not in effect yet, or dropped). ``measured``
+    keeps the effects of one job run, so an action of many stores is measured once."""
     actions = [
         a
         for a in Action.select()
@@ -146,7 +164,9 @@ def tried(store_id: int, option: str, now: datetime) -> list[dict[str, Any]]:
         .order_by(Action.created_at.desc(), Action.id.desc())
         if store_id in stores_of(a)
     ]
-    effects = effects_of(actions, now)
+    measured = {} if measured is None else measured
+    measured.update(effects_of([a for a in actions if a.id not in measured], now))
+    effects = {a.id: measured[a.id] for a in actions if a.id in measured}
     found = []
     for action in actions:
         effect = effects.get(action.id)
@@ -165,7 +185,7 @@ def tried(store_id: int, option: str, now: datetime) -> list[dict[str, Any]]:
     return found
 
 
-def evidence(store: Store, team: TeamView, driver: Driver, period: Period, now: datetime) -> dict[str, Any]:
+def evidence(store: Store, team: TeamView, driver: Driver, period: Period, now: datetime, run: Run) -> dict[str, Any]:
     """What a recommendation of ``driver`` rests on, as kept with it."""
     comments = comments_naming(
         store.id,
@@ -173,30 +193,36 @@ def evidence(store: Store, team: TeamView, driver: Driver, period: Period, now: 
         driver.key,
         period.start,
         period.end,
-        smiley_question=survey_scales().smiley,
+        smiley_question=run.smiley,
         touchpoints=team.touchpoints,
         limit=COMMENTS,
     )
     return {
-        "label": reason_texts().get(driver.key, {"en": driver.label}),
+        "label": run.labels.get(driver.key, {"en": driver.label}),
         "figures": _figures(driver),
         "comments": [
             {"answer": a, "at": at.replace(tzinfo=UTC).isoformat(), "face": face, "touchpoint": code}
             for a, at, _text, face, code in comments
         ],
-        "tried": tried(store.id, driver.key, now),
+        "tried": tried(store.id, driver.key, now, run.measured),
     }
 
 
 def make_one(
-    store: Store, team: TeamView, day: date, drivers: Sequence[Driver], period: Period, now: datetime
+    store: Store,
+    team: TeamView,
+    day: date,
+    drivers: Sequence[Driver],
+    period: Period,
+    now: datetime,
+    run: Run,
 ) -> int | None:
     """Keep ``team``'s recommendation for ``day`` and announce it, in one transaction; None
     when it was made already."""
     driver = choose(drivers, team)
     data: dict[str, Any] = {"period": {"start": period.start.isoformat(), "end": period.end.isoformat()}}
     if driver is not None:
-        data.update(evidence(store, team, driver, period, now))
+        data.update(evidence(store, team, driver, period, now, run))
     with write_transaction():
         inserted = (
             Recommendation.insert(
