@@ -2,7 +2,8 @@
 its one inlined script): a Content-Security-Policy, no framing, no Referer beyond the hub, and no
 copy of personal data or exports left in a browser or proxy cache.
 
-The staff pages run no script at all, so ``script-src 'none'``. Their styles are a few ``<style>``
+The staff pages run no script, so ``script-src 'none'`` (the weather screen alone allows its
+clock's one inline script by its hash: hub/dashboards/weather.py). Their styles are a few ``<style>``
 blocks and short ``style`` attributes, all written in the templates, none filled in at render
 time; the policy allows exactly those by their SHA-256 (``'unsafe-hashes'`` is what CSP needs to
 let a hash match an attribute), found once at start in the templates folder. An injected style,

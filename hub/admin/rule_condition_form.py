@@ -111,7 +111,10 @@ def _text(value: Any) -> str:
 
 def field_of(setting: str) -> str:
     """The form field a refused setting is shown beside: ``condition.rating_at_most`` is
-    ``c.rating_at_most``, a window's measure is its threshold, the whole condition ``c``."""
+    ``c.rating_at_most``, a window's measure is its threshold, the whole condition ``c``, a
+    touchpoint the ``place`` choice."""
+    if setting == "touchpoint":
+        return "place"
     if not setting.startswith("condition"):
         return setting
     name = setting.partition(".")[2]

@@ -124,3 +124,18 @@ def test_the_form_needs_its_csrf_token(admin: Any, app: Any, people: Any) -> Non
     answer = admin.client.post(RULES, data={k: v for k, v in form.items() if k != "csrf_token"})
     assert answer.status_code in (400, 403)
     assert stored(app) == []
+
+
+def test_a_refused_setting_is_shown_beside_its_own_field(admin: Any, app: Any, people: Any) -> None:
+    no_channel = new_rule(admin)
+    no_channel.pop("email", None)
+    page = admin.post(RULES, no_channel).get_data(as_text=True)
+    assert "a rule needs a channel" in beside(page, "email")
+    bad_url = new_rule(admin, webhook_url="ftp://example.org")
+    page = admin.post(RULES, bad_url).get_data(as_text=True)
+    assert "webhook_url must be an http" in beside(page, "webhook_url")
+    assert 'aria-describedby="e-webhook_url"' in page
+    touchpoint = new_rule(admin, scope="touchpoint", place="B001/nowhere")
+    page = admin.post(RULES, touchpoint).get_data(as_text=True)
+    assert beside(page, "place")
+    assert stored(app) == []
