@@ -152,29 +152,40 @@ def problems(definition: Any) -> list[str]:
     usable (and then shared.protocol.SurveyDefinition reads it too)."""
     if not isinstance(definition, Mapping):
         return [gettext("the definition must be a JSON object with key, name, languages and questions")]
-    found: list[str] = []
-    add = found.append
-    if not isinstance(definition.get("key"), str) or not _ID.match(definition.get("key") or ""):
-        add(gettext("key: 1-40 lower-case letters, digits or _"))
-    if not isinstance(definition.get("name"), str) or not definition.get("name", "").strip():
-        add(gettext("name: the survey needs a name"))
-    languages = definition.get("languages")
-    codes = isinstance(languages, list) and all(isinstance(x, str) and _LANGUAGE.match(x) for x in languages)
-    if not languages or not codes:
-        add(gettext('languages: a list of language codes such as ["de", "en"]'))
-        languages = []
-    elif len(set(languages)) != len(languages):
-        add(gettext("languages: a language is listed twice"))
-    questions = definition.get("questions")
-    if not isinstance(questions, list) or not questions:
-        add(gettext("questions: a survey needs at least one question"))
-    for said in question_problems({**definition, "languages": languages}).values():
+    found = [message for said in survey_problems(definition).values() for message in said]
+    for said in question_problems({**definition, "languages": _languages(definition)}).values():
         found += said
     if not found:
         try:
             SurveyDefinition.from_dict({**definition, "version": definition.get("version", 1)})
         except ValueError as error:
-            add(str(error))
+            found.append(str(error))
+    return found
+
+
+def _languages(definition: Mapping[str, Any]) -> list[str]:
+    """The definition's languages when they are language codes; none otherwise."""
+    languages = definition.get("languages")
+    codes = isinstance(languages, list) and all(isinstance(x, str) and _LANGUAGE.match(x) for x in languages)
+    return list(languages) if languages and codes else []
+
+
+def survey_problems(definition: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The problems of the survey's own fields (key, name, languages, questions) by field:
+    shown beside it."""
+    found: dict[str, list[str]] = {}
+    if not isinstance(definition.get("key"), str) or not _ID.match(definition.get("key") or ""):
+        found["key"] = [gettext("key: 1-40 lower-case letters, digits or _")]
+    if not isinstance(definition.get("name"), str) or not definition.get("name", "").strip():
+        found["name"] = [gettext("name: the survey needs a name")]
+    languages = _languages(definition)
+    if not languages:
+        found["languages"] = [gettext('languages: a list of language codes such as ["de", "en"]')]
+    elif len(set(languages)) != len(languages):
+        found["languages"] = [gettext("languages: a language is listed twice")]
+    questions = definition.get("questions")
+    if not isinstance(questions, list) or not questions:
+        found["questions"] = [gettext("questions: a survey needs at least one question")]
     return found
 
 

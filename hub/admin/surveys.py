@@ -111,7 +111,9 @@ def _render_survey(
     """The survey page; ``edited``: the form as it was sent (refused), filled in again."""
     current = catalog.current_survey(row)
     extra = survey_form.languages_from(request.args.get("add_language", ""))
-    languages = list(dict.fromkeys([*(edited or current.definition).get("languages", []), *extra]))
+    # the texts' fields: the languages sent, or the stored ones while none usable were sent
+    shown_languages = (edited or {}).get("languages") or current.definition.get("languages", [])
+    languages = list(dict.fromkeys([*shown_languages, *extra]))
     page = render_template(
         "admin/survey.html",
         survey=row,
@@ -121,8 +123,10 @@ def _render_survey(
         form_definition=edited or current.definition,
         stored_ids=[q.get("id") for q in current.definition.get("questions", [])],
         question_problems=survey_form.question_problems(edited) if edited else {},
+        survey_problems=survey_form.survey_problems(edited) if edited else {},
         kinds=KIND_NAMES,
         languages=languages,
+        languages_text=request.form.get("languages") if edited else None,
         versions=listings.survey_versions(row),
         touchpoints=listings.survey_touchpoints(row),
         text=text or json.dumps(_without_version(current.definition), indent=2, ensure_ascii=False),
@@ -140,7 +144,9 @@ def edit_survey(key: str) -> Any:
     row = listings.survey(key)
     current = catalog.current_survey(row)
     languages = survey_form.languages_from(request.form.get("languages", ""))
-    definition = survey_form.edited(current.definition, request.form, languages)
+    # texts are read in the stored languages while none were sent, so none typed is lost
+    definition = survey_form.edited(current.definition, request.form, languages or current.definition["languages"])
+    definition["languages"] = languages
     definition["version"] = row.current_version + 1
     found = survey_form.problems(definition)
     if found:

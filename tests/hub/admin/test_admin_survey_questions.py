@@ -179,3 +179,17 @@ def test_the_form_needs_its_csrf_token(admin: Any, app: Any, people: Any) -> Non
     answer = admin.client.post(EDIT, data={k: v for k, v in form.items() if k != "csrf_token"})
     assert answer.status_code in (400, 403)
     assert current(app)[0] == 1
+
+
+def test_languages_left_empty_are_refused_beside_the_field_and_no_text_is_lost(
+    admin: Any, app: Any, people: Any
+) -> None:
+    form = changed(filled(admin.text(EDIT)), languages=" ", text__rating__de="Wie war es heute?")
+    answer = admin.post(EDIT, form)
+    assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    field = page[page.index('id="s-languages"') : page.index("</div>", page.index('id="s-languages"'))]
+    assert 'aria-describedby="problems-languages"' in field and "a list of language codes" in field
+    again = dict(filled(page))
+    assert again["text.rating.de"] == "Wie war es heute?" and again["languages"] == " "
+    assert current(app)[0] == 1
