@@ -31,6 +31,8 @@ DOWNLOADS = [
     "/dashboard/drivers.csv?view=stores",
     "/dashboard/themes.csv",
     "/dashboard/signals.csv",
+    "/actions/export.csv",
+    "/actions/tasks.csv",
 ]
 DIALECTS = {"en": csv.excel, "de": GermanExcel}
 
