@@ -50,7 +50,9 @@ def surveys() -> Any:
     return _render_list("", [], None)
 
 
-def _render_list(text: str, found: list[str], preview: dict[str, Any] | None, status: int = 200) -> Any:
+def _render_list(
+    text: str, found: list[str], preview: dict[str, Any] | None, status: int = 200, new: dict[str, Any] | None = None
+) -> Any:
     rows = listings.surveys()
     versions, used = listings.survey_use(rows)
     page = render_template(
@@ -61,6 +63,7 @@ def _render_list(text: str, found: list[str], preview: dict[str, Any] | None, st
         text=text or json.dumps(NEW_SURVEY, indent=2, ensure_ascii=False),
         problems=found,
         preview=preview,
+        new=new or {"key": "", "name": "", "problems": {}},
         may_edit=may_edit(),
     )
     return page, status
@@ -77,6 +80,8 @@ def _parsed(text: str) -> tuple[Any, list[str]]:
 @bp.post("/surveys")
 @editors
 def create_survey() -> Any:
+    if request.form.get("from") == "form":
+        return _create_from_form()
     text = request.form.get("definition", "")
     definition, found = _parsed(text)
     if found or request.form.get("action") == "preview":
@@ -87,6 +92,22 @@ def create_survey() -> Any:
     if not ok:
         return _render_list(text, [], None, 400)
     return redirect(url_for("admin.survey", key=definition["key"]))
+
+
+def _create_from_form() -> Any:
+    """A new survey named on the form, asking the standard questions; its page's question
+    form changes them. A refused key or name is shown beside its field, the form filled."""
+    key, name = (request.form.get("key") or "").strip(), (request.form.get("name") or "").strip()
+    definition = {**NEW_SURVEY, "key": key, "name": name}
+    beside = survey_form.survey_problems(definition)
+    if not beside and listings.survey_exists(key):
+        beside = {"key": [gettext("key: a survey %(key)s exists already", key=repr(key))]}
+    if beside:
+        return _render_list("", [], None, 400, new={"key": key, "name": name, "problems": beside})
+    ok, _ = attempt(lambda: _save({**definition, "version": 1}, None), gettext("Survey added."))
+    if not ok:
+        return _render_list("", [], None, 400, new={"key": key, "name": name, "problems": {}})
+    return redirect(url_for("admin.survey", key=key))
 
 
 @bp.get("/surveys/<key>")

@@ -193,3 +193,27 @@ def test_languages_left_empty_are_refused_beside_the_field_and_no_text_is_lost(
     again = dict(filled(page))
     assert again["text.rating.de"] == "Wie war es heute?" and again["languages"] == " "
     assert current(app)[0] == 1
+
+
+def test_a_new_survey_is_added_with_a_form_and_its_questions_are_then_edited(admin: Any, app: Any, people: Any) -> None:
+    form = changed(filled(admin.text("/admin/surveys"), "/admin/surveys"), key="till", name="At the till")
+    form.pop("definition", None)  # the experts' JSON form is another form
+    answer = admin.post("/admin/surveys", form)
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/admin/surveys/till")
+    [(text,)] = rows(
+        app, "SELECT v.definition FROM survey_version v JOIN survey s ON s.id = v.survey_id WHERE s.key = 'till'"
+    )
+    assert json.loads(text)["name"] == "At the till"
+    assert [q["id"] for q in json.loads(text)["questions"]] == [q["id"] for q in current(app)[1]["questions"]]
+    assert 'name="newq.id"' in admin.text("/admin/surveys/till")
+
+
+def test_a_new_survey_with_a_bad_or_taken_key_is_refused_beside_the_key(admin: Any, app: Any, people: Any) -> None:
+    for key, why in (("Till Survey", "lower-case letters"), ("exit", "exists already")):
+        answer = admin.post("/admin/surveys", {"from": "form", "key": key, "name": "Kept name"})
+        assert answer.status_code == 400
+        page = answer.get_data(as_text=True)
+        field = page[page.index('id="new-key"') : page.index("</div>", page.index('id="new-key"'))]
+        assert why in field and 'aria-invalid="true"' in field
+        assert f'value="{key}"' in field and 'value="Kept name"' in page
+    assert rows(app, "SELECT COUNT(*) FROM survey") == [(1,)]
