@@ -275,13 +275,19 @@ def _prepare(app, instance: Path, days: int, fleet: int, clock: Callable[[], dat
 
 def _seed_fleet(stores: int, now: datetime) -> None:
     """History for the dashboards: ``stores`` seeded stores with 120 days of feedback up to
-    yesterday, one of them dropping in the last days (so signals have something to find)."""
+    yesterday, one of them dropping in the last days (so signals have something to find), and
+    their open tills per hour (so the drivers page finds how the queues move with them)."""
     from hub.seed.generator import Plan
+    from hub.seed.tills import load_tills
     from hub.seed.writer import seed as write_seed
 
     plan = Plan(stores=stores, days=120, per_day=40, end=now.date() - timedelta(days=1), plant_drop=True)
     report = write_seed(plan, now=now)
-    click.echo(f"demo fleet: {report.stores} stores, {report.responses:,} responses over {plan.days} days")
+    tills = load_tills(plan, now=now)
+    click.echo(
+        f"demo fleet: {report.stores} stores, {report.responses:,} responses over {plan.days} days, "
+        f"{tills:,} hours of open tills"
+    )
 
 
 def demo_moments(rng: random.Random, hours: dict[str, Any], zone: str, days: int, now: datetime) -> list[datetime]:

@@ -16,6 +16,11 @@ to find:
   high prices; those experiences move a latent satisfaction that becomes the smiley face.
   So the reason ``queue`` is chosen mostly with faces 1-2 and pulls the index down (most at
   peak hours), ``staff`` comes with happy faces. That is the planted driver.
+* Open tills per store and hour: the store plans them by how busy the hour is (1-5), and in
+  about one open hour in five it is short of one to three (illness, breaks); the queue's
+  chance grows with planned / open tills (the average about as it was), so the
+  ``open_tills`` measure (``Generator.tills``, loaded by ``voxloop demo run``) drives the
+  queues the way hub/services/measure_links.py should find.
 * NPS follows the face, comments (German or English) are built from phrases that match the
   chosen reasons and the mood ("Wartezeit an der Kasse", "long queue at the till").
 * A few terminal responses are flagged ``suspect`` (a child pressing faces): random face,
@@ -403,6 +408,24 @@ class _DayShape:
         return min(bisect.bisect_right(self.cumulative, r * self.cumulative[-1]), len(self.hours) - 1)
 
 
+SHORT_SHARE = 0.2  # open hours short of planned tills
+PRESSURE_NORM = 1.28  # the mean of planned / open tills over the hours: the queues' average stays
+
+
+def staffing(plan_seed: int, store: int, day: date, shape: _DayShape) -> dict[int, tuple[int, float]]:
+    """(open tills, queue pressure) per open local hour of a store's day, from a generator of
+    its own, so the responses' draws stay as they were: the tills planned by how busy the hour
+    is (1-5), in SHORT_SHARE of the hours one to three fewer (at least one); the pressure is
+    planned / open tills over PRESSURE_NORM."""
+    rng = random.Random(f"voxloop-tills:{plan_seed}:{store}:{day.toordinal()}")
+    found = {}
+    for hour, busy in zip(shape.hours, shape.busy, strict=True):
+        planned = 1 + round(4 * busy)
+        tills = max(1, planned - 1 - int(rng.random() * 3)) if rng.random() < SHORT_SHARE else planned
+        found[hour] = (tills, planned / tills / PRESSURE_NORM)
+    return found
+
+
 class Generator:
     """The plan's responses, day by day, with each terminal's sequence numbers running on."""
 
@@ -418,6 +441,11 @@ class Generator:
     def last_seq(self, store_index: int) -> int:
         """The sequence number of the store terminal's latest response so far."""
         return self._seq[store_index]
+
+    def tills(self, store: SeedStore, day: date) -> dict[int, int]:
+        """The open tills per open local hour of the store's day (what drove its queues)."""
+        shape = self._shapes[store.index][day.weekday()]
+        return {hour: tills for hour, (tills, _) in staffing(self.plan.seed, store.index, day, shape).items()}
 
     def _volume_norm(self, store: SeedStore) -> float:
         """Mean of the day factors over the plan, so a store averages ``per_day`` x its volume."""
@@ -465,6 +493,7 @@ class Generator:
         queue_base = 0.075 * store.queue_risk * (1.45 if december else 1.0)
         stock_rate = 0.05 * (1.35 if december else 1.0)
         german = store.german_locale
+        staffed = staffing(plan.seed, store.index, day, shape)
         found: list[tuple[float, SeedResponse]] = []
         r = rng.random
         for _ in range(count):
@@ -475,8 +504,9 @@ class Generator:
             captured = midnight + timedelta(seconds=seconds)
             phone = r() < store.phone_share
             english = german is None or r() < store.english_share
+            queue = queue_base * staffed[hour][1]  # short of tills: the queue backs up more often
             response = self._response(
-                rng, store, mood, busy, queue_base, stock_rate, phone, english, captured, day, hour, german
+                rng, store, mood, busy, queue, stock_rate, phone, english, captured, day, hour, german
             )
             found.append((seconds, response))
         found.sort(key=lambda pair: pair[0])

@@ -30,6 +30,7 @@ from flask import render_template
 from hub.i18n import NAMES, in_language
 from hub.models import AlertRule, Region, Store, Survey, Terminal, Touchpoint, User
 from hub.seed.generator import Plan
+from hub.seed.tills import load_tills
 from hub.seed.writer import seed
 from tests.hub.alerting import deliver, newest_case_after_bad_rating, sign_in_as
 from tests.hub.conftest import connected
@@ -97,6 +98,7 @@ def seeded_hub(app, clock, people, terminal):
     """The demo seed, a case from a bad rating with a comment, and German for HQ and Mia."""
     with connected(app):
         seed(PLAN, now=clock())
+        load_tills(PLAN, now=clock())  # the demo's open tills: the trend's select, the drivers' links
         User.update(language="de").where(User.id.in_([people["admin"].id, people["mia"].id])).execute()
     case_id = newest_case_after_bad_rating(app, terminal, "Die Kasse war zu lange geschlossen")
     with connected(app):
