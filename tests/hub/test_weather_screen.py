@@ -27,7 +27,7 @@ from tests.hub.test_dashboards import page
 from tests.support.browser import chromium
 
 SCREENS = [(1920, 1080), (1280, 720)]
-DRAWN_AT = datetime(2026, 11, 23, 9, 7, 30, tzinfo=UTC)  # 10:07:30 in Berlin
+DRAWN_AT = datetime(2026, 11, 23, 9, 7, tzinfo=UTC)  # 10:07 in Berlin: a minute for the page to show it
 LONG = "Die Warteschlange an der Kasse war sehr lang und niemand hat eine zweite Kasse geöffnet. " * 5
 FITS = """() => ({height: document.documentElement.scrollHeight, width: document.documentElement.scrollWidth,
   viewHeight: window.innerHeight, viewWidth: window.innerWidth})"""
