@@ -896,6 +896,7 @@ class MeasureSignalRule(BaseModel):
     active = BooleanField()
     created_at = DateTimeField()
     updated_at = DateTimeField()
+    period = TextField(default="week")  # week | today (v0030)
 
 
 class MeasureSignal(BaseModel):

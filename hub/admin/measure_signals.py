@@ -18,6 +18,10 @@ from hub.services import listings, measure_signals, measures
 from shared.errors import NotFound, VoxloopError
 
 DIRECTION_NAMES = {"up": lazy_gettext("rises"), "down": lazy_gettext("falls")}
+PERIOD_NAMES = {
+    "week": lazy_gettext("the last 7 days against the 28 before"),
+    "today": lazy_gettext("today so far against the same weekday of the 4 weeks before (hourly measures)"),
+}
 
 
 def _page(form: dict[str, Any] | None = None, error: str | None = None, editing: int | None = None) -> str:
@@ -27,8 +31,9 @@ def _page(form: dict[str, Any] | None = None, error: str | None = None, editing:
         measures=measures.measures(),
         stores=listings.all_stores(),
         directions=DIRECTION_NAMES,
+        periods=PERIOD_NAMES,
         may_edit=may_edit(),
-        form=form or {"active": "on", "direction": "up", "min_answers": "100"},
+        form=form or {"active": "on", "direction": "up", "min_answers": "100", "period": "week"},
         error=error,
         editing=editing,
         window_days=measure_signals.WINDOW_DAYS,
@@ -57,6 +62,7 @@ def measure_signal_rule(rule_id: int) -> str:
         "index_drop": f"{rule.index_drop:g}",
         "measure_change": f"{rule.measure_change:g}",
         "min_answers": str(rule.min_answers),
+        "period": rule.period,
         "active": "on" if rule.active else "",
     }
     return _page(form, editing=rule_id)

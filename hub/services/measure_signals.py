@@ -19,6 +19,11 @@ not look like a fall). The rule holds when
 - the measure's window figure is at least ``measure_change`` % above (``up``) or below
   (``down``) its baseline figure.
 
+A rule of period ``today`` (an hourly measure) compares instead today so far, the store's
+complete local hours, with the same hours of the same weekday in the 4 weeks before: the faces
+of hour_daily, the measure's hours summed per day (a level averaged); it needs a value today
+and on 2 of those days, and is checked every hour, so it fires in the hour both first hold.
+
 Only both together raise a signal: a drop without the measure's change, or the change
 without a drop, is not one. It is recorded once per rule, store and window (UNIQUE, so two
 job processes record it once: the first announces it) and goes to the store's managers (the
@@ -37,6 +42,7 @@ from zoneinfo import ZoneInfo
 
 from hub.db import db_time, write_transaction
 from hub.models import Measure, MeasureSignal, MeasureSignalRule, Store
+from hub.queries import measures as measure_queries
 from hub.queries import scores
 from hub.services.access import Scope
 from hub.services.alerts.recipients import first_reachable
@@ -52,6 +58,10 @@ from shared.scoring import smiley_index
 
 BASELINE_DAYS = 28
 MIN_MEASURE_DAYS = 3
+PERIODS = ("week", "today")
+SAME_WEEKDAYS = 4  # "today" is compared with the same weekday of the 4 weeks before
+# days with a value the measure needs (window, baseline) for each period
+MIN_DAYS = {"week": (MIN_MEASURE_DAYS, MIN_MEASURE_DAYS), "today": (1, 2)}
 DIRECTIONS = ("up", "down")
 MAX_NAME = 100
 LIMITS = {"index_drop": (0.5, 200.0), "measure_change": (1.0, 10_000.0), "min_answers": (1, 100_000)}
@@ -80,7 +90,8 @@ class Figures:
 
 def holds(rule: MeasureSignalRule, f: Figures) -> bool:
     """Whether the index fell and the measure moved as the rule asks (see the docstring)."""
-    if min(f.n_now, f.n_before) < rule.min_answers or min(f.days_now, f.days_before) < MIN_MEASURE_DAYS:
+    need_now, need_before = MIN_DAYS.get(rule.period, MIN_DAYS["week"])
+    if min(f.n_now, f.n_before) < rule.min_answers or f.days_now < need_now or f.days_before < need_before:
         return False
     change = f.change
     if f.index_now is None or f.index_before is None or change is None or f.measure_before <= 0:
@@ -116,6 +127,50 @@ def figures(
     )
 
 
+def today_figures(measure: Measure, store_id: int, window: Window, hour: int, faces: int) -> Figures:
+    """Today's hours before ``hour`` against the same hours of the same weekday in the weeks
+    of the baseline: faces from hour_daily, the measure's hours summed per day (a level
+    averaged)."""
+    weekday = window.end.weekday()
+
+    def faces_of(start: date, end: date) -> dict[int, int]:
+        total: dict[int, int] = {}
+        for (day_of_week, h), counts in scores.hour_counts(start, end, [store_id]).items():
+            if day_of_week == weekday and h < hour:
+                for face, n in counts.items():
+                    total[face] = total.get(face, 0) + n
+        return total
+
+    def days_of(start: date, end: date) -> dict[date, float]:
+        sums: dict[date, list[float]] = {}
+        for (day, h), (total, n) in measure_queries.hour_sums(measure.id, [store_id], start, end).items():
+            if day.weekday() == weekday and h < hour:
+                cell = sums.setdefault(day, [0.0, 0])
+                cell[0] += total
+                cell[1] += n
+        level = measure.kind == "level"
+        return {day: total / n if level else total for day, (total, n) in sums.items()}
+
+    now_index = smiley_index(faces_of(window.start, window.end), faces)
+    before_index = smiley_index(faces_of(window.baseline_start, window.baseline_end), faces)
+    now_values, before_values = days_of(window.start, window.end), days_of(window.baseline_start, window.baseline_end)
+    return Figures(
+        index_now=now_index.value,
+        index_before=before_index.value,
+        n_now=now_index.n,
+        n_before=before_index.n,
+        measure_now=_mean(now_values),
+        measure_before=_mean(before_values),
+        days_now=len(now_values),
+        days_before=len(before_values),
+    )
+
+
+def today_window(today: date) -> Window:
+    """Today against the same weekday of the ``SAME_WEEKDAYS`` weeks before."""
+    return Window(today, today, today - timedelta(days=7 * SAME_WEEKDAYS), today - timedelta(days=7))
+
+
 # --- the job ----------------------------------------------------------------------------------
 
 
@@ -136,12 +191,32 @@ def check_measure_signals(now: datetime) -> list[int]:
         return []
     if scales.smiley is None:
         return []
+    weekly = [r for r in rules if r.period != "today"]
     by_end: dict[date, list[StoreFacts]] = {}
-    for store in alerts_state().book.get().stores.values():
+    stores = list(alerts_state().book.get().stores.values())
+    for store in stores:
         by_end.setdefault(now.astimezone(ZoneInfo(store.time_zone)).date() - timedelta(days=1), []).append(store)
     made: list[int] = []
-    for end, stores in sorted(by_end.items()):
-        made += _check_window(Window.ending(end, BASELINE_DAYS), stores, rules, scales.smiley, scales.faces, now)
+    for end, ending in sorted(by_end.items()) if weekly else ():
+        made += _check_window(Window.ending(end, BASELINE_DAYS), ending, weekly, scales.smiley, scales.faces, now)
+    for rule in (r for r in rules if r.period == "today"):
+        made += _check_today(rule, stores, scales.faces, now)
+    return made
+
+
+def _check_today(rule: MeasureSignalRule, stores: Sequence[StoreFacts], faces: int, now: datetime) -> list[int]:
+    """Today so far (the complete local hours) for each of the rule's stores."""
+    made = []
+    for store in stores:
+        local = now.astimezone(ZoneInfo(store.time_zone))
+        if rule.store_id not in (None, store.id) or local.hour == 0:
+            continue
+        window = today_window(local.date())
+        found = today_figures(rule.measure, store.id, window, local.hour, faces)
+        if holds(rule, found):
+            signal_id = _record(rule, store, window, found, now)
+            if signal_id is not None:
+                made.append(signal_id)
     return made
 
 
@@ -305,6 +380,11 @@ def rule_values(fields: Mapping[str, Any]) -> dict[Any, Any]:
     store = Store.get_or_none(Store.code == store_code) if store_code else None
     if store_code and store is None:
         raise RequestError("malformed_request", f"there is no store {store_code}")
+    period = fields.get("period") or "week"
+    if period not in PERIODS:
+        raise RequestError("malformed_request", "the period must be week or today")
+    if period == "today" and measure.grain != "hour":
+        raise RequestError("malformed_request", f"today so far needs an hourly measure; {measure.code} is daily")
     answers = _number(fields, "min_answers", "the answers each side needs")
     if answers != int(answers):
         raise RequestError("malformed_request", "the answers each side needs must be a whole number")
@@ -316,6 +396,7 @@ def rule_values(fields: Mapping[str, Any]) -> dict[Any, Any]:
         MeasureSignalRule.index_drop: _number(fields, "index_drop", "the index drop"),
         MeasureSignalRule.measure_change: _number(fields, "measure_change", "the measure's change"),
         MeasureSignalRule.min_answers: int(answers),
+        MeasureSignalRule.period: period,
         MeasureSignalRule.active: fields.get("active") in ("on", True, "true", "1"),
     }
 

@@ -6,7 +6,8 @@ signed sync, measures through the CSV import."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,6 +15,7 @@ from hub.jobs import INTERVALS, JobRunner
 from hub.models import MeasureSignal, MeasureSignalRule, OutboxMessage, User
 from hub.services import measure_signals, measures
 from hub.services.access import scope_for
+from shared.errors import RequestError
 from tests.hub.alerting import deliver, sign_in_as
 from tests.hub.conftest import connected
 from tests.hub.test_signals import BAD_DAY, STEADY_DAY, sync_days
@@ -23,6 +25,7 @@ from tests.hub.test_signals import BAD_DAY, STEADY_DAY, sync_days
 WINDOW = [date(2026, 11, 16) + timedelta(days=i) for i in range(7)]
 BASELINE = [date(2026, 10, 19) + timedelta(days=i) for i in range(28)]
 STEADY_INDEX = (5 * 100 + 3 * 100 / 3 - 100 / 3 - 100) / 10  # 46.7 on four faces
+BERLIN = ZoneInfo("Europe/Berlin")
 BAD_INDEX = (7 * 100 + 5 * 100 / 3 - 4 * 100 / 3 - 4 * 100) / 20  # 16.7
 
 
@@ -273,3 +276,81 @@ def test_only_hq_admins_set_rules(app, clock, client, people):
     assert client.post("/admin/measure-signals", data=form).status_code in (400, 403)  # no CSRF token
     with connected(app):
         assert MeasureSignalRule.select().count() == 0
+
+
+# --- today so far against the same weekday ------------------------------------------------------
+
+TODAY = date(2026, 11, 23)  # a Monday; the clock is at 10:00 in Berlin: hours 0-9 are complete
+SAME_WEEKDAYS = [TODAY - timedelta(days=7 * k) for k in range(1, 5)]
+
+
+def sync_hours(terminal, days: dict[date, list[int]], hours: tuple[int, ...]) -> None:
+    """Each day's faces in each of ``hours`` (Berlin time), through the signed sync."""
+    items = []
+    for day, faces in days.items():
+        for hour in hours:
+            for i, face in enumerate(faces):
+                at = datetime.combine(day, time(hour, 5), BERLIN) + timedelta(seconds=i)
+                item = terminal.response(rating=face)
+                item["captured_at"] = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+                items.append(item)
+    for start in range(0, len(items), 400):
+        assert terminal.post_batch(items[start : start + 400]).status_code == 200
+
+
+def load_hourly_queue_minutes(app, clock, per_day: dict[date, float], hours: tuple[int, ...]) -> None:
+    lines = ["measure,store,period,value,name,unit,kind,grain"]
+    lines += [
+        f"queue_minutes,B001,{day.isoformat()}T{hour:02d}:00,{value},Queue minutes,min,duration,hour"
+        for day, value in per_day.items()
+        for hour in hours
+    ]
+    with connected(app):
+        admin = User.get(User.email == "admin@example.org")
+        measures.import_csv(scope_for(admin), "\n".join(lines) + "\n", now=clock(), may_define=True)
+
+
+MORNING = (8, 9)
+
+
+def test_today_so_far_against_the_same_weekday_fires_once_in_the_hour_both_hold(app, clock, people, terminal):
+    sync_hours(terminal, {**{d: STEADY_DAY for d in SAME_WEEKDAYS}, TODAY: BAD_DAY}, MORNING)
+    sync_hours(terminal, {TODAY - timedelta(days=1): BAD_DAY}, MORNING)  # a bad Sunday counts for nothing
+    load_hourly_queue_minutes(app, clock, {**{d: 10 for d in SAME_WEEKDAYS}, TODAY: 25}, MORNING)
+    add_rule(app, clock, period="today", min_answers="20")
+
+    made = run_job(app, clock)
+
+    [signal] = signals_of(app)
+    assert made == [signal.id]
+    assert (signal.window_start, signal.window_end) == (TODAY, TODAY)
+    assert (signal.baseline_start, signal.baseline_end) == (SAME_WEEKDAYS[-1], SAME_WEEKDAYS[0])
+    assert (signal.n_now, signal.n_before) == (40, 80)
+    assert signal.index_now == pytest.approx(BAD_INDEX) and signal.index_before == pytest.approx(STEADY_INDEX)
+    assert (signal.measure_now, signal.measure_before) == (50.0, 20.0)  # two hours summed per day
+    clock.advance(hours=1)
+    assert run_job(app, clock) == []  # once a day
+
+
+def test_today_so_far_without_the_measures_change_does_not_fire(app, clock, people, terminal):
+    sync_hours(terminal, {**{d: STEADY_DAY for d in SAME_WEEKDAYS}, TODAY: BAD_DAY}, MORNING)
+    load_hourly_queue_minutes(app, clock, {**{d: 10 for d in SAME_WEEKDAYS}, TODAY: 11}, MORNING)
+    add_rule(app, clock, period="today", min_answers="20")
+
+    assert run_job(app, clock) == []
+
+
+def test_hours_not_yet_complete_are_left_out_of_today(app, clock, people, terminal):
+    # the 10 o'clock hour has begun (the clock is at 10:00): its answers and values wait
+    sync_hours(terminal, {**{d: STEADY_DAY for d in SAME_WEEKDAYS}, TODAY: STEADY_DAY}, MORNING)
+    load_hourly_queue_minutes(app, clock, {**{d: 10 for d in SAME_WEEKDAYS}, TODAY: 10}, MORNING)
+    load_hourly_queue_minutes(app, clock, {TODAY: 500}, (10,))
+    add_rule(app, clock, period="today", min_answers="20")
+
+    assert run_job(app, clock) == []
+
+
+def test_a_today_rule_needs_an_hourly_measure(app, clock, people):
+    load_queue_minutes(app, clock, "B001", {BASELINE[0]: 10})  # daily
+    with pytest.raises(RequestError, match="today so far needs an hourly measure"):
+        add_rule(app, clock, period="today")
