@@ -23,7 +23,7 @@ from typing import Any
 from flask import Flask
 
 from hub.db import database
-from hub.services.action_notifications import queue_action_notices
+from hub.services.action_notifications import queue_effect_notices, queue_task_notices
 from hub.services.alerts.escalation import escalate_due, undeliverable
 from hub.services.alerts.windows import check_windows
 from hub.services.digests import queue_digests
@@ -62,7 +62,8 @@ INTERVALS = {
     "measure_signals": 3600,  # the index falls while a measure moves (each store once a day)
     "silent_terminals": 60,
     "retention": 3600,
-    "action_notices": 900,  # tasks due soon and overdue, effects measured (each told once)
+    "action_notices": 900,  # tasks due soon and overdue (each told once)
+    "action_effects": 3600,  # an action's effect measured (told once; new figures come daily)
     "helpdesk": 120,  # HELPDESK_POLL_SECONDS sets it
     "invitations": 60,
     "deliver_sms": 30,
@@ -128,7 +129,8 @@ def job_functions(app: Flask, deliverer: Deliverer) -> dict[str, Callable[[datet
         "measure_signals": check_measure_signals,
         "silent_terminals": lambda now: check_terminals(now, minutes=int(app.config["TERMINAL_SILENT_MINUTES"])),
         "retention": lambda now: apply_retention(now, RetentionPeriods.from_config(app.config)),
-        "action_notices": lambda now: queue_action_notices(now, digest_hour=int(app.config["DIGEST_HOUR"])),
+        "action_notices": lambda now: queue_task_notices(now, digest_hour=int(app.config["DIGEST_HOUR"])),
+        "action_effects": queue_effect_notices,
         "invitations": lambda now: run_invitations(now, InvitationSettings.from_config(app.config)),
         "deliver_sms": lambda now: deliver_sms(
             now, provider=sms_provider(app), links=deliverer.links, worker=deliverer.worker, policy=deliverer.policy

@@ -1,4 +1,5 @@
-"""The timed notices of actions, queued by the ``action_notices`` job through the outbox.
+"""The timed notices of actions, queued through the outbox by two jobs: ``action_notices``
+(tasks, every 15 minutes) and ``action_effects`` (effects, hourly: new figures come daily).
 
 - due soon: the day before a task's due date, from ``hour`` o'clock store-local (the action's
   stores' time zone), to its assignee;
@@ -62,7 +63,8 @@ def _sees(user: User, action: Action) -> bool:
 
 
 def queue_action_notices(now: datetime, *, digest_hour: int) -> int:
-    """Queue the due-soon, overdue and effect notices whose time has come; returns how many."""
+    """Queue the due-soon, overdue and effect notices whose time has come (both jobs' work);
+    returns how many."""
     return queue_task_notices(now, digest_hour=digest_hour) + queue_effect_notices(now)
 
 
