@@ -15,9 +15,9 @@ from werkzeug.wrappers import Response
 from hub.admin.base import attempt, bp, editors, may_edit, readers
 from hub.admin.rule_condition_form import condition_from_form, field_of, form_from_condition
 from hub.clock import now
-from hub.i18n import gettext, lazy_gettext
+from hub.i18n import current_language, gettext, lazy_gettext
 from hub.models import AlertRule
-from hub.services import listings
+from hub.services import catalog, listings
 from hub.services.alerts import rule_book, rules
 from hub.services.alerts.conditions import ACTION_EVENTS, SIGNAL_KPIS, TERMINAL_SILENT, describe
 from shared.errors import RuleError
@@ -133,6 +133,18 @@ def _sent(form: Any) -> dict[str, Any]:
     return {key: form.getlist(key) if key in MULTIPLE else form.get(key) for key in form}
 
 
+def _reason_names() -> dict[str, str]:
+    """Every reason a rule may name (any survey version's), by id, with its text in the
+    person's language where a current survey has it."""
+    language, names = current_language(), {}
+    for survey in listings.surveys():
+        for question in catalog.current_survey(survey).definition.get("questions", []):
+            for option in question.get("options", []) if question.get("kind") == "choice" else []:
+                text = option.get("text", {})
+                names.setdefault(option["id"], text.get(language) or next(iter(text.values()), ""))
+    return {reason: names.get(reason) or reason for reason in sorted(rules.known_reasons())}
+
+
 def _choices() -> dict[str, Any]:
     return {
         "kinds": rule_book.KINDS,
@@ -145,7 +157,7 @@ def _choices() -> dict[str, Any]:
         "examples": {k: v for k, v in EXAMPLES.items() if k in rule_book.KINDS},
         "kind_names": KIND_NAMES,
         "may_edit": may_edit(),
-        "reasons": sorted(rules.known_reasons()),
+        "reasons": _reason_names(),
         "measures": MEASURE_NAMES,
         "kpis": {kpi: KPI_NAMES.get(kpi, kpi) for kpi in SIGNAL_KPIS},
         "events": ACTION_EVENTS,

@@ -139,3 +139,9 @@ def test_a_refused_setting_is_shown_beside_its_own_field(admin: Any, app: Any, p
     page = admin.post(RULES, touchpoint).get_data(as_text=True)
     assert beside(page, "place")
     assert stored(app) == []
+
+
+def test_reasons_are_offered_by_their_text_in_the_persons_language(admin: Any, people: Any) -> None:
+    page = admin.text(RULES)
+    box = page[page.index('name="c.reason_in" value="queue"') :]
+    assert box[: box.index("</label>")].endswith("Waiting at the till <code>queue</code>")
