@@ -9,12 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from hub.jobs import deliverer_for, job_functions
 from hub.models import Recommendation, RecommendationEvent, Store, Touchpoint
 from hub.services import teams
 from hub.services.access import scope_for
 from hub.services.analytics import Period
 from hub.services.drivers import reason_drivers
-from hub.services.recommendations import make_recommendations, today_for
+from hub.services.recommendations import make_day, make_recommendations, today_for
 from tests.hub.conftest import _add_store, connected
 from tests.hub.recommendation_data import WEEK_END, week
 
@@ -105,3 +106,24 @@ def test_the_job_makes_them_once_per_store_local_morning_in_every_time_zone(app,
 
     assert (before, berlin, again, new_york, late, next_day) == (1, 1, 0, 1, 0, 1)
     assert rows == [("B001", "2026-11-23"), ("B001", "2026-11-24"), ("N003", "2026-11-22"), ("N003", "2026-11-23")]
+
+
+def test_a_second_job_process_making_the_same_day_makes_and_announces_nothing(app, clock, people, store):
+    with connected(app):
+        shop = Store.get_by_id(store.id)
+        first = make_day(shop, MORNING.date(), teams.teams_of(shop.id), MORNING)
+        second = make_day(shop, MORNING.date(), teams.teams_of(shop.id), MORNING)  # as if it raced the first
+        rows = Recommendation.select().where(Recommendation.store == shop.id).count()
+        trail = RecommendationEvent.select().count()
+
+    assert (len(first), second, rows, trail) == (1, [], 1, 1)
+
+
+def test_the_scheduled_job_runs_from_the_configured_hour(app, store):
+    app.config["RECOMMENDATION_HOUR"] = 9
+    job = job_functions(app, deliverer_for(app, worker="test"))["recommendations"]
+    with connected(app):
+        early = job(datetime(2026, 11, 23, 7, 59, tzinfo=UTC))  # 08:59 in Berlin
+        due = job(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+
+    assert (early, due) == (0, 1)
