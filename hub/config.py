@@ -68,6 +68,8 @@ DEFAULTS: dict[str, Any] = {
     # (hub/services/terminal_health.py; the alert rule terminal_silent tells its store managers).
     "TERMINAL_SILENT_MINUTES": 60,
     "DIGEST_HOUR": 7,  # local time of the manager's store; -1 turns the daily digest off
+    # each team's recommendation of the day is made from this hour, store-local (hub/services/recommendations.py)
+    "RECOMMENDATION_HOUR": 6,
     # `voxloop hub serve` also runs the background jobs (alert delivery, escalation, digests)
     "JOBS_IN_SERVE": 0,
     # Operations (deploy/README.md, "Monitoring"). /metrics answers only a scraper that sends
