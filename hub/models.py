@@ -615,7 +615,7 @@ class Signal(BaseModel):
     dismissed_at = DateTimeField(null=True)
 
 
-ALL_MODELS += [ScoreDaily, HourDaily, ReasonDaily, ReasonPairDaily, TermDaily, Target, Signal]
+ALL_MODELS += [ScoreDaily, ScoreMonthly, HourDaily, ReasonDaily, ReasonPairDaily, TermDaily, Target, Signal]
 
 
 class ApiToken(BaseModel):
