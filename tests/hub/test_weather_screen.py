@@ -29,6 +29,11 @@ from tests.support.browser import chromium
 SCREENS = [(1920, 1080), (1280, 720)]
 DRAWN_AT = datetime(2026, 11, 23, 9, 7, tzinfo=UTC)  # 10:07 in Berlin: a minute for the page to show it
 LONG = "Die Warteschlange an der Kasse war sehr lang und niemand hat eine zweite Kasse geöffnet. " * 5
+# the comments shown whole inside their box (one that does not fit is out of sight, not cut)
+WHOLE_COMMENTS = """() => { const box = document.getElementById('comments').getBoundingClientRect();
+  const shown = [...document.querySelectorAll('#comments li')].map((li) => li.getBoundingClientRect())
+    .filter((r) => r.left < box.right);
+  return {shown: shown.length, cut: shown.filter((r) => r.bottom > box.bottom + 1).length}; }"""
 FITS = """() => ({height: document.documentElement.scrollHeight, width: document.documentElement.scrollWidth,
   viewHeight: window.innerHeight, viewWidth: window.innerWidth})"""
 
@@ -173,6 +178,8 @@ def test_the_full_screen_fits_without_scrolling_and_its_clock_ticks(
     assert screen.locator("#clock").inner_text() == "10:07"
     assert screen.locator("#measures li").count() == 2 and screen.locator("#today-index").is_visible()
     _fits(screen, "/weather/stores/B001", tmp_path / f"weather-{size[0]}x{size[1]}.png")
+    comments = screen.evaluate(WHOLE_COMMENTS)
+    assert comments["shown"] >= 1 and comments["cut"] == 0, comments
     screen.clock.run_for(60_000)  # a minute on: the page's own clock goes on from the hub's
     assert screen.locator("#clock").inner_text() == "10:08"
     screen.goto(served + "/weather")
