@@ -20,6 +20,7 @@ from hub.models import AlertRule
 from hub.services import catalog, listings
 from hub.services.alerts import rule_book, rules
 from hub.services.alerts.conditions import ACTION_EVENTS, SIGNAL_KPIS, TERMINAL_SILENT, describe
+from hub.services.outbox.transports.webhook import standard_secret
 from shared.errors import RuleError
 
 EXAMPLES = {
@@ -229,6 +230,7 @@ def _render_rule(
         beside=beside or {},
         secret_hint=masked(rule.webhook_secret),
         new_secret=new_secret,
+        standard_secret=standard_secret(new_secret) if new_secret else None,
         **_choices(),
     )
     answer = make_response(page, status)
