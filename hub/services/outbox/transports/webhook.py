@@ -14,7 +14,7 @@ Its key: a secret that starts with ``whsec_`` is the base64 of the key's bytes, 
 writes secrets; any other secret (the hub makes them with ``secrets.token_urlsafe``) is the
 key as its UTF-8 bytes, the very key of ``X-Voxloop-Signature``. A receiver that takes a
 Standard Webhooks secret is given ``standard_secret(secret)``: ``whsec_`` and the base64 of
-those bytes (docs/webhooks.md).
+those bytes (the rule's page shows it beside the secret, once; docs/webhooks.md).
 
 2xx is delivered; 408, 429 and 5xx, timeouts and refused connections are retried;
 other answers are permanent (the receiver will not take it; a redirect is not followed, since it
