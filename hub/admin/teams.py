@@ -36,12 +36,13 @@ def _fields() -> dict[str, object]:
 def teams_page() -> str:
     scope = current_scope()
     stores = teams.list_teams(scope)
+    editable = {s.id for s, _ in stores if teams.may_edit(scope, s.id)}
     return render_template(
         "admin/teams.html",
         stores=stores,
-        editable={s.id for s, _ in stores if teams.may_edit(scope, s.id)},
-        people={s.id: teams.people_of(s.id) for s, _ in stores if teams.may_edit(scope, s.id)},
-        touchpoints={s.id: list(s.touchpoints) for s, _ in stores},
+        editable=editable,
+        people=teams.people_by_store(editable),
+        touchpoints=teams.touchpoints_by_store(editable),
         reasons=survey_reasons(current_language()),
         dismissed=[described(s) for s in recommendations.dismissed(scope, now())] if scope.store_ids is None else [],
     )

@@ -125,8 +125,30 @@ def get_team(scope: Scope, team_id: int) -> TeamView:
 
 def people_of(store_id: int) -> list[User]:
     """Who may be a member of the store's teams: the active people linked to the store."""
-    linked = UserStore.select(UserStore.user).where(UserStore.store == store_id)
-    return list(User.select().where(User.id.in_(linked) & (User.active == True)).order_by(User.name))  # noqa: E712
+    return people_by_store([store_id]).get(store_id, [])
+
+
+def people_by_store(store_ids: Collection[int]) -> dict[int, list[User]]:
+    """The active people linked to each of ``store_ids``, by name (one query)."""
+    found: dict[int, list[User]] = {}
+    query = (
+        User.select(User, UserStore.store)
+        .join(UserStore, on=(UserStore.user == User.id))
+        .where(UserStore.store.in_(sorted(store_ids) or [-1]) & (User.active == True))  # noqa: E712
+        .order_by(User.name, User.id)
+    )
+    for user in query:
+        found.setdefault(user.userstore.store_id, []).append(user)
+    return found
+
+
+def touchpoints_by_store(store_ids: Collection[int]) -> dict[int, list[Touchpoint]]:
+    """Each store's touchpoints by code (one query)."""
+    found: dict[int, list[Touchpoint]] = {}
+    query = Touchpoint.select().where(Touchpoint.store.in_(sorted(store_ids) or [-1])).order_by(Touchpoint.code)
+    for touchpoint in query:
+        found.setdefault(touchpoint.store_id, []).append(touchpoint)
+    return found
 
 
 def _invalid(detail: object) -> RequestError:

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from hub.models import Recommendation, RecommendationEvent, Store, Team, User
+from hub.models import Recommendation, RecommendationEvent, Store, Team, Touchpoint, User
 from hub.seed.action_history import history
 from hub.services import actions, catalog, teams
 from hub.services.access import scope_for
@@ -111,6 +111,11 @@ def test_a_store_manager_makes_a_team_for_their_store_only(app, people, store, o
     with connected(app):
         assert [(t.store_id, t.name) for t in Team.select()] == [(store.id, "Checkout")]
     assert "Checkout" in page and "H002" not in page
+    members = set(re.findall(r'name="members" value="(\d+)"', page))
+    assert members == {str(people["mia"].id)}  # the people of her store only, in each form
+    with connected(app):
+        exit_id = Touchpoint.get(Touchpoint.store == store.id).id
+    assert set(re.findall(r'name="touchpoints" value="(\d+)"', page)) == {str(exit_id)}
 
 
 def test_an_action_already_tried_shows_up_with_its_measured_effect(app):
