@@ -80,3 +80,45 @@ def contacts(
         item["resolved"] = None if resolved is None else bool(resolved)
         found.append(item)
     return found
+
+
+def made_before(source: str, reference: str) -> str | None:
+    """The public id of the invitation of this source and reference; None when none was made."""
+    p = database.param
+    row = database.execute_sql(
+        f"SELECT public_id FROM invitation WHERE source = {p} AND reference = {p}", (source, reference)
+    ).fetchone()
+    return row[0] if row else None
+
+
+def standing(address_hash: str, start: datetime, end: datetime, other_than: int | None) -> tuple[bool, bool]:
+    """(the address unsubscribed, another invitation to it is sent or planned in (start, end))."""
+    p = database.param
+    row = database.execute_sql(
+        f"SELECT EXISTS (SELECT 1 FROM invitation_suppression WHERE address_hash = {p}), "
+        f"EXISTS (SELECT 1 FROM invitation WHERE address_hash = {p} AND state IN ('scheduled', 'sent') "
+        f"AND COALESCE(sent_at, send_after) > {p} AND COALESCE(sent_at, send_after) < {p} AND id <> {p})",
+        (address_hash, address_hash, db_time(start), db_time(end), -1 if other_than is None else other_than),
+    ).fetchone()
+    return bool(row[0]), bool(row[1])
+
+
+_DONE = "('sent', 'failed', 'withdrawn')"
+
+
+def addresses_done(reminders: bool) -> list[int]:
+    """The invitations holding an address that nothing more will be sent to: held back
+    (skipped, suppressed, unsubscribed), or sent and its message done, and then its reminder done
+    too, or none to come (no reminders configured, or the customer answered)."""
+    no_reminder = "1 = 0" if reminders else "1 = 1"
+    rows = database.execute_sql(
+        "SELECT i.id FROM invitation i "
+        "LEFT JOIN outbox_message m ON m.id = i.message_id "
+        "LEFT JOIN outbox_message rm ON rm.id = i.reminder_message_id "
+        "LEFT JOIN phone_receipt p ON p.store_id = i.store_id AND p.receipt = 'inv:' || i.public_id "
+        "WHERE i.address_sealed IS NOT NULL AND i.state <> 'scheduled' AND (i.state <> 'sent' OR ("
+        f"(m.id IS NULL OR m.state IN {_DONE}) AND ("
+        f"(i.reminded_at IS NOT NULL AND (rm.id IS NULL OR rm.state IN {_DONE})) "
+        f"OR (i.reminded_at IS NULL AND ({no_reminder} OR p.response_id IS NOT NULL)))))"
+    ).fetchall()
+    return [row[0] for row in rows]

@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from hub.db import write_transaction
-from hub.models import Invitation, OutboxMessage
-from hub.services.invitations import InvitationSettings, answered, invited_within, suppressed
+from hub.models import Invitation
+from hub.queries.invitations import addresses_done, standing
+from hub.services.invitations import InvitationSettings, answered
 from hub.services.outbox import queue
 
-BATCH = 200
-DONE = ("sent", "failed", "withdrawn")
+BATCH = 1000  # invitations looked at per step and run
+CHUNK = 50  # changed per write transaction: few commits, short holds of SQLite's writer
 
 
 @dataclass
@@ -43,17 +44,20 @@ class InvitationRun:
 
 def run_invitations(now: datetime, settings: InvitationSettings) -> InvitationRun:
     run = InvitationRun()
-    at = _naive(now)
-    for invitation in (
+    due = list(
         Invitation.select()
-        .where((Invitation.state == "scheduled") & (Invitation.send_after <= at))
+        .where((Invitation.state == "scheduled") & (Invitation.send_after <= _naive(now)))
         .order_by(Invitation.send_after)
         .limit(BATCH)
-    ):
-        _send(invitation, now, settings, run)
+    )
+    for first in range(0, len(due), CHUNK):
+        with write_transaction():
+            for invitation in due[first : first + CHUNK]:
+                _send(invitation, now, settings, run)
     if settings.reminder_after is not None:
-        for invitation in (
-            Invitation.select()
+        waiting = [
+            i
+            for i in Invitation.select()
             .where(
                 (Invitation.state == "sent")
                 & Invitation.reminded_at.is_null()
@@ -61,56 +65,64 @@ def run_invitations(now: datetime, settings: InvitationSettings) -> InvitationRu
                 & (Invitation.sent_at <= _naive(now - settings.reminder_after))
             )
             .limit(BATCH)
-        ):
-            _remind(invitation, now, run)
-    for invitation in (
-        Invitation.select()
-        .where(Invitation.address_sealed.is_null(False) & (Invitation.state != "scheduled"))
-        .limit(BATCH)
-    ):
-        if _nothing_more_to_send(invitation, settings):
-            forget_address(invitation.id)
-            run.forgotten.append(invitation.id)
+            if not answered(i)  # step 3 forgets their addresses, so they are not read again
+        ]
+        for first in range(0, len(waiting), CHUNK):
+            with write_transaction():
+                for invitation in waiting[first : first + CHUNK]:
+                    _remind(invitation, now, run)
+    _forget_addresses(settings, run)
     return run
 
 
 def _send(invitation: Invitation, now: datetime, settings: InvitationSettings, run: InvitationRun) -> None:
+    """Inside the caller's write transaction."""
     state, reason = "sent", None
-    if suppressed(invitation.address_hash):
+    unsubscribed, recent = standing(
+        invitation.address_hash, now - settings.interval, now + settings.interval, invitation.id
+    )
+    if unsubscribed:
         state, reason = "suppressed", "unsubscribed"
-    elif invited_within(invitation.address_hash, now, settings.interval, other_than=invitation.id):
+    elif recent:
         state, reason = "skipped", "interval"
-    with write_transaction():
-        changed = (
-            Invitation.update(state=state, reason=reason, sent_at=_naive(now) if state == "sent" else None)
-            .where((Invitation.id == invitation.id) & (Invitation.state == "scheduled"))
-            .execute()
-        )
-        if not changed:
-            return  # another job process took it
-        if state != "sent":
-            Invitation.update(address_sealed=None).where(Invitation.id == invitation.id).execute()
-            run.held_back.append(invitation.id)
-            return
-        message_id = _queue(invitation, "invitation", now)
-        Invitation.update(message_id=message_id).where(Invitation.id == invitation.id).execute()
+    changed = (
+        Invitation.update(state=state, reason=reason, sent_at=_naive(now) if state == "sent" else None)
+        .where((Invitation.id == invitation.id) & (Invitation.state == "scheduled"))
+        .execute()
+    )
+    if not changed:
+        return  # another job process took it
+    if state != "sent":
+        Invitation.update(address_sealed=None).where(Invitation.id == invitation.id).execute()
+        run.held_back.append(invitation.id)
+        return
+    message_id = _queue(invitation, "invitation", now)
+    Invitation.update(message_id=message_id).where(Invitation.id == invitation.id).execute()
     run.queued.append(invitation.id)
 
 
 def _remind(invitation: Invitation, now: datetime, run: InvitationRun) -> None:
-    if answered(invitation):
-        return  # step 3 forgets the address
-    with write_transaction():
-        changed = (
-            Invitation.update(reminded_at=_naive(now))
-            .where((Invitation.id == invitation.id) & (Invitation.state == "sent") & Invitation.reminded_at.is_null())
-            .execute()
-        )
-        if not changed:
-            return
-        message_id = _queue(invitation, "invitation_reminder", now)
-        Invitation.update(reminder_message_id=message_id).where(Invitation.id == invitation.id).execute()
+    """Inside the caller's write transaction."""
+    changed = (
+        Invitation.update(reminded_at=_naive(now))
+        .where((Invitation.id == invitation.id) & (Invitation.state == "sent") & Invitation.reminded_at.is_null())
+        .execute()
+    )
+    if not changed:
+        return
+    message_id = _queue(invitation, "invitation_reminder", now)
+    Invitation.update(reminder_message_id=message_id).where(Invitation.id == invitation.id).execute()
     run.reminded.append(invitation.id)
+
+
+def _forget_addresses(settings: InvitationSettings, run: InvitationRun) -> None:
+    """Every invitation still holding an address is looked at (not a first few: those waiting
+    for their reminder would hide the rest)."""
+    done = addresses_done(settings.reminder_after is not None)
+    for first in range(0, len(done), CHUNK):
+        with write_transaction():
+            Invitation.update(address_sealed=None).where(Invitation.id.in_(done[first : first + CHUNK])).execute()
+    run.forgotten += done
 
 
 def _queue(invitation: Invitation, kind: str, now: datetime) -> int | None:
@@ -124,28 +136,6 @@ def _queue(invitation: Invitation, kind: str, now: datetime) -> int | None:
         payload={"invitation": invitation.id},
         now=now,
     )
-
-
-def _nothing_more_to_send(invitation: Invitation, settings: InvitationSettings) -> bool:
-    if invitation.state != "sent":
-        return True  # skipped, suppressed, unsubscribed
-    if not _message_done(invitation.message_id):
-        return False
-    if invitation.reminded_at is not None:
-        return _message_done(invitation.reminder_message_id)
-    return settings.reminder_after is None or answered(invitation)
-
-
-def _message_done(message_id: int | None) -> bool:
-    if message_id is None:
-        return True
-    message = OutboxMessage.get_or_none(OutboxMessage.id == message_id)
-    return message is None or message.state in DONE
-
-
-def forget_address(invitation_id: int) -> None:
-    with write_transaction():
-        Invitation.update(address_sealed=None).where(Invitation.id == invitation_id).execute()
 
 
 def _naive(moment: datetime) -> datetime:

@@ -28,10 +28,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from peewee import fn
-
 from hub.db import write_transaction
 from hub.models import Invitation, InvitationSuppression, PhoneReceipt, Store, Touchpoint
+from hub.queries.invitations import made_before, standing
 from hub.services.access import Scope
 from hub.services.invitation_keys import InvitationKeys, phone_receipt
 from hub.services.measures import RowError  # a bad row named by its line, as the measures' import names one
@@ -157,9 +156,15 @@ def check(scope: Scope, asks: Sequence[Ask], now: datetime) -> list[Touchpoint]:
     errors: list[RowError] = []
     places: list[Touchpoint] = []
     seen: dict[tuple[str, str], int] = {}
+    known: dict[tuple[str, str], tuple[Touchpoint | None, RowError | None]] = {}
     for ask in asks:
         errors += _field_errors(ask, now)
-        touchpoint, error = _place(scope, ask)
+        place = (ask.store, ask.touchpoint)
+        if place not in known:
+            known[place] = _place(scope, ask)
+        touchpoint, error = known[place]
+        if error is not None:
+            error = RowError(ask.line, error.code, error.detail)
         if error is not None:
             errors.append(error)
         else:
@@ -204,40 +209,44 @@ def _make(
     now: datetime,
     user: int | None,
 ) -> Made:
-    known = Invitation.get_or_none((Invitation.source == ask.source) & (Invitation.reference == ask.reference))
-    if known is not None:
-        return Made(known, False)
+    same = (Invitation.source == ask.source) & (Invitation.reference == ask.reference)
+    if made_before(ask.source, ask.reference) is not None:
+        return Made(Invitation.get(same), False)
     send_after = parse_time(ask.send_after)
     address_hash = keys.address_hash(ask.channel, ask.address)
     state, reason = _first_state(address_hash, send_after, settings.interval)
     public_id = secrets.token_hex(12)
-    sealed = seal_contact(keys.seal, {"address": ask.address}, public_id) if state == "scheduled" else None
-    Invitation.insert(
-        public_id=public_id,
-        source=ask.source,
-        reference=ask.reference,
-        store=touchpoint.store_id,
-        touchpoint=touchpoint.id,
-        channel=ask.channel,
-        language=ask.language,
-        send_after=_naive(send_after),
-        address_sealed=sealed,
-        address_hash=address_hash,
-        agent=ask.agent,
-        team=ask.team,
-        state=state,
-        reason=reason,
-        created_by=user,
-        created_at=_naive(now),
-    ).on_conflict_ignore().execute()
-    made = Invitation.get((Invitation.source == ask.source) & (Invitation.reference == ask.reference))
-    return Made(made, made.public_id == public_id)
+    values = {
+        "public_id": public_id,
+        "source": ask.source,
+        "reference": ask.reference,
+        "store": touchpoint.store_id,
+        "touchpoint": touchpoint.id,
+        "channel": ask.channel,
+        "language": ask.language,
+        "send_after": _naive(send_after),
+        "address_sealed": seal_contact(keys.seal, {"address": ask.address}, public_id)
+        if state == "scheduled"
+        else None,
+        "address_hash": address_hash,
+        "agent": ask.agent,
+        "team": ask.team,
+        "state": state,
+        "reason": reason,
+        "created_by": user,
+        "created_at": _naive(now),
+    }
+    Invitation.insert(values).on_conflict_ignore().execute()
+    if made_before(ask.source, ask.reference) != public_id:
+        return Made(Invitation.get(same), False)  # a request racing this one made it first
+    return Made(Invitation(**values), True)
 
 
 def _first_state(address_hash: str, send_after: datetime, interval: timedelta) -> tuple[str, str | None]:
-    if suppressed(address_hash):
+    unsubscribed, recent = standing(address_hash, send_after - interval, send_after + interval, None)
+    if unsubscribed:
         return "suppressed", "unsubscribed"
-    if invited_within(address_hash, send_after, interval):
+    if recent:
         return "skipped", "interval"
     return "scheduled", None
 
@@ -248,16 +257,7 @@ def suppressed(address_hash: str) -> bool:
 
 def invited_within(address_hash: str, at: datetime, interval: timedelta, *, other_than: int | None = None) -> bool:
     """Another invitation to the same person is sent or planned within ``interval`` of ``at``."""
-    moment = fn.COALESCE(Invitation.sent_at, Invitation.send_after)
-    query = Invitation.select().where(
-        (Invitation.address_hash == address_hash)
-        & Invitation.state.in_(ALIVE)
-        & (moment > _naive(at - interval))
-        & (moment < _naive(at + interval))
-    )
-    if other_than is not None:
-        query = query.where(Invitation.id != other_than)
-    return query.exists()
+    return standing(address_hash, at - interval, at + interval, other_than)[1]
 
 
 def answered(invitation: Invitation) -> bool:
