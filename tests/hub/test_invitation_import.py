@@ -75,3 +75,32 @@ def test_an_erasure_request_reaches_the_invitations(app, store, other_store, vox
         (False, False),
         (True, True),
     ]
+
+
+def _upload(client, text: str, csrf: str | None):
+    from io import BytesIO
+
+    data = {"file": (BytesIO(text.encode()), "invitations.csv")}
+    if csrf is not None:
+        data["csrf_token"] = csrf
+    return client.post("/dashboard/invitations", data=data, content_type="multipart/form-data")
+
+
+def test_a_store_manager_uploads_invitations_for_their_store_only(app, client, people):
+    from tests.hub.alerting import sign_in_as
+
+    csrf = sign_in_as(client, people["mia"])  # B001 only
+    refused = _upload(client, GOOD, csrf)
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert 'data-line="3"' in page and "You may not invite for this store" in page
+    assert 'data-line="2"' not in page
+    assert rows(app, "SELECT COUNT(*) FROM invitation") == [(0,)]
+    mine = HEADER + GOOD.splitlines(keepends=True)[1]
+    done = _upload(client, mine, csrf)
+    assert done.status_code == 200 and "1 new invitations, 0 known already" in done.get_data(as_text=True)
+    assert rows(app, "SELECT reference FROM invitation") == [("O-1",)]
+    assert _upload(client, mine, None).status_code == 403  # the form's CSRF token
+    sign_in_as(client, people["ana"])  # an HQ analyst reads, does not invite
+    assert "import-failure" not in client.get("/dashboard/invitations").get_data(as_text=True)
+    assert 'action="/dashboard/invitations"' not in client.get("/dashboard/invitations").get_data(as_text=True)
