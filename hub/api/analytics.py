@@ -12,6 +12,7 @@ with the parameter's name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from datetime import date
 from typing import Any
@@ -28,13 +29,21 @@ from hub.models import Store, User
 from hub.services import analytics, daily_figures, measure_links, response_export
 from hub.services.access import Scope
 from hub.services.analytics import Figure, Period, Ranked, Scales, TrendPoint
+from shared.errors import NotFound
 
 # the lists of rows a BI tool loads may span years; the computed views at most MAX_DAYS
 MAX_EXPORT_DAYS = 3700
 
 
+# what a store's code can be (hub/services/catalog.py); any other text names no store, and is
+# never sent to the database (PostgreSQL refuses a NUL in text)
+STORE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
 def _store(scope: Scope) -> Store | None:
     code = request.args.get("store", "")
+    if code and not STORE_CODE.fullmatch(code):
+        raise NotFound("not_found", "no such store")
     return analytics.store_in_scope(scope, code) if code else None
 
 

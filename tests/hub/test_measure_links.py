@@ -187,3 +187,12 @@ def test_the_two_hours_of_the_night_the_clocks_go_back_pair_as_their_mean(app, c
         )
 
     assert found == {(store_id, date(2026, 10, 25), 2): 3.0, (store_id, date(2026, 10, 25), 3): 5.0}
+
+
+@pytest.mark.parametrize("code", ["-PZ\x00m", "B001\x00", "x" * 65, "ünknown"])
+def test_a_store_code_no_store_can_have_is_not_found_before_the_database_is_asked(app, client, people, code):
+    with connected(app):
+        sign_in_as(client, User.get(User.email == "admin@example.org"))
+    for path in ("measure-links", "overview", "trend"):
+        answer = client.get(f"/api/v1/analytics/{path}", query_string={"store": code, "to": "m"})
+        assert answer.status_code == 404 and answer.get_json()["code"] == "not_found", (path, answer.get_json())
