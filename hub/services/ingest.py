@@ -111,7 +111,7 @@ def ingest_batch(
 
         # a phone follow-up that waited for one of these taps joins it: stored, counted, routed once
         new = merge_follow_ups(new, terminal_id=terminal.id, contact_key=contact_key, now=received)
-        _store_new(new, terminal, store.id, touchpoints, zone, surveys, contact_key, received)
+        counted = _store_new(new, terminal, store.id, touchpoints, zone, surveys, contact_key, received)
         route_alerts(new, now=received)  # alerts and their outbox messages commit with the responses
         q.insert_conflicts(
             [
@@ -132,6 +132,8 @@ def ingest_batch(
             "last_error": beat.last_error,
         }
         record_sync(terminal.id, heartbeat, result.counts, problems_seen[:20], db_time(received))
+        # last: the every-store rollup rows are the locks other stores' batches wait for
+        counted.write()
     return result
 
 
@@ -182,7 +184,9 @@ def _store_new(
     surveys: SurveyCache,
     contact_key: bytes,
     received: datetime,
-) -> None:
+) -> Rollups:
+    """Insert the new responses, their answers and comment index; returns their counts, for
+    the caller to write at the end of its transaction."""
     response_rows, answers = [], []
     rollups = Rollups()
     for r in new:
@@ -218,4 +222,4 @@ def _store_new(
     q.insert_responses(response_rows)
     q.insert_answers(answers)
     comment_search.index_comments(answers, {r.id: r.locale for r in new})
-    rollups.write()
+    return rollups

@@ -183,15 +183,26 @@ class Rollups:
                 row[3] += self.weight * sentiment
 
     def write(self) -> None:
-        """Add the counts to the tables (in the caller's transaction) and start afresh."""
+        """Add the counts to the tables (in the caller's transaction) and start afresh.
+
+        Every store's own rows first, then the every-store rows (``store_id = 0``): every
+        transaction that counts anything updates those, so on PostgreSQL they are row locks
+        that transactions of different stores wait for until commit. Taken last (and by the
+        caller as late in its transaction as it can: hub/services/ingest.py), they are held
+        for the shortest time; always in this table order and sorted, so never in a cycle."""
         q.add_daily(self.daily.items())
-        q.add_scores(self.scores.items())
-        q.add_monthly_scores(self.monthly.items())
-        q.add_hours(self.hours.items())
-        q.add_reasons(self.reasons.items())
-        q.add_reason_pairs(self.pairs.items())
-        q.add_terms(self.terms.items())
         q.add_suspect(self.suspect.items())
+        tables = (
+            (q.add_scores, self.scores, 2),
+            (q.add_monthly_scores, self.monthly, 2),
+            (q.add_hours, self.hours, 1),
+            (q.add_reasons, self.reasons, 2),
+            (q.add_reason_pairs, self.pairs, 2),
+            (q.add_terms, self.terms, 1),
+        )
+        for every_store in (False, True):
+            for add, counts, store_at in tables:
+                add([(key, values) for key, values in counts.items() if (key[store_at] == TOTAL) == every_store])
         self.__init__(weight=self.weight)  # type: ignore[misc]
 
 
