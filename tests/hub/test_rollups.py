@@ -14,7 +14,15 @@ from shared.protocol import format_time
 from tests.hub.conftest import connected, rows
 from tests.mobile_web.conftest import TestPhone, phone_token
 
-TABLES = ("rollup_daily", "score_daily", "score_monthly", "hour_daily", "reason_daily", "reason_pair_daily", "term_daily")
+TABLES = (
+    "rollup_daily",
+    "score_daily",
+    "score_monthly",
+    "hour_daily",
+    "reason_daily",
+    "reason_pair_daily",
+    "term_daily",
+)
 DAY = date(2026, 11, 20)
 
 
