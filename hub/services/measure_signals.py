@@ -212,6 +212,8 @@ def _check_today(rule: MeasureSignalRule, stores: Sequence[StoreFacts], faces: i
         if rule.store_id not in (None, store.id) or local.hour == 0:
             continue
         window = today_window(local.date())
+        if (rule.id, store.id) in recorded(window):
+            continue
         found = today_figures(rule.measure, store.id, window, local.hour, faces)
         if holds(rule, found):
             signal_id = _record(rule, store, window, found, now)
@@ -231,10 +233,11 @@ def _check_window(
     ids = [s.id for s in stores]
     current = scores.score_counts(question, window.start, window.end, ids, by="store")
     baseline = scores.score_counts(question, window.baseline_start, window.baseline_end, ids, by="store")
+    done = recorded(window)
     made = []
     for rule in rules:
         for store in stores:
-            if rule.store_id not in (None, store.id):
+            if rule.store_id not in (None, store.id) or (rule.id, store.id) in done:
                 continue
             found = figures(
                 rule.measure, store.id, window, current.get(store.id, {}), baseline.get(store.id, {}), faces
@@ -244,6 +247,15 @@ def _check_window(
                 if signal_id is not None:
                     made.append(signal_id)
     return made
+
+
+def recorded(window: Window) -> set[tuple[int, int]]:
+    """(rule, store) of the signals recorded for ``window``: the hourly runs after the first
+    that found one need not compute them again."""
+    rows = MeasureSignal.select(MeasureSignal.rule, MeasureSignal.store).where(
+        (MeasureSignal.window_start == window.start) & (MeasureSignal.window_end == window.end)
+    )
+    return {(row.rule_id, row.store_id) for row in rows}
 
 
 def _record(rule: MeasureSignalRule, store: StoreFacts, window: Window, f: Figures, now: datetime) -> int | None:
