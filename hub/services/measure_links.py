@@ -11,7 +11,9 @@ outside the scope raises NotFound. ``start``/``end``: store-local days, inclusiv
 ``MeasureLink`` per hourly measure with values in the stores and per figure (the smiley
 index first, then each reason of the survey's first choice question), each with its
 estimate or None where the hours cannot tell (no hour in the band or none outside it, fewer
-than two store-days). ``sentence(link)`` says it in words in the current language.
+than two store-days). ``sentence(link)`` says it in words in the current language (outside a
+request the hub's LANGUAGE; a job choosing one wraps it in ``hub.i18n.in_language``), and
+``link.as_dict()`` gives it as the API does; ``language`` names the reasons (the survey's texts).
 
 Hour-level pairing: the responses of a store-local hour (hour_daily for the faces, the raw
 responses for the reasons named) are paired with the measure's value for that store and
