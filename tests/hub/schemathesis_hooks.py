@@ -51,8 +51,9 @@ def filter_query(context: Any, query: dict[str, Any] | None) -> bool:
 # An alert rule's settings that name things of the hub's data or relate two settings: a region,
 # store, touchpoint or survey scope names one that exists, reason_in names options some survey
 # offers, a webhook goes to an allowed address, and a rule needs a channel (email true or a
-# webhook). Well-formed values that break these are refused with a documented 422 invalid_rule,
-# so they are not generated; malformed ones are still sent and must still be refused.
+# webhook; an action rule a webhook). Well-formed values that break these are refused with a
+# documented 422 invalid_rule, so they are not generated; malformed ones are still sent and must
+# still be refused.
 NAMED_SCOPES = ("region", "store", "touchpoint", "survey")
 
 
@@ -67,5 +68,7 @@ def filter_body(context: Any, body: Any) -> bool:
     if isinstance(condition, dict) and "reason_in" in condition:
         return False
     if body.get("scope") in NAMED_SCOPES or isinstance(body.get("webhook_url"), str):
+        return False
+    if body.get("kind") == "action":  # needs a webhook_url, and any generated one is left out above
         return False
     return body.get("email") is not False
