@@ -100,6 +100,12 @@ def holds(rule: MeasureSignalRule, f: Figures) -> bool:
     return f.index_before - f.index_now >= rule.index_drop and moved
 
 
+def _index(counts: Mapping[int, int], faces: int) -> Any:
+    """The smiley index of the faces on the survey's scale (a face beyond it, left by an
+    earlier version of the survey, is not counted, as the signals job does)."""
+    return smiley_index({face: n for face, n in counts.items() if 1 <= face <= faces and n > 0}, faces)
+
+
 def _mean(values: Mapping[date, float]) -> float | None:
     return sum(values.values()) / len(values) if values else None
 
@@ -112,7 +118,7 @@ def figures(
     before_counts: Mapping[int, int],
     faces: int,
 ) -> Figures:
-    now_index, before_index = smiley_index(now_counts, faces), smiley_index(before_counts, faces)
+    now_index, before_index = _index(now_counts, faces), _index(before_counts, faces)
     now_values = daily_values(measure, store_id, window.start, window.end)
     before_values = daily_values(measure, store_id, window.baseline_start, window.baseline_end)
     return Figures(
@@ -151,8 +157,8 @@ def today_figures(measure: Measure, store_id: int, window: Window, hour: int, fa
         level = measure.kind == "level"
         return {day: total / n if level else total for day, (total, n) in sums.items()}
 
-    now_index = smiley_index(faces_of(window.start, window.end), faces)
-    before_index = smiley_index(faces_of(window.baseline_start, window.baseline_end), faces)
+    now_index = _index(faces_of(window.start, window.end), faces)
+    before_index = _index(faces_of(window.baseline_start, window.baseline_end), faces)
     now_values, before_values = days_of(window.start, window.end), days_of(window.baseline_start, window.baseline_end)
     return Figures(
         index_now=now_index.value,
