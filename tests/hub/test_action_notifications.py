@@ -312,3 +312,21 @@ def test_every_action_notice_is_german_for_a_person_who_chose_german(app, clock,
             assert english_in(text) == [], mail["Subject"]
     effect_mail = next(m for m in inbox.messages if str(m["Subject"]).startswith("Wirkung gemessen"))
     assert "+5,2 Indexpunkte" in text_of(effect_mail) and "1.200" in text_of(effect_mail)
+
+
+def test_the_effect_is_told_from_the_store_local_midnight_that_completes_its_fourteenth_day(app, people, fleet):
+    admin = people["admin"]
+    with connected(app):
+        actions.create_action(
+            scope_for(admin),
+            admin,
+            {"title": "Till", "kpi": "smiley_index", "scope": f"region:{fleet.region_id}", "effect_from": EFFECT_START},
+            now=datetime(2026, 10, 1, tzinfo=UTC),
+        )
+    berlin_midnight = datetime(2026, 10, 11, 22, 0, tzinfo=UTC)  # 00:00 on 12 Oct in Berlin: 14 days since 28 Sep
+
+    assert run(app, berlin_midnight - timedelta(minutes=1)) == 0  # 13 whole days: too early
+    assert run(app, berlin_midnight) == 1
+    assert [m.payload["effect"]["after"] for m in notices(app, "effect_measured")] == [
+        {"start": "2026-09-28", "end": "2026-10-11"}
+    ]
