@@ -15,14 +15,14 @@ from hub.i18n import gettext, lazy_gettext
 from hub.models import Region, Store, User
 from hub.services import listings, users
 
-# least privileged first: a new person is a store manager unless HQ rights are chosen on purpose
+# least privileged first: a new person is a store manager unless other rights are chosen on purpose
 ROLE_NAMES = {
+    "agent": lazy_gettext("Agent (their own contact centre results)"),
+    "team_lead": lazy_gettext("Team lead (the contact centre results of their team)"),
     "store_manager": lazy_gettext("Store manager (their stores)"),
     "regional_manager": lazy_gettext("Regional manager (stores of their regions)"),
     "hq_analyst": lazy_gettext("HQ analyst (reads everything)"),
     "hq_admin": lazy_gettext("HQ admin (changes everything)"),
-    "team_lead": lazy_gettext("Team lead (the contact centre results of their team)"),
-    "agent": lazy_gettext("Agent (their own contact centre results)"),
 }
 NEW_PERSON_ROLE = "store_manager"
 
