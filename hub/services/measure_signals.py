@@ -106,6 +106,20 @@ def _index(counts: Mapping[int, int], faces: int) -> Any:
     return smiley_index({face: n for face, n in counts.items() if 1 <= face <= faces and n > 0}, faces)
 
 
+def _both(now_index: Any, before_index: Any, now_values: Mapping[date, float], before: Mapping[date, float]) -> Figures:
+    """The figures of both sides from their index scores and the measure's daily values."""
+    return Figures(
+        index_now=now_index.value,
+        index_before=before_index.value,
+        n_now=now_index.n,
+        n_before=before_index.n,
+        measure_now=_mean(now_values),
+        measure_before=_mean(before),
+        days_now=len(now_values),
+        days_before=len(before),
+    )
+
+
 def _mean(values: Mapping[date, float]) -> float | None:
     return sum(values.values()) / len(values) if values else None
 
@@ -118,19 +132,9 @@ def figures(
     before_counts: Mapping[int, int],
     faces: int,
 ) -> Figures:
-    now_index, before_index = _index(now_counts, faces), _index(before_counts, faces)
     now_values = daily_values(measure, store_id, window.start, window.end)
     before_values = daily_values(measure, store_id, window.baseline_start, window.baseline_end)
-    return Figures(
-        index_now=now_index.value,
-        index_before=before_index.value,
-        n_now=now_index.n,
-        n_before=before_index.n,
-        measure_now=_mean(now_values),
-        measure_before=_mean(before_values),
-        days_now=len(now_values),
-        days_before=len(before_values),
-    )
+    return _both(_index(now_counts, faces), _index(before_counts, faces), now_values, before_values)
 
 
 def today_figures(measure: Measure, store_id: int, window: Window, hour: int, faces: int) -> Figures:
@@ -157,18 +161,11 @@ def today_figures(measure: Measure, store_id: int, window: Window, hour: int, fa
         level = measure.kind == "level"
         return {day: total / n if level else total for day, (total, n) in sums.items()}
 
-    now_index = _index(faces_of(window.start, window.end), faces)
-    before_index = _index(faces_of(window.baseline_start, window.baseline_end), faces)
-    now_values, before_values = days_of(window.start, window.end), days_of(window.baseline_start, window.baseline_end)
-    return Figures(
-        index_now=now_index.value,
-        index_before=before_index.value,
-        n_now=now_index.n,
-        n_before=before_index.n,
-        measure_now=_mean(now_values),
-        measure_before=_mean(before_values),
-        days_now=len(now_values),
-        days_before=len(before_values),
+    return _both(
+        _index(faces_of(window.start, window.end), faces),
+        _index(faces_of(window.baseline_start, window.baseline_end), faces),
+        days_of(window.start, window.end),
+        days_of(window.baseline_start, window.baseline_end),
     )
 
 
