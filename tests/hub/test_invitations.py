@@ -294,3 +294,21 @@ def test_retention_blanks_an_address_left_behind_and_later_its_hash(app, client,
     with connected(app):
         assert apply_retention(clock(), periods).counts["invitation_address_hashes"] == 1
     assert stored(app, made["id"]).address_hash is None
+
+
+def test_a_person_unsubscribes_on_the_page_in_a_browser_in_their_language(app, client, clock, token, inbox, served):
+    post(client, token, ask(clock, "R-1", language="de"))
+    clock.advance(hours=1)
+    run_job(app)
+    deliver(app)
+    [email] = inbox.wait_for(1)
+    link = link_of(email, "unsubscribe")
+    with chromium() as browser:
+        page = browser.new_page()
+        assert page.goto(served + link[link.index("/unsubscribe/") :]).status == 200
+        page.get_by_role("button", name="Schicken Sie mir keine Einladungen mehr").click()
+        page.locator("#unsubscribed").wait_for()
+        assert page.locator("#unsubscribed").inner_text() == "Sie erhalten keine Einladungen mehr"
+    with connected(app):
+        assert [i.state for i in Invitation.select()] == ["unsubscribed"]
+        assert InvitationSuppression.select().count() == 1
