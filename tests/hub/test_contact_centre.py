@@ -301,3 +301,10 @@ def test_the_menu_offers_the_coaching_view_to_those_who_may_open_it(app, client,
     sign_in_as(client, centre["mia"])
     page = client.get("/dashboard/invitations").get_data(as_text=True)
     assert 'href="/dashboard/invitations"' in page and 'href="/contact-centre"' not in page
+
+
+def test_the_response_rates_count_what_was_planted(app, client, centre):
+    sign_in_as(client, centre["admin"])
+    table = client.get("/dashboard/invitations.csv?from=2026-11-01&to=2026-11-30").get_data(as_text=True)
+    answered = sum(1 for c in CONTACTS if c[3] is not None)
+    assert table.splitlines()[1:] == [f"B001,email,{len(CONTACTS)},{len(CONTACTS)},{answered},{answered}"]
