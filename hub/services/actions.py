@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from peewee import JOIN
 
 from hub.db import write_transaction
-from hub.i18n import gettext
+from hub.i18n import gettext, in_language
 from hub.models import (
     Action,
     ActionCase,
@@ -287,7 +287,8 @@ def goal_label(action: Action, language: str = "en") -> str:
     if action.kpi == "reason_share":
         names = dict(reasons(language))
         return f"share naming {names.get(action.reason, action.reason)!r}"
-    return {"smiley_index": "smiley index", "nps": "NPS", "csat": "CSAT"}[action.kpi]
+    with in_language(language):
+        return {"smiley_index": gettext("smiley index"), "nps": "NPS", "csat": "CSAT"}[action.kpi]
 
 
 @dataclass(frozen=True)
