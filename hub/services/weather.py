@@ -22,12 +22,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.models import Measure, Store
+from hub.models import Measure, Region, Store, UserRegion
 from hub.queries.comments import Comment
 from hub.queries.measures import day_totals
 from hub.queries.scores import hour_counts, score_counts
 from hub.services import analytics, comment_browser, measures, targets
-from hub.services.access import Scope
+from hub.services.access import HQ_ROLES, Scope
+from shared.errors import NotFound
 from shared.scoring import Score, smiley_index
 
 MIN_ANSWERS = 5
@@ -107,6 +108,17 @@ def screen_zone(stores: list[Store]) -> str:
 def scope_zone(scope: Scope) -> str:
     """The time zone a screen for every store of ``scope`` keeps its days and hours in."""
     return screen_zone(list(scope.restrict(Store.select(), Store.id)))
+
+
+def region_in_scope(scope: Scope, region_id: int) -> tuple[Region, list[Store]]:
+    """A region and its stores, for who sees the region: HQ every region, a regional manager
+    the regions they are given; anyone else, and an unknown region: not found (nothing
+    revealed)."""
+    region = Region.get_or_none(Region.id == region_id)
+    given = UserRegion.select().where((UserRegion.user == scope.user_id) & (UserRegion.region == region_id))
+    if region is None or not (scope.role in HQ_ROLES or (scope.role == "regional_manager" and given.exists())):
+        raise NotFound("not_found", "no such region")
+    return region, list(scope.restrict(Store.select().where(Store.region == region.id), Store.id).order_by(Store.code))
 
 
 def _merge(counts: Collection[dict[int, int]]) -> dict[int, int]:

@@ -105,6 +105,7 @@ def seeded_hub(app, clock, people, terminal):
         return {
             "people": {k: User.get_by_id(v.id) for k, v in people.items()},
             "code": Store.select().order_by(Store.code.desc()).first().code,
+            "region_id": Region.select().order_by(Region.name).first().id,
             "case_id": case_id,
             "rule_id": AlertRule.select().first().id,
             "key": Survey.select().first().key,

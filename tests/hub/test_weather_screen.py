@@ -3,7 +3,9 @@
 answers today it says so instead of showing a figure, with a few it shows neither the weather
 nor the index; its clock shows the hub's time in the store's zone to the minute and keeps
 ticking from it whatever the screen's own clock says; today's measures so far sit beside the
-weather. Screenshots land in the test's tmp dir."""
+weather; the news beside it (praise, annoyances, the NPS trend) fit at both sizes with no text
+cut, on a store's, a region's and every store's screen, in German too. Screenshots land in the
+test's tmp dir."""
 
 from __future__ import annotations
 
@@ -16,11 +18,12 @@ from typing import Any
 
 import pytest
 
-from hub.models import User
+from hub.models import Region, User
 from hub.services import measures
 from hub.services.access import Scope
 from tests.hub.alerting import sign_in_as
 from tests.hub.conftest import connected
+from tests.hub.test_customer_news import feedback as _news  # noqa: F401 (a fixture, asked for by name)
 from tests.hub.test_dashboard_weather import TODAY, at, send
 from tests.hub.test_dashboard_weather import answers as _answers  # noqa: F401 (a fixture, asked for by name)
 from tests.hub.test_dashboards import page
@@ -34,6 +37,24 @@ WHOLE_COMMENTS = """() => { const box = document.getElementById('comments').getB
   const shown = [...document.querySelectorAll('#comments li')].map((li) => li.getBoundingClientRect())
     .filter((r) => r.left < box.right);
   return {shown: shown.length, cut: shown.filter((r) => r.bottom > box.bottom + 1).length}; }"""
+# every text of the screen inside the box it belongs to: the page, its column, its panel (the
+# comments are checked whole by WHOLE_COMMENTS: one that does not fit goes out of sight)
+CUT_TEXTS = """() => { const cut = [];
+  const inside = (r, box) => r.top >= box.top - 1 && r.bottom <= box.bottom + 1 && r.left >= box.left - 1
+    && r.right <= box.right + 1;
+  const page = {top: 0, left: 0, bottom: window.innerHeight, right: window.innerWidth};
+  for (const e of document.querySelectorAll('body *')) {
+    if (e.closest('#comments') || e.closest('script, style, title') || !e.getClientRects().length) continue;
+    const own = [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own && e.tagName !== 'svg') continue;
+    const r = e.getBoundingClientRect();
+    const boxes = [page, e.closest('main > section'), e.closest('.panel')].filter(Boolean)
+      .map((b) => b.getBoundingClientRect ? b.getBoundingClientRect() : b);
+    const clipped = e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflow !== 'visible';
+    if (!boxes.every((box) => inside(r, box)) || clipped)
+      cut.push(e.id || e.className.baseVal || e.className || e.tagName);
+  }
+  return cut; }"""
 FITS = """() => ({height: document.documentElement.scrollHeight, width: document.documentElement.scrollWidth,
   viewHeight: window.innerHeight, viewWidth: window.innerWidth})"""
 
@@ -162,6 +183,7 @@ def _fits(page_: Any, path: str, shot) -> None:
     size = page_.evaluate(FITS)
     assert size["height"] <= size["viewHeight"], (path, size)
     assert size["width"] <= size["viewWidth"], (path, size)
+    assert page_.evaluate(CUT_TEXTS) == [], path
 
 
 @pytest.mark.usefixtures("_answers")
@@ -199,3 +221,25 @@ def test_the_empty_screen_fits_and_says_there_are_no_answers_in_german(
     assert re.fullmatch(r"\d\d:\d\d", screen.locator("#clock").inner_text())
     assert screen.locator("#clock").inner_text() == "14:07"
     _fits(screen, "/weather/stores/B001", tmp_path / f"weather-empty-{size[0]}x{size[1]}.png")
+
+
+@pytest.mark.usefixtures("_news")
+@pytest.mark.parametrize("size", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_news_fit_beside_the_weather_at_every_level(browser, app, served, clock, people, tmp_path, size, language):
+    load_measures(app, clock)
+    clock.at = DRAWN_AT
+    with connected(app):
+        User.update(language=language).where(User.id == people["admin"].id).execute()
+        north = Region.get(Region.name == "North").id
+    screen = _screen(browser, app, served, people["admin"], size)
+    for name, path in (("store", "/weather/stores/B001"), ("region", f"/weather/regions/{north}"), ("all", "/weather")):
+        answer = screen.goto(served + path)
+        assert answer is not None and answer.status == 200
+        for panel in ("#praised-reasons li", "#annoying-reasons li", "#praised-themes li", "#annoying-themes li"):
+            assert screen.locator(panel).count() >= 1, (path, panel)
+            assert screen.locator(panel).first.is_visible(), (path, panel)
+        assert screen.locator("#nps").is_visible() and screen.locator(".spark circle").count() >= 6
+        _fits(screen, path, tmp_path / f"news-{name}-{language}-{size[0]}x{size[1]}.png")
+        comments = screen.evaluate(WHOLE_COMMENTS)
+        assert comments["shown"] >= 1 and comments["cut"] == 0, (path, comments)
