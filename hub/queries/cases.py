@@ -122,3 +122,47 @@ def raise_level(case_id: int, *, from_level: int, to_level: int, ack_due_at: dat
         (to_level, db_time(ack_due_at), case_id, from_level),
     )
     return cursor.rowcount == 1
+
+
+def case_header(case_id: int) -> tuple[int, Any, str, float | None] | None:
+    """(store id, opened at as stored, store name, customer value or None) of a case."""
+    p = database.param
+    return database.execute_sql(
+        "SELECT c.store_id, c.opened_at, s.name, k.customer_value FROM alert_case c "
+        "JOIN store s ON s.id = c.store_id LEFT JOIN case_classification k ON k.case_id = c.id "
+        f"WHERE c.id = {p}",
+        (case_id,),
+    ).fetchone()
+
+
+def latest_answers(case_id: int, latest: int) -> list[tuple[Any, ...]]:
+    """The case's ``latest`` responses (newest captured first) with their answers, one row
+    per answer: (response id, locale, has a contact, kind, number, text); a response without
+    answers gives one row with kind None."""
+    p = database.param
+    return database.execute_sql(
+        "SELECT r.id, r.locale, r.contact_sealed IS NOT NULL, a.kind, a.number, a.text FROM ("
+        "SELECT r.id, r.locale, r.contact_sealed, r.captured_at FROM case_response cr "
+        f"JOIN response r ON r.id = cr.response_id WHERE cr.case_id = {p} "
+        f"ORDER BY r.captured_at DESC, r.id DESC LIMIT {p}"
+        ") r LEFT JOIN answer a ON a.response_id = r.id ORDER BY r.captured_at DESC, r.id DESC, a.id",
+        (case_id, latest),
+    ).fetchall()
+
+
+def people_to_tell(store_id: int, region_id: int | None) -> list[tuple[int, int, str]]:
+    """(level, user id, email) of the active people who hear of a store's alerts, by level
+    (hub/services/alerts/recipients.py) and user id: its store managers (0), the regional
+    managers of its region or of the store itself (1), the HQ admins (2)."""
+    p = database.param
+    rows = database.execute_sql(
+        f"SELECT 0, u.id, u.email FROM app_user u JOIN user_store s ON s.user_id = u.id "
+        f"WHERE s.store_id = {p} AND u.role = 'store_manager' AND u.active = {p} "
+        f"UNION ALL SELECT 1, u.id, u.email FROM app_user u WHERE u.role = 'regional_manager' AND u.active = {p} "
+        f"AND (u.id IN (SELECT user_id FROM user_region WHERE region_id = {p}) "
+        f"OR u.id IN (SELECT user_id FROM user_store WHERE store_id = {p})) "
+        f"UNION ALL SELECT 2, u.id, u.email FROM app_user u WHERE u.role = 'hq_admin' AND u.active = {p} "
+        "ORDER BY 1, 2",
+        (store_id, True, True, region_id, store_id, True),
+    ).fetchall()
+    return [(row[0], row[1], row[2]) for row in rows]

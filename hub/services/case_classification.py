@@ -39,9 +39,10 @@ from typing import Any
 
 from flask import current_app
 
-from hub.db import write_transaction
+from hub.db import stored_time, write_transaction
 from hub.i18n import lazy_gettext
-from hub.models import Answer, Case, CaseClassification, CaseResponse, Response, Store
+from hub.models import Case, CaseClassification, CaseResponse
+from hub.queries import cases as q
 from hub.services.access import Scope
 from hub.services.comment_text import comment_terms, detect_language, word_key
 from hub.services.contact_matches import case_addresses, matching_cases
@@ -134,34 +135,24 @@ def _worse(a: str | None, b: str | None) -> str | None:
 
 
 def case_facts(case_id: int) -> CaseFacts:
-    """The facts of the case's latest ``READ_RESPONSES`` responses."""
-    responses = list(
-        Response.select(Response.id, Response.locale, Response.contact_sealed.is_null(False).alias("has_contact"))
-        .join(CaseResponse, on=(CaseResponse.response == Response.id))
-        .where(CaseResponse.case == case_id)
-        .order_by(Response.captured_at.desc(), Response.id.desc())
-        .limit(READ_RESPONSES)
-        .dicts()
-    )
+    """The facts of the case's latest ``READ_RESPONSES`` responses (one statement)."""
     facts = CaseFacts()
-    if not responses:
-        return facts
-    locale = {str(r["id"]): (r["locale"] or "")[:2].lower() for r in responses}
-    order = {rid: i for i, rid in enumerate(locale)}
-    facts.languages = list(locale.values())
-    facts.contact = any(r["has_contact"] for r in responses)
-    answers = Answer.select(Answer.response, Answer.kind, Answer.number, Answer.text).where(
-        Answer.response.in_(list(locale))
-    )
+    locale: dict[str, str] = {}  # response id -> page language, newest first
     comments: list[tuple[int, str, str]] = []
-    for a in answers.tuples():
-        rid, kind, number, text = str(a[0]), a[1], a[2], a[3]
+    for response_id, page, has_contact, kind, number, text in q.latest_answers(case_id, READ_RESPONSES):
+        rid = str(response_id)
+        if rid not in locale:
+            locale[rid] = (page or "")[:2].lower()
+            facts.contact = facts.contact or bool(has_contact)
+        if kind is None:
+            continue  # a response without answers
         if kind == "choice" and text:
             facts.reasons.append(text)
         elif kind == "text" and text and text.strip():
-            comments.append((order[rid], text, locale[rid]))
+            comments.append((len(locale) - 1, text, locale[rid]))
         else:
             facts.lowest = _worse(facts.lowest, _level(kind, number))
+    facts.languages = list(locale.values())
     facts.comments = [(text, lang) for _, text, lang in sorted(comments, key=lambda c: c[0])]
     return facts
 
@@ -210,15 +201,21 @@ def _fallback_language() -> str:
 def classify_case(case_id: int, *, now: datetime, contact_key: bytes | None) -> CaseClassification:
     """Compute and store the case's classification, keeping a customer value sent before. Call
     inside the write transaction that opened or changed the case."""
-    case = Case.select(Case, Store).join(Store, on=(Case.store == Store.id)).where(Case.id == case_id).get()
-    before = CaseClassification.get_or_none(CaseClassification.case == case_id)
-    value = before.customer_value if before else None
+    _classify(case_id, now=now, contact_key=contact_key)
+    return CaseClassification.get(CaseClassification.case == case_id)
+
+
+def _classify(case_id: int, *, now: datetime, contact_key: bytes | None) -> None:
+    header = q.case_header(case_id)
+    if header is None:
+        raise Case.DoesNotExist(f"there is no case {case_id}")
+    store_id, opened_at, store_name, value = header
     facts = case_facts(case_id)
     fallback = _fallback_language()
     repeat = False
     if facts.contact and contact_key is not None:
         mine = case_addresses(case_id, contact_key, latest=READ_RESPONSES)
-        repeat = bool(matching_cases(case.store_id, case_id, case.opened_at, mine, contact_key, opened_before=True))
+        repeat = bool(matching_cases(store_id, case_id, stored_time(opened_at), mine, contact_key, opened_before=True))
     language = language_of(facts, fallback)
     category = category_of(facts.reasons, facts.comments, language)
     priority, why = priority_of(facts.lowest, facts.contact, repeat, value)
@@ -227,13 +224,12 @@ def classify_case(case_id: int, *, now: datetime, contact_key: bytes | None) -> 
         CaseClassification.priority: priority,
         CaseClassification.priority_reasons: why,
         CaseClassification.language: language,
-        CaseClassification.suggested_reply: suggested_reply(category, language, case.store.name),
+        CaseClassification.suggested_reply: suggested_reply(category, language, store_name),
         CaseClassification.computed_at: now.replace(tzinfo=None),
     }
     CaseClassification.insert({CaseClassification.case: case_id, **row}).on_conflict(
         conflict_target=[CaseClassification.case], update=row
     ).execute()
-    return CaseClassification.get(CaseClassification.case == case_id)
 
 
 def _contact_key() -> bytes:
@@ -246,7 +242,7 @@ def classify_cases(case_ids: Sequence[int], *, now: datetime) -> None:
     """Classify each case (routing's hook: in the transaction that opened or changed them)."""
     key = _contact_key()
     for case_id in dict.fromkeys(case_ids):
-        classify_case(case_id, now=now, contact_key=key)
+        _classify(case_id, now=now, contact_key=key)
 
 
 def reclassify_cases_of(response_ids: Iterable[str], *, now: datetime) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hub.i18n import lazy_gettext
-from hub.models import User, UserRegion, UserStore
+from hub.queries import cases as q
 from hub.services.alerts.rule_book import StoreFacts
 
 LEVELS = ("store managers", "regional managers", "HQ admins")
@@ -24,30 +24,13 @@ class Recipient:
     email: str
 
 
-def recipients_at(store: StoreFacts, level: int) -> list[Recipient]:
-    """The active people of one level for a store."""
-    if level == 0:
-        query = (
-            User.select(User.id, User.email)
-            .join(UserStore, on=(UserStore.user == User.id))
-            .where((UserStore.store == store.id) & (User.role == "store_manager"))
-        )
-    elif level == 1:
-        in_region = UserRegion.select(UserRegion.user).where(UserRegion.region == store.region_id)
-        direct = UserStore.select(UserStore.user).where(UserStore.store == store.id)
-        query = User.select(User.id, User.email).where(
-            (User.role == "regional_manager") & (User.id.in_(in_region) | User.id.in_(direct))
-        )
-    else:
-        query = User.select(User.id, User.email).where(User.role == "hq_admin")
-    rows = query.where(User.active == True).order_by(User.id)  # noqa: E712
-    return [Recipient(u.id, u.email) for u in rows]
-
-
 def first_reachable(store: StoreFacts, start: int = 0) -> tuple[int, list[Recipient]]:
-    """The first level from ``start`` up that has someone to tell, and those people."""
+    """The first level from ``start`` up that has someone to tell, and those people (every
+    level read in one statement: routing asks this in the ingest transaction)."""
+    people: dict[int, list[Recipient]] = {}
+    for level, user_id, email in q.people_to_tell(store.id, store.region_id):
+        people.setdefault(level, []).append(Recipient(user_id, email))
     for level in range(start, TOP_LEVEL + 1):
-        people = recipients_at(store, level)
-        if people:
-            return level, people
+        if people.get(level):
+            return level, people[level]
     return TOP_LEVEL, []
