@@ -22,7 +22,7 @@ from prometheus_client.registry import Collector
 from hub.queries import operations as q
 from hub.services.job_runs import HEARTBEAT, job_runs
 
-CHANNELS = ("email", "webhook")
+CHANNELS = ("email", "ticket", "webhook")  # every outbox channel, so its gauges exist before its first message
 
 
 class OperationsCollector(Collector):

@@ -332,3 +332,13 @@ def test_connectors_are_found_by_name_and_keep_the_token_out_of_sight():
         connector("zendesk")
     with pytest.raises(HelpDeskRefused):
         connector("rt", base_url="file:///etc/passwd", token="t", queue="q")
+
+
+# --- the ticket in the cases API, the ticket channel's figures ---------------------------------------
+
+
+def test_the_ticket_channel_has_its_outbox_figures_before_its_first_message(app):
+    app.config["METRICS_TOKEN"] = "scrape-token"
+    text = app.test_client().get("/metrics", headers={"Authorization": "Bearer scrape-token"}).get_data(as_text=True)
+    for name in ("waiting_messages", "oldest_due_age_seconds", "failed_messages", "delivery_failures_total"):
+        assert f'voxloop_outbox_{name}{{channel="ticket"}} 0.0' in text
