@@ -14,6 +14,7 @@ from hub.clock import now
 from hub.models import Case, User
 from hub.services import case_classification, cases
 from hub.services.access import Scope
+from hub.services.helpdesk.handover import ticket_as_dict
 from hub.services.response_views import case_response_ids, response_views
 from hub.state import state
 from shared.errors import RequestError
@@ -36,6 +37,7 @@ def _public_url() -> str:
 def _detail(scope: Scope, case: Case) -> dict[str, Any]:
     body = cases.case_as_dict(case, public_url=_public_url())
     body["classification"] = case_classification.classification_as_dict(case_classification.classification(case.id))
+    body["ticket"] = ticket_as_dict(case.id)
     contacts = cases.contacts(scope, case, state().contact_key)
     views = response_views(case_response_ids(case.id), case.store.time_zone)
     body["responses"] = [{**v.as_dict(), "contact": contacts.get(v.id)} for v in views]

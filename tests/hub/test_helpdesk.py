@@ -337,6 +337,24 @@ def test_connectors_are_found_by_name_and_keep_the_token_out_of_sight():
 # --- the ticket in the cases API, the ticket channel's figures ---------------------------------------
 
 
+def test_the_cases_api_shows_the_ticket(app, client, people, berlin_case, rt):
+    token = sign_in_as(client, people["mia"])
+    assert client.get(f"/api/v1/cases/{berlin_case}").get_json()["ticket"] is None
+    assert client.post(f"/cases/{berlin_case}/helpdesk", data={"csrf_token": token}).status_code == 302
+    queued = client.get(f"/api/v1/cases/{berlin_case}").get_json()["ticket"]
+    assert (queued["system"], queued["number"], queued["state"], queued["url"]) == ("rt", None, "queued", None)
+    deliver(app)
+    [ticket] = rt.tickets(rt.queue)
+    shown = client.get(f"/api/v1/cases/{berlin_case}").get_json()["ticket"]
+    assert shown == {
+        "system": "rt",
+        "number": ticket["id"],
+        "state": "new",
+        "url": f"{rt.url}/Ticket/Display.html?id={ticket['id']}",
+        "handed_at": "2026-11-23T09:00:00Z",
+    }
+
+
 def test_the_ticket_channel_has_its_outbox_figures_before_its_first_message(app):
     app.config["METRICS_TOKEN"] = "scrape-token"
     text = app.test_client().get("/metrics", headers={"Authorization": "Bearer scrape-token"}).get_data(as_text=True)

@@ -19,6 +19,7 @@ from hub.services.access import Scope
 from hub.services.helpdesk.content import reference_of
 from hub.services.helpdesk.settings import HelpDeskSettings
 from hub.services.outbox import queue
+from hub.services.response_views import iso_utc
 from shared.errors import CaseStateError, NotFound, VoxloopError
 
 QUEUED = "queued"  # the ticket's state until the help desk made it
@@ -27,6 +28,22 @@ QUEUED = "queued"  # the ticket's state until the help desk made it
 def ticket_of(case_id: int) -> HelpdeskTicket | None:
     """The case's ticket record (the caller has checked that it sees the case)."""
     return HelpdeskTicket.get_or_none(HelpdeskTicket.case == case_id)
+
+
+def ticket_as_dict(case_id: int) -> dict[str, object] | None:
+    """The case's ticket as the API shows it (None: not handed over): the system, the ticket's
+    number and link once the help desk made it (null while the outbox still tries), and its
+    state as last read (``queued`` until made)."""
+    row = ticket_of(case_id)
+    if row is None:
+        return None
+    return {
+        "system": row.system,
+        "number": row.external_id,
+        "state": row.state,
+        "url": row.url,
+        "handed_at": iso_utc(row.handed_at),
+    }
 
 
 def hand_over(scope: Scope, user: User, case_id: int, *, settings: HelpDeskSettings, now: datetime) -> HelpdeskTicket:
