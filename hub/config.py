@@ -122,6 +122,10 @@ DEFAULTS: dict[str, Any] = {
     "HELPDESK_AUTO_STORES": "",
     "HELPDESK_POLL_SECONDS": 120,
     "HELPDESK_SEND_CONTACT": 0,
+    # The secret a help desk signs its events with (POST /api/v1/helpdesk/<system>/events,
+    # Standard Webhooks: whsec_ and base64, or any other text as its UTF-8 bytes); empty: the
+    # hub takes no events and learns of changes by polling only.
+    "HELPDESK_INBOUND_SECRET": "",
     # A controlled clock for tests and demos (hub/clock.py): the time the hub's clock shows at
     # the real instant CLOCK_ANCHOR (Unix seconds; empty: when the process starts), ticking from
     # there. Empty: the system clock. Never set in production.

@@ -1026,3 +1026,19 @@ class ContactCentreMember(BaseModel):
 
 
 ALL_MODELS += [Invitation, InvitationSuppression, AgentView, ContactCentreMember]
+
+
+class HelpdeskEvent(BaseModel):
+    """A help desk's signed event by its webhook id, kept for twice the signature's window so
+    a replay is recognised and does nothing (hub/services/helpdesk/inbound.py, migration v0032)."""
+
+    system = TextField()
+    webhook_id = TextField()
+    received_at = DateTimeField()
+
+    class Meta:
+        table_name = "helpdesk_event"
+        primary_key = CompositeKey("system", "webhook_id")
+
+
+ALL_MODELS += [HelpdeskEvent]

@@ -14,6 +14,7 @@ from hub.api import (  # noqa: E402,F401
     cases,
     contacts,
     enroll,
+    helpdesk,
     invitations,
     measures,
     openapi,

@@ -6,14 +6,18 @@ down delays the ticket without losing it or making two. Each test has its own RT
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import logging
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
+from standardwebhooks import Webhook
 
-from hub.models import Case, CaseEvent, HelpdeskTicket, OutboxMessage
+from hub.models import Case, CaseEvent, HelpdeskCursor, HelpdeskEvent, HelpdeskTicket, OutboxMessage
 from hub.services import cases
 from hub.services.access import scope_for
 from hub.services.helpdesk import HelpDeskRefused, connector, systems
@@ -332,6 +336,174 @@ def test_connectors_are_found_by_name_and_keep_the_token_out_of_sight():
         connector("zendesk")
     with pytest.raises(HelpDeskRefused):
         connector("rt", base_url="file:///etc/passwd", token="t", queue="q")
+
+
+# --- the help desk's signed events ----------------------------------------------------------------
+
+INBOUND_SECRET = "whsec_" + base64.b64encode(b"voxloop inbound test key 32bytes").decode()
+EVENTS = "/api/v1/helpdesk/rt/events"
+
+
+def signed_event(clock, body: object, *, webhook_id: str = "msg_1", secret: str = INBOUND_SECRET, at=None):
+    """A body and its Standard Webhooks headers, signed by the ``standardwebhooks`` package at the
+    hub's time (or ``at``)."""
+    data = json.dumps(body)
+    signature = Webhook(secret).sign(webhook_id, at or clock(), data)
+    stamp = int((at or clock()).timestamp())
+    return data, {"webhook-id": webhook_id, "webhook-timestamp": str(stamp), "webhook-signature": signature}
+
+
+def post_event(client, clock, body: object, **signing):
+    data, headers = signed_event(clock, body, **signing)
+    return client.post(EVENTS, data=data, headers=headers, content_type="application/json")
+
+
+@pytest.fixture
+def events(app):
+    app.config["HELPDESK_INBOUND_SECRET"] = INBOUND_SECRET
+
+
+def case_state(app, case_id: int) -> str:
+    with connected(app):
+        return Case.get_by_id(case_id).state
+
+
+def test_a_signed_event_after_a_change_in_rt_moves_the_case_without_a_poll(
+    app, client, people, berlin_case, rt, events, clock
+):
+    ticket_id = made_ticket(app, client, people, berlin_case)
+    rt.take(ticket_id)
+
+    answer = post_event(client, clock, {"ticket": ticket_id}, webhook_id="msg_take")
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert answer.get_json() == {
+        "ticket": ticket_id,
+        "duplicate": False,
+        "applied": True,
+        "case_id": berlin_case,
+        "state": "open",
+        "changed": True,
+    }
+    assert case_state(app, berlin_case) == "acknowledged"
+    assert ("acknowledged_in_helpdesk", None) in trail(app, berlin_case)
+    with connected(app):
+        assert HelpdeskCursor.select().count() == 0  # no poll ran
+
+    rt.comment(ticket_id, "Filialleitung hat die Kundin angerufen.")
+    rt.resolve(ticket_id)
+    clock.advance(seconds=30)
+    answer = post_event(client, clock, {"ticket": int(ticket_id)}, webhook_id="msg_resolve")
+    assert answer.get_json()["state"] == "resolved"
+    with connected(app):
+        case = Case.get_by_id(berlin_case)
+    assert case.state == "resolved" and case.resolution_note == "Filialleitung hat die Kundin angerufen."
+    again = run_sync(app, clock)  # the poll after it finds nothing left to do
+    assert (again.changed, again.acknowledged, again.resolved, again.pushed) == ([], [], [], [])
+
+
+def test_an_event_is_never_trusted_for_the_state_itself(app, client, people, berlin_case, rt, events, clock):
+    ticket_id = made_ticket(app, client, people, berlin_case)
+    answer = post_event(client, clock, {"ticket": ticket_id, "status": "resolved"})
+    assert answer.status_code == 200
+    assert answer.get_json()["state"] == "new" and answer.get_json()["changed"] is False
+    assert case_state(app, berlin_case) == "open"  # RT says new: nothing happens
+
+
+def test_a_replayed_event_is_acknowledged_and_does_nothing(app, client, people, berlin_case, rt, events, clock):
+    ticket_id = made_ticket(app, client, people, berlin_case)
+    data, headers = signed_event(clock, {"ticket": ticket_id}, webhook_id="msg_once")
+    first = client.post(EVENTS, data=data, headers=headers, content_type="application/json")
+    assert first.get_json()["duplicate"] is False
+    rt.take(ticket_id)
+    clock.advance(seconds=60)
+    again = client.post(EVENTS, data=data, headers=headers, content_type="application/json")
+    assert again.status_code == 200 and again.get_json()["duplicate"] is True
+    assert case_state(app, berlin_case) == "open"  # the replay read nothing from RT
+    assert ticket_row(app, berlin_case).state == "new"
+
+
+def test_an_event_for_a_ticket_no_case_has_changes_nothing(app, client, berlin_case, configured, events, clock):
+    answer = post_event(client, clock, {"ticket": "4711"})
+    assert answer.status_code == 200
+    assert answer.get_json() == {
+        "ticket": "4711",
+        "duplicate": False,
+        "applied": True,
+        "case_id": None,
+        "state": None,
+        "changed": False,
+    }
+
+
+def test_an_event_while_the_help_desk_cannot_be_read_is_left_to_the_poll(
+    app, client, people, berlin_case, configured, events, clock
+):
+    with connected(app):
+        mia = people["mia"]
+        hand_over(scope_for(mia), mia, berlin_case, settings=settings_of(app), now=clock())
+        HelpdeskTicket.update(external_id="17").where(HelpdeskTicket.case == berlin_case).execute()
+    answer = post_event(client, clock, {"ticket": "17"})  # the configured help desk listens nowhere
+    assert answer.status_code == 200
+    assert answer.get_json()["applied"] is False
+    assert case_state(app, berlin_case) == "open"
+
+
+def problem_code(answer) -> str:
+    assert answer.mimetype == "application/problem+json"
+    return answer.get_json()["code"]
+
+
+def test_a_bad_signature_is_refused_and_changes_nothing(app, client, berlin_case, configured, events, clock):
+    data, headers = signed_event(clock, {"ticket": "17"}, secret="whsec_" + base64.b64encode(b"another key").decode())
+    answer = client.post(EVENTS, data=data, headers=headers, content_type="application/json")
+    assert answer.status_code == 401 and problem_code(answer) == "bad_signature"
+    data, headers = signed_event(clock, {"ticket": "17"})
+    forged = data.replace("17", "18")
+    answer = client.post(EVENTS, data=forged, headers=headers, content_type="application/json")
+    assert answer.status_code == 401 and problem_code(answer) == "bad_signature"
+    with connected(app):
+        assert HelpdeskEvent.select().count() == 0
+
+
+def test_an_unsigned_event_is_refused(client, configured, events):
+    answer = client.post(EVENTS, json={"ticket": "17"})
+    assert answer.status_code == 401 and problem_code(answer) == "missing_signature"
+
+
+def test_an_event_signed_more_than_five_minutes_ago_is_refused(client, configured, events, clock):
+    old = clock() - timedelta(minutes=5, seconds=1)
+    answer = post_event(client, clock, {"ticket": "17"}, at=old)
+    assert answer.status_code == 401 and problem_code(answer) == "stale_created"
+    recent = clock() - timedelta(minutes=5)
+    assert post_event(client, clock, {"ticket": "17"}, at=recent, webhook_id="msg_2").status_code == 200
+
+
+def test_events_for_another_system_or_without_a_secret_are_not_found(app, client, configured, events, clock):
+    data, headers = signed_event(clock, {"ticket": "17"})
+    answer = client.post("/api/v1/helpdesk/zendesk/events", data=data, headers=headers, content_type="application/json")
+    assert answer.status_code == 404 and problem_code(answer) == "not_found"
+    app.config["HELPDESK_INBOUND_SECRET"] = ""
+    answer = client.post(EVENTS, data=data, headers=headers, content_type="application/json")
+    assert answer.status_code == 404 and problem_code(answer) == "not_found"
+
+
+def test_an_event_must_name_a_ticket(client, configured, events, clock):
+    assert problem_code(post_event(client, clock, {"id": 17})) == "malformed_request"
+    assert problem_code(post_event(client, clock, {"ticket": True}, webhook_id="msg_2")) == "malformed_request"
+
+
+def test_a_plain_text_secret_signs_with_its_bytes(app, client, configured, clock):
+    app.config["HELPDESK_INBOUND_SECRET"] = "plain-secret-of-the-hub"
+    secret = "whsec_" + base64.b64encode(b"plain-secret-of-the-hub").decode()
+    assert post_event(client, clock, {"ticket": "17"}, secret=secret).status_code == 200
+
+
+def test_replayed_ids_are_kept_for_twice_the_window_only(app, client, configured, events, clock):
+    assert post_event(client, clock, {"ticket": "17"}, webhook_id="msg_old").status_code == 200
+    clock.advance(minutes=11)
+    assert post_event(client, clock, {"ticket": "17"}, webhook_id="msg_new").status_code == 200
+    with connected(app):
+        assert [e.webhook_id for e in HelpdeskEvent.select()] == ["msg_new"]
 
 
 # --- the ticket in the cases API, the ticket channel's figures ---------------------------------------

@@ -24,6 +24,7 @@ class HelpDeskSettings:
     auto_stores: frozenset[str] = frozenset()
     poll_seconds: int = 120
     send_contact: bool = False
+    inbound_secret: str = field(default="", repr=False)  # signs the help desk's events
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> HelpDeskSettings:
@@ -37,6 +38,7 @@ class HelpDeskSettings:
             auto_stores=_names(config.get("HELPDESK_AUTO_STORES")),
             poll_seconds=int(config.get("HELPDESK_POLL_SECONDS") or 120),
             send_contact=bool(int(config.get("HELPDESK_SEND_CONTACT") or 0)),
+            inbound_secret=str(config.get("HELPDESK_INBOUND_SECRET") or ""),
         )
 
     @property

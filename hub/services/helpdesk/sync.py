@@ -85,6 +85,17 @@ def pull_changes(system: str, desk: HelpDesk, now: datetime, run: SyncRun) -> No
             ).execute()
 
 
+def apply_ticket(system: str, desk: HelpDesk, external_id: str, now: datetime, run: SyncRun) -> HelpdeskTicket | None:
+    """Read one ticket's state from the help desk and apply it as the poll does (a help desk's
+    event names a ticket: hub/services/helpdesk/inbound.py); the ticket's record after, or None
+    when no case has that ticket (the help desk is not asked then)."""
+    row = HelpdeskTicket.get_or_none((HelpdeskTicket.system == system) & (HelpdeskTicket.external_id == external_id))
+    if row is None:
+        return None
+    _apply(row, desk.ticket_state(external_id), desk, now, run)
+    return HelpdeskTicket.get_by_id(row.case_id)
+
+
 def _apply(row: HelpdeskTicket, change: TicketState, desk: HelpDesk, now: datetime, run: SyncRun) -> None:
     case = Case.get_by_id(row.case_id)
     note = None
