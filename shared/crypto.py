@@ -25,6 +25,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -85,8 +86,15 @@ def public_key_text(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
 
 
 def load_public_key(text: object) -> Ed25519PublicKey:
+    if not isinstance(text, str):
+        raise EnrollmentError("bad_public_key", "public_key must be 32 raw bytes, base64url")
+    return _public_key(text)
+
+
+@lru_cache(maxsize=1024)  # every signed request loads its terminal's key
+def _public_key(text: str) -> Ed25519PublicKey:
     try:
-        raw = unb64url(text) if isinstance(text, str) else b""
+        raw = unb64url(text)
         if len(raw) != 32:
             raise ValueError
         return Ed25519PublicKey.from_public_bytes(raw)

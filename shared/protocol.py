@@ -76,9 +76,13 @@ def format_time(value: datetime) -> str:
 # --- canonical form -----------------------------------------------------------------------
 
 
+# made once: json.dumps with these options would build an encoder for every response
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> bytes:
     """Sorted keys, no spaces, UTF-8: equal content gives equal bytes on every side."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _CANONICAL.encode(value).encode()
 
 
 def content_hash(item: Mapping[str, Any]) -> str:
