@@ -166,7 +166,10 @@ def _chart(action: Action, effect: action_effects.Effect) -> tuple[Any, list[Any
     ours = [w.treated.value if w.treated else None for w in weeks]
     theirs = [w.comparison.value if w.comparison else None for w in weeks]
     lowest, highest = _range([v for v in ours + theirs if v is not None], action.kpi in ("reason_share", "csat"))
-    title = f"{actions.goal_label(action)}: the action's stores and comparable stores, by week"
+    title = gettext(
+        "%(goal)s: the action's stores and comparable stores, by week",
+        goal=actions.goal_label(action, current_language()),
+    )
     chart = comparison_chart(title, labels, ours, theirs, marker, lowest=lowest, highest=highest)
     return chart, weeks
 

@@ -284,10 +284,10 @@ def reason_question(option: str) -> str | None:
 
 
 def goal_label(action: Action, language: str = "en") -> str:
-    if action.kpi == "reason_share":
-        names = dict(reasons(language))
-        return f"share naming {names.get(action.reason, action.reason)!r}"
     with in_language(language):
+        if action.kpi == "reason_share":
+            names = dict(reasons(language))
+            return gettext("share naming “%(reason)s”", reason=names.get(action.reason, action.reason))
         return {"smiley_index": gettext("smiley index"), "nps": "NPS", "csat": "CSAT"}[action.kpi]
 
 
