@@ -79,7 +79,8 @@ def nps_sparkline(weeks: list[TrendPoint], least: int, label: str) -> Markup:
             runs.append([])
         runs[-1].append(f"{x:.1f},{v:.1f}")
     parts = [
-        f'<svg class="spark" viewBox="0 0 {SPARK_WIDTH} {SPARK_HEIGHT}" role="img" aria-label="{escape(label)}">',
+        f'<svg class="spark" viewBox="0 0 {SPARK_WIDTH} {SPARK_HEIGHT}" role="img">',
+        f"<title>{escape(label)}</title>",
         f'<line x1="0" y1="{y(0):.1f}" x2="{SPARK_WIDTH}" y2="{y(0):.1f}" stroke="#30363d" stroke-dasharray="4 4"/>',
     ]
     parts += [

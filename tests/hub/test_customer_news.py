@@ -189,7 +189,7 @@ def test_the_sparkline_leaves_out_weeks_with_too_few_answers():
     svg = nps_sparkline([week(0, 50.0, 20), week(1, 0.0, 3), week(2, -20.0, 12), week(3, 10.0, 15)], 10, "<NPS>")
     assert re.findall(r'data-week="([^"]+)"', svg) == ["2026-09-07", "2026-09-21", "2026-09-28"]
     assert svg.count("<polyline") == 1  # the gap splits the line; a lone week is a dot alone
-    assert 'aria-label="&lt;NPS&gt;"' in svg
+    assert "<title>&lt;NPS&gt;</title>" in svg  # its name, escaped
 
 
 # --- empty panels --------------------------------------------------------------------------------
