@@ -11,8 +11,11 @@ import hashlib
 import json
 import logging
 import re
+import subprocess
+import time
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from standardwebhooks import Webhook
@@ -30,7 +33,7 @@ from shared.errors import CaseStateError
 from tests.conftest import missing_system_package
 from tests.hub.alerting import deliver, rating, send, sign_in_as
 from tests.hub.conftest import connected
-from tests.support.request_tracker import TemporaryRequestTracker, rt_installed
+from tests.support.request_tracker import RT_LIB, TemporaryRequestTracker, rt_installed
 
 CONTACT = "kunde@example.com"
 COMMENT = "Niemand an der Kasse, 20 Minuten gewartet"
@@ -532,3 +535,55 @@ def test_the_ticket_channel_has_its_outbox_figures_before_its_first_message(app)
     text = app.test_client().get("/metrics", headers={"Authorization": "Bearer scrape-token"}).get_data(as_text=True)
     for name in ("waiting_messages", "oldest_due_age_seconds", "failed_messages", "delivery_failures_total"):
         assert f'voxloop_outbox_{name}{{channel="ticket"}} 0.0' in text
+
+
+# --- RT itself calls the hub: the scrip of docs/helpdesk.md ----------------------------------------
+
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "helpdesk.md"
+
+ADD_SCRIP = """
+use strict; use warnings;
+use lib '{lib}';
+use RT; RT::LoadConfig(); RT::Init();
+my $queue = RT::Queue->new(RT->SystemUser);
+$queue->Load('{queue}') or die "no queue {queue}";
+my $scrip = RT::Scrip->new(RT->SystemUser);
+my ($ok, $msg) = $scrip->Create(
+    Queue => $queue->Id, Description => 'voxloop event', ScripCondition => 'On Transaction',
+    ScripAction => 'User Defined', Template => 'Blank', Stage => 'TransactionBatch',
+    CustomPrepareCode => 'return 1;', CustomCommitCode => $ENV{{VOXLOOP_SCRIP}},
+);
+die "scrip: $msg" unless $ok;
+"""
+
+
+def guide_scrip(url: str, secret: str, timestamp: int) -> str:
+    """The guide's scrip code, its two settings written in, and signing at the hub's time (RT's
+    own clock is the machine's; the hub's in the tests is the test's)."""
+    [code] = [block for block in re.findall(r"```perl\n(.*?)```", GUIDE.read_text(), re.S) if "hmac_sha256" in block]
+    code = code.replace("RT->Config->Get('VoxloopEventURL')", repr(url))
+    code = code.replace("RT->Config->Get('VoxloopEventSecret')", repr(secret))
+    assert "my $timestamp = time;" in code
+    return code.replace("my $timestamp = time;", f"my $timestamp = {timestamp};")
+
+
+def test_rt_calls_the_hub_through_the_guides_scrip_and_the_case_follows(
+    app, client, people, berlin_case, rt, events, clock, served
+):
+    ticket_id = made_ticket(app, client, people, berlin_case)
+    code = guide_scrip(served + EVENTS, INBOUND_SECRET, int(clock().timestamp()))
+    script = ADD_SCRIP.format(lib=RT_LIB, queue=rt.queue)
+    done = subprocess.run(
+        ["perl", "-e", script], env={**rt.env, "VOXLOOP_SCRIP": code}, capture_output=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+
+    rt.take(ticket_id)  # RT runs the scrip, which posts the signed event; the hub reads RT back
+    deadline = time.monotonic() + 20
+    while case_state(app, berlin_case) == "open" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert case_state(app, berlin_case) == "acknowledged", rt.log_tail()
+    assert ticket_row(app, berlin_case).state == "open"
+    with connected(app):
+        assert HelpdeskCursor.select().count() == 0  # no poll ran
+        assert HelpdeskEvent.select().count() >= 1
