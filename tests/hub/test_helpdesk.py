@@ -473,6 +473,15 @@ def test_an_unsigned_event_is_refused(client, configured, events):
     assert answer.status_code == 401 and problem_code(answer) == "missing_signature"
 
 
+@pytest.mark.parametrize("stamp", ["", "12a", "\u00b2", "1" * 13])
+def test_an_event_whose_timestamp_cannot_be_read_is_refused(client, configured, events, clock, stamp):
+    data, headers = signed_event(clock, {"ticket": "17"})
+    headers["webhook-timestamp"] = stamp
+    answer = client.post(EVENTS, data=data.encode(), headers=headers, content_type="application/json")
+    assert answer.status_code == 401
+    assert problem_code(answer) == ("missing_signature" if stamp == "" else "malformed_signature")
+
+
 def test_an_event_signed_more_than_five_minutes_ago_is_refused(client, configured, events, clock):
     old = clock() - timedelta(minutes=5, seconds=1)
     answer = post_event(client, clock, {"ticket": "17"}, at=old)
