@@ -268,3 +268,12 @@ def test_a_german_person_reads_the_news_in_german(app, client, people):
     assert "Freundlichkeit" in html and "Wartezeit an der Kasse" in html
     assert "Why customers come" not in html and "Friendliness" not in html
     assert re.search(r'id="nps" data-value="-?\d+,\d"', html)  # German decimals
+    assert re.search(r'data-key="staff" data-named="\d+">.*?class="how">\d+,\d %<', html, re.S)
+
+
+def test_a_region_without_stores_shows_empty_panels(app, admin):
+    with connected(app):
+        empty = Region.create(name="West").id
+    html = page(admin, f"/weather/regions/{empty}")
+    assert "<h1>West</h1>" in html and 'id="empty" data-state="none"' in html
+    assert 'id="praise-empty"' in html and 'id="nps-empty" data-state="few"' in html
