@@ -113,7 +113,9 @@ def test_the_clock_shows_the_hubs_time_in_the_stores_zone_to_the_minute(admin, c
     clock.at = DRAWN_AT
     answer = admin.get("/weather/stores/B001")
     html = answer.get_data(as_text=True)
-    clock_tag = re.search(r'<time id="clock" datetime="([^"]+)" data-now="(\d+)" data-zone="([^"]+)">([^<]*)<', html)
+    clock_tag = re.search(
+        r'<time id="clock" datetime="([^"]+)" data-now="(\d+)" data-zone="([^"]+)" data-refresh="60">([^<]*)<', html
+    )
     assert clock_tag.groups() == (
         "2026-11-23T10:07+01:00",
         str(int(DRAWN_AT.timestamp() * 1000)),
@@ -193,7 +195,7 @@ def test_the_full_screen_fits_without_scrolling_and_its_clock_ticks(
 ):
     load_measures(app, clock)
     send(terminal, [(at(TODAY, 10, 2 + i), 1 + i % 4, f"{i} {LONG}") for i in range(6)])
-    clock.at = DRAWN_AT
+    clock.at = DRAWN_AT + timedelta(seconds=30)  # 10:07:30 in Berlin
     screen = _screen(browser, app, served, people["admin"], size)
     answer = screen.goto(served + "/weather/stores/B001")
     assert answer is not None and answer.status == 200
@@ -202,8 +204,12 @@ def test_the_full_screen_fits_without_scrolling_and_its_clock_ticks(
     _fits(screen, "/weather/stores/B001", tmp_path / f"weather-{size[0]}x{size[1]}.png")
     comments = screen.evaluate(WHOLE_COMMENTS)
     assert comments["shown"] >= 1 and comments["cut"] == 0, comments
-    screen.clock.run_for(60_000)  # a minute on: the page's own clock goes on from the hub's
+    screen.clock.run_for(30_000)  # half a minute on: the page's own clock goes on from the hub's
     assert screen.locator("#clock").inner_text() == "10:08"
+    clock.at = DRAWN_AT + timedelta(minutes=5)
+    with screen.expect_navigation():  # a minute after it was drawn, the page draws itself again
+        screen.clock.run_for(30_000)
+    assert screen.locator("#clock").inner_text() == "10:12"
     screen.goto(served + "/weather")
     _fits(screen, "/weather", tmp_path / f"weather-all-{size[0]}x{size[1]}.png")
 
