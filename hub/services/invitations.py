@@ -33,9 +33,11 @@ from hub.models import Invitation, InvitationSuppression, PhoneReceipt, Store, T
 from hub.queries.invitations import made_before, standing
 from hub.services.access import Scope
 from hub.services.invitation_keys import InvitationKeys, phone_receipt
-from hub.services.measures import RowError  # a bad row named by its line, as the measures' import names one
+from hub.services.measures import (
+    RowError,
+    RowsRefused,
+)  # a bad row named by its line, as the measures' import names one
 from hub.services.personal_data import seal_contact
-from shared.errors import VoxloopError
 from shared.protocol import parse_time
 
 SOURCE = re.compile(r"^[A-Za-z0-9_.:-]{1,40}$")
@@ -87,17 +89,11 @@ class Ask:
     team: str | None = None
 
 
-class InvitationsRefused(VoxloopError):
+class InvitationsRefused(RowsRefused):
     """Nothing was made; ``errors`` names every bad row."""
 
     def __init__(self, errors: list[RowError]) -> None:
-        self.errors = errors
-        lines = len({e.line for e in errors})
-        super().__init__(
-            "invalid_invitations",
-            f"{lines} row(s) cannot be used, so no invitation was made; the errors name each by its line",
-            errors=[e.as_dict() for e in errors],
-        )
+        super().__init__(errors, "invalid_invitations", "cannot be used, so no invitation was made")
 
 
 @dataclass(frozen=True)

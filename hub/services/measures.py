@@ -106,14 +106,17 @@ class _Checked:
 
 
 class RowsRefused(VoxloopError):
-    """A batch with bad rows: nothing of it was written; ``errors`` names every bad row."""
+    """A batch with bad rows: nothing of it was written; ``errors`` names every bad row. Other
+    row imports (invitations) say it with their own code and words."""
 
-    def __init__(self, errors: list[RowError]) -> None:
+    def __init__(
+        self, errors: list[RowError], code: str = "invalid_measures", outcome: str = "cannot be stored, so nothing was"
+    ) -> None:
         self.errors = errors
         lines = len({e.line for e in errors})
         super().__init__(
-            "invalid_measures",
-            f"{lines} row(s) cannot be stored, so nothing was; the errors name each by its line",
+            code,
+            f"{lines} row(s) {outcome}; the errors name each by its line",
             errors=[e.as_dict() for e in errors],
         )
 
