@@ -20,19 +20,16 @@ next day. Measured:
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-from hub import create_app
+from bench.scratch_hub import scratch_hub
 from hub.db import database, write_transaction
 from hub.models import Action, ActionTask, OutboxMessage, Store, User
 from hub.seed.action_history import history
 from hub.services import action_effects
 from hub.services.action_notifications import queue_action_notices
-from hub.services.setup import initialise
 
 START = date(2026, 9, 28)
 MEASURED = datetime(2026, 10, 26, 6, 30, tzinfo=UTC)  # 07:30 in Berlin
@@ -91,19 +88,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def run(args: argparse.Namespace, url: str) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        app = create_app(
-            {
-                "DATABASE_URL": url or f"sqlite:///{Path(folder) / 'hub.db'}",
-                "INSTANCE_PATH": str(Path(folder) / "instance"),
-                "SECRET_KEY": "bench",
-            }
-        )
-        with app.app_context():
-            database.connect(reuse_if_open=True)
-            initialise(
-                admin_email="admin@example.org", admin_name="Admin", admin_password="bench-password-1", now=MEASURED
-            )
+    with scratch_hub(MEASURED, url) as app:
         fleet(app, args.stores)
         with app.app_context():
             database.connect(reuse_if_open=True)

@@ -22,22 +22,17 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from flask import Flask
-
-from hub import create_app
+from bench.scratch_hub import scratch_hub
 from hub.db import database
 from hub.seed import generator
 from hub.services import catalog
 from hub.services.alerts import routing
 from hub.services.case_classification import category_of
-from hub.services.setup import initialise
 from tests.hub.conftest import Clock, enroll_terminal
 
 REASON_CATEGORY = {"queue": "checkout", "staff": "staff", "stock": "availability", "price": "prices"}
@@ -80,21 +75,9 @@ def _batch(terminal: Any, size: int) -> list[dict[str, Any]]:
 
 def cost(batches: int, size: int) -> None:
     clock = Clock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
-    with tempfile.TemporaryDirectory() as folder:
-        app: Flask = create_app(
-            {
-                "DATABASE_URL": f"sqlite:///{Path(folder) / 'hub.db'}",
-                "INSTANCE_PATH": str(Path(folder) / "instance"),
-                "SECRET_KEY": "bench",
-                "CLOCK": clock,
-                "LANGUAGE": "en",
-            }
-        )
+    with scratch_hub(clock(), CLOCK=clock, LANGUAGE="en") as app:
         with app.app_context():
             database.connect(reuse_if_open=True)
-            initialise(
-                admin_email="admin@example.org", admin_name="Admin", admin_password="bench-password-1", now=clock()
-            )
             catalog.add_store("B001", "Berlin Mitte", time_zone="Europe/Berlin", now=clock())
             catalog.add_touchpoint("B001", "exit", "Exit")
             database.close()

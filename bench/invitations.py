@@ -18,13 +18,11 @@ import argparse
 import json
 import random
 import secrets
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from hub import create_app
+from bench.scratch_hub import scratch_hub
 from hub.db import database, db_time, placeholders, write_transaction
 from hub.models import Invitation, OutboxMessage, Store, Touchpoint
 from hub.services import catalog
@@ -33,7 +31,6 @@ from hub.services.invitation_keys import InvitationKeys
 from hub.services.invitation_sending import CHUNK, run_invitations
 from hub.services.invitations import Ask, InvitationSettings, invite
 from hub.services.personal_data import seal_contact
-from hub.services.setup import initialise
 from shared.protocol import format_time
 
 HQ = Scope(0, "hq_admin", None)
@@ -140,56 +137,47 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def run(args: argparse.Namespace, url: str) -> None:
     now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-    with tempfile.TemporaryDirectory() as folder:
-        app = create_app(
-            {
-                "DATABASE_URL": url or f"sqlite:///{Path(folder) / 'hub.db'}",
-                "INSTANCE_PATH": str(Path(folder) / "instance"),
-                "SECRET_KEY": "bench",
-            }
+    with scratch_hub(now, url) as app, app.app_context():
+        database.connect(reuse_if_open=True)
+        codes = [f"S{n:03d}" for n in range(args.stores)]
+        for code in codes:
+            catalog.add_store(code, f"Store {code}", time_zone="Europe/Berlin", now=now)
+            catalog.add_touchpoint(code, "exit", "Exit")
+        keys = InvitationKeys.from_secret("bench")
+        all_asks = asks(args.count, codes, now + timedelta(hours=1), random.Random(args.seed))
+        engine = "SQLite" if database.param == "?" else "PostgreSQL"
+        print(f"{engine}: {args.count} invitations to {args.stores} stores, batches of {BATCH}")
+
+        seconds = timed_invite(all_asks, keys, now)
+        skipped = Invitation.select().where(Invitation.state == "skipped").count()
+        print(
+            f"invite (checked):       {seconds:7.2f} s  {args.count / seconds:9,.0f} rows/s",
+            f"({skipped} skipped: interval)",
         )
-        with app.app_context():
-            database.connect(reuse_if_open=True)
-            initialise(admin_email="admin@example.org", admin_name="Admin", admin_password="bench-password-1", now=now)
-            codes = [f"S{n:03d}" for n in range(args.stores)]
-            for code in codes:
-                catalog.add_store(code, f"Store {code}", time_zone="Europe/Berlin", now=now)
-                catalog.add_touchpoint(code, "exit", "Exit")
-            keys = InvitationKeys.from_secret("bench")
-            all_asks = asks(args.count, codes, now + timedelta(hours=1), random.Random(args.seed))
-            engine = "SQLite" if database.param == "?" else "PostgreSQL"
-            print(f"{engine}: {args.count} invitations to {args.stores} stores, batches of {BATCH}")
+        seconds_raw = timed_raw_invitations(all_asks, keys, now)
+        print(
+            f"raw executemany:        {seconds_raw:7.2f} s  {args.count / seconds_raw:9,.0f} rows/s",
+            "(baseline, sealed and hashed)",
+        )
+        print(f"  ratio checked / raw:  {seconds / seconds_raw:7.1f}x")
+        with write_transaction():
+            Invitation.delete().where(Invitation.source == "raw").execute()
 
-            seconds = timed_invite(all_asks, keys, now)
-            skipped = Invitation.select().where(Invitation.state == "skipped").count()
-            print(
-                f"invite (checked):       {seconds:7.2f} s  {args.count / seconds:9,.0f} rows/s",
-                f"({skipped} skipped: interval)",
-            )
-            seconds_raw = timed_raw_invitations(all_asks, keys, now)
-            print(
-                f"raw executemany:        {seconds_raw:7.2f} s  {args.count / seconds_raw:9,.0f} rows/s",
-                "(baseline, sealed and hashed)",
-            )
-            print(f"  ratio checked / raw:  {seconds / seconds_raw:7.1f}x")
-            with write_transaction():
-                Invitation.delete().where(Invitation.source == "raw").execute()
-
-            began = time.perf_counter()
-            queued = 0
-            while True:
-                run_now = run_invitations(now + timedelta(hours=1), InvitationSettings())
-                queued += len(run_now.queued)
-                if not run_now.queued and not run_now.held_back:
-                    break
-            seconds = time.perf_counter() - began
-            assert queued == args.count - skipped, (queued, skipped)
-            print(f"job queues them:        {seconds:7.2f} s  {queued / seconds:9,.0f} invitations/s")
-            seconds_raw = timed_raw_messages(queued, now)
-            print(f"raw messages:           {seconds_raw:7.2f} s  {queued / seconds_raw:9,.0f} messages/s (baseline)")
-            print(f"  ratio job / raw:      {seconds / seconds_raw:7.1f}x")
-            assert OutboxMessage.select().where(OutboxMessage.kind == "invitation").count() == queued
-            database.close()
+        began = time.perf_counter()
+        queued = 0
+        while True:
+            run_now = run_invitations(now + timedelta(hours=1), InvitationSettings())
+            queued += len(run_now.queued)
+            if not run_now.queued and not run_now.held_back:
+                break
+        seconds = time.perf_counter() - began
+        assert queued == args.count - skipped, (queued, skipped)
+        print(f"job queues them:        {seconds:7.2f} s  {queued / seconds:9,.0f} invitations/s")
+        seconds_raw = timed_raw_messages(queued, now)
+        print(f"raw messages:           {seconds_raw:7.2f} s  {queued / seconds_raw:9,.0f} messages/s (baseline)")
+        print(f"  ratio job / raw:      {seconds / seconds_raw:7.1f}x")
+        assert OutboxMessage.select().where(OutboxMessage.kind == "invitation").count() == queued
+        database.close()
 
 
 if __name__ == "__main__":

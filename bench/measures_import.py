@@ -20,19 +20,16 @@ from __future__ import annotations
 
 import argparse
 import random
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from hub import create_app
+from bench.scratch_hub import scratch_hub
 from hub.db import database, db_day, db_time, placeholders, write_transaction
 from hub.models import Measure, MeasureValue, Store
 from hub.services import catalog, measures
 from hub.services.access import Scope
-from hub.services.setup import initialise
 
 ZONE = ZoneInfo("Europe/Berlin")
 HQ = Scope(0, "hq_admin", None)
@@ -109,48 +106,39 @@ def main(argv: Sequence[str] | None = None) -> None:
 def run(args: argparse.Namespace, now: datetime, url: str) -> None:
     first = datetime(2025, 11, 30, 23, 0, tzinfo=UTC)  # 00:00 of 1 December 2025 in Berlin
     hours = 24 * args.days
-    with tempfile.TemporaryDirectory() as folder:
-        app = create_app(
-            {
-                "DATABASE_URL": url or f"sqlite:///{Path(folder) / 'hub.db'}",
-                "INSTANCE_PATH": str(Path(folder) / "instance"),
-                "SECRET_KEY": "bench",
-            }
-        )
-        with app.app_context():
-            database.connect(reuse_if_open=True)
-            initialise(admin_email="admin@example.org", admin_name="Admin", admin_password="bench-password-1", now=now)
-            codes = [f"S{n:03d}" for n in range(args.stores)]
-            for code in codes:
-                catalog.add_store(code, f"Store {code}", time_zone=ZONE.key, now=now)
-            measures.define(measures.Definition("open_tills", "Open tills", "tills", "level", "hour"), now=now)
-            rng = random.Random(args.seed)
-            all_rows = batches(codes, hours, first, rng)
-            count = args.stores * hours
-            engine = "SQLite" if database.param == "?" else "PostgreSQL"
-            print(f"{engine}: {args.stores} stores x {hours} hours = {count} values, one batch per store")
+    with scratch_hub(now, url) as app, app.app_context():
+        database.connect(reuse_if_open=True)
+        codes = [f"S{n:03d}" for n in range(args.stores)]
+        for code in codes:
+            catalog.add_store(code, f"Store {code}", time_zone=ZONE.key, now=now)
+        measures.define(measures.Definition("open_tills", "Open tills", "tills", "level", "hour"), now=now)
+        rng = random.Random(args.seed)
+        all_rows = batches(codes, hours, first, rng)
+        count = args.stores * hours
+        engine = "SQLite" if database.param == "?" else "PostgreSQL"
+        print(f"{engine}: {args.stores} stores x {hours} hours = {count} values, one batch per store")
 
-            seconds, done = timed_load(all_rows, now)
-            assert done.created == count, done.created
-            print(f"load, all new:        {seconds:7.2f} s  {count / seconds:9,.0f} rows/s")
-            seconds, done = timed_load(all_rows, now)
-            assert done.unchanged == count, done.unchanged
-            print(f"load again, unchanged:{seconds:7.2f} s  {count / seconds:9,.0f} rows/s (nothing written)")
-            changed = {
-                code: [measures.Row(r.line, r.measure, r.store, r.period, r.value + 1) for r in rows]
-                for code, rows in all_rows.items()
-            }
-            seconds, done = timed_load(changed, now)
-            assert len(done.replaced) == count, len(done.replaced)
-            print(f"load, all changed:    {seconds:7.2f} s  {count / seconds:9,.0f} rows/s (every value replaced)")
+        seconds, done = timed_load(all_rows, now)
+        assert done.created == count, done.created
+        print(f"load, all new:        {seconds:7.2f} s  {count / seconds:9,.0f} rows/s")
+        seconds, done = timed_load(all_rows, now)
+        assert done.unchanged == count, done.unchanged
+        print(f"load again, unchanged:{seconds:7.2f} s  {count / seconds:9,.0f} rows/s (nothing written)")
+        changed = {
+            code: [measures.Row(r.line, r.measure, r.store, r.period, r.value + 1) for r in rows]
+            for code, rows in all_rows.items()
+        }
+        seconds, done = timed_load(changed, now)
+        assert len(done.replaced) == count, len(done.replaced)
+        print(f"load, all changed:    {seconds:7.2f} s  {count / seconds:9,.0f} rows/s (every value replaced)")
 
-            prepared = raw_tuples(all_rows, now)
-            with write_transaction():
-                MeasureValue.delete().execute()
-            seconds = timed_raw(prepared)
-            assert MeasureValue.select().count() == count
-            print(f"raw executemany:      {seconds:7.2f} s  {count / seconds:9,.0f} rows/s (baseline: no checks)")
-            database.close()
+        prepared = raw_tuples(all_rows, now)
+        with write_transaction():
+            MeasureValue.delete().execute()
+        seconds = timed_raw(prepared)
+        assert MeasureValue.select().count() == count
+        print(f"raw executemany:      {seconds:7.2f} s  {count / seconds:9,.0f} rows/s (baseline: no checks)")
+        database.close()
 
 
 if __name__ == "__main__":

@@ -28,14 +28,13 @@ from __future__ import annotations
 
 import argparse
 import random
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from bench.analytics_truth import REASONS, Reason, respondents, rollups, true_gains
 from bench.analytics_truth import store as jittered_store
+from bench.scratch_hub import scratch_hub
 from hub.services.drivers import measure, with_effect
 from hub.services.reason_effects import effects
 from hub.services.recommendations import choose
@@ -115,7 +114,6 @@ def cost_bench(stores: int, engine: str) -> None:
 
 
 def _cost(count: int, url: str) -> None:
-    from hub import create_app
     from hub.db import database
     from hub.models import Recommendation, Store
     from hub.seed.generator import Plan
@@ -125,49 +123,37 @@ def _cost(count: int, url: str) -> None:
     from hub.services.analytics import Period
     from hub.services.drivers import reason_drivers
     from hub.services.recommendations import make_recommendations
-    from hub.services.setup import initialise
 
     now = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)  # 07:30 in Berlin
-    with tempfile.TemporaryDirectory() as folder:
-        app = create_app(
-            {
-                "DATABASE_URL": url or f"sqlite:///{Path(folder) / 'hub.db'}",
-                "INSTANCE_PATH": str(Path(folder) / "instance"),
-                "SECRET_KEY": "bench",
-            }
+    with scratch_hub(now, url) as app, app.app_context():
+        database.connect(reuse_if_open=True)
+        report = seed(Plan(stores=count, days=14, per_day=274, seed=3, end=date(2026, 11, 22)), now=now)
+        hq = Scope(1, "hq_admin", None)
+        ids = [s.id for s in Store.select(Store.id).order_by(Store.id)]
+        for store_id in ids[::2]:
+            teams.save_team(hq, {"store": store_id, "name": "Checkout", "reasons": ["queue"]}, now=now)
+            teams.save_team(hq, {"store": store_id, "name": "Floor", "reasons": ["stock", "cleanliness"]}, now=now)
+        engine = "SQLite" if database.param == "?" else "PostgreSQL"
+        print(f"{engine}: {len(ids)} stores, {report.responses:,} responses over 14 days, teams in half the stores")
+        week = Period(date(2026, 11, 16), date(2026, 11, 22))
+        began = time.perf_counter()
+        for store_id in ids:
+            reason_drivers([store_id], week)
+        drivers = time.perf_counter() - began
+        began = time.perf_counter()
+        made = make_recommendations(now)
+        job = time.perf_counter() - began
+        began = time.perf_counter()
+        again = make_recommendations(now)
+        idle = time.perf_counter() - began
+        assert made == Recommendation.select().count() == len(ids) + len(ids[::2]) and again == 0
+        print(f"drivers of every store over the week: {drivers:7.2f} s  ({drivers / len(ids) * 1000:6.1f} ms a store)")
+        print(
+            f"the morning's job, {made} made:        {job:7.2f} s  ({job / len(ids) * 1000:6.1f} ms a store, "
+            f"{job / drivers:.2f}x the drivers)"
         )
-        with app.app_context():
-            database.connect(reuse_if_open=True)
-            initialise(admin_email="admin@example.org", admin_name="Admin", admin_password="bench-password-1", now=now)
-            report = seed(Plan(stores=count, days=14, per_day=274, seed=3, end=date(2026, 11, 22)), now=now)
-            hq = Scope(1, "hq_admin", None)
-            ids = [s.id for s in Store.select(Store.id).order_by(Store.id)]
-            for store_id in ids[::2]:
-                teams.save_team(hq, {"store": store_id, "name": "Checkout", "reasons": ["queue"]}, now=now)
-                teams.save_team(hq, {"store": store_id, "name": "Floor", "reasons": ["stock", "cleanliness"]}, now=now)
-            engine = "SQLite" if database.param == "?" else "PostgreSQL"
-            print(f"{engine}: {len(ids)} stores, {report.responses:,} responses over 14 days, teams in half the stores")
-            week = Period(date(2026, 11, 16), date(2026, 11, 22))
-            began = time.perf_counter()
-            for store_id in ids:
-                reason_drivers([store_id], week)
-            drivers = time.perf_counter() - began
-            began = time.perf_counter()
-            made = make_recommendations(now)
-            job = time.perf_counter() - began
-            began = time.perf_counter()
-            again = make_recommendations(now)
-            idle = time.perf_counter() - began
-            assert made == Recommendation.select().count() == len(ids) + len(ids[::2]) and again == 0
-            print(
-                f"drivers of every store over the week: {drivers:7.2f} s  ({drivers / len(ids) * 1000:6.1f} ms a store)"
-            )
-            print(
-                f"the morning's job, {made} made:        {job:7.2f} s  ({job / len(ids) * 1000:6.1f} ms a store, "
-                f"{job / drivers:.2f}x the drivers)"
-            )
-            print(f"a later run, nothing to make:        {idle * 1000:7.1f} ms")
-            database.close()
+        print(f"a later run, nothing to make:        {idle * 1000:7.1f} ms")
+        database.close()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

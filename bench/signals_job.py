@@ -15,19 +15,16 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from bench import analytics_signals as sim
-from hub import create_app
+from bench.scratch_hub import scratch_hub
 from hub.db import database, write_transaction
 from hub.models import ScoreDaily, Signal
 from hub.services import catalog
 from hub.services.analytics import survey_scales
-from hub.services.setup import initialise
 from hub.services.signals import check_signals
 
 DAYS = 7 * 60
@@ -59,31 +56,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=20261202)
     args = parser.parse_args(argv)
     now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-    with tempfile.TemporaryDirectory() as folder:
-        app = create_app(
-            {
-                "DATABASE_URL": f"sqlite:///{Path(folder) / 'hub.db'}",
-                "INSTANCE_PATH": str(Path(folder) / "instance"),
-                "SECRET_KEY": "bench",
-            }
-        )
-        with app.app_context():
-            database.connect(reuse_if_open=True)
-            initialise(admin_email="admin@example.org", admin_name="Admin", admin_password="bench-password-1", now=now)
+    with scratch_hub(now) as app, app.app_context():
+        database.connect(reuse_if_open=True)
+        began = time.perf_counter()
+        seed(args.stores, random.Random(args.seed), now.date() - timedelta(days=1), now)
+        print(f"seeded {args.stores} stores x {DAYS} days in {time.perf_counter() - began:.1f} s")
+        times = []
+        for _ in range(args.runs):
             began = time.perf_counter()
-            seed(args.stores, random.Random(args.seed), now.date() - timedelta(days=1), now)
-            print(f"seeded {args.stores} stores x {DAYS} days in {time.perf_counter() - began:.1f} s")
-            times = []
-            for _ in range(args.runs):
-                began = time.perf_counter()
-                check_signals(now)
-                times.append(1000 * (time.perf_counter() - began))
-            print(f"signals recorded: {Signal.select().count()}")
-            print(
-                f"check_signals on SQLite, {args.stores} stores: first run {times[0]:.0f} ms, "
-                f"later runs p50 {statistics.median(times[1:]):.0f} ms, max {max(times[1:]):.0f} ms"
-            )
-            database.close()
+            check_signals(now)
+            times.append(1000 * (time.perf_counter() - began))
+        print(f"signals recorded: {Signal.select().count()}")
+        print(
+            f"check_signals on SQLite, {args.stores} stores: first run {times[0]:.0f} ms, "
+            f"later runs p50 {statistics.median(times[1:]):.0f} ms, max {max(times[1:]):.0f} ms"
+        )
+        database.close()
 
 
 if __name__ == "__main__":
