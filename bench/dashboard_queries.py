@@ -269,6 +269,7 @@ COPIED_TABLES = (
     "rollup_daily",
     "score_daily",
     "score_monthly",
+    "score_weekly",
     "hour_daily",
     "reason_daily",
     "reason_pair_daily",

@@ -518,6 +518,22 @@ class ScoreMonthly(BaseModel):
         primary_key = CompositeKey("question", "day", "store_id", "channel")
 
 
+class ScoreWeekly(BaseModel):
+    """score_daily summed by ISO week (``day`` is the week's Monday; migration v0033), so the
+    whole weeks at a period's edges are one row: hub/queries/scores.py reads them here."""
+
+    question = TextField()
+    day = DateField()
+    store_id = IntegerField()
+    channel = TextField()
+    n = IntegerField()
+    locals().update(_value_columns(0, 10))
+
+    class Meta:
+        table_name = "score_weekly"
+        primary_key = CompositeKey("question", "day", "store_id", "channel")
+
+
 class HourDaily(BaseModel):
     """The smiley answers per local day, store and local hour of capture."""
 
@@ -615,7 +631,17 @@ class Signal(BaseModel):
     dismissed_at = DateTimeField(null=True)
 
 
-ALL_MODELS += [ScoreDaily, ScoreMonthly, HourDaily, ReasonDaily, ReasonPairDaily, TermDaily, Target, Signal]
+ALL_MODELS += [
+    ScoreDaily,
+    ScoreMonthly,
+    ScoreWeekly,
+    HourDaily,
+    ReasonDaily,
+    ReasonPairDaily,
+    TermDaily,
+    Target,
+    Signal,
+]
 
 
 class ApiToken(BaseModel):

@@ -10,7 +10,10 @@ A migration that adds rollups sets ``COUNTS_ROLLUPS = True``; ``migrate`` then h
 responses a hub already holds counted into them, in the transaction of the last such
 migration it applies (counting is today's code, which needs every rollup of today), by the
 ``count_rollups`` its caller hands in (hub/services/setup.py: the service that counts at
-ingest), since the migrations sit below the services and counting is theirs. A migration that sets
+ingest), since the migrations sit below the services and counting is theirs. A migration
+that adds a rollup it fills itself in SQL from another (v0033: weeks summed from days) sets
+``SUMS_ROLLUPS = True`` instead: alone it counts nothing, but when older migrations count,
+they count in its transaction or a later one, once its table is there. A migration that sets
 ``USES_CONTENT_KEY = True`` (v0008, keyed content hashes) is called ``up(db, sql, content_key)``
 with the key the caller derived from the hub's secret, which the migrations never read.
 """
@@ -85,9 +88,14 @@ def migrate(
     waiting = [(version, name) for version, name in available() if version not in done]
     # the counting of today needs today's rollups: only the last migration that adds rollups
     # counts (a database between two of them says so on /healthz: migrations pending)
-    counting = [
-        v for v, name in waiting if getattr(importlib.import_module(f"{__name__}.{name}"), "COUNTS_ROLLUPS", False)
-    ]
+    modules = {v: importlib.import_module(f"{__name__}.{name}") for v, name in waiting}
+    counting = []
+    if any(getattr(module, "COUNTS_ROLLUPS", False) for module in modules.values()):
+        counting = [
+            v
+            for v, module in modules.items()
+            if getattr(module, "COUNTS_ROLLUPS", getattr(module, "SUMS_ROLLUPS", False))
+        ]
     ran = []
     for version, name in waiting:
         module = importlib.import_module(f"{__name__}.{name}")

@@ -18,6 +18,7 @@ TABLES = (
     "rollup_daily",
     "score_daily",
     "score_monthly",
+    "score_weekly",
     "hour_daily",
     "reason_daily",
     "reason_pair_daily",
@@ -66,6 +67,11 @@ def add_scores(counts: Iterable[tuple[tuple, list[int]]]) -> None:
 def add_monthly_scores(counts: Iterable[tuple[tuple, list[int]]]) -> None:
     """score_daily's counts by month: the key's day is the first of the month."""
     _upsert("score_monthly", _SCORE_KEY, ("n", *_ELEVEN), [(*k, *v) for k, v in sorted(counts)])
+
+
+def add_weekly_scores(counts: Iterable[tuple[tuple, list[int]]]) -> None:
+    """score_daily's counts by ISO week: the key's day is the week's Monday."""
+    _upsert("score_weekly", _SCORE_KEY, ("n", *_ELEVEN), [(*k, *v) for k, v in sorted(counts)])
 
 
 def add_hours(counts: Iterable[tuple[tuple, list[int]]]) -> None:

@@ -6,8 +6,9 @@ read from the ``store_id = 0`` total rows, so HQ's year is a few hundred rows; a
 collection: none), and an inclusive range of store-local days. Values come back as
 ``{value: count}`` with int keys (a face, an NPS or CSAT number) and zero counts left out.
 Plain SQL, the same on SQLite and PostgreSQL; weeks and months are folded here from days.
-score_counts reads a period's whole months from score_monthly and only its edge days from
-score_daily, so a year costs about the same as a month.
+score_counts reads a period's whole months from score_monthly, the whole weeks at its edges
+from score_weekly and only the days left from score_daily, so a year costs about the same as
+a month, and 28 days about a third of their days.
 """
 
 from __future__ import annotations
@@ -54,15 +55,38 @@ def _add(into: dict[int, int], values: Any, first: int) -> None:
 
 
 def _periods(start: date, end: date, by: str) -> list[tuple[str, date, date]]:
-    """Where to read ``start``..``end`` from: (table, first, last) parts. Whole calendar months
-    come from score_monthly (first and last are months' first days there), the days before
-    and after them from score_daily; a grouping by day or week reads days only."""
+    """Where to read ``start``..``end`` from: (table, first, last) parts that cover it once.
+    Whole calendar months come from score_monthly (first and last are months' first days
+    there), whole ISO weeks left before and after them from score_weekly (the weeks'
+    Mondays), the remaining days from score_daily. A grouping by day reads days only, one by
+    week never months; by month, weeks are taken only within a month, so each folds into it
+    (the edges around whole months lie within one month each)."""
+    if by == "day":
+        return [("score_daily", start, end)]
+    if by == "week":
+        return _weeks(start, end)
     first_whole = start if start.day == 1 else month_start(month_start(start) + timedelta(days=31))
     after_end = end + timedelta(days=1)
     end_whole = end if after_end.day == 1 else month_start(end) - timedelta(days=1)
-    if by in ("day", "week") or first_whole > end_whole:
-        return [("score_daily", start, end)]
+    if first_whole > end_whole:  # within two months at most: by month, weeks stay in theirs
+        if by == "month" and month_start(start) != month_start(end):
+            return _weeks(start, month_start(end) - timedelta(days=1)) + _weeks(month_start(end), end)
+        return _weeks(start, end)
     parts = [("score_monthly", first_whole, month_start(end_whole))]
+    if start < first_whole:
+        parts += _weeks(start, first_whole - timedelta(days=1))
+    if end_whole < end:
+        parts += _weeks(end_whole + timedelta(days=1), end)
+    return parts
+
+
+def _weeks(start: date, end: date) -> list[tuple[str, date, date]]:
+    """``start``..``end`` as its whole ISO weeks (score_weekly) and the days around them."""
+    first_whole = start + timedelta(days=-start.weekday() % 7)
+    end_whole = end - timedelta(days=(end.weekday() + 1) % 7)
+    if first_whole > end_whole:
+        return [("score_daily", start, end)]
+    parts = [("score_weekly", first_whole, end_whole - timedelta(days=6))]
     if start < first_whole:
         parts.append(("score_daily", start, first_whole - timedelta(days=1)))
     if end_whole < end:

@@ -12,6 +12,8 @@ What each table holds (hub/models.py; ``store_id = 0`` rows are the total over e
 - score_daily: numeric answers (smiley, CSAT, NPS) per question, day, store and channel;
 - score_monthly: score_daily summed by calendar month (the first of the month as its day),
   so long periods read 12 rows a year (hub/queries/scores.py);
+- score_weekly: score_daily summed by ISO week (the Monday as its day), so the whole weeks
+  at a period's edges are a row each (the 28-day ranking reads about 9 rows a store);
 - hour_daily: smiley answers per day, store and local hour of capture;
 - reason_daily: each chosen option of a choice question, by the response's smiley face;
 - reason_pair_daily: each pair of options a response chose together, by its face, and (both
@@ -36,7 +38,8 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -72,6 +75,13 @@ def comment_language(text: str, locale: str) -> str:
     return detect_language(text, language_of(locale))
 
 
+@lru_cache(maxsize=4096)
+def _monday(day: str) -> str:
+    """The Monday of an ISO day's week, as ISO text (score_weekly's day)."""
+    found = date.fromisoformat(day)
+    return (found - timedelta(days=found.weekday())).isoformat()
+
+
 def _counts(width: int) -> list:
     return [0] * width
 
@@ -85,6 +95,7 @@ class Rollups:
     daily: Counter = field(default_factory=Counter)
     scores: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(12)))
     monthly: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(12)))
+    weekly: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(12)))
     hours: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(6)))
     reasons: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(6)))
     pairs: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(6)))
@@ -146,8 +157,13 @@ class Rollups:
 
     def _add_score(self, question: str, number: int, day: str, store_id: int, channel: str) -> None:
         month = day[:8] + "01"
+        monday = _monday(day)
         for store in (store_id, TOTAL):
-            for row in (self.scores[(question, day, store, channel)], self.monthly[(question, month, store, channel)]):
+            for row in (
+                self.scores[(question, day, store, channel)],
+                self.monthly[(question, month, store, channel)],
+                self.weekly[(question, monday, store, channel)],
+            ):
                 row[0] += self.weight
                 row[1 + number] += self.weight
 
@@ -195,6 +211,7 @@ class Rollups:
         tables = (
             (q.add_scores, self.scores, 2),
             (q.add_monthly_scores, self.monthly, 2),
+            (q.add_weekly_scores, self.weekly, 2),
             (q.add_hours, self.hours, 1),
             (q.add_reasons, self.reasons, 2),
             (q.add_reason_pairs, self.pairs, 2),

@@ -18,6 +18,7 @@ TABLES = (
     "rollup_daily",
     "score_daily",
     "score_monthly",
+    "score_weekly",
     "hour_daily",
     "reason_daily",
     "reason_pair_daily",
