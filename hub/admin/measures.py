@@ -4,11 +4,12 @@ its line and writes nothing."""
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template
 
 from hub.admin.base import bp, editors
 from hub.auth.guard import current_scope
 from hub.clock import now
+from hub.csv_upload import UploadRefused, uploaded_csv
 from hub.i18n import gettext, lazy_gettext
 from hub.services import measures
 from hub.services.access import Scope
@@ -48,16 +49,13 @@ def measures_page() -> tuple[str, int]:
 @bp.post("/measures")
 @editors
 def upload_measures() -> tuple[str, int]:
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return _page(400, failure=gettext("Choose a CSV file to upload."))
     try:
-        text = upload.read().decode("utf-8")
-    except UnicodeDecodeError:
-        return _page(400, failure=gettext("The file is not UTF-8 text."))
+        filename, text = uploaded_csv()
+    except UploadRefused as refused:
+        return _page(400, failure=refused.message)
     scope: Scope = current_scope()
     try:
         done = measures.import_csv(scope, text, now=now(), may_define=True)
     except measures.RowsRefused as refused:
         return _page(422, failure=gettext("Nothing was imported: the file has bad rows."), errors=refused.errors)
-    return _page(outcome=done, filename=upload.filename)
+    return _page(outcome=done, filename=filename)

@@ -5,10 +5,11 @@ and store managers, each for their stores): all rows or none, every bad row name
 
 from __future__ import annotations
 
-from flask import Response, current_app, render_template, request
+from flask import Response, current_app, render_template
 
 from hub.auth.guard import current_scope, current_user, signed_in
 from hub.clock import now
+from hub.csv_upload import UploadRefused, uploaded_csv
 from hub.dashboards import params
 from hub.dashboards.pages import bp, csv_response
 from hub.i18n import gettext, lazy_gettext
@@ -53,13 +54,10 @@ def invitation_rates_page() -> tuple[str, int]:
 def upload_invitations() -> tuple[str, int]:
     if current_user().role not in UPLOADERS:
         return _page(403, failure=gettext("Your role may not invite customers."))
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return _page(400, failure=gettext("Choose a CSV file to upload."))
     try:
-        text = upload.read().decode("utf-8")
-    except UnicodeDecodeError:
-        return _page(400, failure=gettext("The file is not UTF-8 text."))
+        filename, text = uploaded_csv()
+    except UploadRefused as refused:
+        return _page(400, failure=refused.message)
     try:
         made = invitations.invite(
             current_scope(),
@@ -72,7 +70,7 @@ def upload_invitations() -> tuple[str, int]:
     except invitations.InvitationsRefused as refused:
         return _page(422, failure=gettext("Nothing was imported: the file has bad rows."), errors=refused.errors)
     created = sum(1 for m in made if m.created)
-    return _page(imported={"file": upload.filename, "created": created, "known": len(made) - created})
+    return _page(imported={"file": filename, "created": created, "known": len(made) - created})
 
 
 @bp.get("/dashboard/invitations.csv")

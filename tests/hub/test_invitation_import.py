@@ -104,3 +104,18 @@ def test_a_store_manager_uploads_invitations_for_their_store_only(app, client, p
     sign_in_as(client, people["ana"])  # an HQ analyst reads, does not invite
     assert "import-failure" not in client.get("/dashboard/invitations").get_data(as_text=True)
     assert 'action="/dashboard/invitations"' not in client.get("/dashboard/invitations").get_data(as_text=True)
+
+
+def test_a_latin_1_file_is_refused_in_the_persons_language_and_invites_nobody(app, client, people):
+    from io import BytesIO
+
+    from tests.hub.alerting import sign_in_as
+
+    csrf = sign_in_as(client, people["mia"])
+    data = {"csrf_token": csrf, "file": (BytesIO(GOOD.replace("O-1", "Ö-1").encode("latin-1")), "i.csv")}
+    refused = client.post(
+        "/dashboard/invitations", data=data, content_type="multipart/form-data", headers={"Accept-Language": "de"}
+    )
+    assert refused.status_code == 400
+    assert "Die Datei ist kein UTF-8-Text." in refused.get_data(as_text=True)
+    assert rows(app, "SELECT COUNT(*) FROM invitation") == [(0,)]

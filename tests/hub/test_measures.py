@@ -312,3 +312,17 @@ def test_the_upload_needs_the_forms_csrf_token_and_an_hq_admin(app, client, peop
     sign_in(client, "mia@example.org", PASSWORD)
     assert client.get("/admin/measures").status_code == 403
     assert _values(app) == []
+
+
+def test_a_missing_or_latin_1_file_is_refused_with_a_message_and_imports_nothing(app, client, people):
+    sign_in(client, "admin@example.org", ADMIN_PASSWORD)
+    csrf = csrf_of(page(client, "/admin/measures"))
+    latin_1 = {
+        "csrf_token": csrf,
+        "file": (io.BytesIO("measure,store,day,value\nKäse,B001,2026-11-21,4\n".encode("latin-1")), "m.csv"),
+    }
+    refused = client.post("/admin/measures", data=latin_1, content_type="multipart/form-data")
+    assert refused.status_code == 400 and "The file is not UTF-8 text." in refused.get_data(as_text=True)
+    none = client.post("/admin/measures", data={"csrf_token": csrf}, content_type="multipart/form-data")
+    assert none.status_code == 400 and "Choose a CSV file to upload." in none.get_data(as_text=True)
+    assert _values(app) == []
