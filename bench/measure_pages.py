@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import argparse
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from bench.dashboard_queries import CACHE, VOXLOOP, percentile
+from bench.page_client import cached_app, ms, page, signed_in, timed
 
 END = date(2026, 11, 30)
 ADMIN_EMAIL = "bench.measures@voxloop.test"
@@ -46,7 +45,7 @@ def seed(path: Path, args: argparse.Namespace) -> None:
     command += ["--per-day", str(args.per_day), "--seed", "1", "--end", END.isoformat(), "--database-url", url]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     seeded = time.monotonic() - started
-    with _app(path) as app, app.app_context():
+    with cached_app(path) as app, app.app_context():
         from hub.db import database
 
         database.connect(reuse_if_open=True)
@@ -93,42 +92,7 @@ def _exists(period: str, zone: str) -> bool:
     return True
 
 
-class _app:
-    """The hub's app on the cached database, with an instance directory of its own."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.folder = tempfile.TemporaryDirectory()
-
-    def __enter__(self) -> Any:
-        from hub import create_app
-
-        return create_app(
-            {
-                "DATABASE_URL": f"sqlite:///{self.path}",
-                "INSTANCE_PATH": self.folder.name,
-                "SECRET_KEY": "bench-measure-pages",
-                "LANGUAGE": "en",
-            }
-        )
-
-    def __exit__(self, *_: object) -> None:
-        self.folder.cleanup()
-
-
-def _timed(run: Callable[[], Any], repeat: int) -> list[float]:
-    run()  # warm
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return times
-
-
 def measure(path: Path, repeat: int) -> dict[str, list[float]]:
-    import re
-
     from hub.db import database
     from hub.models import Store, User
     from hub.services import measure_links
@@ -137,26 +101,14 @@ def measure(path: Path, repeat: int) -> dict[str, list[float]]:
 
     month = f"from={END - timedelta(days=27)}&to={END}"
     year = f"from={END - timedelta(days=364)}&to={END}&grain=week"
-    with _app(path) as app:
+    with cached_app(path) as app:
         with app.app_context():
             database.connect(reuse_if_open=True)
             if User.get_or_none(User.email == ADMIN_EMAIL) is None:
                 add_user(ADMIN_EMAIL, "Bench admin", "hq_admin", ADMIN_PASSWORD, now=datetime.now(UTC))
             store = Store.select().order_by(Store.code).first()
             database.close()
-        client = app.test_client()
-        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
-        answer = client.post("/login", data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "csrf_token": token})
-        if answer.status_code != 302:
-            raise SystemExit(f"signing in failed: {answer.status_code}")
-
-        def page(url: str) -> Callable[[], None]:
-            def run() -> None:
-                got = client.get(url)
-                if got.status_code != 200:
-                    raise SystemExit(f"{url} answered {got.status_code}")
-
-            return run
+        client = signed_in(app, ADMIN_EMAIL, ADMIN_PASSWORD)
 
         def links(store_id: int | None) -> Callable[[], None]:
             def run() -> None:
@@ -168,24 +120,20 @@ def measure(path: Path, repeat: int) -> dict[str, list[float]]:
             return run
 
         runs = {
-            "/dashboard, 28 days": page(f"/dashboard?{month}"),
-            "/dashboard, 28 days, measure=open_tills": page(f"/dashboard?{month}&measure=open_tills"),
-            "/dashboard, a year per week": page(f"/dashboard?{year}"),
-            "/dashboard, a year per week, measure=open_tills": page(f"/dashboard?{year}&measure=open_tills"),
-            "/dashboard/stores/<code>, 28 days": page(f"/dashboard/stores/{store.code}?{month}"),
+            "/dashboard, 28 days": page(client, f"/dashboard?{month}"),
+            "/dashboard, 28 days, measure=open_tills": page(client, f"/dashboard?{month}&measure=open_tills"),
+            "/dashboard, a year per week": page(client, f"/dashboard?{year}"),
+            "/dashboard, a year per week, measure=open_tills": page(client, f"/dashboard?{year}&measure=open_tills"),
+            "/dashboard/stores/<code>, 28 days": page(client, f"/dashboard/stores/{store.code}?{month}"),
             "/dashboard/stores/<code>, 28 days, measure=open_tills": page(
-                f"/dashboard/stores/{store.code}?{month}&measure=open_tills"
+                client, f"/dashboard/stores/{store.code}?{month}&measure=open_tills"
             ),
-            "/dashboard/drivers, every store, 28 days": page(f"/dashboard/drivers?{month}"),
-            "/dashboard/drivers?store=<code>, 28 days": page(f"/dashboard/drivers?store={store.code}&{month}"),
+            "/dashboard/drivers, every store, 28 days": page(client, f"/dashboard/drivers?{month}"),
+            "/dashboard/drivers?store=<code>, 28 days": page(client, f"/dashboard/drivers?store={store.code}&{month}"),
             "links_for, every store, 28 days": links(None),
             "links_for, one store, 28 days": links(store.id),
         }
-        return {name: _timed(run, repeat) for name, run in runs.items()}
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f}" if seconds < 0.1 else f"{seconds * 1000:.0f}"
+        return {name: timed(run, repeat) for name, run in runs.items()}
 
 
 def main() -> None:

@@ -14,14 +14,13 @@ hub's work without HTTP. The report gives p50 and p95 per run; the screen reload
 from __future__ import annotations
 
 import argparse
-import re
 import subprocess
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from bench.dashboard_queries import CACHE, VOXLOOP, percentile
-from bench.measure_pages import _app, _timed, ms
+from bench.page_client import cached_app, ms, page, signed_in, timed
 
 END = date(2026, 11, 30)
 NOON = datetime(2026, 11, 30, 11, 0, tzinfo=UTC)  # 12:00 in Berlin
@@ -46,7 +45,7 @@ def measure(path: Path, repeat: int) -> dict[str, list[float]]:
     from hub.services import customer_news
     from hub.services.users import add_user
 
-    with _app(path) as app:
+    with cached_app(path) as app:
         app.config["CLOCK"] = lambda: NOON
         with app.app_context():
             database.connect(reuse_if_open=True)
@@ -55,19 +54,7 @@ def measure(path: Path, repeat: int) -> dict[str, list[float]]:
             store = Store.select().order_by(Store.code).first()
             region = Region.select().order_by(Region.name).first()
             database.close()
-        client = app.test_client()
-        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
-        answer = client.post("/login", data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "csrf_token": token})
-        if answer.status_code != 302:
-            raise SystemExit(f"signing in failed: {answer.status_code}")
-
-        def page(url: str) -> Any:
-            def run() -> None:
-                got = client.get(url)
-                if got.status_code != 200:
-                    raise SystemExit(f"{url} answered {got.status_code}")
-
-            return run
+        client = signed_in(app, ADMIN_EMAIL, ADMIN_PASSWORD)
 
         def news(store_ids: list[int] | None) -> Any:
             def run() -> None:
@@ -78,15 +65,15 @@ def measure(path: Path, repeat: int) -> dict[str, list[float]]:
 
             return run
 
-        runs = {"/weather, every store": page("/weather"), "news alone, every store": news(None)}
+        runs = {"/weather, every store": page(client, "/weather"), "news alone, every store": news(None)}
         if region is not None:
             with app.app_context():
                 in_region = [s.id for s in Store.select(Store.id).where(Store.region == region.id)]
-            runs[f"/weather/regions/<id>, {len(in_region)} stores"] = page(f"/weather/regions/{region.id}")
+            runs[f"/weather/regions/<id>, {len(in_region)} stores"] = page(client, f"/weather/regions/{region.id}")
             runs["news alone, the region"] = news(in_region)
-        runs["/weather/stores/<code>"] = page(f"/weather/stores/{store.code}")
+        runs["/weather/stores/<code>"] = page(client, f"/weather/stores/{store.code}")
         runs["news alone, one store"] = news([store.id])
-        return {name: _timed(run, repeat) for name, run in runs.items()}
+        return {name: timed(run, repeat) for name, run in runs.items()}
 
 
 def main() -> None:
