@@ -332,7 +332,16 @@ def term_sieve(term: str) -> tuple[str, ...]:
     return tuple(sieve for word in term.lower().split() if (sieve := _sieve_word(word)).strip("_"))
 
 
-@lru_cache(maxsize=64)  # ingest asks for the terms and then the sentiment of the same comment
+# A comment is read up to four times in one ingest transaction: its language, terms and sentiment
+# for the rollups, its language again for PostgreSQL's comment index, and language and terms
+# once more by the classification of a case it joins, which also reads the case's earlier
+# responses again on every batch that joins it. What these functions give is a pure function of
+# their arguments, so the latest results are kept per process (nothing to invalidate: the same
+# text always reads the same); a few thousand comments of a few hundred characters each.
+ANALYSED = 4096
+
+
+@lru_cache(maxsize=64)  # terms and sentiment of a comment not analysed before tokenise it once
 def _tokens(text: str) -> tuple[tuple[str, bool], ...]:
     """Lower-case tokens (words and clause breaks), each with whether it began with a capital."""
     return tuple(
@@ -348,6 +357,7 @@ _OWN_WORDS = {
 }
 
 
+@lru_cache(maxsize=ANALYSED)
 def detect_language(text: str, fallback: str) -> str:
     """The language of ``text`` among ``LANGUAGES``: the one more of its words belong to only
     (a word with an umlaut or ß counts for German); ``fallback`` when neither leads."""
@@ -370,6 +380,11 @@ def comment_terms(text: str, language: str) -> list[str]:
     a stop word (its Snowball stem, so "Kasse" and "Kassen" are one term), and each pair of
     neighbouring such words ("opening hour", "freundlich personal"; after its second word).
     A stop word, a number or a punctuation mark between two words ends a phrase."""
+    return list(_terms(text, language))
+
+
+@lru_cache(maxsize=ANALYSED)
+def _terms(text: str, language: str) -> tuple[str, ...]:
     stop = _STOP.get(language, _ALL_STOP)
     terms: dict[str, None] = {}
     previous: str | None = None
@@ -385,7 +400,7 @@ def comment_terms(text: str, language: str) -> list[str]:
         if previous is not None and previous != word:
             terms[f"{previous} {word}"] = None
         previous = word
-    return list(terms)
+    return tuple(terms)
 
 
 def _weight(token: str, language: str) -> float | None:
@@ -416,6 +431,7 @@ class _Clause:
     held: float = 0.0  # "super", "voll": a word of its own, or an intensifier of the next one
 
 
+@lru_cache(maxsize=ANALYSED)
 def comment_sentiment(text: str, language: str) -> float:
     """How positive ``text`` sounds, from -1 (very negative) to 1 (very positive); 0 when no
     weighted word occurs. Scope: a negation ("nicht", "kein", "not", "no") turns the next

@@ -248,3 +248,21 @@ def test_a_topic_groups_the_inflected_forms_of_its_word():
 def test_the_established_lexicons_score_words_the_hand_made_one_lacks():
     assert comment_sentiment("The cashier was grouchy", "en") < 0
     assert comment_sentiment("Die Verkäuferin war herzlich", "de") > 0
+
+
+def test_a_comment_read_again_reads_the_same_and_its_terms_are_a_list_of_its_own():
+    text = "Die Schlange an der Kasse war lang, aber das Personal sehr freundlich"
+    first = comment_terms(text, "de")
+    first.append("changed by the caller")
+    assert comment_terms(text, "de") == ["schlange", "kasse", "lang", "personal", "freundlich"]
+    assert detect_language(text, "en") == detect_language.__wrapped__(text, "en") == "de"
+    assert comment_sentiment(text, "de") == comment_sentiment.__wrapped__(text, "de") > 0
+
+
+def test_what_is_kept_is_keyed_by_the_whole_text_and_the_language_asked():
+    assert detect_language("Sehr gut", "en") == "de"
+    assert detect_language("Sehr gut!", "en") == "de"
+    assert detect_language("ok", "en") == "en"
+    assert detect_language("ok", "de") == "de"  # no sign either way: the page's language
+    assert comment_terms("Kassen voll", "de") == ["kasse", "voll", "kasse voll"]
+    assert comment_terms("Kassen voll", "en") != comment_terms("Kassen voll", "de")
