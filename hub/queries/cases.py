@@ -166,3 +166,17 @@ def people_to_tell(store_id: int, region_id: int | None) -> list[tuple[int, int,
         (store_id, True, True, region_id, store_id, True),
     ).fetchall()
     return [(row[0], row[1], row[2]) for row in rows]
+
+
+def save_classification(case_id: int, fields: dict[str, Any], computed_at: datetime) -> None:
+    """Store a case's classification (``fields``: category, priority, priority_reasons as JSON
+    text, language, suggested_reply), keeping a customer value a CRM sent before. One plain
+    upsert: routing runs it for every case a batch opens or joins."""
+    p = database.param
+    columns = (*fields, "computed_at")
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns)
+    database.execute_sql(
+        f"INSERT INTO case_classification (case_id, {', '.join(columns)}) "
+        f"VALUES ({p}, {placeholders(len(columns))}) ON CONFLICT (case_id) DO UPDATE SET {updates}",
+        (case_id, *fields.values(), db_time(computed_at)),
+    )

@@ -41,7 +41,7 @@ from flask import current_app
 
 from hub.db import stored_time, write_transaction
 from hub.i18n import lazy_gettext
-from hub.models import Case, CaseClassification, CaseResponse
+from hub.models import Case, CaseClassification, CaseResponse, JSONText
 from hub.queries import cases as q
 from hub.services.access import Scope
 from hub.services.comment_text import comment_terms, detect_language, word_key
@@ -219,17 +219,14 @@ def _classify(case_id: int, *, now: datetime, contact_key: bytes | None) -> None
     language = language_of(facts, fallback)
     category = category_of(facts.reasons, facts.comments, language)
     priority, why = priority_of(facts.lowest, facts.contact, repeat, value)
-    row = {
-        CaseClassification.category: category,
-        CaseClassification.priority: priority,
-        CaseClassification.priority_reasons: why,
-        CaseClassification.language: language,
-        CaseClassification.suggested_reply: suggested_reply(category, language, store_name),
-        CaseClassification.computed_at: now.replace(tzinfo=None),
+    fields = {
+        "category": category,
+        "priority": priority,
+        "priority_reasons": JSONText().db_value(why),
+        "language": language,
+        "suggested_reply": suggested_reply(category, language, store_name),
     }
-    CaseClassification.insert({CaseClassification.case: case_id, **row}).on_conflict(
-        conflict_target=[CaseClassification.case], update=row
-    ).execute()
+    q.save_classification(case_id, fields, now)
 
 
 def _contact_key() -> bytes:
