@@ -5,14 +5,14 @@ only saves work, so several hub processes can run side by side."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app
 
 from hub.models import Terminal
 from hub.services.catalog import SurveyCache
-from hub.services.terminal_config import config_etag, terminal_config
+from hub.services.terminal_config import ConfigEtags, terminal_config
 
 
 @dataclass
@@ -20,6 +20,7 @@ class HubState:
     surveys: SurveyCache
     contact_key: bytes
     content_key: bytes
+    etags: ConfigEtags = field(default_factory=ConfigEtags)
 
     def terminal_config(self, terminal: Terminal) -> dict[str, Any]:
         config = current_app.config
@@ -28,7 +29,10 @@ class HubState:
         )
 
     def config_etag(self, terminal: Terminal) -> str:
-        return config_etag(self.terminal_config(terminal))
+        config = current_app.config
+        return self.etags.etag(
+            terminal, public_url=config["PUBLIC_URL"], secret_key=config["SECRET_KEY"], surveys=self.surveys
+        )
 
 
 def init_app(app: Flask, contact_key: bytes, content_key: bytes) -> None:

@@ -7,6 +7,7 @@ import copy
 
 import pytest
 
+from hub.db import database
 from hub.services import catalog
 from hub.services.catalog import DEFAULT_SURVEY
 from hub.services.enrollment import revoke
@@ -113,3 +114,26 @@ def test_a_revoked_terminal_gets_no_configuration(app, clock, terminal):
         revoke(terminal.device_id, now=clock())
 
     assert_problem(get_config(terminal), 403, "revoked_device")
+
+
+def test_the_announced_etag_follows_changes_made_by_another_process(app, terminal):
+    """Each hub process keeps the ETags it made, by the configuration's row: a store renamed
+    or a terminal renamed in the database (here behind the app's back, as another process
+    would) is announced at the next sync, and a name set back gives the first ETag again."""
+    first = terminal.post_batch([terminal.response()]).get_json()["config_etag"]
+    statements = (
+        ("UPDATE store SET name = 'Berlin Ost' WHERE code = 'B001'", ()),
+        ("UPDATE terminal SET name = 'Exit 2' WHERE id = ?", (terminal.device_id,)),
+    )
+    seen = [first]
+    for sql, params in statements:
+        with connected(app):
+            database.execute_sql(sql.replace("?", database.param), params)
+        announced = terminal.post_batch([terminal.response()]).get_json()["config_etag"]
+        assert announced not in seen
+        assert announced == get_config(terminal).headers["ETag"]
+        seen.append(announced)
+    with connected(app):
+        database.execute_sql(f"UPDATE terminal SET name = 'Exit 1' WHERE id = {database.param}", (terminal.device_id,))
+        database.execute_sql("UPDATE store SET name = 'Berlin Mitte' WHERE code = 'B001'")
+    assert terminal.post_batch([terminal.response()]).get_json()["config_etag"] == first
