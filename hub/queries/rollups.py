@@ -36,20 +36,32 @@ _ELEVEN = tuple(f"v{k}" for k in range(11))
 _FIVE = tuple(f"v{k}" for k in range(1, 6))
 
 
+# PostgreSQL: each column's array type for ``unnest`` (the rest are TEXT)
+_INTEGERS = frozenset({"store_id", "touchpoint_id", "hour", "count", "n", "negative", "positive", *_ELEVEN, *_FIVE})
+_ARRAY_TYPE = {"day": "date[]", "sentiment": "float8[]", **dict.fromkeys(_INTEGERS, "int[]")}
+
+
 def _upsert(table: str, key: tuple[str, ...], values: tuple[str, ...], rows: list[tuple]) -> None:
-    """INSERT rows (key columns, then value columns); on a clash add the values."""
+    """INSERT rows (key columns, then value columns); on a clash add the values. SQLite: one
+    statement run per row (executemany, in-process). PostgreSQL: one statement for all rows,
+    a column an array (``unnest``), which costs the server a fraction of a statement per row;
+    the rows go in their (sorted) order, so locks are still taken in one order."""
     if not rows:
         return
     columns = key + values
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in values)
     day_at = key.index("day")
     rows = [(*row[:day_at], db_day(row[day_at]), *row[day_at + 1 :]) for row in rows]
-    sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders(len(columns))}) "
-        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+    conflict = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+    if is_sqlite():
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders(len(columns))}) {conflict}"
+        database.cursor().executemany(sql, rows)
+        return
+    arrays = ", ".join(f"%s::{_ARRAY_TYPE.get(c, 'text[]')}" for c in columns)
+    database.execute_sql(
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) {conflict}",
+        [list(column) for column in zip(*rows, strict=True)],
     )
-    cursor = database.cursor()
-    cursor.executemany(sql, rows)
 
 
 def add_daily(counts: Iterable[tuple[tuple, int]]) -> None:
