@@ -9,7 +9,8 @@ the band (e.g. fewer than 3 tills open). Every response of one store-hour shares
 regressors, so the responses enter as cells: how many and the sum of their y.
 Least squares on the cells weighted by their responses gives the responses' estimate; the
 fixed effects are swept out by alternating weighted demeaning (Frisch-Waugh-Lovell), so the
-cost grows with the cells, not with the effects.
+cost grows with the cells, not with the effects; NumPy does the sweeps over every outcome at
+once (a scope's hours across hundreds of stores are tens of thousands of cells).
 
 The interval is cluster-robust by store-day (a day's hours share its weather, staff and
 customers): the sandwich variance of the responses' scores summed per cluster, with the
@@ -20,9 +21,10 @@ from __future__ import annotations
 
 import functools
 import math
-from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from shared.stats import student_t_sf
 
@@ -69,29 +71,36 @@ def t_quantile(p: float, df: float) -> float:
     return (low + high) / 2
 
 
-def _demean(cells: Sequence[Cell], columns: list[list[float]]) -> int:
-    """Sweep every fixed effect out of ``columns`` (in place), weighted by the cells' responses;
-    returns how many effect levels there are (degrees of freedom used)."""
-    groups: list[list[tuple[list[int], list[int], float]]] = []
+def _levels(cells: Sequence[Cell]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per fixed effect: each cell's level (0..L-1) and each level's summed weight."""
+    weights = np.fromiter((c.n for c in cells), dtype=float, count=len(cells))
+    found = []
     for position in range(len(cells[0].effects)):
-        members: dict[Hashable, list[int]] = defaultdict(list)
-        for i, c in enumerate(cells):
-            members[c.effects[position]].append(i)
-        groups.append([(ix, [cells[i].n for i in ix], float(sum(cells[i].n for i in ix))) for ix in members.values()])
+        numbers: dict[Hashable, int] = {}
+        level = np.fromiter(
+            (numbers.setdefault(c.effects[position], len(numbers)) for c in cells), dtype=np.intp, count=len(cells)
+        )
+        found.append((level, np.bincount(level, weights=weights, minlength=len(numbers))))
+    return found
+
+
+def _demean(weights: np.ndarray, levels: list[tuple[np.ndarray, np.ndarray]], columns: np.ndarray) -> int:
+    """Sweep every fixed effect out of ``columns`` (cells x columns, in place), weighted by the
+    cells' responses; returns how many effect levels there are (degrees of freedom used)."""
+    weighted = np.empty_like(columns)
     for _ in range(SWEEPS):
         moved = 0.0
-        for members in groups:
-            for indexes, weights, weight in members:
-                for column in columns:
-                    mean = sum(w * column[i] for i, w in zip(indexes, weights, strict=True)) / weight
-                    if abs(mean) > TOLERANCE:
-                        moved = max(moved, abs(mean))
-                        for i in indexes:
-                            column[i] -= mean
+        for level, total in levels:
+            np.multiply(columns, weights[:, None], out=weighted)
+            sums = np.column_stack([np.bincount(level, weights=column, minlength=len(total)) for column in weighted.T])
+            means = sums / total[:, None]
+            means[np.abs(means) <= TOLERANCE] = 0.0
+            moved = max(moved, float(np.abs(means).max(initial=0.0)))
+            columns -= means[level]
         if moved <= TOLERANCE:
             break
     # levels less one per effect but the first (the intercept), as a dummy regression counts
-    return sum(len(members) for members in groups) - len(groups) + 1
+    return sum(len(total) for _, total in levels) - len(levels) + 1
 
 
 def fit(cells: Sequence[Cell], totals: Sequence[float]) -> Estimate | None:
@@ -107,26 +116,33 @@ def fit_all(cells: Sequence[Cell], outcomes: Sequence[Sequence[float]]) -> list[
     cells = [cells[i] for i in kept]
     if not cells or len({c.cluster for c in cells}) < 2:
         return [None] * len(outcomes)
-    x = [1.0 if c.band else 0.0 for c in cells]
-    ys = [[totals[i] / cells[j].n for j, i in enumerate(kept)] for totals in outcomes]
-    levels = _demean(cells, [x, *ys])
-    sxx = sum(c.n * xi * xi for c, xi in zip(cells, x, strict=True))
+    n = np.fromiter((c.n for c in cells), dtype=float, count=len(cells))
+    columns = np.empty((len(cells), 1 + len(outcomes)))
+    columns[:, 0] = [1.0 if c.band else 0.0 for c in cells]
+    for k, totals in enumerate(outcomes, start=1):
+        columns[:, k] = np.asarray(totals, dtype=float)[kept] / n
+    levels = _demean(n, _levels(cells), columns)
+    x = columns[:, 0]
+    sxx = float(np.dot(n * x, x))
     if sxx < 1e-9:
         return [None] * len(outcomes)
-    return [_estimate(cells, x, y, sxx, levels) for y in ys]
+    numbers: dict[Hashable, int] = {}
+    cluster = np.fromiter((numbers.setdefault(c.cluster, len(numbers)) for c in cells), dtype=np.intp, count=len(cells))
+    band_hours = sum(1 for c in cells if c.band)
+    return [_estimate(n, x, columns[:, k], sxx, levels, cluster, band_hours) for k in range(1, columns.shape[1])]
 
 
-def _estimate(cells: Sequence[Cell], x: list[float], y: list[float], sxx: float, levels: int) -> Estimate:
-    beta = sum(c.n * xi * yi for c, xi, yi in zip(cells, x, y, strict=True)) / sxx
-    scores: dict[Hashable, float] = defaultdict(float)
-    for c, xi, yi in zip(cells, x, y, strict=True):
-        # the cell's responses' residuals sum to n times the cell's residual (FWL)
-        scores[c.cluster] += c.n * xi * (yi - beta * xi)
+def _estimate(
+    n: np.ndarray, x: np.ndarray, y: np.ndarray, sxx: float, levels: int, cluster: np.ndarray, band_hours: int
+) -> Estimate:
+    beta = float(np.dot(n * x, y)) / sxx
+    # the cell's responses' residuals sum to n times the cell's residual (FWL)
+    scores = np.bincount(cluster, weights=n * x * (y - beta * x))
     clusters = len(scores)
-    responses = sum(c.n for c in cells)
+    responses = int(n.sum())
     k = levels + 1
     factor = clusters / (clusters - 1) * (responses - 1) / max(responses - k, 1)
-    se = math.sqrt(factor * sum(s * s for s in scores.values())) / sxx
+    se = math.sqrt(factor * float(np.dot(scores, scores))) / sxx
     half = t_quantile(0.975, clusters - 1) * se
     return Estimate(
         value=beta,
@@ -134,7 +150,7 @@ def _estimate(cells: Sequence[Cell], x: list[float], y: list[float], sxx: float,
         high=beta + half,
         se=se,
         responses=responses,
-        hours=len(cells),
-        band_hours=sum(1 for c in cells if c.band),
+        hours=len(n),
+        band_hours=band_hours,
         clusters=clusters,
     )
