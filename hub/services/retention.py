@@ -17,7 +17,8 @@ The hourly ``retention`` job (hub/jobs.py) deletes, each by its setting in hub/c
   after the invitation's time; its keyed hash (what the interval rule compares) once the
   interval (INVITATION_INTERVAL_DAYS) after it has passed;
 - sync logs after RETENTION_SYNC_LOG_DAYS; seen nonces once no signature could still use them
-  (twice SIGNATURE_MAX_SKEW_SECONDS, at least 15 minutes).
+  (twice SIGNATURE_MAX_SKEW_SECONDS, at least 15 minutes); a help desk's event ids once no
+  signed event could still be replayed (twice the inbound signature's window: 10 minutes).
 
 Every step is an idempotent delete or blanking in short write transactions of at most
 ``BATCH`` rows, so two job processes running it at once delete each row once (the second finds
@@ -41,6 +42,7 @@ from hub.db import database, is_sqlite, write_transaction
 from hub.models import (
     Case,
     CaseResponse,
+    HelpdeskEvent,
     Invitation,
     LoginAttempt,
     OutboxMessage,
@@ -50,8 +52,11 @@ from hub.models import (
     SeenNonce,
     SyncLog,
 )
+from hub.services.helpdesk.inbound import TOLERANCE_SECONDS
 
 BATCH = 500
+# a help desk's event id is kept while a replay of its signed event could still pass
+HELPDESK_EVENT_AGE = timedelta(seconds=2 * TOLERANCE_SECONDS)
 ERASED_CONTACT = {"erased": True}
 
 
@@ -117,6 +122,7 @@ def apply_retention(now: datetime, periods: RetentionPeriods) -> RetentionRun:
         ("invitation_address_hashes", lambda: _invitation_address_hashes(at, periods)),
         ("sync_logs", lambda: _delete(SyncLog, SyncLog.received_at < at - _days(periods.sync_log_days))),
         ("nonces", lambda: _delete(SeenNonce, SeenNonce.created_at < at - timedelta(seconds=periods.nonce_seconds))),
+        ("helpdesk_events", lambda: _delete(HelpdeskEvent, HelpdeskEvent.received_at < at - HELPDESK_EVENT_AGE)),
     ]
     run = RetentionRun()
     with overwriting_deletes():

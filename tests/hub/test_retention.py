@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from hub.jobs import deliverer_for, job_functions
-from hub.models import AlertRule, Case, LoginAttempt, OutboxMessage, Response, SyncLog
+from hub.models import AlertRule, Case, HelpdeskEvent, LoginAttempt, OutboxMessage, Response, SyncLog
 from hub.services.alerts.rule_book import forget_book
 from hub.services.retention import RetentionPeriods, apply_retention
 from tests.hub.alerting import rating, send
@@ -169,3 +169,11 @@ def test_responses_keep_everything_but_the_contact(app, clock, terminal, people)
         response = Response.get_by_id(item["id"])
         assert response.contact_sealed is None
         assert sorted(a.text or "" for a in response.answers) == ["", "Sehr nett"]
+
+
+def test_a_help_desks_event_ids_go_once_no_replay_of_their_signature_could_pass(app, clock, people):
+    with connected(app):
+        HelpdeskEvent.insert(system="rt", webhook_id="msg_1", received_at=clock().replace(tzinfo=None)).execute()
+    assert retain(app, clock, minutes=9)["helpdesk_events"] == 0
+    assert retain(app, clock, minutes=2)["helpdesk_events"] == 1
+    assert rows(app, "SELECT COUNT(*) FROM helpdesk_event") == [(0,)]
