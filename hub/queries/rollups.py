@@ -51,7 +51,8 @@ def _upsert(table: str, key: tuple[str, ...], values: tuple[str, ...], rows: lis
     columns = key + values
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in values)
     day_at = key.index("day")
-    rows = [(*row[:day_at], db_day(row[day_at]), *row[day_at + 1 :]) for row in rows]
+    if not is_sqlite() or not all(isinstance(row[day_at], str) for row in rows):  # SQLite takes ISO text
+        rows = [(*row[:day_at], db_day(row[day_at]), *row[day_at + 1 :]) for row in rows]
     conflict = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
     if is_sqlite():
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders(len(columns))}) {conflict}"

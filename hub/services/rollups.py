@@ -189,14 +189,17 @@ class Rollups:
         """Count the comment under each of its terms, and under the term ``ALL_COMMENTS`` (every
         comment of the language, so a theme's share needs no scan of the per-store rows)."""
         language = comment_language(text, locale)
-        sentiment = comment_sentiment(text, language)
+        weight = self.weight
+        negative, positive = weight * (feeling == "negative"), weight * (feeling == "positive")
+        sentiment = weight * comment_sentiment(text, language)
+        terms = self.terms
         for term in (ALL_COMMENTS, *comment_terms(text, language)):
             for store in (store_id, TOTAL):
-                row = self.terms[(day, store, language, term)]
-                row[0] += self.weight
-                row[1] += self.weight * (feeling == "negative")
-                row[2] += self.weight * (feeling == "positive")
-                row[3] += self.weight * sentiment
+                row = terms[(day, store, language, term)]
+                row[0] += weight
+                row[1] += negative
+                row[2] += positive
+                row[3] += sentiment
 
     def write(self) -> None:
         """Add the counts to the tables (in the caller's transaction) and start afresh.
