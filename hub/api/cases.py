@@ -14,7 +14,7 @@ from hub.clock import now
 from hub.models import Case, User
 from hub.services import case_classification, cases
 from hub.services.access import Scope
-from hub.services.helpdesk.handover import ticket_as_dict
+from hub.services.helpdesk.handover import ticket_as_dict, tickets_as_dicts
 from hub.services.response_views import case_response_ids, response_views
 from hub.state import state
 from shared.errors import RequestError
@@ -87,10 +87,12 @@ def list_cases(user: User, scope: Scope) -> Response:
         priority=request.args.get("priority"),
     )
     classified = case_classification.classifications(c.id for c in found)
+    tickets = tickets_as_dicts(c.id for c in found)
     listed = [
         {
             **cases.case_as_dict(c, public_url=_public_url()),
             "classification": case_classification.classification_as_dict(classified.get(c.id)),
+            "ticket": tickets.get(c.id),
         }
         for c in found
     ]

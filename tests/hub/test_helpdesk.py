@@ -537,6 +537,9 @@ def test_the_cases_api_shows_the_ticket(app, client, people, berlin_case, rt):
         "url": f"{rt.url}/Ticket/Display.html?id={ticket['id']}",
         "handed_at": "2026-11-23T09:00:00Z",
     }
+    listed = {c["id"]: c["ticket"] for c in client.get("/api/v1/cases?state=all").get_json()["cases"]}
+    assert listed[berlin_case] == shown
+    assert all(ticket is None for case, ticket in listed.items() if case != berlin_case)
 
 
 def test_the_ticket_channel_has_its_outbox_figures_before_its_first_message(app):

@@ -10,6 +10,7 @@ A case is handed over once; a resolved case is not handed over.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 
 from hub.db import write_transaction
@@ -35,8 +36,18 @@ def ticket_as_dict(case_id: int) -> dict[str, object] | None:
     number and link once the help desk made it (null while the outbox still tries), and its
     state as last read (``queued`` until made)."""
     row = ticket_of(case_id)
-    if row is None:
-        return None
+    return None if row is None else _ticket_dict(row)
+
+
+def tickets_as_dicts(case_ids: Iterable[int]) -> dict[int, dict[str, object]]:
+    """``ticket_as_dict`` of many cases in one read: the cases handed over only."""
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    return {row.case_id: _ticket_dict(row) for row in HelpdeskTicket.select().where(HelpdeskTicket.case.in_(ids))}
+
+
+def _ticket_dict(row: HelpdeskTicket) -> dict[str, object]:
     return {
         "system": row.system,
         "number": row.external_id,
