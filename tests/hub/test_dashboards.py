@@ -437,6 +437,13 @@ def test_the_overview_ranks_regions_when_the_stores_have_more_than_one(app, hq, 
     assert len(regions) == 2
     assert "Nord-Ost &lt;b&gt;" in html and "Nord-Ost <b>" not in html
     assert table_rows(html, "ranking-table", "data-code").keys() == {"B001", "H002"}
+    # each region's big screen is linked (not "No region", which has none), and it opens
+    screens = re.search(r'<p class="dash-nav" id="region-screens">(.*?)</p>', html, re.S).group(1)
+    [(link, name)] = re.findall(r'<a href="([^"]+)">([^<]+)</a>', screens)
+    assert re.fullmatch(r"/weather/regions/\d+", link) and name == "Nord-Ost &lt;b&gt;"
+    assert hq.get(link).status_code == 200
+    store_page = page(hq, "/dashboard/stores/B001")
+    assert 'href="/weather/stores/B001"' in store_page and hq.get("/weather/stores/B001").status_code == 200
 
 
 def test_a_store_managers_json_export_of_another_store_is_not_found(store_manager):
