@@ -16,6 +16,7 @@ from hub.api import (  # noqa: E402,F401
     enroll,
     helpdesk,
     invitations,
+    measure_signals,
     measures,
     openapi,
     people,

@@ -40,7 +40,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.db import db_time, write_transaction
+from hub.db import db_time, stored_time, write_transaction
 from hub.models import Measure, MeasureSignal, MeasureSignalRule, Store
 from hub.queries import measures as measure_queries
 from hub.queries import scores
@@ -51,6 +51,7 @@ from hub.services.alerts.rule_book import StoreFacts
 from hub.services.analytics import survey_scales
 from hub.services.measures import daily_values
 from hub.services.outbox import queue
+from hub.services.response_views import iso_utc
 from hub.services.signals import WINDOW_DAYS as WINDOW_DAYS  # the window is the signals page's week
 from hub.services.signals import Window
 from shared.errors import NotFound, RequestError, VoxloopError
@@ -340,8 +341,11 @@ def change_of(signal: MeasureSignal) -> float:
 # --- the signals page -------------------------------------------------------------------------
 
 
-def list_signals(scope: Scope, *, store_id: int | None = None, limit: int = 200) -> list[MeasureSignal]:
-    """The measure signals of the stores in ``scope``, newest first."""
+def list_signals(
+    scope: Scope, *, store_id: int | None = None, before_id: int | None = None, limit: int = 200
+) -> list[MeasureSignal]:
+    """The measure signals of the stores in ``scope``, newest first (``before_id``: those older
+    than that signal, the API's next page)."""
     query = (
         MeasureSignal.select(MeasureSignal, Store, MeasureSignalRule, Measure)
         .join(Store, on=(MeasureSignal.store == Store.id))
@@ -353,7 +357,34 @@ def list_signals(scope: Scope, *, store_id: int | None = None, limit: int = 200)
     query = scope.restrict(query, MeasureSignal.store)
     if store_id is not None:
         query = query.where(MeasureSignal.store == store_id)
+    if before_id is not None:
+        query = query.where(MeasureSignal.id < before_id)
     return list(query.limit(limit))
+
+
+def signal_row(signal: MeasureSignal) -> dict[str, Any]:
+    """A measure signal as the API gives it (read by ``list_signals``: its store, rule and
+    measure come with it); figures rounded as the email shows them."""
+    rule, measure = signal.rule, signal.rule.measure
+    return {
+        "id": signal.id,
+        "store": signal.store.code,
+        "store_name": signal.store.name,
+        "rule": {"id": rule.id, "name": rule.name, "direction": rule.direction, "period": rule.period},
+        "measure": {"code": measure.code, "name": measure.name, "unit": measure.unit},
+        "window_start": str(signal.window_start),
+        "window_end": str(signal.window_end),
+        "baseline_start": str(signal.baseline_start),
+        "baseline_end": str(signal.baseline_end),
+        "index_now": round(signal.index_now, 1),
+        "index_before": round(signal.index_before, 1),
+        "n_now": signal.n_now,
+        "n_before": signal.n_before,
+        "measure_now": round(signal.measure_now, 2),
+        "measure_before": round(signal.measure_before, 2),
+        "measure_change": round(change_of(signal), 1),
+        "detected_at": iso_utc(stored_time(signal.detected_at)),
+    }
 
 
 # --- the rules (HQ admins) ----------------------------------------------------------------------

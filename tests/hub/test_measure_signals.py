@@ -179,6 +179,33 @@ def test_the_signal_shows_to_its_stores_people_only(app, clock, client, people, 
     assert "data-measure-signal=" not in client.get("/dashboard/signals?store=H002").get_data(as_text=True)
 
 
+def test_the_analytics_api_lists_the_signal_as_documented_to_its_stores_people_only(
+    app, clock, client, people, terminal
+):
+    from tests.hub.test_openapi import check_answer
+
+    sync_days(terminal, faces(STEADY_DAY, BAD_DAY))
+    load_queue_minutes(app, clock, "B001", queue_minutes(20, 35))
+    rule = add_rule(app, clock)
+    [signal_id] = run_job(app, clock)
+    doc = client.get("/api/v1/openapi.json").get_json()
+
+    sign_in_as(client, people["mia"])
+    answer = client.get("/api/v1/analytics/measure-signals?store=B001&limit=1")
+    check_answer(doc, "GET", "/api/v1/analytics/measure-signals", answer)
+    [row] = answer.get_json()["signals"]
+    assert answer.get_json()["next"] is None
+    assert (row["id"], row["store"], row["rule"]["id"], row["rule"]["direction"]) == (signal_id, "B001", rule.id, "up")
+    assert row["measure"]["code"] == "queue_minutes"
+    assert (row["measure_before"], row["measure_now"], row["measure_change"]) == (20.0, 35.0, 75.0)
+    assert (row["n_before"], row["n_now"]) == (280, 140)
+    assert (row["window_start"], row["window_end"]) == (str(WINDOW[0]), str(WINDOW[-1]))
+
+    sign_in_as(client, people["hans"])  # Hamburg's manager
+    assert client.get("/api/v1/analytics/measure-signals").get_json()["signals"] == []
+    assert client.get("/api/v1/analytics/measure-signals?store=B001").status_code == 404
+
+
 # --- the email ---------------------------------------------------------------------------------
 
 
