@@ -502,36 +502,22 @@ class ScoreDaily(BaseModel):
         primary_key = CompositeKey("question", "day", "store_id", "channel")
 
 
-class ScoreMonthly(BaseModel):
+class ScoreMonthly(ScoreDaily):
     """score_daily summed by calendar month (``day`` is the month's first day; migration
-    v0031), so a year of a store is 12 rows: hub/queries/scores.py reads whole months here."""
-
-    question = TextField()
-    day = DateField()
-    store_id = IntegerField()
-    channel = TextField()
-    n = IntegerField()
-    locals().update(_value_columns(0, 10))
+    v0031), so a year of a store is 12 rows: hub/queries/scores.py reads whole months here.
+    score_daily's columns and key."""
 
     class Meta:
         table_name = "score_monthly"
-        primary_key = CompositeKey("question", "day", "store_id", "channel")
 
 
-class ScoreWeekly(BaseModel):
+class ScoreWeekly(ScoreDaily):
     """score_daily summed by ISO week (``day`` is the week's Monday; migration v0033), so the
-    whole weeks at a period's edges are one row: hub/queries/scores.py reads them here."""
-
-    question = TextField()
-    day = DateField()
-    store_id = IntegerField()
-    channel = TextField()
-    n = IntegerField()
-    locals().update(_value_columns(0, 10))
+    whole weeks at a period's edges are one row: hub/queries/scores.py reads them here.
+    score_daily's columns and key."""
 
     class Meta:
         table_name = "score_weekly"
-        primary_key = CompositeKey("question", "day", "store_id", "channel")
 
 
 class HourDaily(BaseModel):
