@@ -6,7 +6,7 @@ and ``mobile_web`` only to register the phone page's blueprint). Inside the hub,
 layers, top to bottom::
 
     entry     the app factory, commands, jobs, the demo and its seed
-    views     blueprints: api, admin, auth, cases, dashboards, pages, health, charts
+    views     blueprints: api, admin, auth, cases, dashboards, pages, health, charts, csv_upload
     services  the business processes (hub/services), the app's state
     queries   hub/queries: the SQL
     db        the connection, the models, the migrations
@@ -65,6 +65,7 @@ HUB_LAYERS = {
     "hub.contact_centre": "views",
     "hub.health": "views",
     "hub.charts": "views",
+    "hub.csv_upload": "views",
     "hub.services": "services",
     "hub.state": "services",
     "hub.queries": "queries",
