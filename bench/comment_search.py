@@ -21,6 +21,12 @@ binaries as for the test suite).
    hub/queries/comments.py ``Criteria.search``) is shown too: what the page did before; it
    cannot find the old comments.
 
+``--dashboard-cache`` searches the databases bench/dashboard_queries.py seeded and cached
+instead (the same ``--stores``/``--days``/``--per-day``/``--end`` plan, e.g. 100 x 365 x 274,
+about 10 million responses; seed them first with its ``--seed-only``): the rare word is
+planted there once, and PostgreSQL's comment index, which that bench's copy leaves empty, is
+filled once as the migration fills it on a hub that already holds comments.
+
 The report gives p50 and p95 per search, scope and engine, and the ratio baseline p50 /
 index p50. docs/performance.md holds a reference run.
 """
@@ -36,7 +42,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.dashboard_queries import CACHE, VOXLOOP, cached_postgres, percentile
+from bench.dashboard_queries import BENCH_DATABASE, CACHE, VOXLOOP, Seeding, cached_postgres, percentile
 
 SEARCHES = {"rare word": "quastenflosser", "common word": "Kasse", "no match": "Xylophon"}
 RARE = "Quastenflosser"
@@ -63,13 +69,20 @@ def _plant(url: str) -> None:
 
     bind(url)
     database.connect(reuse_if_open=True)
-    found = database.execute_sql(
-        "SELECT a.id, a.response_id, a.question, a.text, r.locale "
-        "FROM answer a JOIN response r ON r.id = a.response_id "
+    ids = database.execute_sql(
+        "SELECT a.id FROM answer a JOIN response r ON r.id = a.response_id "
         "WHERE a.kind = 'text' AND a.text IS NOT NULL ORDER BY r.captured_at, r.id"
-    ).fetchall()
-    step = len(found) // PLANTED
-    chosen = [found[i * step] for i in range(PLANTED)]
+    ).fetchall()  # the ids alone: millions of comments at 10 million responses
+    step = len(ids) // PLANTED
+    chosen = [
+        database.execute_sql(
+            "SELECT a.id, a.response_id, a.question, a.text, r.locale "
+            f"FROM answer a JOIN response r ON r.id = a.response_id WHERE a.id = {database.param}",
+            (ids[i * step][0],),
+        ).fetchone()
+        for i in range(PLANTED)
+    ]
+    del ids
     with write_transaction():
         for answer_id, response_id, question, text, locale in chosen:
             database.execute_sql(
@@ -79,6 +92,44 @@ def _plant(url: str) -> None:
                 [(str(response_id), question, "text", None, text)], {str(response_id): locale}
             )
     database.close()
+
+
+def fill_postgres_index(url: str) -> None:
+    """PostgreSQL's comment index of a database copied row by row (bench/dashboard_queries.py
+    copies the answers, not the index): filled once, as migration v0020 fills it."""
+    from hub.db import bind, database
+    from hub.migrations.v0020_comment_search import POSTGRES as POSTGRES_INDEX
+
+    bind(url)
+    database.connect(reuse_if_open=True)
+    if database.execute_sql("SELECT 1 FROM comment_search LIMIT 1").fetchone() is None:
+        started = time.monotonic()
+        fill, index = (s for s in POSTGRES_INDEX if s.startswith(("INSERT", "CREATE INDEX")))
+        database.execute_sql("DROP INDEX IF EXISTS comment_search_document")
+        database.execute_sql(fill)
+        database.execute_sql(index)
+        print(f"filled PostgreSQL's comment index in {time.monotonic() - started:.0f} s", flush=True)
+    database.close()
+
+
+def dashboard_cache(plan: Seeding, engines: list[str], pg: Any) -> dict[str, str]:
+    """The databases bench/dashboard_queries.py cached for this plan, the rare word planted."""
+    urls = {}
+    if "sqlite" in engines:
+        if not plan.sqlite_path.with_name(plan.sqlite_path.name + ".complete").exists():
+            raise SystemExit(f"{plan.sqlite_path} is not seeded: bench.dashboard_queries --seed-only first")
+        urls["sqlite"] = f"sqlite:///{plan.sqlite_path}"
+    if pg is not None:
+        if not plan.postgres_dir.with_name(plan.postgres_dir.name + ".complete").exists():
+            raise SystemExit(f"{plan.postgres_dir} is not seeded: bench.dashboard_queries --seed-only first")
+        urls["postgres"] = pg.url_for(BENCH_DATABASE)
+        fill_postgres_index(urls["postgres"])
+    for engine, url in urls.items():
+        marker = CACHE / f"seed-{plan.key}-{engine}.planted"
+        if not marker.exists():
+            _plant(url)
+            marker.write_text(datetime.now(UTC).isoformat() + "\n")
+    return urls
 
 
 def _timed(run: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
@@ -183,6 +234,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--end", type=date.fromisoformat, default=date(2026, 11, 30))
     parser.add_argument("--engines", default="sqlite,postgres")
     parser.add_argument("--repeat", type=int, default=40, help="runs of each index search (the scans a fifth)")
+    parser.add_argument(
+        "--dashboard-cache", action="store_true", help="search bench.dashboard_queries' cached databases of this plan"
+    )
     return parser.parse_args(argv)
 
 
@@ -191,16 +245,21 @@ def main(argv: list[str] | None = None) -> int:
     key = f"comments-{args.stores}x{args.days}x{args.per_day}-{args.end.isoformat()}"
     CACHE.mkdir(parents=True, exist_ok=True)
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
-    urls = {}
-    pg = cached_postgres(CACHE / f"postgres-{key}").start() if "postgres" in engines else None
+    urls: dict[str, str] = {}
+    plan = Seeding(args.stores, args.days, args.per_day, 1, args.end)
+    cluster = plan.postgres_dir if args.dashboard_cache else CACHE / f"postgres-{key}"
+    pg = cached_postgres(cluster).start() if "postgres" in engines else None
     try:
-        if "sqlite" in engines:
-            urls["sqlite"] = f"sqlite:///{CACHE / f'{key}.db'}"
-            seed(urls["sqlite"], args, CACHE / f"{key}.db.complete")
-        if pg is not None:
-            marker = CACHE / f"postgres-{key}.complete"
-            urls["postgres"] = pg.url_for(DATABASE) if marker.exists() else pg.recreate_database(DATABASE)
-            seed(urls["postgres"], args, marker)
+        if args.dashboard_cache:
+            urls = dashboard_cache(plan, engines, pg)
+        else:
+            if "sqlite" in engines:
+                urls["sqlite"] = f"sqlite:///{CACHE / f'{key}.db'}"
+                seed(urls["sqlite"], args, CACHE / f"{key}.db.complete")
+            if pg is not None:
+                marker = CACHE / f"postgres-{key}.complete"
+                urls["postgres"] = pg.url_for(DATABASE) if marker.exists() else pg.recreate_database(DATABASE)
+                seed(urls["postgres"], args, marker)
         for engine, url in urls.items():
             report(engine, measure(url, args), *counts(url))
     finally:
