@@ -22,9 +22,10 @@ from datetime import UTC, date, datetime, timedelta
 from bench import analytics_signals as sim
 from bench.scratch_hub import scratch_hub
 from hub.db import database, write_transaction
-from hub.models import ScoreDaily, Signal
+from hub.models import Signal
 from hub.services import catalog
 from hub.services.analytics import survey_scales
+from hub.services.rollups import Rollups
 from hub.services.signals import check_signals
 
 DAYS = 7 * 60
@@ -37,16 +38,13 @@ def seed(stores: int, rng: random.Random, last: date, now: datetime) -> None:
         shop = catalog.add_store(f"S{number:03d}", f"Store {number}", time_zone="UTC", now=now)
         catalog.add_touchpoint(shop.code, "exit", "Exit")
         days = sim.simulate(rng, store, DAYS, sim.SCENARIOS[3])
-        rows = []
+        counted = Rollups()
         for back, counts in enumerate(reversed(days)):
             if counts:
-                row = {"question": question, "day": last - timedelta(days=back), "store_id": shop.id}
-                row |= {"channel": "kiosk", "n": sum(counts.values())}
-                row |= {f"v{v}": counts.get(v, 0) for v in range(11)}
-                rows.append(row)
+                day = (last - timedelta(days=back)).isoformat()
+                counted.add_score_counts(question, day, shop.id, "kiosk", [counts.get(v, 0) for v in range(11)])
         with write_transaction():
-            for start in range(0, len(rows), 200):
-                ScoreDaily.insert_many(rows[start : start + 200]).execute()
+            counted.write()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -167,6 +167,21 @@ class Rollups:
                 row[0] += self.weight
                 row[1 + number] += self.weight
 
+    def add_score_counts(self, question: str, day: str, store_id: int, channel: str, counts: list[int]) -> None:
+        """Count answers already tallied by value (``counts[v]`` answers of value v, 0-10) for
+        one store and day, in score_daily and the week's and month's rows (and the totals),
+        as ``add`` would have counted them one by one: a history written without responses."""
+        month, monday = day[:8] + "01", _monday(day)
+        for store in (store_id, TOTAL):
+            for row in (
+                self.scores[(question, day, store, channel)],
+                self.monthly[(question, month, store, channel)],
+                self.weekly[(question, monday, store, channel)],
+            ):
+                row[0] += self.weight * sum(counts)
+                for value, n in enumerate(counts):
+                    row[1 + value] += self.weight * n
+
     def _add_reason(self, question: str, option: str, day: str, store_id: int, face: int | None) -> None:
         """Count a chosen option, by the face of the response it came with."""
         for store in (store_id, TOTAL):

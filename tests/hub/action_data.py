@@ -1,6 +1,7 @@
 """A fleet's history written into the rollups, for the action specifications: stores, a region
-holding the improved ones, and score_daily rows from hub/seed/action_history.py (the daily
-smiley counts of each store, and the every-store totals), as ingest would have counted them.
+holding the improved ones, and the score rollups of hub/seed/action_history.py (the daily
+smiley counts of each store, by day, week and month, and the every-store totals), as ingest
+would have counted them.
 Half the most unhappy faces (rounded down) name the reason ``queue`` (reason_daily), so a
 planted gain of ``lift`` index points lowers the queue's share by about ``lift / 4`` points."""
 
@@ -12,10 +13,11 @@ from datetime import UTC, date, datetime
 from flask import Flask
 
 from hub.db import database
-from hub.models import ReasonDaily, Region, ScoreDaily, Store
+from hub.models import ReasonDaily, Region, Store
 from hub.queries.rollups import TOTAL
 from hub.seed.action_history import History
 from hub.services import catalog
+from hub.services.rollups import Rollups
 from tests.hub.conftest import connected
 
 
@@ -40,26 +42,15 @@ def write_fleet(app: Flask, found: History, *, region: str = "Berlin") -> Fleet:
             if number in found.improved:
                 Store.update(region=berlin).where(Store.id == store.id).execute()
             ids[number] = store.id
-        rows, totals = [], {}
+        counted = Rollups()
         for number, days in found.days.items():
             for day, counts in days.items():
-                if not counts:
-                    continue
-                values = {f"v{k}": counts.get(k, 0) for k in range(11)}
-                rows.append(
-                    {"question": "rating", "day": day, "store_id": ids[number], "channel": "terminal",
-                     "n": sum(counts.values()), **values}
-                )  # fmt: skip
-                total = totals.setdefault(day, {"n": 0})
-                for key, n in {**values, "n": sum(counts.values())}.items():
-                    total[key] = total.get(key, 0) + n
-        rows += [
-            {"question": "rating", "day": d, "store_id": TOTAL, "channel": "terminal", **t} for d, t in totals.items()
-        ]
+                if counts:
+                    values = [counts.get(k, 0) for k in range(11)]
+                    counted.add_score_counts("rating", str(day), ids[number], "terminal", values)
         reasons = _queue_rows(found, ids)
         with database.atomic():
-            for start in range(0, len(rows), 500):
-                ScoreDaily.insert_many(rows[start : start + 500]).execute()
+            counted.write()
             for start in range(0, len(reasons), 500):
                 ReasonDaily.insert_many(reasons[start : start + 500]).execute()
     return Fleet(found, ids, berlin.id)
