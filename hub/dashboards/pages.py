@@ -112,9 +112,10 @@ def _figures(store_ids: Collection[int] | None, zone: str) -> dict[str, Any]:
 def overview() -> str:
     scope = current_scope()
     context = _figures(scope.store_ids, "UTC")
-    counted = {"with_suspect": context["with_suspect"]}
-    ranking = analytics.rank_stores(scope, context["period"], context["scales"], **counted)
-    regions = analytics.rank_regions(scope, context["period"], context["scales"], **counted)
+    period, scales = context["period"], context["scales"]
+    counts = analytics.store_counts(scope, period, scales, with_suspect=context["with_suspect"])
+    ranking = analytics.rank_stores(scope, period, scales, counts=counts)
+    regions = analytics.rank_regions(scope, period, scales, counts=counts)
     user = current_user()
     return render_template(
         "dashboards/overview.html",

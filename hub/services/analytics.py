@@ -261,15 +261,34 @@ def _rank(rows: list[Ranked]) -> Ranking:
     return Ranking(ranked=[replace(r, rank=i) for i, r in enumerate(big, 1)], small=small)
 
 
-def _scores(
-    by: str, store_ids: Collection[int] | None, period: Period, scales: Scales, with_suspect: bool
-) -> tuple[dict[int, Score], dict[int, Score]]:
+@dataclass(frozen=True)
+class StoreCounts:
+    """Each store's answer counts (value -> answers) of a period: the smiley and the NPS
+    question. The store ranking and the region ranking of one page both rank them, so a page
+    reads them once (``store_counts``) and hands them to both."""
+
+    smiley: Mapping[int, Mapping[int, int]]
+    nps: Mapping[int, Mapping[int, int]]
+
+
+def store_counts(scope: Scope, period: Period, scales: Scales, *, with_suspect: bool = False) -> StoreCounts:
     def per(question: str | None) -> dict[int, dict[int, int]]:
         if question is None:
             return {}
-        if by == "store":
-            return score_counts(question, period.start, period.end, store_ids, "store", with_suspect=with_suspect)
-        found = q.value_counts(question, period.start, period.end, store_ids, by, with_suspect=with_suspect)  # type: ignore[arg-type]
+        return score_counts(question, period.start, period.end, scope.store_ids, "store", with_suspect=with_suspect)
+
+    return StoreCounts(per(scales.smiley), per(scales.nps))
+
+
+def _touchpoint_scores(
+    store_ids: Collection[int] | None, period: Period, scales: Scales, with_suspect: bool
+) -> tuple[dict[int, Score], dict[int, Score]]:
+    """Each touchpoint's smiley index and NPS, over the touchpoints of ``store_ids``."""
+
+    def per(question: str | None) -> dict[int, dict[int, int]]:
+        if question is None:
+            return {}
+        found = q.value_counts(question, period.start, period.end, store_ids, "touchpoint", with_suspect=with_suspect)
         return {k: numeric(v) for k, v in found.items()}
 
     smileys, promoters = per(scales.smiley), per(scales.nps)
@@ -279,10 +298,15 @@ def _scores(
     )
 
 
-def rank_stores(scope: Scope, period: Period, scales: Scales, *, with_suspect: bool = False) -> Ranking:
-    """Every store in scope by smiley index; stores with few (or no) responses after them."""
+def rank_stores(
+    scope: Scope, period: Period, scales: Scales, *, with_suspect: bool = False, counts: StoreCounts | None = None
+) -> Ranking:
+    """Every store in scope by smiley index; stores with few (or no) responses after them.
+    ``counts``: the period's ``store_counts`` when the caller has read them already."""
     stores = list(scope.restrict(Store.select(Store.id, Store.code, Store.name), Store.id))
-    smileys, promoters = _scores("store", scope.store_ids, period, scales, with_suspect)
+    counts = counts or store_counts(scope, period, scales, with_suspect=with_suspect)
+    smileys = {k: smiley_index(v, scales.faces) for k, v in counts.smiley.items()}
+    promoters = {k: nps(v) for k, v in counts.nps.items()}
     return _rank(
         [
             Ranked(s.id, s.code, s.name, smileys.get(s.id, EMPTY), promoters.get(s.id, EMPTY), None, s.code)
@@ -291,24 +315,23 @@ def rank_stores(scope: Scope, period: Period, scales: Scales, *, with_suspect: b
     )
 
 
-def rank_regions(scope: Scope, period: Period, scales: Scales, *, with_suspect: bool = False) -> Ranking:
+def rank_regions(
+    scope: Scope, period: Period, scales: Scales, *, with_suspect: bool = False, counts: StoreCounts | None = None
+) -> Ranking:
     """The regions of the stores in scope by smiley index, each over its stores in scope (a
     regional manager's region counts only the stores they see); stores without a region
-    gather under "No region" (id 0)."""
+    gather under "No region" (id 0). ``counts`` as for ``rank_stores``."""
     stores = list(scope.restrict(Store.select(Store.id, Store.region), Store.id))
     region_of = {s.id: s.region_id or 0 for s in stores}
     names = {r.id: r.name for r in Region.select().where(Region.id.in_(sorted(set(region_of.values())) or [-1]))}
     names[0] = str(lazy_gettext("No region"))
+    counts = counts or store_counts(scope, period, scales, with_suspect=with_suspect)
     smileys: dict[int, Counter] = defaultdict(Counter)
     promoters: dict[int, Counter] = defaultdict(Counter)
-    for question, into in ((scales.smiley, smileys), (scales.nps, promoters)):
-        if question:
-            found = score_counts(
-                question, period.start, period.end, scope.store_ids, "store", with_suspect=with_suspect
-            )
-            for store_id, counts in found.items():
-                if store_id in region_of:
-                    into[region_of[store_id]].update(counts)
+    for found, into in ((counts.smiley, smileys), (counts.nps, promoters)):
+        for store_id, per_value in found.items():
+            if store_id in region_of:
+                into[region_of[store_id]].update(per_value)
     return _rank(
         [
             Ranked(
@@ -338,7 +361,7 @@ def rank_touchpoints(
         wanted = scope.store_ids
     else:
         wanted = set(store_ids) if scope.store_ids is None else set(store_ids) & scope.store_ids
-    smileys, promoters = _scores("touchpoint", wanted, period, scales, with_suspect)
+    smileys, promoters = _touchpoint_scores(wanted, period, scales, with_suspect)
     return _rank(
         [
             Ranked(t.id, t.code, t.name, smileys.get(t.id, EMPTY), promoters.get(t.id, EMPTY), None, t.store_code)
