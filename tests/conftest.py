@@ -59,10 +59,36 @@ TIME_SENSITIVE = (
 )
 
 
+# With VOXLOOP_TEST_E2E_SHARE=k/n, of the time-sensitive tests that drive real processes (marked
+# e2e) only every n-th file (sorted by path, from the k-th) is collected: scripts/test runs the
+# other-hours pass at three wall clocks, each with every in-process time-sensitive test and a
+# third of the end-to-end files, so each such file runs at the real hour and at one other.
+E2E_SHARE_ENV = "VOXLOOP_TEST_E2E_SHARE"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if item.nodeid.startswith(TIME_SENSITIVE):
             item.add_marker(pytest.mark.hours)
+    share = os.environ.get(E2E_SHARE_ENV)
+    if share:
+        _keep_e2e_share(config, items, share)
+
+
+def _keep_e2e_share(config: pytest.Config, items: list[pytest.Item], share: str) -> None:
+    k, n = (int(part) for part in share.split("/"))
+    if not 1 <= k <= n:
+        raise pytest.UsageError(f"{E2E_SHARE_ENV}={share}: expected k/n with 1 <= k <= n")
+
+    def e2e(item: pytest.Item) -> bool:
+        return item.get_closest_marker("e2e") is not None and item.get_closest_marker("hours") is not None
+
+    files = sorted({item.path for item in items if e2e(item)})
+    kept = {path for i, path in enumerate(files) if i % n == k - 1}
+    dropped = [item for item in items if e2e(item) and item.path not in kept]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if not (e2e(item) and item.path not in kept)]
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
