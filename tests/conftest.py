@@ -88,7 +88,8 @@ def _keep_e2e_share(config: pytest.Config, items: list[pytest.Item], share: str)
     dropped = [item for item in items if e2e(item) and item.path not in kept]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = [item for item in items if not (e2e(item) and item.path not in kept)]
+        gone = set(map(id, dropped))
+        items[:] = [item for item in items if id(item) not in gone]
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
