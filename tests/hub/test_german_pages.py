@@ -75,6 +75,9 @@ def english_texts() -> list[str]:
 
 
 ENGLISH = english_texts()
+# each text as a whole word or phrase, compiled once: there are more texts than the re module
+# keeps compiled, so searching with the strings would compile every pattern for every page
+ENGLISH_WORDS = [(e, re.compile(r"(?<![\w-])" + re.escape(e) + r"(?![\w-])")) for e in ENGLISH]
 
 
 def visible_text(page: str, data: tuple[str, ...] = ()) -> str:
@@ -90,7 +93,7 @@ def visible_text(page: str, data: tuple[str, ...] = ()) -> str:
 
 
 def english_in(text: str) -> list[str]:
-    return [e for e in ENGLISH if re.search(r"(?<![\w-])" + re.escape(e) + r"(?![\w-])", text)]
+    return [e for e, word in ENGLISH_WORDS if e in text and word.search(text)]
 
 
 @pytest.fixture
