@@ -46,7 +46,10 @@ TIME_SENSITIVE = (
     "tests/e2e/test_terminal_sync.py",
     "tests/hub/test_alerts",
     "tests/hub/test_reports.py",
-    "tests/hub/test_signals",
+    # (not test_signals_decision.py: the decision on given dates and numbers, no clock or database)
+    "tests/hub/test_signals.py",
+    "tests/hub/test_signals_api.py",
+    "tests/hub/test_signals_fleet.py",
     "tests/hub/test_dashboard_weather.py",
     "tests/hub/test_sign_in.py",
     "tests/hub/test_cases.py",
