@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from hub.db import database, is_sqlite, placeholders, stored_time
 from hub.queries.comments import Comment, Criteria, Position, _filters, encode_cursor
@@ -104,6 +105,19 @@ def matching_ids(
     if at_most is not None:
         sql += f" LIMIT {int(at_most)}"
     return {row[0] for row in database.execute_sql(sql.format(p=database.param), tuple(values)).fetchall()}
+
+
+def held_in_walk(items: Sequence[Item], language: str | None) -> tuple[str, tuple[Any, ...]] | None:
+    """PostgreSQL: the condition a walk of the comments (hub/queries/comments.py) tests each
+    comment with, its index row looked up by answer id (a subquery per comment, which the
+    planner keeps as written: as a join it would read the GIN index's every match of a common
+    word, which grows with the history). None on SQLite, where a walk reads the matches a
+    stretch of answer ids at a time instead (``matching_ids`` with ``between``): FTS5 tests one
+    given row of a common word in about 0.2 ms, a stretch of 20,000 ids in 0.4 ms."""
+    if is_sqlite():
+        return None
+    _source, _join, where, values = _match(items, language)
+    return f"(SELECT {' AND '.join(where)} FROM comment_search m WHERE m.answer_id = a.id)", tuple(values)
 
 
 def indexed_comments() -> int:

@@ -9,9 +9,11 @@ pages by keyset, never by OFFSET, and bounds what one request reads:
 - A request walks the responses in scope in that order through an index (migration v0006:
   ``response_walk (captured_at, id)``, ``response_store_walk (store_id, captured_at, id)``,
   and ``answer_text``, the text answers alone), a window at a time: FIRST_WINDOW responses,
-  then eight times more, at most WALK_BUDGET in all. Filters apply to the responses of the
-  window; when the budget is spent before the page is full (a rare search over a large fleet),
-  the page ends early and its cursor continues the walk where it stopped (``searched_to``).
+  then as many as the comments found so far say the page needs (``next_window``; eight
+  times more while none is found), at most WALK_BUDGET in all. Filters apply to the responses
+  of the window; when the budget is spent before the page is full (a rare search over a large
+  fleet), the page ends early and its cursor continues the walk where it stopped
+  (``searched_to``).
   Without the bound, a search that matches nothing would read every response ever stored.
 - A date range is store-local days (``local_day``); the walk starts and stops at capture
   times a day around them (no time zone is further off), so an old range costs no more than
@@ -28,6 +30,7 @@ walk.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
@@ -38,6 +41,7 @@ from typing import Any
 from hub.db import database, db_day, db_time, is_sqlite, placeholders, stored_time
 
 FIRST_WINDOW = 2_000
+MIN_WINDOW = 500  # a window after the first, however few responses the page seems to need
 WALK_BUDGET = 50_000
 MAX_WINDOW = 16_000  # a walk without budget (a common word's search) goes on in windows this size
 
@@ -58,6 +62,9 @@ class Criteria:
     # each must occur, "_" standing for any one letter (a theme term's sieve: a cheap first test;
     # hub/services/comment_text.py term_sieve)
     words: Sequence[str] = ()
+    # a condition on the comment (``a``) in SQL, with its values: the full-text index's test of
+    # each walked comment (hub/queries/comment_search.py held_in_walk)
+    held: tuple[str, tuple[Any, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +186,9 @@ def _filters(criteria: Criteria, position: Position | None) -> tuple[list[str], 
     for pattern in patterns:
         where.append(f"a.text {like} {{p}} ESCAPE '\\'")
         params.append(pattern)
+    if criteria.held is not None:
+        where.append(criteria.held[0])
+        params += criteria.held[1]
     return where, params
 
 
@@ -307,4 +317,14 @@ def comment_page(
             decorate(shown)
             cursor = encode_cursor(end.captured_at, end.response_id, 0)
             return Page(shown, cursor, searched_to=stored_time(end.captured_at))
-        size = min(size * 8, budget - walked, MAX_WINDOW)
+        size = min(next_window(size, walked, len(shown), limit + 1), budget - walked, MAX_WINDOW)
+
+
+def next_window(size: int, walked: int, found: int, wanted: int) -> int:
+    """How many responses the next window walks: as many as the share of comments found in
+    the ``walked`` responses so far says the ``wanted`` ones still need, and half as many again
+    (at least MIN_WINDOW); eight times the last window while nothing has been found. A common
+    word's first page then reads a few hundred responses more, not the next 16,000."""
+    if found == 0:
+        return size * 8
+    return max(MIN_WINDOW, math.ceil(1.5 * (wanted - found) * walked / found))

@@ -33,7 +33,7 @@ _ITEM = re.compile(r'"([^"]*)"(\*?)|[^\s"]+')
 MAX_ITEMS = 16
 MIN_PREFIX = 2
 WALK_FACTOR = 1.0  # see comment_page
-SPAN = 20_000  # answer ids a walk reads the matches of at once
+SPAN = 20_000  # answer ids a walk reads the matches of at once, at first (then up to 64 times more)
 UNBOUNDED = 10**12  # a walk that searches may read the whole history
 
 
@@ -108,14 +108,18 @@ def comment_page(
 
     Few matches (a rare word: at most sqrt(WALK_FACTOR x limit x comments held) of them) are
     joined to their responses and sorted. Many (a common word) are not read at all: the
-    responses are walked newest first, as without a search, and each comment is tested against
-    the matching ids of the stretch of answer ids around it (``_Matches``), so the page fills
-    after about limit x comments / matches comments read. Joining costs about the same per
-    match as the walk per comment, hence the bound. Either way the whole history is searched."""
+    responses are walked newest first, as without a search, and each comment is tested in the
+    index (PostgreSQL: by the walk's SQL; SQLite: against the matching ids of the stretch of
+    answer ids around it, ``_Matches``), so the page fills after about limit x comments /
+    matches comments read. Joining costs about the same per match as the walk per comment,
+    hence the bound. Either way the whole history is searched."""
     bound = math.isqrt(int(WALK_FACTOR * limit * q.indexed_comments()))
     matches = q.matching_ids(search.items, criteria.language, at_most=bound + 1)
     if not matches:
         return Page([], None)
+    held = q.held_in_walk(search.items, criteria.language) if len(matches) > bound else None
+    if held is not None:
+        return walk_comments(replace(criteria, search=None, held=held), after, limit, keep, budget=UNBOUNDED)
     if len(matches) > bound:
         around = _Matches(search, criteria.language)
 
@@ -131,15 +135,21 @@ def comment_page(
 
 class _Matches:
     """Whether an answer holds the search, read from the index a stretch of answer ids at a
-    time around the one asked (a walk asks ids that mostly fall, one stretch after another)."""
+    time around the one asked (a walk asks ids that mostly fall, one stretch after another).
+    A stretch the walk passed is followed by one twice as long: one store's comments lie far
+    apart among the fleet's answer ids, and each read costs about the same up to some hundred
+    thousand ids (PostgreSQL: 10 ms for 20,000, 12 ms for 80,000 at a million responses)."""
 
     def __init__(self, search: Search, language: str | None) -> None:
         self.search, self.language = search, language
         self.low, self.high, self.ids = 0, -1, set()
+        self.span = SPAN
 
     def holds(self, answer_id: int) -> bool:
         if not self.low <= answer_id <= self.high:
-            self.low, self.high = max(answer_id - SPAN, 0), answer_id + SPAN // 8
+            if answer_id < self.low:
+                self.span = min(2 * self.span, 64 * SPAN)
+            self.low, self.high = max(answer_id - self.span, 0), answer_id + SPAN // 8
             self.ids = q.matching_ids(self.search.items, self.language, between=(self.low, self.high))
         return answer_id in self.ids
 

@@ -217,10 +217,12 @@ def _holds(text: str, query: str) -> bool:
 @pytest.mark.parametrize("query", ["kasse", '"freundliches Personal"', "schnell*", "Personal schnelle", "parken"])
 def test_each_search_finds_exactly_the_comments_the_raw_rows_hold(app, hq, query, way, monkeypatch):
     """Both ways to a page: every match joined and sorted (a rare word), or the responses
-    walked newest first against the matching ids of the answer ids around (a common word)."""
+    walked newest first, each comment tested in the index (PostgreSQL) or against the matching
+    ids of the answer ids around (SQLite) (a common word)."""
     monkeypatch.setattr(comment_pages, "PAGE_SIZE", 7)  # several pages
     monkeypatch.setattr(comment_search, "WALK_FACTOR", 10**9 if way == "index" else 0)
     monkeypatch.setattr(comment_queries, "FIRST_WINDOW", 7)  # the walk goes window by window
+    monkeypatch.setattr(comment_queries, "MIN_WINDOW", 1)  # each as long as the matches so far say
     monkeypatch.setattr(comment_search, "SPAN", 8)  # and reads the matching ids stretch by stretch
     expected = [r[0] for r in raw_comments(app) if _holds(r[2], query)]
 

@@ -279,11 +279,21 @@ def test_a_comment_that_looks_like_a_formula_is_neutralised_in_the_csv(hq, evil)
 
 @pytest.fixture
 def small_walks(monkeypatch):
-    """Windows of 7 responses and 20 read per request at most, so the walk is cut often."""
+    """A first window of 7 responses, the next ones as long as the comments found say, and 20
+    read per request at most, so the walk is cut often."""
     from hub.queries import comments as comment_queries
 
     monkeypatch.setattr(comment_queries, "FIRST_WINDOW", 7)
+    monkeypatch.setattr(comment_queries, "MIN_WINDOW", 1)
     monkeypatch.setattr(comment_queries, "WALK_BUDGET", 20)
+
+
+def test_the_next_window_is_as_long_as_the_comments_found_so_far_say_the_page_needs():
+    from hub.queries.comments import MIN_WINDOW, next_window
+
+    assert next_window(2000, 2000, 0, 51) == 16_000  # nothing found: eight times the last
+    assert next_window(2000, 2000, 23, 51) == 3653  # 28 more at 23 per 2,000, and half again
+    assert next_window(3653, 5653, 50, 51) == MIN_WINDOW  # one more: never a tiny window
 
 
 def test_a_walk_cut_by_its_budget_goes_on_where_it_stopped_and_loses_nothing(app, hq, small_walks):
