@@ -408,6 +408,7 @@ class CaseResponse(BaseModel):
     case = ForeignKeyField(Case)
     response = ForeignKeyField(Response, on_delete="CASCADE", unique=True)
     joined_at = DateTimeField(null=True)  # links older than v0014: when their case opened
+    captured_at = DateTimeField(null=True)  # the response's, for the case's latest (v0034); set on every link
 
     class Meta:
         primary_key = CompositeKey("case", "response")

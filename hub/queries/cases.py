@@ -81,12 +81,12 @@ def attach_responses(case_id: int, response_ids: Sequence[str], *, now: datetime
     if not response_ids:
         return []
     ids = list(dict.fromkeys(response_ids))
-    values = ", ".join(f"({placeholders(3)})" for _ in ids)
-    at = db_time(now)
+    p = database.param
     rows = database.execute_sql(
-        f"INSERT INTO case_response (case_id, response_id, joined_at) VALUES {values} "
+        "INSERT INTO case_response (case_id, response_id, joined_at, captured_at) "
+        f"SELECT {p}, r.id, {p}, r.captured_at FROM response r WHERE r.id IN ({placeholders(len(ids))}) "
         "ON CONFLICT (response_id) DO NOTHING RETURNING response_id",
-        tuple(v for r in ids for v in (case_id, r, at)),
+        (case_id, db_time(now), *ids),
     ).fetchall()
     linked = {str(row[0]) for row in rows}
     return [r for r in ids if r in linked]
@@ -140,12 +140,13 @@ def latest_answers(case_id: int, latest: int) -> list[tuple[Any, ...]]:
     per answer: (response id, locale, has a contact, kind, number, text); a response without
     answers gives one row with kind None."""
     p = database.param
+    # the latest from the index on (case, capture time) alone, then their responses and answers
     return database.execute_sql(
         "SELECT r.id, r.locale, r.contact_sealed IS NOT NULL, a.kind, a.number, a.text FROM ("
-        "SELECT r.id, r.locale, r.contact_sealed, r.captured_at FROM case_response cr "
-        f"JOIN response r ON r.id = cr.response_id WHERE cr.case_id = {p} "
-        f"ORDER BY r.captured_at DESC, r.id DESC LIMIT {p}"
-        ") r LEFT JOIN answer a ON a.response_id = r.id ORDER BY r.captured_at DESC, r.id DESC, a.id",
+        f"SELECT response_id, captured_at FROM case_response WHERE case_id = {p} "
+        f"ORDER BY captured_at DESC, response_id DESC LIMIT {p}"
+        ") cr JOIN response r ON r.id = cr.response_id LEFT JOIN answer a ON a.response_id = r.id "
+        "ORDER BY cr.captured_at DESC, cr.response_id DESC, a.id",
         (case_id, latest),
     ).fetchall()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
 from hub.models import Case, CaseClassification, OutboxMessage
 from hub.services.case_classification import category_of, priority_of
@@ -122,6 +123,47 @@ def test_a_response_joining_the_case_classifies_it_again(app, clock, people, ter
     found = classification_of(app, case_id)
     assert found.category == "availability"
     assert "nicht alles da war" in found.suggested_reply
+
+
+def test_a_case_is_classified_from_its_latest_captured_responses_read_from_its_links(app, clock, people, terminal):
+    """The links hold each response's capture time (v0034): the latest are the newest captured,
+    whatever order they arrived in, and a response captured long ago joining adds nothing."""
+    from hub.models import CaseResponse, Response
+    from hub.queries.cases import latest_answers
+    from shared.protocol import format_time
+
+    def at(minutes: int, comment: str) -> dict:
+        item = rating(terminal, 1, comment=comment)
+        item["captured_at"] = format_time(clock() - timedelta(minutes=minutes))
+        return item
+
+    send(terminal, at(30, "dreißig"), at(10, "zehn"), at(20, "zwanzig"))
+    send(terminal, at(5, "fünf"), at(600, "zehn Stunden"))
+    case_id = newest_case(app)
+    with connected(app):
+        links = {c.response_id: c.captured_at for c in CaseResponse.select().where(CaseResponse.case == case_id)}
+        captured = {r.id: r.captured_at for r in Response.select().where(Response.id.in_(list(links)))}
+        texts = [row[5] for row in latest_answers(case_id, 3) if row[3] == "text"]
+    assert len(links) == 5 and links == captured
+    assert texts == ["fünf", "zehn", "zwanzig"]
+
+
+def test_v0034_gives_the_links_made_before_it_their_responses_capture_times(app, people, terminal):
+    from hub.db import database, is_sqlite
+    from hub.migrations import v0034_case_latest_responses
+
+    send(terminal, rating(terminal, 1), rating(terminal, 1, comment="Kasse zu"))
+    query = "SELECT response_id, captured_at FROM case_response ORDER BY response_id"
+    with connected(app):
+        written = database.execute_sql(query).fetchall()
+        with database.atomic():
+            database.execute_sql("DROP INDEX case_response_latest")
+            database.execute_sql("ALTER TABLE case_response DROP COLUMN captured_at")
+            ts = "DATETIME" if is_sqlite() else "TIMESTAMP"
+            v0034_case_latest_responses.up(database.obj, lambda s: database.execute_sql(s.format(ts=ts)))
+        migrated = database.execute_sql(query).fetchall()
+    assert len(written) == 2 and all(c is not None for _, c in written)
+    assert migrated == written
 
 
 # --- the case page: shown, prefilled, never sent by itself --------------------------------------
