@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from shared.crypto import keyed_content_hash
 from shared.errors import Problem, RequestError
 from shared.ids import is_uuid
 
@@ -233,11 +234,15 @@ def _one_of(value: object, allowed: frozenset[Any]) -> bool:
         return False
 
 
-def validate_response(item: object, surveys: SurveyLookup) -> tuple[ValidResponse | None, list[Problem]]:
+def validate_response(
+    item: object, surveys: SurveyLookup, content_key: bytes | None = None
+) -> tuple[ValidResponse | None, list[Problem]]:
     """Check one response against the protocol and its survey.
 
     Returns the normalised response and no problems, or None and every problem found.
-    ``surveys(key, version)`` returns the survey definition or None.
+    ``surveys(key, version)`` returns the survey definition or None. With ``content_key`` the
+    content hash is keyed (``keyed_content_hash``), as the hub stores and compares it: the plain
+    SHA-256 of a body with a contact would let a copy of its database confirm a guessed one.
     """
     if not isinstance(item, dict):
         return None, [Problem("not_an_object", "each response must be a JSON object")]
@@ -256,6 +261,8 @@ def validate_response(item: object, surveys: SurveyLookup) -> tuple[ValidRespons
         fingerprint = content_hash(item)
     except UnicodeEncodeError:  # a lone surrogate escape such as "\ud800" in some string
         return None, [Problem("bad_text", "a string holds an invalid Unicode escape (a lone surrogate)")]
+    if content_key is not None:
+        fingerprint = keyed_content_hash(content_key, fingerprint)
     return (
         ValidResponse(
             id=item["id"],

@@ -47,7 +47,7 @@ from hub.queries.terminals import load_terminal
 from hub.services import comment_search
 from hub.services.alerts import route_alerts
 from hub.services.catalog import SurveyCache
-from hub.services.personal_data import keyed, open_contact, seal_contact
+from hub.services.personal_data import open_contact, seal_contact
 from hub.services.phone_responses import PhoneResult, PhoneTouchpoint, RateLimits, open_touchpoint, take_rate_limits
 from hub.services.qr_tokens import PhoneClaims
 from hub.services.response_records import answer_rows, conflict_row
@@ -145,7 +145,7 @@ def record_follow_up(
     if ticket is None:
         raise TokenError("continuation_used", "answers for a tap come from the page its code opened; open it again")
     finished = isinstance(item, dict) and "partial" not in (item.get("flags") or [])
-    response = keyed(_validate(tap, item, surveys), content_key)
+    response = _validate(tap, item, surveys, content_key)
     version = response.content_hash + (":finished" if finished else ":partial")
     buckets = [("t:" + tap.place.claims.fingerprint[:32], limits.per_token), (address_key, limits.per_address)]
     for attempt in (1, 2):
@@ -163,13 +163,13 @@ def record_follow_up(
     return PhoneResult(tap.response_id, status, finished, ())
 
 
-def _validate(tap: ContinuedTap, item: object, surveys: SurveyCache) -> ValidResponse:
+def _validate(tap: ContinuedTap, item: object, surveys: SurveyCache, content_key: bytes) -> ValidResponse:
     """The follow-up checked as a phone response of the tap's id and place; the rating is the
     terminal's, so the follow-up is read as unfinished (no required answer missing)."""
     if not isinstance(item, dict):
         raise RequestError("not_an_object", "the response is a JSON object")
     body = {**item, "flags": sorted(set(item.get("flags") or []) | {"partial"})}
-    response, problems = validate_response(body, surveys.lookup)
+    response, problems = validate_response(body, surveys.lookup, content_key)
     if response is not None:
         problems = _belongs_to(response, tap)
     if problems:

@@ -26,7 +26,6 @@ from hub.services import comment_search
 from hub.services.alerts import route_alerts
 from hub.services.catalog import SurveyCache
 from hub.services.continuations import merge_follow_ups
-from hub.services.personal_data import keyed
 from hub.services.response_records import answer_rows, conflict_row, local_time, response_row
 from hub.services.rollups import Rollups, smiley_faces
 from shared.errors import Problem, SignatureError
@@ -66,7 +65,7 @@ def ingest_batch(
     refused_seqs: list[int] = []  # the terminal quarantines what the hub refuses: never sent again
 
     for index, item in enumerate(batch.responses):
-        response, problems = validate_response(item, surveys.lookup)
+        response, problems = validate_response(item, surveys.lookup, content_key)
         if response is not None:
             problems = _belongs_to(response, store, touchpoints)
         if problems:
@@ -78,7 +77,7 @@ def ingest_batch(
             problems_seen.append({"id": entry["id"], "code": entry["code"]})
             refused_seqs += _sequence_number(item)
             continue
-        valid.append((index, keyed(response, content_key)))
+        valid.append((index, response))
 
     received = now.astimezone(UTC)
     with write_transaction():
@@ -189,6 +188,7 @@ def _store_new(
     the caller to write at the end of its transaction."""
     response_rows, answers = [], []
     rollups = Rollups()
+    received_at = db_time(received)
     for r in new:
         moment, dating_flags = local_time(r, received, zone)
         day = moment.date()
@@ -203,7 +203,7 @@ def _store_new(
                 survey_id=survey_id,
                 flags=set(r.flags) | dating_flags,
                 day=day,
-                received=received,
+                received_at=received_at,
                 contact_key=contact_key,
             )
         )

@@ -6,7 +6,6 @@ database alone does not reveal contacts. Sealed form: version byte, 12-byte nonc
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 from collections.abc import Mapping
@@ -14,8 +13,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from shared.crypto import derive_key, keyed_content_hash
-from shared.protocol import ValidResponse
+from shared.crypto import derive_key
 
 _VERSION = b"\x01"
 _LABEL = "voxloop contact v1"
@@ -29,16 +27,6 @@ def contact_key(secret_key: str) -> bytes:
 def content_hash_key(secret_key: str) -> bytes:
     """The key of the stored content hashes (migration v0008 keyed the ones held before)."""
     return derive_key(secret_key, _CONTENT_HASH_LABEL)
-
-
-def keyed(response: ValidResponse, key: bytes) -> ValidResponse:
-    """The response with the content hash the hub stores and compares: keyed, since the plain
-    SHA-256 of a body with a contact would let a copy of the database confirm a guessed one.
-    A shallow copy with the one field set: ``dataclasses.replace`` runs the whole constructor,
-    four times the cost, for every response of every batch."""
-    clone = copy.copy(response)
-    object.__setattr__(clone, "content_hash", keyed_content_hash(key, response.content_hash))
-    return clone
 
 
 def seal_contact(key: bytes, contact: Mapping[str, Any], response_id: str) -> bytes:

@@ -48,7 +48,7 @@ from hub.queries import responses as q
 from hub.services import comment_search
 from hub.services.alerts import route_alerts
 from hub.services.catalog import SurveyCache, current_survey, store_by_code, touchpoint_by_code
-from hub.services.personal_data import keyed, open_contact, seal_contact
+from hub.services.personal_data import open_contact, seal_contact
 from hub.services.qr_tokens import PhoneClaims
 from hub.services.response_records import answer_rows, conflict_row, local_time, response_row
 from hub.services.rollups import Rollups, local_hour, smiley_faces
@@ -142,7 +142,7 @@ def record_phone_response(
     RequestError (invalid, 422), TokenError (token_used, 410; ticket_used, 409) or
     RateLimited (429); a conflict is returned, not raised, because it is kept aside in the
     same transaction."""
-    response = keyed(_validate(place, item, surveys), content_key)
+    response = _validate(place, item, surveys, content_key)
     server_flags = set()
     if "partial" not in response.flags and _too_fast(response, served_at, now, min_ms_per_answer):
         server_flags.add("suspect")
@@ -168,8 +168,8 @@ def record_phone_response(
 # --- validation -----------------------------------------------------------------------------
 
 
-def _validate(place: PhoneTouchpoint, item: object, surveys: SurveyCache) -> ValidResponse:
-    response, problems = validate_response(item, surveys.lookup)
+def _validate(place: PhoneTouchpoint, item: object, surveys: SurveyCache, content_key: bytes) -> ValidResponse:
+    response, problems = validate_response(item, surveys.lookup, content_key)
     if response is not None:
         problems = _belongs_to(response, place)
     if problems:
@@ -315,7 +315,7 @@ def _insert(
         survey_id=survey_id,
         flags=flags,
         day=day,
-        received=received,
+        received_at=db_time(received),
         contact_key=contact_key,
     )
     q.insert_responses([row])

@@ -41,10 +41,11 @@ def response_row(
     survey_id: int,
     flags: Iterable[str],
     day: date,
-    received: datetime,
+    received_at: datetime | str,
     contact_key: bytes,
 ) -> tuple[Any, ...]:
-    """A row in hub.queries.responses.RESPONSE_COLUMNS order; the contact sealed."""
+    """A row in hub.queries.responses.RESPONSE_COLUMNS order; the contact sealed.
+    ``received_at`` is the receipt time as ``db_time`` gives it (once for a whole batch)."""
     sealed = seal_contact(contact_key, r.contact, r.id) if r.contact else None
     return (
         r.id,
@@ -55,7 +56,7 @@ def response_row(
         survey_id,
         r.survey_version,
         db_time(r.captured_at),
-        db_time(received),
+        received_at,
         db_day(day),
         r.locale,
         r.seq,

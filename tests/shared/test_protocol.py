@@ -243,6 +243,18 @@ def test_valid_response_keeps_its_envelope(lookup):
     assert response.flags == ()
 
 
+def test_a_content_key_gives_the_keyed_hash_the_hub_stores(lookup):
+    from shared.crypto import keyed_content_hash
+
+    plain, _ = validate_response(kiosk_response(), lookup)
+    keyed, _ = validate_response(kiosk_response(), lookup, b"k" * 32)
+    other, _ = validate_response(kiosk_response(), lookup, b"o" * 32)
+    assert plain.content_hash == hashlib.sha256(canonical_json(kiosk_response())).hexdigest()
+    assert keyed.content_hash == keyed_content_hash(b"k" * 32, plain.content_hash)
+    assert len({plain.content_hash, keyed.content_hash, other.content_hash}) == 3
+    assert keyed.answers == plain.answers and keyed.id == plain.id
+
+
 def test_valid_response_has_captured_at_as_aware_utc(lookup):
     response, _ = validate_response(kiosk_response(), lookup)
     assert response.captured_at == CAPTURED
