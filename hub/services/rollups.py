@@ -155,32 +155,33 @@ class Rollups:
                 row[face] += self.weight
         return face
 
-    def _add_score(self, question: str, number: int, day: str, store_id: int, channel: str) -> None:
-        month = day[:8] + "01"
-        monday = _monday(day)
-        for store in (store_id, TOTAL):
+    def _score_rows(self, question: str, day: str, store_id: int, channel: str) -> list[list[int]]:
+        """The rows a score of ``day`` counts in: its day's, its ISO week's and its month's, of
+        the store and of every store (TOTAL)."""
+        month, monday = day[:8] + "01", _monday(day)
+        return [
+            row
+            for store in (store_id, TOTAL)
             for row in (
                 self.scores[(question, day, store, channel)],
                 self.monthly[(question, month, store, channel)],
                 self.weekly[(question, monday, store, channel)],
-            ):
-                row[0] += self.weight
-                row[1 + number] += self.weight
+            )
+        ]
+
+    def _add_score(self, question: str, number: int, day: str, store_id: int, channel: str) -> None:
+        for row in self._score_rows(question, day, store_id, channel):
+            row[0] += self.weight
+            row[1 + number] += self.weight
 
     def add_score_counts(self, question: str, day: str, store_id: int, channel: str, counts: list[int]) -> None:
         """Count answers already tallied by value (``counts[v]`` answers of value v, 0-10) for
         one store and day, in score_daily and the week's and month's rows (and the totals),
         as ``add`` would have counted them one by one: a history written without responses."""
-        month, monday = day[:8] + "01", _monday(day)
-        for store in (store_id, TOTAL):
-            for row in (
-                self.scores[(question, day, store, channel)],
-                self.monthly[(question, month, store, channel)],
-                self.weekly[(question, monday, store, channel)],
-            ):
-                row[0] += self.weight * sum(counts)
-                for value, n in enumerate(counts):
-                    row[1 + value] += self.weight * n
+        for row in self._score_rows(question, day, store_id, channel):
+            row[0] += self.weight * sum(counts)
+            for value, n in enumerate(counts):
+                row[1 + value] += self.weight * n
 
     def _add_reason(self, question: str, option: str, day: str, store_id: int, face: int | None) -> None:
         """Count a chosen option, by the face of the response it came with."""
