@@ -35,7 +35,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import snowballstemmer
@@ -280,7 +280,15 @@ def _labels(language: str) -> dict[str, str]:
     return labels
 
 
-_LABELS = {language: _labels(language) for language in LANGUAGES}
+# The labels and the lexicons by key stem every known word (about 0.2 s): built at first use, so
+# a process that analyses no comment (most `voxloop` commands) starts without them.
+_labels_of = cache(_labels)
+_lexicon_of = cache(_load)
+
+
+@cache
+def _all_lexicon() -> dict[str, float]:
+    return {**_lexicon_of("en"), **_lexicon_of("de")}
 
 
 @lru_cache(maxsize=65536)
@@ -292,12 +300,10 @@ def word_key(word: str, language: str) -> str:
     its words as they are."""
     stem = _stem(word, language)
     # by the stem without umlauts, so a plural that takes one finds its singular ("Parkplätze")
-    return _LABELS[language].get(stem.translate(_PLAIN), stem) if language in _LABELS else stem
+    return _labels_of(language).get(stem.translate(_PLAIN), stem) if language in LANGUAGES else stem
 
 
-_LEXICONS = {language: _load(language) for language in LANGUAGES}
 _ALL_WEIGHTS = {**_WEIGHTS["en"], **_WEIGHTS["de"]}
-_ALL_LEXICON = {**_LEXICONS["en"], **_LEXICONS["de"]}
 
 
 def _shared_start(words: list[str]) -> str:
@@ -407,7 +413,8 @@ def _weight(token: str, language: str) -> float | None:
     """A word's weight: as written, else by its key (an inflected form)."""
     weight = _WEIGHTS.get(language, _ALL_WEIGHTS).get(token)
     if weight is None and len(token) >= MIN_LENGTH:
-        weight = _LEXICONS.get(language, _ALL_LEXICON).get(word_key(token, language))
+        lexicon = _lexicon_of(language) if language in LANGUAGES else _all_lexicon()
+        weight = lexicon.get(word_key(token, language))
     return weight
 
 
