@@ -8,7 +8,7 @@ collection: none), and an inclusive range of store-local days. Values come back 
 Plain SQL, the same on SQLite and PostgreSQL; weeks and months are folded here from days.
 score_counts reads a period's whole months from score_monthly, the whole weeks at its edges
 from score_weekly and only the days left from score_daily, so a year costs about the same as
-a month, and 28 days about a third of their days.
+a month, and 28 days about a third of their days; the parts are summed in one statement.
 """
 
 from __future__ import annotations
@@ -112,18 +112,23 @@ def score_counts(
         return {}
     result: dict[Any, dict[int, int]] = defaultdict(dict)
     column = {"store": "store_id", "channel": "channel", "total": "NULL"}.get(by, "day")
-    values = ", ".join(f"SUM(v{k})" for k in range(11))
-    group = "" if by == "total" else f" GROUP BY {column}"
+    values = ", ".join(f"v{k}" for k in range(11))
+    # every part's rows in one statement, summed per group by the database (one round trip,
+    # and a row per group for Python to add up, not one per group and part)
+    parts: list[str] = []
+    params: list[Any] = []
     for table, first, last in _periods(start, end, by):
-        params: list[Any] = [question, db_day(first), db_day(last)]
+        params += [question, db_day(first), db_day(last)]
         stores, hint = _stores(table, store_ids, by == "store", params)
-        sql = (
-            f"SELECT {column}, {values} FROM {table}{hint} "
-            f"WHERE question = {{p}} AND day BETWEEN {{p}} AND {{p}} AND {stores}{group}"
+        parts.append(
+            f"SELECT {column} AS k, {values} FROM {table}{hint} "
+            f"WHERE question = {{p}} AND day BETWEEN {{p}} AND {{p}} AND {stores}"
         )
-        for key, *counts in database.execute_sql(sql.format(p=database.param), tuple(params)).fetchall():
-            if any(counts):
-                _add(result[_fold(key, by)], counts, 0)
+    sums = ", ".join(f"SUM(v{k})" for k in range(11))
+    sql = f"SELECT k, {sums} FROM ({' UNION ALL '.join(parts)}) part GROUP BY k"
+    for key, *counts in database.execute_sql(sql.format(p=database.param), tuple(params)).fetchall():
+        if any(counts):
+            _add(result[_fold(key, by)], counts, 0)
     if with_suspect:
         for key, values in suspect_counts(question, start, end, store_ids, by).items():
             into = result[key]
