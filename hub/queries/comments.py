@@ -43,7 +43,7 @@ from hub.db import database, db_day, db_time, is_sqlite, placeholders, stored_ti
 FIRST_WINDOW = 2_000
 MIN_WINDOW = 500  # a window after the first, however few responses the page seems to need
 WALK_BUDGET = 50_000
-MAX_WINDOW = 16_000  # a walk without budget (a common word's search) goes on in windows this size
+MAX_WINDOW = 16_000  # the longest window (a walk without budget, a common word's search, goes on in windows up to this)
 
 
 @dataclass(frozen=True)
