@@ -26,6 +26,7 @@ NPS of 0-6).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -103,11 +104,15 @@ def _total(counts: Mapping[int, int]) -> int:
 
 
 def nps(counts: Mapping[int, int]) -> Score:
-    n = _total(counts)
+    n = promoters = detractors = 0
+    for value, count in counts.items():
+        n += count
+        if value <= DETRACTOR_MAX:
+            detractors += count
+        elif value >= PROMOTER_MIN:
+            promoters += count
     if n == 0:
         return EMPTY
-    groups = nps_groups(counts)
-    promoters, detractors = groups["promoters"], groups["detractors"]
     value = 100.0 * (promoters - detractors) / n
     # adjusted Wald: 3/4 pseudo-observation to promoters and to detractors, so n + 1.5
     n_adj = n + 1.5
@@ -156,24 +161,34 @@ def smiley_weight(value: int, faces: int) -> float:
     return -100.0 + 200.0 * (value - 1) / (faces - 1)
 
 
+@functools.cache
+def _weights(faces: int) -> dict[int, float]:
+    """Every face's weight on a ``faces``-face scale."""
+    return {value: smiley_weight(value, faces) for value in range(1, faces + 1)}
+
+
 SMILEY_PRIOR = 1.0  # pseudo-responses added at each end of the scale for the interval
 
 
 def smiley_index(counts: Mapping[int, int], faces: int = 5) -> Score:
-    n = _total(counts)
+    # one pass: the answers' count, weight sum and squared-weight sum (rankings score every
+    # store of a chain per page)
+    weights = _weights(faces)
+    n = 0
+    first = second = 0.0
+    for v, c in counts.items():
+        weight = weights[v] if v in weights else smiley_weight(v, faces)  # raises: not a face
+        n += c
+        first += weight * c
+        second += weight * weight * c
     if n == 0:
         return EMPTY
-    weighted: dict[float, float] = {}
-    for v, c in counts.items():
-        weight = smiley_weight(v, faces)
-        weighted[weight] = weighted.get(weight, 0) + c
-    value = sum(w * c for w, c in weighted.items()) / n
+    value = first / n
     # the interval's sample: the answers and SMILEY_PRIOR pseudo-responses at -100 and at +100
-    for end in (-100.0, 100.0):
-        weighted[end] = weighted.get(end, 0) + SMILEY_PRIOR
+    # (which add nothing to the weight sum and 2 x SMILEY_PRIOR x 100² to the squares)
     size = n + 2 * SMILEY_PRIOR
-    centre = sum(w * c for w, c in weighted.items()) / size
-    variance = sum(c * (w - centre) ** 2 for w, c in weighted.items()) / (size - 1)
+    centre = first / size
+    variance = max(0.0, (second + 2 * SMILEY_PRIOR * 10_000.0 - size * centre * centre) / (size - 1))
     half = Z95 * math.sqrt(variance / size)
     low, high = max(-100.0, centre - half), min(100.0, centre + half)
     return Score(value, n, min(low, value), max(high, value))

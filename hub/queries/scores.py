@@ -126,9 +126,16 @@ def score_counts(
         )
     sums = ", ".join(f"SUM(v{k})" for k in range(11))
     sql = f"SELECT k, {sums} FROM ({' UNION ALL '.join(parts)}) part GROUP BY k"
-    for key, *counts in database.execute_sql(sql.format(p=database.param), tuple(params)).fetchall():
-        if any(counts):
-            _add(result[_fold(key, by)], counts, 0)
+    rows = database.execute_sql(sql.format(p=database.param), tuple(params)).fetchall()
+    if by in ("day", "week", "month"):  # a day's key comes back as text on SQLite; weeks fold
+        for key, *counts in rows:
+            if any(counts):
+                _add(result[_fold(key, by)], counts, 0)
+    else:  # one row per group already
+        for key, *counts in rows:
+            found = {value: int(count) for value, count in enumerate(counts) if count}
+            if found:
+                result[key] = found
     if with_suspect:
         for key, values in suspect_counts(question, start, end, store_ids, by).items():
             into = result[key]

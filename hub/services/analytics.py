@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -258,7 +258,8 @@ def _rank(rows: list[Ranked]) -> Ranking:
     """Rank by smiley index (ties: more responses first); too small samples after, unranked."""
     big = sorted((r for r in rows if r.score.n >= SMALL_SAMPLE), key=lambda r: (-r.score.value, -r.score.n, r.code))
     small = sorted((r for r in rows if r.score.n < SMALL_SAMPLE), key=lambda r: (-r.score.n, r.code))
-    return Ranking(ranked=[replace(r, rank=i) for i, r in enumerate(big, 1)], small=small)
+    ranked = [Ranked(r.id, r.code, r.name, r.score, r.nps, i, r.store_code) for i, r in enumerate(big, 1)]
+    return Ranking(ranked=ranked, small=small)
 
 
 @dataclass(frozen=True)
@@ -303,14 +304,14 @@ def rank_stores(
 ) -> Ranking:
     """Every store in scope by smiley index; stores with few (or no) responses after them.
     ``counts``: the period's ``store_counts`` when the caller has read them already."""
-    stores = list(scope.restrict(Store.select(Store.id, Store.code, Store.name), Store.id))
+    stores = scope.restrict(Store.select(Store.id, Store.code, Store.name), Store.id).tuples()
     counts = counts or store_counts(scope, period, scales, with_suspect=with_suspect)
     smileys = {k: smiley_index(v, scales.faces) for k, v in counts.smiley.items()}
     promoters = {k: nps(v) for k, v in counts.nps.items()}
     return _rank(
         [
-            Ranked(s.id, s.code, s.name, smileys.get(s.id, EMPTY), promoters.get(s.id, EMPTY), None, s.code)
-            for s in stores
+            Ranked(store_id, code, name, smileys.get(store_id, EMPTY), promoters.get(store_id, EMPTY), None, code)
+            for store_id, code, name in stores
         ]
     )
 
