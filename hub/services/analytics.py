@@ -18,6 +18,8 @@ overview says how many there are either way.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -25,8 +27,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from hub.i18n import lazy_gettext
-from hub.models import Region, Store, Survey, SurveyVersion, Touchpoint
+from hub.models import Region, Store, Touchpoint
 from hub.queries import analytics as q
+from hub.queries.catalog import current_definition, store_names
 from hub.queries.scores import score_counts, suspect_total
 from hub.services.access import Scope
 from shared.errors import NotFound
@@ -71,11 +74,17 @@ class Scales:
 
 def survey_scales(survey_key: str = "exit") -> Scales:
     """The scored questions of the survey's current version (the first of each kind)."""
-    survey = Survey.get_or_none(Survey.key == survey_key)
-    if survey is None:
+    definition = current_definition(survey_key)
+    if definition is None:
         raise NotFound("not_found", f"survey {survey_key!r} does not exist")
-    version = SurveyVersion.get((SurveyVersion.survey == survey) & (SurveyVersion.version == survey.current_version))
-    definition = SurveyDefinition.from_dict(version.definition)
+    return _scales(definition)
+
+
+@functools.lru_cache(maxsize=32)
+def _scales(definition_text: str) -> Scales:
+    """``survey_scales`` of a definition's JSON text: parsed once per text, since every page
+    asks (a version's text never changes, and a new version's is a new key)."""
+    definition = SurveyDefinition.from_dict(json.loads(definition_text))
     first = {
         kind: next((x for x in definition.questions if x.kind == kind), None) for kind in ("smiley", "csat", "nps")
     }
@@ -304,7 +313,7 @@ def rank_stores(
 ) -> Ranking:
     """Every store in scope by smiley index; stores with few (or no) responses after them.
     ``counts``: the period's ``store_counts`` when the caller has read them already."""
-    stores = scope.restrict(Store.select(Store.id, Store.code, Store.name), Store.id).tuples()
+    stores = store_names(scope.store_ids)
     counts = counts or store_counts(scope, period, scales, with_suspect=with_suspect)
     smileys = {k: smiley_index(v, scales.faces) for k, v in counts.smiley.items()}
     promoters = {k: nps(v) for k, v in counts.nps.items()}

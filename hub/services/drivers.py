@@ -35,6 +35,8 @@ sentences with its baseline (the weeks before) beside each.
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from collections import defaultdict
 from collections.abc import Collection, Mapping
@@ -42,12 +44,14 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from hub.models import Store, Survey, SurveyVersion, Touchpoint
+from hub.models import Store, Touchpoint
 from hub.queries import analytics as q
+from hub.queries.catalog import current_definition
 from hub.queries.scores import reason_counts, reason_pair_counts, score_channel_counts, score_counts
 from hub.services.access import Scope
 from hub.services.analytics import SMALL_SAMPLE, Period, numeric, survey_scales
 from hub.services.reason_effects import QuestionEffects, asked_faces, effects
+from shared.errors import NotFound
 from shared.protocol import Question, SurveyDefinition
 from shared.scoring import EMPTY, Z95, Score, smiley_index, smiley_weight
 
@@ -204,20 +208,27 @@ def rank(drivers: Collection[Driver]) -> list[Driver]:
 
 def survey_definition(survey_key: str = "exit") -> SurveyDefinition:
     """The current version of the survey (its reason options and their texts)."""
-    return SurveyDefinition.from_dict(_current_version(survey_key).definition)
+    return _parsed(_current_definition(survey_key))
 
 
-def _current_version(survey_key: str) -> SurveyVersion:
-    survey = Survey.get(Survey.key == survey_key)
-    return SurveyVersion.get((SurveyVersion.survey == survey) & (SurveyVersion.version == survey.current_version))
+def _current_definition(survey_key: str) -> str:
+    definition = current_definition(survey_key)
+    if definition is None:
+        raise NotFound("not_found", f"survey {survey_key!r} does not exist")
+    return definition
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(definition_text: str) -> SurveyDefinition:
+    """A definition's JSON text parsed, once per text (a version's text never changes)."""
+    return SurveyDefinition.from_dict(json.loads(definition_text))
 
 
 def terminal_asks(survey_key: str, question: Question, faces: int) -> frozenset[int]:
     """The faces after which the terminal asks ``question``: its ``for_ratings`` in the
     survey, else every face but the best two (kiosk/visit.py)."""
-    raw = next(
-        (x for x in _current_version(survey_key).definition.get("questions", ()) if x.get("id") == question.id), {}
-    )
+    questions = json.loads(_current_definition(survey_key)).get("questions", ())
+    raw = next((x for x in questions if x.get("id") == question.id), {})
     return asked_faces(faces, raw.get("for_ratings"))
 
 
