@@ -28,6 +28,8 @@ SCORE_GROUPINGS = ("total", "store", "day", "week", "month", "channel")
 # up to this many stores, a scoped query seeks each store's rows through the store index;
 # beyond it, reading the day range of the primary key and filtering is cheaper
 _SEEK_STORES = 20
+ALL_VALUES = range(11)  # the value columns v0..v10: NPS 0-10
+ONE_TO_FIVE = range(1, 6)  # a smiley's faces (four or five) and CSAT's 1-5
 
 
 def _stores(table: str, store_ids: Collection[int] | None, per_store: bool, params: list[Any]) -> tuple[str, str]:
@@ -102,17 +104,20 @@ def score_counts(
     by: ScoreGrouping = "total",
     *,
     with_suspect: bool = False,
+    scale: range = ALL_VALUES,
 ) -> dict[Any, dict[int, int]]:
     """Counts per value of a numeric question, per group: None (total), store id, channel,
     the day, the Monday of the week or the first of the month. ``with_suspect``: the suspect
-    responses' answers added (suspect_daily; score_daily leaves them out)."""
+    responses' answers added (suspect_daily; score_daily leaves them out). ``scale``: the
+    values the question takes (a smiley's faces: range(1, faces + 1)), the only columns
+    summed; ingest keeps every answer within its question's scale."""
     if by not in SCORE_GROUPINGS:
         raise ValueError(f"unknown grouping {by!r}")
     if store_ids is not None and not store_ids:
         return {}
     result: dict[Any, dict[int, int]] = defaultdict(dict)
     column = {"store": "store_id", "channel": "channel", "total": "NULL"}.get(by, "day")
-    values = ", ".join(f"v{k}" for k in range(11))
+    values = ", ".join(f"v{k}" for k in scale)
     # every part's rows in one statement, summed per group by the database (one round trip,
     # and a row per group for Python to add up, not one per group and part)
     parts: list[str] = []
@@ -124,16 +129,16 @@ def score_counts(
             f"SELECT {column} AS k, {values} FROM {table}{hint} "
             f"WHERE question = {{p}} AND day BETWEEN {{p}} AND {{p}} AND {stores}"
         )
-    sums = ", ".join(f"SUM(v{k})" for k in range(11))
+    sums = ", ".join(f"SUM(v{k})" for k in scale)
     sql = f"SELECT k, {sums} FROM ({' UNION ALL '.join(parts)}) part GROUP BY k"
     rows = database.execute_sql(sql.format(p=database.param), tuple(params)).fetchall()
     if by in ("day", "week", "month"):  # a day's key comes back as text on SQLite; weeks fold
         for key, *counts in rows:
             if any(counts):
-                _add(result[_fold(key, by)], counts, 0)
+                _add(result[_fold(key, by)], counts, scale.start)
     else:  # one row per group already
         for key, *counts in rows:
-            found = {value: int(count) for value, count in enumerate(counts) if count}
+            found = {value: int(count) for value, count in enumerate(counts, scale.start) if count}
             if found:
                 result[key] = found
     if with_suspect:

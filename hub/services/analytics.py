@@ -30,7 +30,7 @@ from hub.i18n import lazy_gettext
 from hub.models import Region, Store, Touchpoint
 from hub.queries import analytics as q
 from hub.queries.catalog import current_definition, store_names
-from hub.queries.scores import score_counts, suspect_total
+from hub.queries.scores import ALL_VALUES, ONE_TO_FIVE, score_counts, suspect_total
 from hub.services.access import Scope
 from shared.errors import NotFound
 from shared.protocol import SurveyDefinition
@@ -70,6 +70,10 @@ class Scales:
     faces: int
     csat: str | None
     nps: str | None
+
+    def values(self, question: str) -> range:
+        """The answer values ``question`` takes (the rollup columns its counts are read from)."""
+        return ONE_TO_FIVE if question in (self.smiley, self.csat) else ALL_VALUES
 
 
 def survey_scales(survey_key: str = "exit") -> Scales:
@@ -138,11 +142,13 @@ class Overview:
 
 
 def _total(
-    question: str | None, period: Period, store_ids: Collection[int] | None, with_suspect: bool
+    question: str | None, period: Period, store_ids: Collection[int] | None, scales: Scales, with_suspect: bool
 ) -> dict[int, int]:
     if question is None:
         return {}
-    return score_counts(question, period.start, period.end, store_ids, with_suspect=with_suspect).get(None, {})
+    scale = scales.values(question)
+    found = score_counts(question, period.start, period.end, store_ids, with_suspect=with_suspect, scale=scale)
+    return found.get(None, {})
 
 
 def suspect_responses(store_ids: Collection[int] | None, period: Period, scales: Scales) -> int:
@@ -156,8 +162,8 @@ def overview(
     """The headline figures of ``store_ids`` (None: all) for ``period`` and the period before."""
     before = period.previous()
     keys = [key for key in (scales.smiley, scales.csat, scales.nps) if key]
-    now_counts = {key: _total(key, period, store_ids, with_suspect) for key in keys}
-    then_counts = {key: _total(key, before, store_ids, with_suspect) for key in now_counts}
+    now_counts = {key: _total(key, period, store_ids, scales, with_suspect) for key in keys}
+    then_counts = {key: _total(key, before, store_ids, scales, with_suspect) for key in now_counts}
     figures = []
     if scales.smiley:
         s_now, s_then = now_counts[scales.smiley], then_counts[scales.smiley]
@@ -226,7 +232,15 @@ def trend(
     def counts(question: str | None) -> dict[Any, dict[int, int]]:
         if question is None:
             return {}
-        return score_counts(question, period.start, period.end, store_ids, grain, with_suspect=with_suspect)  # type: ignore[arg-type]
+        return score_counts(
+            question,
+            period.start,
+            period.end,
+            store_ids,
+            grain,  # type: ignore[arg-type]
+            with_suspect=with_suspect,
+            scale=scales.values(question),
+        )
 
     smileys, promoters = counts(scales.smiley), counts(scales.nps)
     return [
@@ -285,7 +299,15 @@ def store_counts(scope: Scope, period: Period, scales: Scales, *, with_suspect: 
     def per(question: str | None) -> dict[int, dict[int, int]]:
         if question is None:
             return {}
-        return score_counts(question, period.start, period.end, scope.store_ids, "store", with_suspect=with_suspect)
+        return score_counts(
+            question,
+            period.start,
+            period.end,
+            scope.store_ids,
+            "store",
+            with_suspect=with_suspect,
+            scale=scales.values(question),
+        )
 
     return StoreCounts(per(scales.smiley), per(scales.nps))
 

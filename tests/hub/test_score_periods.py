@@ -156,6 +156,20 @@ def test_scores_read_by_month_week_and_day_equal_the_answers_for_any_period(app,
             by = rng.choice(["total", "store", "channel", "month", "day", "week"])
             expected = _truth(planted, start, end, store_ids, by)
             assert scores.score_counts("rating", start, end, store_ids, by) == expected, (start, end, store_ids, by)
+            # read with the faces' columns only, as the dashboards do
+            found = scores.score_counts("rating", start, end, store_ids, by, scale=scores.ONE_TO_FIVE)
+            assert found == expected, (start, end, store_ids, by)
+
+
+def test_a_scale_reads_only_its_values_columns(app, stores):
+    """A count outside the scale is not read (the dashboards pass a question's own scale)."""
+    planted = [(sorted(stores)[0], "terminal", FIRST, face) for face in (1, 5, 5)]
+    with connected(app):
+        _write(stores, planted)
+        assert scores.score_counts("rating", FIRST, FIRST, None, "store", scale=range(2, 6)) == {
+            sorted(stores)[0]: {5: 2}
+        }
+        assert scores.score_counts("rating", FIRST, FIRST, None, scale=range(1, 3)) == {None: {1: 1}}
 
 
 def _summed(app, fold) -> dict:
