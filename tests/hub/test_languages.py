@@ -6,9 +6,11 @@ language's format."""
 from __future__ import annotations
 
 import html
+import random
 from datetime import UTC, datetime
 
 import pytest
+from babel.numbers import format_decimal
 
 from hub.i18n import in_language, lazy_gettext, number, when
 from hub.models import User
@@ -141,6 +143,22 @@ def test_dates_and_numbers_are_written_in_the_languages_format(app, lang, moment
         assert when(datetime(2026, 12, 2, 14, 5, tzinfo=UTC)) == moment
         assert number(73.4) == figure
         assert number(1234.5) == ("1.234,5" if lang == "de" else "1,234.5")
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_numbers_are_written_as_babels_format_decimal_writes_them(app, lang):
+    """number() formats without Babel's pattern machinery; Babel is the truth it must equal,
+    on halves (rounded to even on the shortest decimal form), signs, zero, big and small."""
+    rng = random.Random(5)
+    values = [0, 0.0, -0.0, 0.05, 0.15, 0.25, 0.35, -0.04, -0.05, 2.5, 3.5, 1e16, 123456789.125, -9999.95, 7]
+    values += [rng.uniform(-100, 100) for _ in range(400)] + [round(rng.uniform(-1e6, 1e6), 3) for _ in range(200)]
+    values += [rng.randint(-(10**9), 10**9) for _ in range(100)] + [k / 20 for k in range(-200, 200)]
+    with app.test_request_context(), in_language(lang):
+        for places in (0, 1, 2):
+            pattern = "#,##0" + ("." + "0" * places if places else "")
+            for value in values:
+                assert number(value, places) == format_decimal(value, pattern, locale=lang), (value, places)
+        assert number(float("nan")) == format_decimal(float("nan"), "#,##0.0", locale=lang)
 
 
 def test_a_refused_form_says_why_in_the_persons_language(app, client, people):
