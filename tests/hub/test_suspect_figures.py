@@ -100,3 +100,22 @@ def test_exports_follow_the_switch(hq):
 def test_the_hours_page_says_what_it_leaves_out(hq):
     page = hq.get("/dashboard/hours", query_string=PERIOD).get_data(as_text=True)
     assert "6 suspect responses are not counted here." in page
+
+
+def test_the_suspect_count_is_scoped_by_store_and_day(app, hq, store, other_store):
+    """suspect_total sums the question index alone (v0035): the stores and days asked for, no
+    others, equal to the answers flagged suspect in the raw tables."""
+    from datetime import date
+
+    from hub.queries.scores import suspect_total
+    from tests.hub.conftest import connected
+
+    day = date(2026, 11, 20)
+    flagged = sum(raw_faces(app, suspect=True).values())
+    with connected(app):
+        assert suspect_total("rating", day, day, None) == flagged == len(HAMMERED)
+        assert suspect_total("rating", date(2026, 11, 1), day, [store.id]) == flagged
+        assert suspect_total("rating", day, day, [other_store.id]) == 0
+        assert suspect_total("rating", day, day, []) == 0
+        assert suspect_total("rating", date(2026, 11, 21), date(2026, 11, 23), None) == 0
+        assert suspect_total("reasons", day, day, None) == 0
