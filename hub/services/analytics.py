@@ -20,16 +20,16 @@ from __future__ import annotations
 
 import functools
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from hub.i18n import lazy_gettext
-from hub.models import Region, Store, Touchpoint
+from hub.models import Store, Touchpoint
 from hub.queries import analytics as q
-from hub.queries.catalog import current_definition, store_names
+from hub.queries.catalog import current_definition, store_names, store_regions
 from hub.queries.scores import ALL_VALUES, ONE_TO_FIVE, score_counts, suspect_total
 from hub.services.access import Scope
 from shared.errors import NotFound
@@ -353,25 +353,27 @@ def rank_regions(
     """The regions of the stores in scope by smiley index, each over its stores in scope (a
     regional manager's region counts only the stores they see); stores without a region
     gather under "No region" (id 0). ``counts`` as for ``rank_stores``."""
-    stores = list(scope.restrict(Store.select(Store.id, Store.region), Store.id))
-    region_of = {s.id: s.region_id or 0 for s in stores}
-    names = {r.id: r.name for r in Region.select().where(Region.id.in_(sorted(set(region_of.values())) or [-1]))}
+    stores = store_regions(scope.store_ids)
+    region_of = {store_id: region_id or 0 for store_id, region_id, _ in stores}
+    names = {region_id: name for _, region_id, name in stores if region_id is not None}
     names[0] = str(lazy_gettext("No region"))
     counts = counts or store_counts(scope, period, scales, with_suspect=with_suspect)
-    smileys: dict[int, Counter] = defaultdict(Counter)
-    promoters: dict[int, Counter] = defaultdict(Counter)
+    smileys: dict[int, dict[int, int]] = defaultdict(dict)
+    promoters: dict[int, dict[int, int]] = defaultdict(dict)
     for found, into in ((counts.smiley, smileys), (counts.nps, promoters)):
         for store_id, per_value in found.items():
             if store_id in region_of:
-                into[region_of[store_id]].update(per_value)
+                region = into[region_of[store_id]]
+                for value, count in per_value.items():
+                    region[value] = region.get(value, 0) + count
     return _rank(
         [
             Ranked(
                 region,
                 str(region),
                 names[region],
-                smiley_index(dict(smileys[region]), scales.faces) if smileys[region] else EMPTY,
-                nps(dict(promoters[region])) if promoters[region] else EMPTY,
+                smiley_index(smileys[region], scales.faces) if smileys[region] else EMPTY,
+                nps(promoters[region]) if promoters[region] else EMPTY,
                 None,
             )
             for region in sorted(set(region_of.values()))
