@@ -275,6 +275,7 @@ COPIED_TABLES = (
     "reason_pair_daily",
     "term_daily",
     "suspect_daily",
+    "suspect_monthly",
 )
 # SQLite's full-text index of the comments (FTS5 and its shadow tables): PostgreSQL keeps its
 # own (comment_search), which the dashboards' pages measured here do not read

@@ -183,6 +183,20 @@ class SuspectDaily(RollupDaily):
         table_name = "suspect_daily"
 
 
+class SuspectMonthly(BaseModel):
+    """suspect_daily's counts by question, store and month, whatever the value (``day`` is
+    the month's first day; migration v0036): a period's count of suspect responses."""
+
+    question = TextField()
+    day = DateField()
+    store_id = IntegerField()
+    count = IntegerField()
+
+    class Meta:
+        table_name = "suspect_monthly"
+        primary_key = CompositeKey("question", "day", "store_id")
+
+
 class ResponseConflict(BaseModel):
     id = _AutoField()
     response_id = UUIDText()
@@ -647,7 +661,7 @@ class ApiToken(BaseModel):
 
 
 ALL_MODELS += [ApiToken]
-ALL_MODELS += [SuspectDaily, PhoneTicket, PhoneBurst]
+ALL_MODELS += [SuspectDaily, SuspectMonthly, PhoneTicket, PhoneBurst]
 
 
 class PhoneContinuation(BaseModel):

@@ -24,6 +24,7 @@ TABLES = (
     "reason_pair_daily",
     "term_daily",
     "suspect_daily",
+    "suspect_monthly",
 )
 
 _DAILY_KEY = ("store_id", "touchpoint_id", "channel", "question", "day", "value")
@@ -32,6 +33,7 @@ _HOUR_KEY = ("day", "store_id", "hour")
 _REASON_KEY = ("question", "day", "store_id", "option")
 _PAIR_KEY = ("question", "day", "store_id", "option", "other")
 _TERM_KEY = ("day", "store_id", "language", "term")
+_SUSPECT_MONTH_KEY = ("question", "day", "store_id")
 _ELEVEN = tuple(f"v{k}" for k in range(11))
 _FIVE = tuple(f"v{k}" for k in range(1, 6))
 
@@ -71,6 +73,11 @@ def add_daily(counts: Iterable[tuple[tuple, int]]) -> None:
 
 def add_suspect(counts: Iterable[tuple[tuple, int]]) -> None:
     _upsert("suspect_daily", _DAILY_KEY, ("count",), [(*k, n) for k, n in sorted(counts)])
+
+
+def add_suspect_monthly(counts: Iterable[tuple[tuple, int]]) -> None:
+    """suspect_daily's counts by question, month and store: the key's day is the month's first."""
+    _upsert("suspect_monthly", _SUSPECT_MONTH_KEY, ("count",), [(*k, n) for k, n in sorted(counts)])
 
 
 def add_scores(counts: Iterable[tuple[tuple, list[int]]]) -> None:

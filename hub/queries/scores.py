@@ -67,19 +67,31 @@ def _periods(start: date, end: date, by: str) -> list[tuple[str, date, date]]:
         return [("score_daily", start, end)]
     if by == "week":
         return _weeks(start, end)
-    first_whole = start if start.day == 1 else month_start(month_start(start) + timedelta(days=31))
-    after_end = end + timedelta(days=1)
-    end_whole = end if after_end.day == 1 else month_start(end) - timedelta(days=1)
-    if first_whole > end_whole:  # within two months at most: by month, weeks stay in theirs
+    months, edges = _whole_months(start, end)
+    if months is None:  # within two months at most: by month, weeks stay in theirs
         if by == "month" and month_start(start) != month_start(end):
             return _weeks(start, month_start(end) - timedelta(days=1)) + _weeks(month_start(end), end)
         return _weeks(start, end)
-    parts = [("score_monthly", first_whole, month_start(end_whole))]
-    if start < first_whole:
-        parts += _weeks(start, first_whole - timedelta(days=1))
-    if end_whole < end:
-        parts += _weeks(end_whole + timedelta(days=1), end)
+    parts = [("score_monthly", *months)]
+    for first, last in edges:
+        parts += _weeks(first, last)
     return parts
+
+
+def _whole_months(start: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """``start``..``end`` as its whole calendar months (the first's and the last's first days;
+    None without one) and the day ranges before and after them."""
+    first_whole = start if start.day == 1 else month_start(month_start(start) + timedelta(days=31))
+    after_end = end + timedelta(days=1)
+    end_whole = end if after_end.day == 1 else month_start(end) - timedelta(days=1)
+    if first_whole > end_whole:
+        return None, [(start, end)]
+    edges = []
+    if start < first_whole:
+        edges.append((start, first_whole - timedelta(days=1)))
+    if end_whole < end:
+        edges.append((end_whole + timedelta(days=1), end))
+    return (first_whole, month_start(end_whole)), edges
 
 
 def _weeks(start: date, end: date) -> list[tuple[str, date, date]]:
@@ -152,18 +164,25 @@ def score_counts(
 
 def suspect_total(question: str, start: date, end: date, store_ids: Collection[int] | None) -> int:
     """How many answers to ``question`` suspect responses gave (the figures leave them out):
-    for the survey's first question, how many suspect responses there are. Summed from the
-    suspect_daily_question index alone (v0035), whatever the stores."""
+    for the survey's first question, how many suspect responses there are. Whole months are
+    read from suspect_monthly (v0036), the days around them from the suspect_daily_question
+    index alone (v0035)."""
     if store_ids is not None and not store_ids:
         return 0
-    params: list[Any] = [question, db_day(start), db_day(end)]
-    where = "question = {p} AND day BETWEEN {p} AND {p}"
-    if store_ids is not None:
-        ids = sorted(store_ids)
-        where += f" AND store_id IN ({placeholders(len(ids))})"
-        params += ids
-    hint = " INDEXED BY suspect_daily_question" if is_sqlite() else ""
-    sql = f"SELECT SUM(count) FROM suspect_daily{hint} WHERE {where}"
+    months, days = _whole_months(start, end)
+    ranges = ([("suspect_monthly", *months)] if months else []) + [("suspect_daily", *d) for d in days]
+    parts: list[str] = []
+    params: list[Any] = []
+    for table, first, last in ranges:
+        params += [question, db_day(first), db_day(last)]
+        where = "question = {p} AND day BETWEEN {p} AND {p}"
+        if store_ids is not None:
+            ids = sorted(store_ids)
+            where += f" AND store_id IN ({placeholders(len(ids))})"
+            params += ids
+        hint = " INDEXED BY suspect_daily_question" if table == "suspect_daily" and is_sqlite() else ""
+        parts.append(f"SELECT count FROM {table}{hint} WHERE {where}")
+    sql = f"SELECT SUM(count) FROM ({' UNION ALL '.join(parts)}) part"
     (total,) = database.execute_sql(sql.format(p=database.param), tuple(params)).fetchone()
     return int(total or 0)
 

@@ -26,6 +26,8 @@ What each table holds (hub/models.py; ``store_id = 0`` rows are the total over e
   hammered buttons, a phone answer faster than a person reads, a burst from one client).
   They are counted there only: every other table, and so every figure, leaves them out
   unless a reader asks to add them back (hub/queries/scores.py ``with_suspect``).
+- suspect_monthly: suspect_daily summed by question, store and month whatever the value, so
+  a period's count of suspect responses reads its whole months there (v0036).
 
 A response flagged suspect after its answers were counted (a phone conversation finished too
 fast, the earlier answers of a burst) is moved: ``Rollups(weight=-1)`` takes its counts
@@ -217,6 +219,13 @@ class Rollups:
                 row[2] += positive
                 row[3] += sentiment
 
+    def _suspect_by_month(self) -> Counter:
+        """The suspect answers by (question, month's first day, store), whatever the value."""
+        months: Counter = Counter()
+        for (store_id, _, _, question, day, _), count in self.suspect.items():
+            months[(question, day[:8] + "01", store_id)] += count
+        return months
+
     def write(self) -> None:
         """Add the counts to the tables (in the caller's transaction) and start afresh.
 
@@ -227,6 +236,7 @@ class Rollups:
         for the shortest time; always in this table order and sorted, so never in a cycle."""
         q.add_daily(self.daily.items())
         q.add_suspect(self.suspect.items())
+        q.add_suspect_monthly(self._suspect_by_month().items())
         tables = (
             (q.add_scores, self.scores, 2),
             (q.add_monthly_scores, self.monthly, 2),
