@@ -45,9 +45,12 @@ def _plant(stores: dict[int, int], seed: int = 7) -> list[tuple[int, str, date, 
     ]
 
 
-def _write(stores: dict[int, int], planted, weight: int = 1) -> None:
+def write_planted(stores: dict[int, int], planted, weight: int = 1, *, suspect: bool = False) -> None:
+    """Count the planted (store, channel, day, face) as responses with that smiley answer and,
+    when ``suspect``, a reason too, as suspect responses."""
     acc = Rollups(weight=weight)
     for store, channel, day, face in planted:
+        answers = [AnswerRow("rating", "smiley", face, None)]
         acc.add(
             store_id=store,
             touchpoint_id=stores[store],
@@ -55,7 +58,8 @@ def _write(stores: dict[int, int], planted, weight: int = 1) -> None:
             day=day,
             hour=10,
             locale="de",
-            answers=[AnswerRow("rating", "smiley", face, None)],
+            answers=[*answers, AnswerRow("reasons", "choice", None, "wait")] if suspect else answers,
+            suspect=suspect,
         )
     with database.atomic():
         acc.write()
@@ -148,7 +152,7 @@ def test_scores_read_by_month_week_and_day_equal_the_answers_for_any_period(app,
     ids = sorted(stores)
     rng = random.Random(11)
     with connected(app):
-        _write(stores, planted)
+        write_planted(stores, planted)
         for _ in range(60):
             start = FIRST + timedelta(days=rng.randrange(DAYS))
             end = min(start + timedelta(days=rng.choice([6, 13, 27, 45, 90, 200, 400])), FIRST + timedelta(days=DAYS))
@@ -165,7 +169,7 @@ def test_a_scale_reads_only_its_values_columns(app, stores):
     """A count outside the scale is not read (the dashboards pass a question's own scale)."""
     planted = [(sorted(stores)[0], "terminal", FIRST, face) for face in (1, 5, 5)]
     with connected(app):
-        _write(stores, planted)
+        write_planted(stores, planted)
         assert scores.score_counts("rating", FIRST, FIRST, None, "store", scale=range(2, 6)) == {
             sorted(stores)[0]: {5: 2}
         }
@@ -196,8 +200,8 @@ def _monday(day: str) -> str:
 def test_monthly_and_weekly_rows_are_the_sums_of_the_daily_rows_and_leave_with_a_moved_response(app, stores):
     planted = _plant(stores)
     with connected(app):
-        _write(stores, planted)
-        _write(stores, planted[:100], weight=-1)
+        write_planted(stores, planted)
+        write_planted(stores, planted[:100], weight=-1)
     assert _table(app, "score_monthly") == _summed(app, lambda day: day[:8] + "01")
     assert _table(app, "score_weekly") == _summed(app, _monday)
     rest = _truth(planted[100:], FIRST, FIRST + timedelta(days=DAYS), None, "store")
@@ -214,7 +218,7 @@ def test_the_migration_sums_the_held_daily_rows_into_the_weeks_ingest_writes(app
         (min(stores), "phone", date(2025, 12, 29), 4),
     ]
     with connected(app):
-        _write(stores, planted)
+        write_planted(stores, planted)
     written = _table(app, "score_weekly")
     assert ("rating", "2025-12-29", min(stores), "phone") in written
     with connected(app), database.atomic():

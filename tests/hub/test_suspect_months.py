@@ -9,16 +9,24 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+import pytest
+
 from hub.db import database, is_sqlite
 from hub.migrations import v0036_suspect_monthly
 from hub.queries.scores import suspect_total
 from hub.services import catalog
-from hub.services.rollups import Rollups
-from shared.protocol import AnswerRow
 from tests.hub.conftest import connected, rows
+from tests.hub.test_score_periods import write_planted
 
 FIRST = date(2025, 11, 3)
 DAYS = 420
+
+
+@pytest.fixture
+def stores(app, store, other_store) -> dict[int, int]:
+    """{store id: its exit touchpoint's id} of two stores."""
+    with connected(app):
+        return {s.id: catalog.touchpoint_by_code(s, "exit").id for s in (store, other_store)}
 
 
 def _plant(store_ids: list[int], seed: int = 3) -> list[tuple[int, str, date, int]]:
@@ -30,39 +38,16 @@ def _plant(store_ids: list[int], seed: int = 3) -> list[tuple[int, str, date, in
     ]
 
 
-def _write(touchpoints: dict[int, int], planted, weight: int = 1) -> None:
-    acc = Rollups(weight=weight)
-    for store, channel, day, face in planted:
-        acc.add(
-            store_id=store,
-            touchpoint_id=touchpoints[store],
-            channel=channel,
-            day=day,
-            hour=10,
-            locale="de",
-            answers=[AnswerRow("rating", "smiley", face, None), AnswerRow("reasons", "choice", None, "wait")],
-            suspect=True,
-        )
-    with database.atomic():
-        acc.write()
-
-
-def _touchpoints(app, store, other_store) -> dict[int, int]:
-    with connected(app):
-        return {s.id: catalog.touchpoint_by_code(s, "exit").id for s in (store, other_store)}
-
-
 def _months(app) -> dict[tuple, int]:
     return {(q, str(d)[:10], s): n for q, d, s, n in rows(app, "SELECT * FROM suspect_monthly") if n}
 
 
-def test_the_suspect_count_of_any_period_equals_the_suspect_answers(app, store, other_store):
-    touchpoints = _touchpoints(app, store, other_store)
-    ids = sorted(touchpoints)
+def test_the_suspect_count_of_any_period_equals_the_suspect_answers(app, stores):
+    ids = sorted(stores)
     planted = _plant(ids)
     rng = random.Random(9)
     with connected(app):
-        _write(touchpoints, planted)
+        write_planted(stores, planted, suspect=True)
         for _ in range(80):
             start = FIRST + timedelta(days=rng.randrange(DAYS))
             end = start + timedelta(days=rng.choice([0, 6, 27, 31, 45, 90, 200, 400]))
@@ -73,12 +58,11 @@ def test_the_suspect_count_of_any_period_equals_the_suspect_answers(app, store, 
         assert suspect_total("comment", FIRST, FIRST + timedelta(days=DAYS), None) == 0
 
 
-def test_the_months_are_the_sums_of_the_suspect_days_and_leave_with_a_moved_response(app, store, other_store):
-    touchpoints = _touchpoints(app, store, other_store)
-    planted = _plant(sorted(touchpoints))
+def test_the_months_are_the_sums_of_the_suspect_days_and_leave_with_a_moved_response(app, stores):
+    planted = _plant(sorted(stores))
     with connected(app):
-        _write(touchpoints, planted)
-        _write(touchpoints, planted[:150], weight=-1)
+        write_planted(stores, planted, suspect=True)
+        write_planted(stores, planted[:150], weight=-1, suspect=True)
     summed: dict[tuple, int] = {}
     for question, day, store_id, count in rows(app, "SELECT question, day, store_id, count FROM suspect_daily"):
         key = (question, str(day)[:8] + "01", store_id)
@@ -89,17 +73,16 @@ def test_the_months_are_the_sums_of_the_suspect_days_and_leave_with_a_moved_resp
     assert everything == len(planted) - 150
 
 
-def test_the_migration_sums_the_held_suspect_days_into_the_months_ingest_writes(app, store, other_store):
+def test_the_migration_sums_the_held_suspect_days_into_the_months_ingest_writes(app, store, stores):
     """v0036 on a hub that held suspect answers: its months, summed by the database from
     suspect_daily (the last day of a month stays in it, across a year's end too), equal ingest's."""
-    touchpoints = _touchpoints(app, store, other_store)
     planted = [
-        *_plant(sorted(touchpoints)),
+        *_plant(sorted(stores)),
         (store.id, "phone", date(2025, 12, 31), 1),
         (store.id, "phone", date(2026, 1, 1), 1),
     ]
     with connected(app):
-        _write(touchpoints, planted)
+        write_planted(stores, planted, suspect=True)
     written = _months(app)
     assert ("rating", "2025-12-01", store.id) in written and ("rating", "2026-01-01", store.id) in written
     with connected(app), database.atomic():
