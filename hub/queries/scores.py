@@ -78,6 +78,113 @@ def _periods(start: date, end: date, by: str) -> list[tuple[str, date, date]]:
     return parts
 
 
+# a part of a period: (table, first, last, sign): the rows of ``table`` from ``first`` to
+# ``last``, added (1) or taken away (-1)
+Part = tuple[str, date, date, int]
+
+
+def _net_parts(start: date, end: date) -> list[Part]:
+    """Where a grouping that is not by time (total, store, channel) reads ``start``..``end``
+    from: parts whose signed sum counts each of its days once, in the fewest rows. Whole
+    months come from score_monthly; a month at an edge is read as its month less the days
+    outside the period when that is fewer rows than its weeks and days, and a few days of a
+    week as their week less the others likewise (the rollups' counts are exact sums, so the
+    difference is exact). Rows are costed one per month, week or day (per store and channel)."""
+    months, edges = _whole_months(start, end)
+    if months is None:  # within two months at most: by weeks across them, or each month apart
+        across = _weeks_plan(start, end, 1)
+        apart = [_month_edge(first, last) for first, last in _by_month(start, end)]
+        if across[0] <= sum(cost for cost, _ in apart):
+            return _joined(across[1])
+        return _joined([part for _, parts in apart for part in parts])
+    found: list[Part] = [("score_monthly", *months, 1)]
+    for first, last in edges:
+        found += _month_edge(first, last)[1]
+    return _joined(found)
+
+
+def _joined(parts: list[Part]) -> list[Part]:
+    """Parts of one table and sign that follow each other as one (one range, one seek)."""
+    found: list[Part] = []
+    for part in parts:
+        table, first, last, sign = part
+        if found and found[-1][::3] == (table, sign) and _after(table, found[-1][2]) == first:
+            found[-1] = (table, found[-1][1], last, sign)
+        elif found and found[-1][::3] == (table, sign) and _after(table, last) == found[-1][1]:
+            found[-1] = (table, first, found[-1][2], sign)
+        else:
+            found.append(part)
+    return found
+
+
+def _after(table: str, day: date) -> date:
+    """The first day of the row after ``day``'s in ``table`` (the next day, Monday or month)."""
+    if table == "score_monthly":
+        return month_start(day + timedelta(days=31))
+    return day + timedelta(days=7 if table == "score_weekly" else 1)
+
+
+def _by_month(start: date, end: date) -> list[tuple[date, date]]:
+    """``start``..``end`` (within two months) cut at a month's end."""
+    if month_start(start) == month_start(end):
+        return [(start, end)]
+    return [(start, month_start(end) - timedelta(days=1)), (month_start(end), end)]
+
+
+def _month_edge(first: date, last: date) -> tuple[int, list[Part]]:
+    """Days within one calendar month: by weeks and days, or as the month less the rest."""
+    plain = _weeks_plan(first, last, 1)
+    month = month_start(first)
+    after = month_start(month + timedelta(days=31))
+    rest = [
+        (a, b)
+        for a, b in ((month, first - timedelta(days=1)), (last + timedelta(days=1), after - timedelta(days=1)))
+        if a <= b
+    ]
+    less = [_weeks_plan(a, b, -1) for a, b in rest]
+    cost = 1 + sum(c for c, _ in less)
+    if cost < plain[0]:
+        return cost, [("score_monthly", month, month, 1)] + [part for _, parts in less for part in parts]
+    return plain
+
+
+def _weeks_plan(first: date, last: date, sign: int) -> tuple[int, list[Part]]:
+    """``first``..``last`` as its whole ISO weeks and the days around them (a few days of a
+    week as the week less the others when fewer): its cost and parts, each with ``sign``."""
+    first_whole = first + timedelta(days=-first.weekday() % 7)
+    end_whole = last - timedelta(days=(last.weekday() + 1) % 7)
+    if first_whole > end_whole:  # within two weeks at most
+        if week_start(first) == week_start(last):
+            return _week_days(first, last, sign)
+        cut = week_start(last)
+        plans = [_week_days(first, cut - timedelta(days=1), sign), _week_days(cut, last, sign)]
+        return sum(c for c, _ in plans), [part for _, parts in plans for part in parts]
+    cost = (end_whole - first_whole).days // 7 + 1
+    found: list[Part] = [("score_weekly", first_whole, end_whole - timedelta(days=6), sign)]
+    for a, b in ((first, first_whole - timedelta(days=1)), (end_whole + timedelta(days=1), last)):
+        if a <= b:
+            more, parts = _week_days(a, b, sign)
+            cost += more
+            found += parts
+    return cost, found
+
+
+def _week_days(first: date, last: date, sign: int) -> tuple[int, list[Part]]:
+    """Days within one ISO week: themselves, or the week less the others when that is fewer rows."""
+    days = (last - first).days + 1
+    monday = week_start(first)
+    if 1 + 7 - days < days:
+        others = [
+            (a, b)
+            for a, b in ((monday, first - timedelta(days=1)), (last + timedelta(days=1), monday + timedelta(days=6)))
+            if a <= b
+        ]
+        return 1 + 7 - days, [("score_weekly", monday, monday, sign)] + [
+            ("score_daily", a, b, -sign) for a, b in others
+        ]
+    return days, [("score_daily", first, last, sign)]
+
+
 def _whole_months(start: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
     """``start``..``end`` as its whole calendar months (the first's and the last's first days;
     None without one) and the day ranges before and after them."""
@@ -130,15 +237,20 @@ def score_counts(
     result: dict[Any, dict[int, int]] = defaultdict(dict)
     column = {"store": "store_id", "channel": "channel", "total": "NULL"}.get(by, "day")
     values = ", ".join(f"v{k}" for k in scale)
+    taken = ", ".join(f"-v{k} AS v{k}" for k in scale)
     # every part's rows in one statement, summed per group by the database (one round trip,
     # and a row per group for Python to add up, not one per group and part)
     parts: list[str] = []
     params: list[Any] = []
-    for table, first, last in _periods(start, end, by):
+    if by in ("day", "week", "month"):
+        plan = [(table, first, last, 1) for table, first, last in _periods(start, end, by)]
+    else:
+        plan = _net_parts(start, end)
+    for table, first, last, sign in plan:
         params += [question, db_day(first), db_day(last)]
         stores, hint = _stores(table, store_ids, by == "store", params)
         parts.append(
-            f"SELECT {column} AS k, {values} FROM {table}{hint} "
+            f"SELECT {column} AS k, {values if sign > 0 else taken} FROM {table}{hint} "
             f"WHERE question = {{p}} AND day BETWEEN {{p}} AND {{p}} AND {stores}"
         )
     sums = ", ".join(f"SUM(v{k})" for k in scale)

@@ -17,7 +17,7 @@ from hub.db import database, is_sqlite
 from hub.migrations import v0033_weekly_scores
 from hub.queries import scores
 from hub.queries.analytics import month_start, week_start
-from hub.queries.scores import _periods
+from hub.queries.scores import _net_parts, _periods
 from hub.services import catalog
 from hub.services.rollups import Rollups
 from shared.protocol import AnswerRow
@@ -105,12 +105,13 @@ def _truth(planted, start: date, end: date, store_ids, by: str) -> dict:
             ],
         ),
         (
-            date(2026, 11, 5),  # 28 days to a Wednesday: three whole weeks
+            date(2026, 11, 5),  # 28 days to a Wednesday: three whole weeks, by month cut at its end
             date(2026, 12, 2),
             [
                 ("score_weekly", date(2026, 11, 9), date(2026, 11, 23)),
                 ("score_daily", date(2026, 11, 5), date(2026, 11, 8)),
-                ("score_daily", date(2026, 11, 30), date(2026, 12, 2)),
+                ("score_daily", date(2026, 11, 30), date(2026, 11, 30)),
+                ("score_daily", date(2026, 12, 1), date(2026, 12, 2)),
             ],
         ),
         (date(2026, 11, 2), date(2026, 11, 29), [("score_weekly", date(2026, 11, 2), date(2026, 11, 23))]),
@@ -119,8 +120,84 @@ def _truth(planted, start: date, end: date, store_ids, by: str) -> dict:
     ],
 )
 def test_a_period_reads_whole_months_then_whole_weeks_then_days(start, end, parts):
-    assert _periods(start, end, "store") == parts
+    """By month (and by week and day): each part folds into one group."""
+    assert _periods(start, end, "month") == parts
     assert _periods(start, end, "day") == [("score_daily", start, end)]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "parts"),
+    [
+        (  # the 28-day ranking to a Tuesday: November less its first three days, and a day
+            date(2026, 11, 4),
+            date(2026, 12, 1),
+            [
+                ("score_monthly", date(2026, 11, 1), date(2026, 11, 1), 1),
+                ("score_daily", date(2026, 11, 1), date(2026, 11, 3), -1),
+                ("score_daily", date(2026, 12, 1), date(2026, 12, 1), 1),
+            ],
+        ),
+        (  # the year view: twelve months less two days, and a day
+            date(2025, 12, 3),
+            date(2026, 12, 1),
+            [
+                ("score_monthly", date(2025, 12, 1), date(2026, 11, 1), 1),
+                ("score_daily", date(2025, 12, 1), date(2025, 12, 2), -1),
+                ("score_daily", date(2026, 12, 1), date(2026, 12, 1), 1),
+            ],
+        ),
+        (  # five days of a week: the week less two
+            date(2026, 11, 3),
+            date(2026, 11, 7),
+            [
+                ("score_weekly", date(2026, 11, 2), date(2026, 11, 2), 1),
+                ("score_daily", date(2026, 11, 2), date(2026, 11, 2), -1),
+                ("score_daily", date(2026, 11, 8), date(2026, 11, 8), -1),
+            ],
+        ),
+        (date(2026, 11, 3), date(2026, 11, 6), [("score_daily", date(2026, 11, 3), date(2026, 11, 6), 1)]),
+        (date(2026, 1, 1), date(2026, 12, 31), [("score_monthly", date(2026, 1, 1), date(2026, 12, 1), 1)]),
+    ],
+)
+def test_a_period_by_store_reads_the_fewest_rows_taking_away_what_lies_outside(start, end, parts):
+    assert _net_parts(start, end) == parts
+
+
+def test_the_net_parts_count_every_day_of_any_period_once_and_never_read_more_rows():
+    """Signed, the parts count each day of the period once and no other day; they cost no more
+    rows (a month, a week or a day each, per store) than the parts without taking away."""
+    rng = random.Random(8)
+    for _ in range(1500):
+        start = date(2024, 1, 1) + timedelta(days=rng.randrange(900))
+        end = start + timedelta(days=rng.choice([0, 1, 4, 6, 13, 27, 30, 45, 90, 200, 364, 500]))
+        net: dict[date, int] = defaultdict(int)
+        for table, first, last, sign in _net_parts(start, end):
+            for day in _days_of(table, first, last):
+                net[day] += sign
+        assert {day: n for day, n in net.items() if n} == {
+            start + timedelta(days=k): 1 for k in range((end - start).days + 1)
+        }, (start, end)
+        assert _cost(_net_parts(start, end)) <= _cost([(*part, 1) for part in _periods(start, end, "store")])
+
+
+def _days_of(table: str, first: date, last: date) -> list[date]:
+    """The days the rows of ``table`` from ``first`` to ``last`` count."""
+    if table == "score_monthly":
+        last = month_start(last + timedelta(days=31)) - timedelta(days=1)
+    elif table == "score_weekly":
+        last += timedelta(days=6)
+    return [first + timedelta(days=k) for k in range((last - first).days + 1)]
+
+
+def _cost(parts) -> int:
+    """Rows per store and channel: a month's, a week's or a day's one each."""
+    total = 0
+    for table, first, last, _ in parts:
+        if table == "score_monthly":
+            total += (last.year - first.year) * 12 + last.month - first.month + 1
+        else:
+            total += (last - first).days // (7 if table == "score_weekly" else 1) + 1
+    return total
 
 
 @pytest.mark.parametrize("by", ["total", "store", "channel", "day", "week", "month"])
