@@ -131,7 +131,8 @@ def number(value: float | int | None, places: int = 1) -> str:
         return "–"
     if not math.isfinite(value):
         return _formatted(value, "#,##0" + ("." + "0" * places if places else ""))
-    return format(Decimal(repr(value)), f",.{places}f").translate(_number_symbols(current_language()))
+    exact = value if isinstance(value, Decimal) else Decimal(str(value))  # as Babel takes it
+    return format(exact, f",.{places}f").translate(_number_symbols(current_language()))
 
 
 @lru_cache(maxsize=8)

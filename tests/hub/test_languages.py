@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import random
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from babel.numbers import format_decimal
@@ -153,6 +154,8 @@ def test_numbers_are_written_as_babels_format_decimal_writes_them(app, lang):
     values = [0, 0.0, -0.0, 0.05, 0.15, 0.25, 0.35, -0.04, -0.05, 2.5, 3.5, 1e16, 123456789.125, -9999.95, 7]
     values += [rng.uniform(-100, 100) for _ in range(400)] + [round(rng.uniform(-1e6, 1e6), 3) for _ in range(200)]
     values += [rng.randint(-(10**9), 10**9) for _ in range(100)] + [k / 20 for k in range(-200, 200)]
+    # PostgreSQL's numeric columns come back as Decimal
+    values += [Decimal("0.125"), Decimal("-2.50"), Decimal("1234567.891"), Decimal("0E-10"), Decimal(7)]
     with app.test_request_context(), in_language(lang):
         for places in (0, 1, 2):
             pattern = "#,##0" + ("." + "0" * places if places else "")
