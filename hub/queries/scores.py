@@ -234,12 +234,26 @@ def score_counts(
         raise ValueError(f"unknown grouping {by!r}")
     if store_ids is not None and not store_ids:
         return {}
-    result: dict[Any, dict[int, int]] = defaultdict(dict)
+    sql, params = _summed(question, start, end, store_ids, by, scale)
+    rows = database.execute_sql(sql, params).fetchall()
+    result = _grouped(rows, by, scale)
+    if with_suspect:
+        for key, values in suspect_counts(question, start, end, store_ids, by).items():
+            into = result[key]
+            for value, count in values.items():
+                if value.lstrip("-").isdigit():
+                    into[int(value)] = into.get(int(value), 0) + count
+    return dict(result)
+
+
+def _summed(
+    question: str, start: date, end: date, store_ids: Collection[int] | None, by: str, scale: range
+) -> tuple[str, tuple[Any, ...]]:
+    """The statement that sums every part of the period per group (one round trip, and a row
+    per group for Python to add up, not one per group and part), and its parameters."""
     column = {"store": "store_id", "channel": "channel", "total": "NULL"}.get(by, "day")
     values = ", ".join(f"v{k}" for k in scale)
     taken = ", ".join(f"-v{k} AS v{k}" for k in scale)
-    # every part's rows in one statement, summed per group by the database (one round trip,
-    # and a row per group for Python to add up, not one per group and part)
     parts: list[str] = []
     params: list[Any] = []
     if by in ("day", "week", "month"):
@@ -255,7 +269,12 @@ def score_counts(
         )
     sums = ", ".join(f"SUM(v{k})" for k in scale)
     sql = f"SELECT k, {sums} FROM ({' UNION ALL '.join(parts)}) part GROUP BY k"
-    rows = database.execute_sql(sql.format(p=database.param), tuple(params)).fetchall()
+    return sql.format(p=database.param), tuple(params)
+
+
+def _grouped(rows: list[tuple], by: str, scale: range) -> dict[Any, dict[int, int]]:
+    """The summed rows as {group: {value: count}}, zero counts left out."""
+    result: dict[Any, dict[int, int]] = defaultdict(dict)
     if by in ("day", "week", "month"):  # a day's key comes back as text on SQLite; weeks fold
         for key, *counts in rows:
             if any(counts):
@@ -265,13 +284,7 @@ def score_counts(
             found = {value: int(count) for value, count in enumerate(counts, scale.start) if count}
             if found:
                 result[key] = found
-    if with_suspect:
-        for key, values in suspect_counts(question, start, end, store_ids, by).items():
-            into = result[key]
-            for value, count in values.items():
-                if value.lstrip("-").isdigit():
-                    into[int(value)] = into.get(int(value), 0) + count
-    return dict(result)
+    return result
 
 
 def suspect_total(question: str, start: date, end: date, store_ids: Collection[int] | None) -> int:
