@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -88,16 +88,43 @@ def _counts(width: int) -> list:
     return [0] * width
 
 
+def _first_of_month(day: str) -> str:
+    """The first of an ISO day's month, as ISO text (score_monthly's day)."""
+    return day[:8] + "01"
+
+
+def _every_store(store_id: int) -> int:
+    return TOTAL
+
+
+def _summed(counts: dict[tuple, list], at: int, into: Callable[[Any], Any]) -> dict[tuple, list]:
+    """``counts`` summed value by value over the rows whose key's part ``at`` maps to the same
+    ``into(part)``: the day rows into their month's or week's, the stores' into every store's."""
+    sums: dict[tuple, list] = {}
+    for key, values in counts.items():
+        target = (*key[:at], into(key[at]), *key[at + 1 :])
+        row = sums.get(target)
+        if row is None:
+            sums[target] = list(values)
+        else:
+            for i, value in enumerate(values):
+                row[i] += value
+    return sums
+
+
 @dataclass
 class Rollups:
     """Counts gathered for one transaction, written by ``write``; ``weight`` -1 takes counts
-    out again (a response moved to the suspect ones)."""
+    out again (a response moved to the suspect ones).
+
+    Each answer is counted once, in its store's day row. The rows that sum those (every
+    store's, the ISO week's, the month's) are derived in ``write`` from the distinct day rows:
+    a batch of a hundred responses of one store and day holds a few dozen of them.
+    """
 
     weight: int = 1
     daily: Counter = field(default_factory=Counter)
     scores: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(12)))
-    monthly: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(12)))
-    weekly: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(12)))
     hours: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(6)))
     reasons: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(6)))
     pairs: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: _counts(6)))
@@ -151,57 +178,41 @@ class Rollups:
             return None
         face = smiley.number
         if hour is not None and 1 <= face <= 5:
-            for store in (store_id, TOTAL):
-                row = self.hours[(day, store, hour)]
-                row[0] += self.weight
-                row[face] += self.weight
+            row = self.hours[(day, store_id, hour)]
+            row[0] += self.weight
+            row[face] += self.weight
         return face
 
-    def _score_rows(self, question: str, day: str, store_id: int, channel: str) -> list[list[int]]:
-        """The rows a score of ``day`` counts in: its day's, its ISO week's and its month's, of
-        the store and of every store (TOTAL)."""
-        month, monday = day[:8] + "01", _monday(day)
-        return [
-            row
-            for store in (store_id, TOTAL)
-            for row in (
-                self.scores[(question, day, store, channel)],
-                self.monthly[(question, month, store, channel)],
-                self.weekly[(question, monday, store, channel)],
-            )
-        ]
-
     def _add_score(self, question: str, number: int, day: str, store_id: int, channel: str) -> None:
-        for row in self._score_rows(question, day, store_id, channel):
-            row[0] += self.weight
-            row[1 + number] += self.weight
+        row = self.scores[(question, day, store_id, channel)]
+        row[0] += self.weight
+        row[1 + number] += self.weight
 
     def add_score_counts(self, question: str, day: str, store_id: int, channel: str, counts: list[int]) -> None:
         """Count answers already tallied by value (``counts[v]`` answers of value v, 0-10) for
-        one store and day, in score_daily and the week's and month's rows (and the totals),
-        as ``add`` would have counted them one by one: a history written without responses."""
-        for row in self._score_rows(question, day, store_id, channel):
-            row[0] += self.weight * sum(counts)
-            for value, n in enumerate(counts):
-                row[1 + value] += self.weight * n
+        one store and day, as ``add`` would have counted them one by one (so in the week's and
+        month's rows and the totals too): a history written without responses."""
+        row = self.scores[(question, day, store_id, channel)]
+        row[0] += self.weight * sum(counts)
+        for value, n in enumerate(counts):
+            row[1 + value] += self.weight * n
 
     def _add_reason(self, question: str, option: str, day: str, store_id: int, face: int | None) -> None:
         """Count a chosen option, by the face of the response it came with."""
-        for store in (store_id, TOTAL):
-            row = self.reasons[(question, day, store, option)]
-            row[0] += self.weight
-            if face is not None and 1 <= face <= 5:
-                row[face] += self.weight
+        row = self.reasons[(question, day, store_id, option)]
+        row[0] += self.weight
+        if face is not None and 1 <= face <= 5:
+            row[face] += self.weight
 
     def _add_pairs(self, question: str, options: list[str], day: str, store_id: int, face: int | None) -> None:
         """Count the response under ('', ''): it chose an option; and under each pair it chose."""
         pairs = [("", "")] + [(a, b) for i, a in enumerate(options) for b in options[i + 1 :]]
+        counted = face is not None and 1 <= face <= 5
         for option, other in pairs:
-            for store in (store_id, TOTAL):
-                row = self.pairs[(question, day, store, option, other)]
-                row[0] += self.weight
-                if face is not None and 1 <= face <= 5:
-                    row[face] += self.weight
+            row = self.pairs[(question, day, store_id, option, other)]
+            row[0] += self.weight
+            if counted:
+                row[face] += self.weight
 
     def _add_comment(self, text: str, locale: str, day: str, store_id: int, feeling: str | None) -> None:
         """Count the comment under each of its terms, and under the term ``ALL_COMMENTS`` (every
@@ -212,12 +223,11 @@ class Rollups:
         sentiment = weight * comment_sentiment(text, language)
         terms = self.terms
         for term in (ALL_COMMENTS, *comment_terms(text, language)):
-            for store in (store_id, TOTAL):
-                row = terms[(day, store, language, term)]
-                row[0] += weight
-                row[1] += negative
-                row[2] += positive
-                row[3] += sentiment
+            row = terms[(day, store_id, language, term)]
+            row[0] += weight
+            row[1] += negative
+            row[2] += positive
+            row[3] += sentiment
 
     def _suspect_by_month(self) -> Counter:
         """The suspect answers by (question, month's first day, store), whatever the value."""
@@ -239,8 +249,8 @@ class Rollups:
         q.add_suspect_monthly(self._suspect_by_month().items())
         tables = (
             (q.add_scores, self.scores, 2),
-            (q.add_monthly_scores, self.monthly, 2),
-            (q.add_weekly_scores, self.weekly, 2),
+            (q.add_monthly_scores, _summed(self.scores, 1, _first_of_month), 2),
+            (q.add_weekly_scores, _summed(self.scores, 1, _monday), 2),
             (q.add_hours, self.hours, 1),
             (q.add_reasons, self.reasons, 2),
             (q.add_reason_pairs, self.pairs, 2),
@@ -248,7 +258,7 @@ class Rollups:
         )
         for every_store in (False, True):
             for add, counts, store_at in tables:
-                add([(key, values) for key, values in counts.items() if (key[store_at] == TOTAL) == every_store])
+                add(list((_summed(counts, store_at, _every_store) if every_store else counts).items()))
         self.__init__(weight=self.weight)  # type: ignore[misc]
 
 
