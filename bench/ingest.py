@@ -21,6 +21,11 @@ alternate raw/full; the report gives the median responses/s of each, their ratio
 per-batch latency and the CPU time per batch of the server, of PostgreSQL and of the client.
 PostgreSQL is a throwaway server (tests.support.postgres) with fsync on.
 
+``--server deployed`` serves both the way deploy/ runs the hub: gunicorn with
+deploy/gunicorn.conf.py, whose process model follows the database (SQLite: one process with
+threads; PostgreSQL: ``2 x cores + 1`` sync worker processes), the raw endpoint under the very
+same settings. The server CPU is then that of the gunicorn master and all its workers.
+
 ``--profile`` adds one more full round per engine against a fresh hub process sampled by py-spy
 (``--gil``: where the hub's Python time goes; install it with ``.venv/bin/pip install py-spy``),
 or, without py-spy, with every request under cProfile (bench/profile_hub.py).
@@ -31,6 +36,7 @@ How to read the figures, and a reference run: docs/performance.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -227,6 +233,18 @@ def _proc_stat(pid: int) -> list[str] | None:
     return text[text.rindex(")") + 2 :].split()  # fields from the 3rd (state) on
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (a gunicorn master's workers)."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            with contextlib.suppress(OSError):  # the thread ended meanwhile
+                queue += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """user + system CPU time of these processes (all their threads) so far."""
     total = 0
@@ -309,13 +327,14 @@ def timed_round(
     for t in threads:
         t.start()
     db_pids = postgres_pids(pg)
-    cpu0 = (cpu_seconds([server_pid] if server_pid else []), cpu_seconds(db_pids), client_cpu())
+    server_pids = process_tree(server_pid) if server_pid else []
+    cpu0 = (cpu_seconds(server_pids), cpu_seconds(db_pids), client_cpu())
     start_line.wait()
     t0 = time.perf_counter()
     for t in threads:
         t.join()
     seconds = time.perf_counter() - t0
-    cpu1 = (cpu_seconds([server_pid] if server_pid else []), cpu_seconds(db_pids), client_cpu())
+    cpu1 = (cpu_seconds(server_pids), cpu_seconds(db_pids), client_cpu())
     cpu = {name: b - a for name, a, b in zip(("server", "database", "client"), cpu0, cpu1, strict=True)}
 
     errors = []
@@ -364,6 +383,21 @@ def count_rows(url: str, table: str) -> int:
         return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
 
+def server_commands(args: argparse.Namespace, hub_port: int, raw_port: int, raw_url: str) -> tuple[list, list]:
+    """The hub's and the raw endpoint's commands: both under waitress with ``args.threads``
+    threads, or both under gunicorn as deployed (the database URL in the environment picks the
+    process model of deploy/gunicorn.conf.py for both)."""
+    if args.server == "deployed":
+        gunicorn = [str(Path(PYTHON).parent / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py")]
+        return (
+            [*gunicorn, "--bind", f"127.0.0.1:{hub_port}"],
+            [*gunicorn, "--bind", f"127.0.0.1:{raw_port}", f"bench.raw_endpoint:create_raw_app({raw_url!r})"],
+        )
+    hub_cmd = [VOXLOOP, "hub", "serve", "--port", str(hub_port), "--threads", str(args.threads)]
+    raw_cmd = [PYTHON, "-m", "bench.raw_endpoint", "--database-url", raw_url, "--port", str(raw_port)]
+    return hub_cmd, [*raw_cmd, "--threads", str(args.threads)]
+
+
 def bench_engine(engine: str, args: argparse.Namespace, work_dir: Path, pg: Any) -> EngineResult:
     print(f"\n== {engine}: setting up", flush=True)
     engine_dir = work_dir / engine
@@ -401,18 +435,7 @@ def bench_engine(engine: str, args: argparse.Namespace, work_dir: Path, pg: Any)
         codes.append(re.search(r"--code (\S+)", out).group(1))
 
     hub_port, raw_port = free_port(), free_port()
-    hub_cmd = [VOXLOOP, "hub", "serve", "--port", str(hub_port), "--threads", str(args.threads)]
-    raw_cmd = [
-        PYTHON,
-        "-m",
-        "bench.raw_endpoint",
-        "--database-url",
-        raw_url,
-        "--port",
-        str(raw_port),
-        "--threads",
-        str(args.threads),
-    ]
+    hub_cmd, raw_cmd = server_commands(args, hub_port, raw_port, raw_url)
     servers: list[Server] = []
     sessions = [requests.Session() for _ in stores]
     try:
@@ -673,6 +696,12 @@ def machine() -> dict[str, str]:
     }
 
 
+def served(args: argparse.Namespace) -> str:
+    if args.server == "deployed":
+        return "both under gunicorn as deployed (SQLite: 1 process x 4 threads; PostgreSQL: 2 x cores + 1 processes)"
+    return f"both under waitress, {args.threads} threads"
+
+
 def report(results: list[EngineResult], args: argparse.Namespace) -> dict[str, Any]:
     m = machine()
     load_start, load_end = args.loadavg_start, os.getloadavg()
@@ -684,7 +713,7 @@ def report(results: list[EngineResult], args: argparse.Namespace) -> dict[str, A
     print(f"load average (1/5/15 min): {m['loadavg_start']} at the start, {m['loadavg_end']} at the end")
     print(
         f"load: {args.rounds} rounds x {args.responses} responses per mode, batches of {args.batch}, "
-        f"{args.clients} client threads (one terminal and store each), waitress {args.threads} threads; "
+        f"{args.clients} client threads (one terminal and store each), {served(args)}; "
         f"rounds alternate raw/full\n"
     )
     header = (
@@ -771,6 +800,12 @@ def main(argv: list[str] | None = None) -> int:
         "--threads", type=int, default=8, help="waitress threads of both servers (default 8, as voxloop hub serve)"
     )
     parser.add_argument("--engines", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
+    parser.add_argument(
+        "--server",
+        choices=("waitress", "deployed"),
+        default="waitress",
+        help="waitress with --threads (default), or gunicorn with deploy/gunicorn.conf.py, as deployed",
+    )
     parser.add_argument("--profile", action="store_true", help="also profile one full round of the hub per engine")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (databases, server logs)")
