@@ -78,17 +78,27 @@ class Scales:
 
 def survey_scales(survey_key: str = "exit") -> Scales:
     """The scored questions of the survey's current version (the first of each kind)."""
+    return _scales(current_survey_text(survey_key))
+
+
+def current_survey_text(survey_key: str) -> str:
+    """The JSON text of the survey's current version (NotFound: no such survey)."""
     definition = current_definition(survey_key)
     if definition is None:
         raise NotFound("not_found", f"survey {survey_key!r} does not exist")
-    return _scales(definition)
+    return definition
+
+
+@functools.lru_cache(maxsize=32)
+def parsed_definition(definition_text: str) -> SurveyDefinition:
+    """A definition's JSON text parsed, once per text: every page asks, a version's text never
+    changes, and a new version's is a new key."""
+    return SurveyDefinition.from_dict(json.loads(definition_text))
 
 
 @functools.lru_cache(maxsize=32)
 def _scales(definition_text: str) -> Scales:
-    """``survey_scales`` of a definition's JSON text: parsed once per text, since every page
-    asks (a version's text never changes, and a new version's is a new key)."""
-    definition = SurveyDefinition.from_dict(json.loads(definition_text))
+    definition = parsed_definition(definition_text)
     first = {
         kind: next((x for x in definition.questions if x.kind == kind), None) for kind in ("smiley", "csat", "nps")
     }

@@ -35,7 +35,6 @@ sentences with its baseline (the weeks before) beside each.
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 from collections import defaultdict
@@ -46,12 +45,17 @@ from typing import Any
 
 from hub.models import Store, Touchpoint
 from hub.queries import analytics as q
-from hub.queries.catalog import current_definition
 from hub.queries.scores import reason_counts, reason_pair_counts, score_channel_counts, score_counts
 from hub.services.access import Scope
-from hub.services.analytics import SMALL_SAMPLE, Period, numeric, survey_scales
+from hub.services.analytics import (
+    SMALL_SAMPLE,
+    Period,
+    current_survey_text,
+    numeric,
+    parsed_definition,
+    survey_scales,
+)
 from hub.services.reason_effects import QuestionEffects, asked_faces, effects
-from shared.errors import NotFound
 from shared.protocol import Question, SurveyDefinition
 from shared.scoring import EMPTY, Z95, Score, smiley_index, smiley_weight
 
@@ -208,26 +212,13 @@ def rank(drivers: Collection[Driver]) -> list[Driver]:
 
 def survey_definition(survey_key: str = "exit") -> SurveyDefinition:
     """The current version of the survey (its reason options and their texts)."""
-    return _parsed(_current_definition(survey_key))
-
-
-def _current_definition(survey_key: str) -> str:
-    definition = current_definition(survey_key)
-    if definition is None:
-        raise NotFound("not_found", f"survey {survey_key!r} does not exist")
-    return definition
-
-
-@functools.lru_cache(maxsize=32)
-def _parsed(definition_text: str) -> SurveyDefinition:
-    """A definition's JSON text parsed, once per text (a version's text never changes)."""
-    return SurveyDefinition.from_dict(json.loads(definition_text))
+    return parsed_definition(current_survey_text(survey_key))
 
 
 def terminal_asks(survey_key: str, question: Question, faces: int) -> frozenset[int]:
     """The faces after which the terminal asks ``question``: its ``for_ratings`` in the
     survey, else every face but the best two (kiosk/visit.py)."""
-    questions = json.loads(_current_definition(survey_key)).get("questions", ())
+    questions = json.loads(current_survey_text(survey_key)).get("questions", ())
     raw = next((x for x in questions if x.get("id") == question.id), {})
     return asked_faces(faces, raw.get("for_ratings"))
 
