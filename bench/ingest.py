@@ -26,6 +26,9 @@ deploy/gunicorn.conf.py, whose process model follows the database (SQLite: one p
 threads; PostgreSQL: ``2 x cores + 1`` sync worker processes), the raw endpoint under the very
 same settings. The server CPU is then that of the gunicorn master and all its workers.
 
+``--statements`` starts PostgreSQL with pg_stat_statements and lists, for the full path and
+the raw endpoint, the statements that took its execution time per batch (bench/pg_statements.py).
+
 ``--profile`` adds one more full round per engine against a fresh hub process sampled by py-spy
 (``--gil``: where the hub's Python time goes; install it with ``.venv/bin/pip install py-spy``),
 or, without py-spy, with every request under cProfile (bench/profile_hub.py).
@@ -60,6 +63,7 @@ from typing import Any
 
 import requests
 
+from bench import pg_statements
 from kiosk.hub_client import HubClient
 from shared.crypto import new_private_key, sign_request
 from shared.ids import uuid7
@@ -362,6 +366,7 @@ class EngineResult:
     rounds: list[Round]
     stored: dict[str, int]
     profile: str | None = None
+    statements: str | None = None
 
     def of(self, mode: str) -> list[Round]:
         return [r for r in self.rounds if r.mode == mode]
@@ -463,6 +468,8 @@ def bench_engine(engine: str, args: argparse.Namespace, work_dir: Path, pg: Any)
                 raise RuntimeError(f"{engine} {mode} warm-up failed: {warm.errors[:3]}")
 
         per_client = max(1, round(args.responses / args.batch / len(terminals)))
+        if args.statements and db_server is not None:
+            pg_statements.reset(hub_url)
         rounds: list[Round] = []
         for n in range(args.rounds):
             order = ("raw", "full") if n % 2 == 0 else ("full", "raw")
@@ -514,6 +521,9 @@ def bench_engine(engine: str, args: argparse.Namespace, work_dir: Path, pg: Any)
     if abs(per_response["full"] - per_response["raw"]) > 0.05:
         raise RuntimeError(f"{engine}: raw and full stored different answer rows per response: {per_response}")
     result = EngineResult(engine, version, rounds, stored)
+    if args.statements and engine == "postgres":
+        batches = {mode: sum(r.responses for r in rounds if r.mode == mode) / args.batch for mode in ("full", "raw")}
+        result.statements = pg_statements.table(hub_url, {"bench_hub": batches["full"], "bench_raw": batches["raw"]})
 
     if args.profile:
         result.profile = profile_hub(engine, env, engine_dir, terminals, args, pg if engine == "postgres" else None)
@@ -783,6 +793,10 @@ def report(results: list[EngineResult], args: argparse.Namespace) -> dict[str, A
         " throughputs would have if CPU were the only limit; it moves much less than throughput on a busy machine)"
     )
     for res in results:
+        if res.statements:
+            print(f"\n== {res.engine}: PostgreSQL's execution time by statement (bench_hub: full, bench_raw: raw)\n")
+            print(res.statements)
+    for res in results:
         if res.profile:
             print(f"\n== {res.engine}: where the hub's time goes\n")
             print(res.profile)
@@ -807,6 +821,11 @@ def main(argv: list[str] | None = None) -> int:
         help="waitress with --threads (default), or gunicorn with deploy/gunicorn.conf.py, as deployed",
     )
     parser.add_argument("--profile", action="store_true", help="also profile one full round of the hub per engine")
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="PostgreSQL: also list its execution time by statement per batch, full and raw (pg_stat_statements)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (databases, server logs)")
     args = parser.parse_args(argv)
@@ -825,7 +844,7 @@ def main(argv: list[str] | None = None) -> int:
             if engine == "postgres" and pg is None:
                 from tests.support.postgres import TemporaryPostgres
 
-                pg = TemporaryPostgres().start()
+                pg = TemporaryPostgres(settings=pg_statements.SETTINGS if args.statements else None).start()
                 print(f"PostgreSQL {pg.bin_dir} on 127.0.0.1:{pg.port} (fsync=on, synchronous_commit=on)")
             results.append(bench_engine(engine, args, work_dir, pg))
     finally:

@@ -182,12 +182,14 @@ class TemporaryPostgres:
         database: str = DEFAULT_DATABASE,
         max_connections: int = 200,
         start_timeout: int = 60,
+        settings: dict[str, str] | None = None,
     ) -> None:
         if not _DB_NAME_RE.match(database):
             raise ValueError(f"invalid database name {database!r}")
         self._bin_dir_arg = Path(bin_dir) if bin_dir is not None else None
         self.database = database
         self.max_connections = max_connections
+        self.settings = dict(settings or {})  # more server settings, e.g. shared_preload_libraries
         self.start_timeout = start_timeout
         self.host = "127.0.0.1"
         self.user = SUPERUSER
@@ -386,6 +388,7 @@ class TemporaryPostgres:
                     "-c fsync=on",
                     "-c synchronous_commit=on",
                     f"-c max_connections={int(self.max_connections)}",
+                    *(f"-c {shlex.quote(f'{name}={value}')}" for name, value in self.settings.items()),
                 ]
             )
             try:
