@@ -15,6 +15,10 @@ API's problem documents stay English: machines read them.
 
 Dates and numbers are written in the language's format by Babel (``number``, ``when``):
 "2.12.2026, 14:05" and "73,4" in German, "12/2/2026, 2:05 PM" and "73.4" in English.
+
+A template looks the language and its translations up once per rendering
+(``TemplateInOneLanguage``), not for each of the thousand texts and figures of a year view;
+``in_language`` inside a rendering goes back to asking Flask-Babel.
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -37,12 +42,14 @@ from babel.numbers import (
     get_minus_sign_symbol,
     parse_pattern,
 )
+from babel.support import NullTranslations
 from flask import Flask, current_app, has_app_context, has_request_context, request
-from flask_babel import Babel, force_locale, get_locale
+from flask_babel import Babel, force_locale, get_locale, get_translations
 from flask_babel import gettext as gettext
 from flask_babel import lazy_gettext as lazy_gettext
 from flask_babel import ngettext as ngettext
 from flask_babel import refresh as refresh
+from jinja2 import Template
 
 LANGUAGES = ("de", "en")
 NAMES = {"de": "Deutsch", "en": "English"}
@@ -78,6 +85,16 @@ def init_app(app: Flask, person_language: Callable[[], str | None]) -> None:
         return language_of(person_language()) if person_language() else browser_language()
 
     Babel(app, locale_selector=select)
+    app.jinja_env.template_class = TemplateInOneLanguage
+    # Flask-Babel's callables, reading the rendering's translations (jinja2.ext.i18n's newstyle
+    # gettext around them as before: autoescaped, %(name)s filled in)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["decimal"] = decimal
     app.jinja_env.filters["when"] = when
@@ -101,20 +118,71 @@ def case_state_name(state: str) -> str:
 
 
 def current_language() -> str:
+    rendering = _rendering.get()
+    return rendering.language if rendering is not None else _asked_language()
+
+
+def _asked_language() -> str:
     locale = get_locale()
     return language_of(locale.language if locale else None)
+
+
+class _Rendering:
+    """The language and translations of a template being rendered: asked of Flask-Babel at its
+    first text or figure (a template that shows none asks nothing), then kept."""
+
+    @cached_property
+    def language(self) -> str:
+        return _asked_language()
+
+    @cached_property
+    def translations(self) -> NullTranslations:
+        return get_translations()
+
+
+_rendering: ContextVar[_Rendering | None] = ContextVar("rendering", default=None)
+
+
+class TemplateInOneLanguage(Template):
+    """A template that asks Flask-Babel for the language and its translations once per
+    rendering: each ask goes through Flask's context locals and costs a few microseconds, and a
+    year view makes over a thousand of them. Macros of imported templates run inside the
+    rendering that calls them, so they read the same."""
+
+    def render(self, *args: object, **kwargs: object) -> str:
+        token = _rendering.set(_Rendering())
+        try:
+            return super().render(*args, **kwargs)
+        finally:
+            _rendering.reset(token)
+
+
+def _translations() -> NullTranslations:
+    rendering = _rendering.get()
+    return rendering.translations if rendering is not None else get_translations()
+
+
+@contextmanager
+def _forced(language: str) -> Iterator[None]:
+    """Flask-Babel's force_locale, and a rendering around it not taken for this language."""
+    with force_locale(language):
+        token = _rendering.set(None)
+        try:
+            yield
+        finally:
+            _rendering.reset(token)
 
 
 @contextmanager
 def in_language(lang: str | None) -> Iterator[None]:
     """Render in ``lang`` (an email to someone), whatever the request around says."""
-    with force_locale(language_of(lang)):
+    with _forced(language_of(lang)):
         yield
 
 
 def english(text: object) -> str:
     """A text marked for translation as the JSON API gives it: in English."""
-    with force_locale("en"):
+    with _forced("en"):
         return str(text)
 
 

@@ -121,8 +121,8 @@ def shown(value: float | None) -> str:
 # --- reading the page ---------------------------------------------------------------------------
 
 
-def page(client, url: str) -> str:
-    answer = client.get(url)
+def page(client, url: str, headers: dict[str, str] | None = None) -> str:
+    answer = client.get(url, headers=headers)
     assert answer.status_code == 200, answer.get_data(as_text=True)
     return answer.get_data().decode("utf-8-sig")  # a CSV download starts with a BOM
 
@@ -196,6 +196,28 @@ def test_counts_and_scores_per_store_equal_the_raw_answers(app, hq):
         counts = merged(ratings, lambda k, code=code: k[0] == code)
         assert ranking[code]["n"] == str(sum(counts.values()))
         assert ranking[code]["smiley"] == shown(smiley_index(counts, FACES).value)
+
+
+def test_one_client_asking_in_german_then_english_then_german_gets_each_ranking_in_its_language(app, hq):
+    """A page looks its language up once as it renders (hub/i18n.py) and keeps none of it for
+    the next request: texts, figures and intervals each time in the language asked for."""
+    score = smiley_index(merged(raw_counts(app, "rating", *PERIOD, store_code="B001")), FACES)
+    written = {"en": shown(score.value), "de": shown(score.value).replace(".", ",")}
+    interval = {
+        "en": f"{shown(score.low)} to {shown(score.high)}",
+        "de": f"{shown(score.low)} bis {shown(score.high)}".replace(".", ","),
+    }
+    heading = {
+        "en": "<th>Rank</th><th>Store</th><th>Smiley index</th>",
+        "de": "<th>Rang</th><th>Filiale</th><th>Smiley-Index</th>",
+    }
+
+    for lang in ("de", "en", "de"):
+        html = page(hq, "/dashboard", headers={"Accept-Language": lang})
+        row = table_rows(html, "ranking-table", "data-code")["B001"]
+        assert row["smiley"] == written[lang] and interval[lang] in row["row"]
+        assert heading[lang] in html
+    assert written["de"] != written["en"]  # a figure with decimals, so its language shows
 
 
 def test_a_store_with_fewer_than_30_responses_is_marked_and_listed_after_the_ranked(hq):

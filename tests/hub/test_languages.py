@@ -12,8 +12,9 @@ from decimal import Decimal
 
 import pytest
 from babel.numbers import format_decimal
+from flask import render_template, render_template_string
 
-from hub.i18n import in_language, lazy_gettext, number, when
+from hub.i18n import case_state_name, day, english, gettext, in_language, lazy_gettext, number, when
 from hub.models import User
 from hub.problems import problem
 from shared.errors import CODES
@@ -176,3 +177,85 @@ def test_a_refused_form_says_why_in_the_persons_language(app, client, people):
 
     assert answer.status_code == 400
     assert "'Mars/Olympus' ist keine IANA-Zeitzone wie Europe/Berlin" in html.unescape(answer.get_data(as_text=True))
+
+
+# --- the language a rendering looks up once ----------------------------------------------------
+
+SIGNAL = {
+    "store": {"code": "B001", "name": "Berlin Mitte"},
+    "kpi_label": "Smiley index",
+    "window": {"start": "16.11.2026", "end": "22.11.2026"},
+    "baseline": {"start": "21.9.2026", "end": "15.11.2026"},
+    "values": {"current": 16.67, "current_n": 1400, "baseline": 46.5, "baseline_n": 5600},
+    "test": "t-test",
+    "p_value": 8.9e-06,
+    "alpha": 0.0005,
+    "url": "http://hub.example/dashboard/signals",
+}
+
+
+def test_an_english_email_rendered_during_a_german_request_is_english_and_the_page_after_german(app):
+    with app.test_request_context("/dashboard", headers=GERMAN):
+        before = render_template("email/signal.txt", event=SIGNAL)
+        with in_language("en"):
+            email = render_template("email/signal.txt", event=SIGNAL)
+        after = render_template("email/signal.txt", event=SIGNAL)
+
+    assert "This week (16.11.2026 to 22.11.2026): 16.67 from 1400 answers" in email
+    assert "Baseline (21.9.2026 to 15.11.2026): 46.5 from 5600 answers" in email
+    for german in (before, after):
+        assert "16,67 aus 1400 Antworten" in german and "46,5 aus 5600 Antworten" in german
+        assert "This week" not in german
+
+
+PAGE = (
+    "{{ _('Rank') }} {{ 1234.5 | number }} {{ moment | when }} {{ case_state_name('open') }}"
+    " | {{ in_english() }} | "
+    "{{ _('Rank') }} {{ 1234.5 | number }} {{ moment | when }} {{ case_state_name('open') }}"
+)
+
+
+def test_a_text_asked_for_in_english_while_a_german_page_renders_is_english(app):
+    """What a rendering looked up is its own language's: in_language inside it (an email written
+    while a page is drawn) writes texts, figures and dates in the language it names."""
+    moment = datetime(2026, 12, 2, 14, 5, tzinfo=UTC)
+
+    def in_english() -> str:
+        with in_language("en"):
+            return " ".join(
+                (gettext("Rank"), number(1234.5), when(moment), day(moment.date()), case_state_name("open"))
+            )
+
+    with app.test_request_context("/dashboard", headers=GERMAN):
+        page = render_template_string(PAGE, in_english=in_english, moment=moment)
+
+    assert page == (
+        "Rang 1.234,5 2.12.2026, 14:05 offen | Rank 1,234.5 12/2/2026, 2:05\u202fPM 12/2/2026 open"
+        " | Rang 1.234,5 2.12.2026, 14:05 offen"
+    )
+
+
+def test_an_api_label_read_while_a_german_page_renders_is_english_and_the_page_stays_german(app):
+    with app.test_request_context("/dashboard", headers=GERMAN):
+        page = render_template_string(
+            "{{ _('Rank') }} {{ label() }} {{ 0.5 | number }}", label=lambda: english(lazy_gettext("Rank"))
+        )
+
+    assert page == "Rang Rank 0,5"
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (GERMAN, "95-%-Intervall: 1,5 bis &lt;b&gt; · 2 Antworten"),
+        (ENGLISH, "95 % interval: 1.5 to &lt;b&gt; · 2 responses"),
+    ],
+)
+def test_a_templates_texts_keep_jinjas_newstyle_gettext(app, headers, expected):
+    """Escaped values, %% for a percent sign, a plural chosen by its number."""
+    template = (
+        "{{ _('95 %% interval') }}: {{ _('%(low)s to %(high)s', low=1.5 | number, high='<b>') }}"
+        " · {{ ngettext('%(num)s response', '%(num)s responses', 2) }}"
+    )
+    with app.test_request_context("/dashboard", headers=headers):
+        assert render_template_string(template) == expected
