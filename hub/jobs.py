@@ -1,5 +1,6 @@
-"""Background jobs: alert delivery, escalation, windowed rules, daily digests, signals, silent
-terminals, each team's recommendation of the day.
+"""Background jobs: alert delivery, escalation, windowed rules, the classification of cases
+that responses joined, daily digests, signals, silent terminals, each team's recommendation of
+the day.
 
 ``voxloop hub jobs`` runs them in their own process; ``voxloop hub serve --with-jobs`` (or
 JOBS_IN_SERVE=1) inside the web process. Several job processes may run against one
@@ -26,6 +27,7 @@ from hub.db import database
 from hub.services.action_notifications import queue_effect_notices, queue_task_notices
 from hub.services.alerts.escalation import escalate_due, undeliverable
 from hub.services.alerts.windows import check_windows
+from hub.services.case_classification import CLASSIFY_SECONDS, classify_queued
 from hub.services.digests import queue_digests
 from hub.services.helpdesk.outbound import TicketSender
 from hub.services.helpdesk.settings import HelpDeskSettings
@@ -54,6 +56,7 @@ DELIVERY_JOBS = ("deliver_email", "deliver_webhook", "deliver_ticket")
 WAKE_DELAY = timedelta(milliseconds=25)
 # name -> seconds between runs (delivery: ALERT_POLL_MS)
 INTERVALS = {
+    "classify_cases": CLASSIFY_SECONDS,  # the open cases responses joined (each once)
     "escalate": 15,
     "windows": 60,
     "digests": 300,
@@ -119,6 +122,7 @@ def job_functions(app: Flask, deliverer: Deliverer) -> dict[str, Callable[[datet
         "deliver_ticket": lambda now: deliverer.deliver_all_due(now, ("ticket",)),
         # the help desk: hand over, read its changes, tell it of resolutions (hub/services/helpdesk)
         "helpdesk": lambda now: sync_helpdesk(HelpDeskSettings.from_config(app.config), now),
+        "classify_cases": classify_queued,
         "escalate": escalate_due,
         "windows": check_windows,
         "digests": lambda now: queue_digests(

@@ -951,6 +951,17 @@ class MeasureSignal(BaseModel):
 ALL_MODELS += [CaseClassification, MeasureSignalRule, MeasureSignal]
 
 
+class CaseToClassify(BaseModel):
+    """An open case that responses joined since it was last classified: the classify job
+    classifies it and takes it off (hub/services/case_classification.py; v0037)."""
+
+    case = ForeignKeyField(Case, primary_key=True, backref="+")
+    queued_at = DateTimeField()
+
+
+ALL_MODELS += [CaseToClassify]
+
+
 # --- help desk tickets (hub/services/helpdesk/, migration v0025) ------------------------------
 
 

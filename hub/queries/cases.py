@@ -169,6 +169,33 @@ def people_to_tell(store_id: int, region_id: int | None) -> list[tuple[int, int,
     return [(row[0], row[1], row[2]) for row in rows]
 
 
+def queue_classification(case_id: int, now: datetime) -> None:
+    """Queue a case for the classify job. On a case already queued the upsert still takes the
+    row's lock, so the job's ``take_queued`` waits for this transaction's responses to commit
+    (or this waits for the job's, and queues the case again after it)."""
+    p = database.param
+    database.execute_sql(
+        f"INSERT INTO case_to_classify (case_id, queued_at) VALUES ({p}, {p}) "
+        "ON CONFLICT (case_id) DO UPDATE SET queued_at = excluded.queued_at",
+        (case_id, db_time(now)),
+    )
+
+
+def queued_cases(limit: int) -> list[int]:
+    """Up to ``limit`` queued cases, the longest waiting first."""
+    rows = database.execute_sql(
+        f"SELECT case_id FROM case_to_classify ORDER BY queued_at, case_id LIMIT {database.param}", (limit,)
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def take_queued(case_id: int) -> bool:
+    """Take a case off the queue (in the transaction that classifies it); False when another
+    job process took it first."""
+    cursor = database.execute_sql(f"DELETE FROM case_to_classify WHERE case_id = {database.param}", (case_id,))
+    return cursor.rowcount == 1
+
+
 def save_classification(case_id: int, fields: dict[str, Any], computed_at: datetime) -> None:
     """Store a case's classification (``fields``: category, priority, priority_reasons as JSON
     text, language, suggested_reply), keeping a customer value a CRM sent before. One plain

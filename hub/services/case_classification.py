@@ -1,9 +1,11 @@
 """What the agent is told about a case: its category, its priority and a suggested reply.
 
-Computed when a case is opened, again when responses join it or a phone follow-up adds
-answers to one of its responses (hub/services/alerts/routing.py calls ``classify_cases`` in
-the transaction that changes the case), and kept in ``case_classification`` (migration v0026),
-so the case list filters by it.
+Computed in the transaction that opens a case, and in the one where a phone follow-up adds
+answers to one of its responses (hub/services/alerts/routing.py calls ``classify_cases``); kept
+in ``case_classification`` (migration v0026), so the case list filters by it. Responses joining
+an open case queue it (``classify_later``, v0037), and the classify job (hub/jobs.py, every
+``CLASSIFY_SECONDS``) classifies it once for however many batches joined meanwhile: a busy
+store's case is not classified again for every batch.
 
 Category: one of ``CATEGORIES``, from what the case's responses (the latest ``READ_RESPONSES``)
 say. Each reason chosen counts 2 for its category (``REASON_CATEGORIES``: the catalog's reason
@@ -240,6 +242,30 @@ def classify_cases(case_ids: Sequence[int], *, now: datetime) -> None:
     key = _contact_key()
     for case_id in dict.fromkeys(case_ids):
         _classify(case_id, now=now, contact_key=key)
+
+
+CLASSIFY_SECONDS = 5  # the classify job's interval: how long a joined case's classification may lag
+QUEUE_BATCH = 200  # cases the job classifies per run at most
+
+
+def classify_later(case_ids: Sequence[int], *, now: datetime) -> None:
+    """Queue cases that responses joined for the classify job (routing's hook, in the
+    transaction that attached the responses)."""
+    for case_id in dict.fromkeys(case_ids):
+        q.queue_classification(case_id, now)
+
+
+def classify_queued(now: datetime, limit: int = QUEUE_BATCH) -> int:
+    """The classify job: each queued case classified in a transaction of its own that takes it
+    off the queue; returns how many were classified."""
+    key = _contact_key()
+    done = 0
+    for case_id in q.queued_cases(limit):
+        with write_transaction():
+            if q.take_queued(case_id):
+                _classify(case_id, now=now, contact_key=key)
+                done += 1
+    return done
 
 
 def reclassify_cases_of(response_ids: Iterable[str], *, now: datetime) -> None:

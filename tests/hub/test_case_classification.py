@@ -8,8 +8,12 @@ import html
 import re
 from datetime import timedelta
 
-from hub.models import Case, CaseClassification, OutboxMessage
-from hub.services.case_classification import category_of, priority_of
+import pytest
+
+from hub.db import write_transaction
+from hub.jobs import deliverer_for, job_functions
+from hub.models import Case, CaseClassification, CaseToClassify, OutboxMessage
+from hub.services.case_classification import CLASSIFY_SECONDS, category_of, priority_of
 from tests.hub.alerting import rating, send, sign_in_as
 from tests.hub.conftest import assert_problem, connected
 from tests.hub.test_api_tokens import bearer, make
@@ -111,18 +115,104 @@ def test_another_stores_case_with_the_same_contact_is_no_repeat(app, people, ter
     assert "repeat_customer" not in classification_of(app, newest_case(app)).priority_reasons
 
 
-def test_a_response_joining_the_case_classifies_it_again(app, clock, people, terminal):
+def classify_job(app, clock) -> int:
+    """The classify job as the scheduler runs it (hub/jobs.py), at the test's clock."""
+    with app.app_context():
+        return job_functions(app, deliverer_for(app, worker="test"))["classify_cases"](clock())
+
+
+def queued(app) -> list[int]:
+    with connected(app):
+        return [row.case_id for row in CaseToClassify.select().order_by(CaseToClassify.case)]
+
+
+def test_responses_joining_the_case_queue_it_and_the_job_classifies_it_once(app, clock, people, terminal):
     send(terminal, rating(terminal, 1))
     case_id = newest_case(app)
-    assert classification_of(app, case_id).category == "other"
+    opened = classification_of(app, case_id)
+    assert opened.category == "other"  # classified in the transaction that opened it
+    assert queued(app) == []
     clock.advance(minutes=5)
 
     send(terminal, rating(terminal, 1, reasons=["stock"], comment="Milch war aus, Regal leer"))
+    send(terminal, rating(terminal, 1, reasons=["stock"]))
 
     assert newest_case(app) == case_id
+    assert queued(app) == [case_id]  # two batches joined: queued once
+    assert classification_of(app, case_id).category == "other"  # until the job runs
+
+    clock.advance(seconds=CLASSIFY_SECONDS)
+    assert classify_job(app, clock) == 1
     found = classification_of(app, case_id)
     assert found.category == "availability"
     assert "nicht alles da war" in found.suggested_reply
+    assert found.computed_at > opened.computed_at
+    assert queued(app) == []
+    assert classify_job(app, clock) == 0  # nothing waits: nothing is classified again
+
+
+def test_a_case_another_job_process_took_is_not_classified_twice(app, clock, people, terminal):
+    from hub.queries.cases import take_queued
+
+    send(terminal, rating(terminal, 1))
+    case_id = newest_case(app)
+    send(terminal, rating(terminal, 1, reasons=["stock"]))
+    assert queued(app) == [case_id]
+
+    with connected(app), write_transaction():
+        assert take_queued(case_id) is True  # the other process
+    with connected(app), write_transaction():
+        assert take_queued(case_id) is False
+
+    assert classify_job(app, clock) == 0
+    assert classification_of(app, case_id).category == "other"
+
+
+def test_the_job_waits_for_a_sync_that_queues_the_case_and_sees_its_responses(
+    app, clock, people, terminal, database_url
+):
+    """On PostgreSQL the sync's queue upsert holds the case's queue row until it commits, so the
+    job, taking the row off first, classifies with the sync's responses, never without them."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite serialises every writer already; the row lock is PostgreSQL's")
+    import threading
+    import time
+
+    import psycopg
+
+    send(terminal, rating(terminal, 1))
+    case_id = newest_case(app)
+    send(terminal, rating(terminal, 1))  # joins: the case is queued
+    late = rating(terminal, 2, reasons=["stock"])
+    send(terminal, late)  # a rating of 2 opens no case: stored, in none
+    assert queued(app) == [case_id]
+    done = []
+    with psycopg.connect(database_url) as sync, psycopg.connect(database_url, autocommit=True) as watch:
+        sync.execute(  # what routing does when the late response joins the case
+            "INSERT INTO case_response (case_id, response_id, joined_at, captured_at) "
+            "SELECT %s, id, now(), captured_at FROM response WHERE id = %s",
+            (case_id, late["id"]),
+        )
+        sync.execute(
+            "INSERT INTO case_to_classify (case_id, queued_at) VALUES (%s, now()) "
+            "ON CONFLICT (case_id) DO UPDATE SET queued_at = excluded.queued_at",
+            (case_id,),
+        )
+        job = threading.Thread(target=lambda: done.append(classify_job(app, clock)))
+        job.start()
+        waiting, deadline = 0, time.monotonic() + 10
+        while not waiting and time.monotonic() < deadline:
+            waiting = watch.execute(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            ).fetchone()[0]
+            time.sleep(0.05)
+        assert waiting == 1 and not done  # the job waits for the sync
+        sync.commit()
+    job.join(10)
+
+    assert done == [1]
+    assert classification_of(app, case_id).category == "availability"  # the sync's response counted
+    assert queued(app) == []
 
 
 def test_a_case_is_classified_from_its_latest_captured_responses_read_from_its_links(app, clock, people, terminal):

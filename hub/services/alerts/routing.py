@@ -37,7 +37,7 @@ from hub.queries import cases as q
 from hub.services.alerts.opening_hours import store_opens_at
 from hub.services.alerts.recipients import LEVELS, Recipient, first_reachable
 from hub.services.alerts.rule_book import BookCache, RuleFacts, StoreFacts, new_book_cache
-from hub.services.case_classification import classify_cases, reclassify_cases_of
+from hub.services.case_classification import classify_cases, classify_later, reclassify_cases_of
 from hub.services.outbox import queue
 from shared.protocol import ValidResponse
 
@@ -187,8 +187,10 @@ def _open_or_join(
     else:
         events.append((case_id, now, None, "alerted", rule.name, data))
     q.add_events(events)
-    if opened or fresh:
+    if opened:
         classify_cases([case_id], now=now)
+    elif fresh:
+        classify_later([case_id], now=now)  # once for all the batches that join it meanwhile
     if not fresh and summary is None:
         return None  # another transaction linked them meanwhile
     return _Found(case_id, fresh, level, people, first_at, summary)
