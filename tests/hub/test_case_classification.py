@@ -17,6 +17,7 @@ from hub.services.case_classification import CLASSIFY_SECONDS, category_of, prio
 from tests.hub.alerting import rating, send, sign_in_as
 from tests.hub.conftest import assert_problem, connected
 from tests.hub.test_api_tokens import bearer, make
+from tests.support.postgres import lock_waits
 
 
 def newest_case(app) -> int:
@@ -176,7 +177,6 @@ def test_the_job_waits_for_a_sync_that_queues_the_case_and_sees_its_responses(
     if database_url.startswith("sqlite"):
         pytest.skip("SQLite serialises every writer already; the row lock is PostgreSQL's")
     import threading
-    import time
 
     import psycopg
 
@@ -187,7 +187,7 @@ def test_the_job_waits_for_a_sync_that_queues_the_case_and_sees_its_responses(
     send(terminal, late)  # a rating of 2 opens no case: stored, in none
     assert queued(app) == [case_id]
     done = []
-    with psycopg.connect(database_url) as sync, psycopg.connect(database_url, autocommit=True) as watch:
+    with psycopg.connect(database_url) as sync:
         sync.execute(  # what routing does when the late response joins the case
             "INSERT INTO case_response (case_id, response_id, joined_at, captured_at) "
             "SELECT %s, id, now(), captured_at FROM response WHERE id = %s",
@@ -200,13 +200,7 @@ def test_the_job_waits_for_a_sync_that_queues_the_case_and_sees_its_responses(
         )
         job = threading.Thread(target=lambda: done.append(classify_job(app, clock)))
         job.start()
-        waiting, deadline = 0, time.monotonic() + 10
-        while not waiting and time.monotonic() < deadline:
-            waiting = watch.execute(
-                "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-            ).fetchone()[0]
-            time.sleep(0.05)
-        assert waiting == 1 and not done  # the job waits for the sync
+        assert lock_waits(database_url) == 1 and not done  # the job waits for the sync
         sync.commit()
     job.join(10)
 

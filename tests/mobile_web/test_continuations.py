@@ -21,6 +21,7 @@ from shared.errors import TokenError
 from tests.hub import conftest as hub_fixtures
 from tests.hub.conftest import assert_problem, connected, rows
 from tests.mobile_web.conftest import COMMENT, NPS, TestPhone, page_boot, stored
+from tests.support.postgres import lock_waits
 
 terminal = hub_fixtures.terminal  # an enrolled terminal of store B001 that signs its syncs
 
@@ -521,24 +522,17 @@ def test_a_follow_up_waits_for_a_sync_of_its_terminal_in_progress(app, client, c
     if database_url.startswith("sqlite"):
         pytest.skip("SQLite serialises every writer already; the row lock is PostgreSQL's")
     import threading
-    import time
 
     import psycopg
 
     item = tap(terminal)
     phone = follow_up(client, clock, terminal, item)
     sent = []
-    with psycopg.connect(database_url) as sync_in_progress, psycopg.connect(database_url, autocommit=True) as watch:
+    with psycopg.connect(database_url) as sync_in_progress:
         sync_in_progress.execute("SELECT id FROM terminal WHERE id = %s FOR UPDATE", (terminal.device_id,))
         worker = threading.Thread(target=lambda: sent.append(phone.put(phone.version(NPS, partial=False))))
         worker.start()
-        waiting, deadline = 0, time.monotonic() + 10
-        while not waiting and time.monotonic() < deadline:
-            waiting = watch.execute(
-                "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-            ).fetchone()[0]
-            time.sleep(0.05)
-        assert waiting == 1 and not sent  # the follow-up waits for the sync
+        assert lock_waits(database_url) == 1 and not sent  # the follow-up waits for the sync
         sync_in_progress.rollback()
     worker.join(10)
 

@@ -485,6 +485,24 @@ class TemporaryPostgres:
         return proc.stdout
 
 
+def lock_waits(url: str, seconds: float = 10) -> int:
+    """How many sessions of the database wait for a lock, once one does (polled up to
+    ``seconds``): a test holding a row lock sees that the work it started waits for it."""
+    import time
+
+    import psycopg
+
+    deadline = time.monotonic() + seconds
+    with psycopg.connect(url, autocommit=True) as watch:
+        while True:
+            waiting = watch.execute(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            ).fetchone()[0]
+            if waiting or time.monotonic() > deadline:
+                return waiting
+            time.sleep(0.05)
+
+
 def main() -> int:
     """``python -m tests.support.postgres``: start a server, print its URL, wait for Ctrl-C."""
     try:
