@@ -80,6 +80,10 @@ def ingest_batch(
         valid.append((index, response))
 
     received = now.astimezone(UTC)
+    # the rows are made before the transaction, on the likely guess that every valid response
+    # is new (a retry or a follow-up makes them again below): on SQLite, whose writers take
+    # turns, the turn is then spent writing
+    rows = _rows_of([r for _, r in valid], terminal, store.id, touchpoints, zone, surveys, contact_key, received)
     with write_transaction():
         if not q.remember_nonce(terminal.id, sender.nonce, db_time(datetime.fromtimestamp(sender.created, UTC))):
             raise SignatureError("replayed_nonce", "this nonce was already used; sign the request again")
@@ -110,7 +114,9 @@ def ingest_batch(
 
         # a phone follow-up that waited for one of these taps joins it: stored, counted, routed once
         new = merge_follow_ups(new, terminal_id=terminal.id, contact_key=contact_key, now=received)
-        counted = _store_new(new, terminal, store.id, touchpoints, zone, surveys, contact_key, received)
+        if not rows.made_of(new):
+            rows = _rows_of(new, terminal, store.id, touchpoints, zone, surveys, contact_key, received)
+        counted = _store(rows)
         route_alerts(new, now=received)  # alerts and their outbox messages commit with the responses
         q.insert_conflicts(
             [
@@ -174,7 +180,24 @@ def _belongs_to(response: ValidResponse, store: StorePlaces, touchpoints: dict[s
     return []
 
 
-def _store_new(
+@dataclass
+class _Rows:
+    """The rows of responses to be stored (made before the write transaction, so its lock is
+    held only to write them): the response rows, the answer rows and their rollup counts."""
+
+    responses: list[ValidResponse]
+    response_rows: list[tuple]
+    answers: list[tuple]
+    rollups: Rollups
+
+    def made_of(self, responses: list[ValidResponse]) -> bool:
+        """Whether these rows were made of exactly ``responses`` (the same objects, in order)."""
+        if len(responses) != len(self.responses):
+            return False
+        return all(a is b for a, b in zip(responses, self.responses, strict=True))
+
+
+def _rows_of(
     new: list[ValidResponse],
     terminal: Terminal,
     store_id: int,
@@ -183,9 +206,8 @@ def _store_new(
     surveys: SurveyCache,
     contact_key: bytes,
     received: datetime,
-) -> Rollups:
-    """Insert the new responses, their answers and comment index; returns their counts, for
-    the caller to write at the end of its transaction."""
+) -> _Rows:
+    """The response rows, answer rows and rollup counts of ``new``; writes nothing."""
     response_rows, answers = [], []
     rollups = Rollups()
     received_at = db_time(received)
@@ -219,7 +241,13 @@ def _store_new(
             faces=smiley_faces(definition),
             suspect="suspect" in r.flags,
         )
-    q.insert_responses(response_rows)
-    q.insert_answers(answers)
-    comment_search.index_comments(answers, {r.id: r.locale for r in new})
-    return rollups
+    return _Rows(new, response_rows, answers, rollups)
+
+
+def _store(rows: _Rows) -> Rollups:
+    """Insert the responses, their answers and comment index (in the caller's transaction);
+    returns their counts, for the caller to write at the end of its transaction."""
+    q.insert_responses(rows.response_rows)
+    q.insert_answers(rows.answers)
+    comment_search.index_comments(rows.answers, {r.id: r.locale for r in rows.responses})
+    return rows.rollups

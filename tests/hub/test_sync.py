@@ -136,6 +136,21 @@ def test_the_same_item_sent_again_is_a_duplicate_and_changes_nothing(app, termin
     assert rollup_counts(app) == rollups_before
 
 
+def test_a_retry_with_new_responses_beside_stored_ones_stores_and_counts_only_the_new(app, terminal):
+    # the rows are made before the transaction for every valid item; a stored one among
+    # them must make them again, for the new ones only
+    stored = terminal.response(rating=3, captured_at=LATE_EVENING_UTC)
+    terminal.post_batch([stored])
+    fresh = [terminal.response(rating=rating, captured_at=LATE_EVENING_UTC) for rating in (1, 3)]
+
+    answer = terminal.post_batch([fresh[0], stored, fresh[1]])
+
+    assert statuses(answer) == ["accepted", "duplicate", "accepted"]
+    assert stored_ids(app) == {stored["id"], fresh[0]["id"], fresh[1]["id"]}
+    assert count(app, "answer") == 3
+    assert rollup_counts(app) == {("rating", BERLIN_DAY, "1"): 1, ("rating", BERLIN_DAY, "3"): 2}
+
+
 def test_the_same_id_with_other_content_is_a_conflict(app, terminal):
     item = terminal.response(rating=4)
     terminal.post_batch([item])
