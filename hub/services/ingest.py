@@ -13,8 +13,10 @@ answers, so an acknowledgement always means "on disk", and an error means "nothi
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -83,7 +85,17 @@ def ingest_batch(
     # the rows are made before the transaction, on the likely guess that every valid response
     # is new (a retry or a follow-up makes them again below): on SQLite, whose writers take
     # turns, the turn is then spent writing
-    rows = _rows_of([r for _, r in valid], terminal, store.id, touchpoints, zone, surveys, contact_key, received)
+    make_rows = partial(
+        _rows_of,
+        terminal=terminal,
+        store_id=store.id,
+        touchpoints=touchpoints,
+        zone=zone,
+        surveys=surveys,
+        contact_key=contact_key,
+        received=received,
+    )
+    made = make_rows([r for _, r in valid])
     with write_transaction():
         if not q.remember_nonce(terminal.id, sender.nonce, db_time(datetime.fromtimestamp(sender.created, UTC))):
             raise SignatureError("replayed_nonce", "this nonce was already used; sign the request again")
@@ -114,9 +126,7 @@ def ingest_batch(
 
         # a phone follow-up that waited for one of these taps joins it: stored, counted, routed once
         new = merge_follow_ups(new, terminal_id=terminal.id, contact_key=contact_key, now=received)
-        if not rows.made_of(new):
-            rows = _rows_of(new, terminal, store.id, touchpoints, zone, surveys, contact_key, received)
-        counted = _store(rows)
+        counted = _store(made.of(new, make_rows))
         route_alerts(new, now=received)  # alerts and their outbox messages commit with the responses
         q.insert_conflicts(
             [
@@ -190,11 +200,13 @@ class _Rows:
     answers: list[tuple]
     rollups: Rollups
 
-    def made_of(self, responses: list[ValidResponse]) -> bool:
-        """Whether these rows were made of exactly ``responses`` (the same objects, in order)."""
-        if len(responses) != len(self.responses):
-            return False
-        return all(a is b for a, b in zip(responses, self.responses, strict=True))
+    def of(self, responses: list[ValidResponse], make: Callable[[list[ValidResponse]], _Rows]) -> _Rows:
+        """These rows when they were made of exactly ``responses`` (the same objects, in order),
+        else ``make(responses)``: rows made again (a retry among them, a follow-up merged in)."""
+        same = len(responses) == len(self.responses)
+        if same and all(a is b for a, b in zip(responses, self.responses, strict=True)):
+            return self
+        return make(responses)
 
 
 def _rows_of(
