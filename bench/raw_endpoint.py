@@ -1,8 +1,9 @@
 """The raw limit for ingest: a minimal WSGI endpoint that stores a terminal batch and nothing else.
 
-For every POSTed batch it does ``json.loads`` of the body and one ``INSERT OR IGNORE`` (SQLite) /
-``INSERT ... ON CONFLICT DO NOTHING`` (PostgreSQL) ``executemany`` of the response rows and one of
-the answer rows, with the database driver directly (sqlite3 / psycopg), committed per batch with
+For every POSTed batch it does ``json.loads`` of the body and inserts the response rows and the
+answer rows, with the database driver directly (sqlite3 / psycopg): SQLite ``INSERT OR IGNORE``,
+many rows to a statement as the hub does (hub/db.py ``insert_rows``); PostgreSQL ``INSERT ... ON
+CONFLICT DO NOTHING`` by ``executemany`` (psycopg pipelines it, as in the hub), committed per batch with
 the hub's durability (SQLite: WAL + synchronous=FULL; PostgreSQL: synchronous_commit=on), into the
 hub's own schema (hub.migrations). No signature check, no validation, no duplicate detection, no
 rollups, no nonce, no heartbeat, no sync log: what is left is what any ingest must pay (HTTP,
@@ -29,6 +30,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from flask import Flask, Response, request
+
+from hub.db import row_chunks, values_statement
 
 RESPONSE_COLUMNS = (
     "id, store_id, touchpoint_id, terminal_id, channel, survey_id, survey_version, captured_at, "
@@ -93,6 +96,13 @@ def prepare_database(url: str, terminals: list[tuple[str, str]], survey_key: str
 # --- the endpoint --------------------------------------------------------------------------------
 
 
+def _insert_rows(conn: sqlite3.Connection, head: str, width: int, rows: list[tuple]) -> None:
+    """The rows many to a statement, in the hub's statements (hub/db.py ``insert_rows``): as
+    deployed that beats executemany, which runs a statement per row, for raw as for the hub."""
+    for start, size in row_chunks(len(rows)):
+        conn.execute(values_statement(head, width, size), [v for row in rows[start : start + size] for v in row])
+
+
 class _SqliteStore:
     """One sqlite3 connection per server thread; writers queue on a lock and take an IMMEDIATE
     transaction, as the hub does (hub/db.py), so nobody sleeps in SQLite's busy handler."""
@@ -101,8 +111,8 @@ class _SqliteStore:
         self.path = _sqlite_path(url)
         self.local = threading.local()
         self.lock = threading.Lock()
-        self.response_sql = f"INSERT OR IGNORE INTO response ({RESPONSE_COLUMNS}) VALUES ({', '.join('?' * 15)})"
-        self.answer_sql = f"INSERT OR IGNORE INTO answer ({ANSWER_COLUMNS}) VALUES (?, ?, ?, ?, ?)"
+        self.response_head = f"INSERT OR IGNORE INTO response ({RESPONSE_COLUMNS})"
+        self.answer_head = f"INSERT OR IGNORE INTO answer ({ANSWER_COLUMNS})"
 
     def connection(self) -> sqlite3.Connection:
         conn = getattr(self.local, "conn", None)
@@ -130,8 +140,8 @@ class _SqliteStore:
         with self.lock:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.executemany(self.response_sql, responses)
-                conn.executemany(self.answer_sql, answers)
+                _insert_rows(conn, self.response_head, 15, responses)
+                _insert_rows(conn, self.answer_head, 5, answers)
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from hub.db import database, placeholders
+from hub.db import database, insert_rows, placeholders
 
 
 def existing_hashes(ids: Sequence[str]) -> dict[str, str]:
@@ -53,12 +53,12 @@ def insert_responses(rows: Sequence[Sequence[Any]]) -> None:
     """Rows in RESPONSE_COLUMNS order. No conflict clause: the caller checked under its lock,
     so a clash here is a real race and must roll the whole transaction back."""
     columns = ", ".join(RESPONSE_COLUMNS)
-    _executemany(f"INSERT INTO response ({columns}) VALUES ({placeholders(len(RESPONSE_COLUMNS))})", rows)
+    insert_rows(f"INSERT INTO response ({columns})", len(RESPONSE_COLUMNS), rows)
 
 
 def insert_answers(rows: Sequence[Sequence[Any]]) -> None:
     """Rows of (response_id, question, kind, number, text)."""
-    _executemany(f"INSERT INTO answer (response_id, question, kind, number, text) VALUES ({placeholders(5)})", rows)
+    insert_rows("INSERT INTO answer (response_id, question, kind, number, text)", 5, rows)
 
 
 def insert_conflicts(rows: Sequence[Sequence[Any]]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from hub.db import database, db_day, is_sqlite, placeholders
+from hub.db import database, db_day, insert_rows, is_sqlite, placeholders
 
 TOTAL = 0  # the store_id of the rows that count every store
 ALL_COMMENTS = ""  # the term_daily term that counts every comment
@@ -44,8 +44,8 @@ _ARRAY_TYPE = {"day": "date[]", "sentiment": "float8[]", **dict.fromkeys(_INTEGE
 
 
 def _upsert(table: str, key: tuple[str, ...], values: tuple[str, ...], rows: list[tuple]) -> None:
-    """INSERT rows (key columns, then value columns); on a clash add the values. SQLite: one
-    statement run per row (executemany, in-process). PostgreSQL: one statement for all rows,
+    """INSERT rows (key columns, then value columns); on a clash add the values. SQLite: many
+    rows to a statement (``insert_rows``). PostgreSQL: one statement for all rows,
     a column an array (``unnest``), which costs the server a fraction of a statement per row;
     the rows go in their (sorted) order, so locks are still taken in one order."""
     if not rows:
@@ -57,8 +57,7 @@ def _upsert(table: str, key: tuple[str, ...], values: tuple[str, ...], rows: lis
         rows = [(*row[:day_at], db_day(row[day_at]), *row[day_at + 1 :]) for row in rows]
     conflict = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
     if is_sqlite():
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders(len(columns))}) {conflict}"
-        database.cursor().executemany(sql, rows)
+        insert_rows(f"INSERT INTO {table} ({', '.join(columns)})", len(columns), rows, conflict)
         return
     arrays = ", ".join(f"%s::{_ARRAY_TYPE.get(c, 'text[]')}" for c in columns)
     database.execute_sql(
