@@ -23,8 +23,8 @@ import time
 import uuid
 from pathlib import Path
 
-from bench.raw_endpoint import ANSWER_COLUMNS, RESPONSE_COLUMNS, prepare_database
-from hub.db import SQLITE_PRAGMAS, row_chunks, values_statement
+from bench.raw_endpoint import ANSWER_COLUMNS, RESPONSE_COLUMNS, insert_sqlite_rows, prepare_database
+from hub.db import SQLITE_PRAGMAS
 
 RESPONSE_HEAD = f"INSERT INTO response ({RESPONSE_COLUMNS})"
 ANSWER_HEAD = f"INSERT INTO answer ({ANSWER_COLUMNS})"
@@ -60,9 +60,8 @@ def by_executemany(conn: sqlite3.Connection, responses: list[tuple], answers: li
 
 
 def by_statement(conn: sqlite3.Connection, responses: list[tuple], answers: list[tuple]) -> None:
-    for head, width, rows in ((RESPONSE_HEAD, 15, responses), (ANSWER_HEAD, 5, answers)):
-        for start, size in row_chunks(len(rows)):
-            conn.execute(values_statement(head, width, size), [v for row in rows[start : start + size] for v in row])
+    insert_sqlite_rows(conn, RESPONSE_HEAD, 15, responses)
+    insert_sqlite_rows(conn, ANSWER_HEAD, 5, answers)
 
 
 FORMS = {"executemany": by_executemany, "many to a statement": by_statement}

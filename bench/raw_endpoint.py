@@ -96,7 +96,7 @@ def prepare_database(url: str, terminals: list[tuple[str, str]], survey_key: str
 # --- the endpoint --------------------------------------------------------------------------------
 
 
-def _insert_rows(conn: sqlite3.Connection, head: str, width: int, rows: list[tuple]) -> None:
+def insert_sqlite_rows(conn: sqlite3.Connection, head: str, width: int, rows: list[tuple]) -> None:
     """The rows many to a statement, in the hub's statements (hub/db.py ``insert_rows``): as
     deployed that beats executemany, which runs a statement per row, for raw as for the hub."""
     for start, size in row_chunks(len(rows)):
@@ -140,8 +140,8 @@ class _SqliteStore:
         with self.lock:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                _insert_rows(conn, self.response_head, 15, responses)
-                _insert_rows(conn, self.answer_head, 5, answers)
+                insert_sqlite_rows(conn, self.response_head, 15, responses)
+                insert_sqlite_rows(conn, self.answer_head, 5, answers)
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
